@@ -1,0 +1,49 @@
+# The two commands that matter: `make dev` (whole platform locally, with demo data) and `make test`.
+# Both work on a fresh machine with only Python 3.11+ and make: uv is bootstrapped if missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_PREFERENCE := only-system
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install dev test test-unit lint typecheck schemas bench clean
+
+help:
+	@echo "make dev       start the whole platform locally with demo data (Ctrl-C stops it)"
+	@echo "make test      install everything and run every test (lint, types, unit, integration, e2e)"
+	@echo "make test-unit only the fast unit tests"
+	@echo "make schemas   regenerate the event JSON Schema snapshots and AsyncAPI documents"
+	@echo "make bench     run the benchmarks in bench/"
+
+.tools/bin/uv:
+	@echo "uv not found: installing it into .tools/ (from PyPI)"
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
+
+install: $(UV)
+	$(UV) sync --all-packages --frozen
+
+dev: install
+	$(UV) run --frozen python -m gymloop_devstack.dev
+
+test: install lint typecheck
+	$(UV) run --frozen pytest
+
+test-unit: install
+	$(UV) run --frozen pytest -m unit
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: install
+	$(UV) run --frozen mypy libs/*/src services/*/src
+
+schemas: install
+	$(UV) run --frozen python -m gymloop_contracts.export
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
+
+clean:
+	rm -rf .venv .tools .dev-data .pytest_cache .mypy_cache .ruff_cache
