@@ -1,0 +1,1 @@
+"""The v1 integration event catalogue, one module per owning service."""

@@ -1,0 +1,134 @@
+"""Events owned by the billing service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import ClassVar, Literal
+
+from gymloop_contracts.base import EventPayload
+from gymloop_contracts.events.common import CollectionMethod, DateRange, ImportRef, PlanKind
+
+
+class PlanPublished(EventPayload):
+    """A plan (subscription type) was created or changed; carries its full state."""
+
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "plan"
+    aggregate_field: ClassVar[str] = "plan_id"
+    key_field: ClassVar[str] = "plan_id"
+
+    plan_id: uuid.UUID
+    name: str
+    kind: PlanKind
+    credits: int | None = None
+    valid_days: int | None = None
+    valid_until: date | None = None
+    weekly_limit: int | None = None
+    price_cents: int
+    currency: str
+    period: Literal["one_off", "monthly", "yearly"]
+    visible: bool
+    active: bool = True
+
+
+class _SubscriptionEvent(EventPayload):
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "subscription"
+    aggregate_field: ClassVar[str] = "subscription_id"
+    key_field: ClassVar[str] = "member_id"
+
+    subscription_id: uuid.UUID
+    member_id: uuid.UUID
+
+
+class SubscriptionActivated(_SubscriptionEvent):
+    """A member's subscription became active; carries everything bookings needs for the entitlement."""
+
+    plan_id: uuid.UUID
+    plan_name: str
+    plan_kind: PlanKind
+    credits: int | None = None
+    weekly_limit: int | None = None
+    valid_from: date
+    valid_until: date | None = None
+    paused_periods: list[DateRange] = []
+    collection_method: CollectionMethod
+    import_ref: ImportRef | None = None
+
+
+class SubscriptionRenewed(_SubscriptionEvent):
+    """A subscription rolled over into a new period; packs receive their credits again."""
+
+    credits_granted: int | None = None
+    valid_from: date
+    valid_until: date | None = None
+
+
+class SubscriptionPaused(_SubscriptionEvent):
+    """A subscription is frozen for a period; its end date moves by the paused days."""
+
+    pause: DateRange
+    valid_until: date | None = None
+    paused_periods: list[DateRange] = []
+
+
+class SubscriptionResumed(_SubscriptionEvent):
+    """A pause ended early (or was lifted); the end date is recomputed."""
+
+    resumed_on: date
+    valid_until: date | None = None
+    paused_periods: list[DateRange] = []
+
+
+class SubscriptionEnded(_SubscriptionEvent):
+    """A subscription ended (cancelled after its notice period, expired, or stopped by staff)."""
+
+    ended_on: date
+    reason: Literal["cancelled", "expired", "stopped", "replaced"]
+
+
+class _PaymentEvent(EventPayload):
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "payment"
+    aggregate_field: ClassVar[str] = "payment_id"
+    key_field: ClassVar[str] = "member_id"
+
+    payment_id: uuid.UUID
+    member_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    method: Literal["sepa_export", "stripe_card", "stripe_ideal", "stripe_sepa_debit", "offline"]
+    subscription_id: uuid.UUID | None = None
+
+
+class PaymentSucceeded(_PaymentEvent):
+    """A payment was collected."""
+
+
+class PaymentFailed(_PaymentEvent):
+    """A payment failed; `overdue` and `may_book` tell bookings whether the member may still book."""
+
+    reason: str
+    attempt: int = 1
+    next_retry_on: date | None = None
+    overdue: bool = False
+    may_book: bool = True
+
+
+class PurchaseRecorded(EventPayload):
+    """Staff recorded a shop purchase for a member; it is added to the next payment or paid at once."""
+
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "purchase"
+    aggregate_field: ClassVar[str] = "purchase_id"
+    key_field: ClassVar[str] = "member_id"
+
+    purchase_id: uuid.UUID
+    member_id: uuid.UUID
+    product_id: uuid.UUID
+    product_name: str
+    quantity: int
+    unit_price_cents: int
+    currency: str
+    settlement: Literal["next_payment", "stripe", "offline"]

@@ -1,0 +1,86 @@
+"""Events owned by the bookings service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime
+
+from gymloop_contracts.base import EventPayload
+
+
+class _SessionEvent(EventPayload):
+    owner: ClassVar[str] = "bookings"
+    aggregate_type: ClassVar[str] = "session"
+    aggregate_field: ClassVar[str] = "session_id"
+    key_field: ClassVar[str] = "session_id"
+
+    session_id: uuid.UUID
+
+
+class SessionScheduled(_SessionEvent):
+    """A session was put in the agenda (from a weekly schedule or one-off)."""
+
+    location_id: uuid.UUID
+    session_type_id: uuid.UUID
+    session_type_name: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int
+    coach_id: uuid.UUID | None = None
+
+
+class SessionCancelled(_SessionEvent):
+    """A session was cancelled; everyone booked was refunded and is told."""
+
+    starts_at: AwareDatetime
+    reason: str | None = None
+    refunded_member_ids: list[uuid.UUID] = []
+
+
+class _BookingEvent(EventPayload):
+    owner: ClassVar[str] = "bookings"
+    aggregate_type: ClassVar[str] = "booking"
+    aggregate_field: ClassVar[str] = "booking_id"
+    key_field: ClassVar[str] = "member_id"
+
+    booking_id: uuid.UUID
+    session_id: uuid.UUID
+    member_id: uuid.UUID
+
+
+class SessionBooked(_BookingEvent):
+    """A member signed up for a session; one credit is charged at sign-up for packs."""
+
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    booked_by: uuid.UUID
+    subscription_id: uuid.UUID | None = None
+    credits_charged: int = 0
+
+
+class BookingCancelled(_BookingEvent):
+    """A member signed out (or was signed out); a late cancel forfeits the credit."""
+
+    cancelled_by: uuid.UUID
+    late: bool = False
+    credit_returned: bool = True
+
+
+class WaitlistPromoted(_BookingEvent):
+    """A waitlisted member got the freed place; the credit was charged at promotion."""
+
+    starts_at: AwareDatetime
+    credits_charged: int = 0
+
+
+class AttendanceRecorded(_BookingEvent):
+    """After a session ended: the member attended or, where the studio uses check-in, did not show."""
+
+    location_id: uuid.UUID
+    session_type_id: uuid.UUID
+    starts_at: AwareDatetime
+    status: Literal["attended", "no_show"]
+    checked_in_at: datetime | None = None
