@@ -23,7 +23,7 @@ REQUIRED_CATALOGUE = {
 
 
 def test_catalogue_has_every_event_of_the_design():
-    assert REQUIRED_CATALOGUE <= {model.event_type for model in CATALOGUE}
+    assert {model.event_type for model in CATALOGUE} >= REQUIRED_CATALOGUE
 
 
 @pytest.mark.parametrize("name", sorted(current_schemas()))
@@ -109,5 +109,6 @@ def test_consumers_ignore_unknown_fields_added_later():
 
 def test_topic_plan_has_a_dlq_per_topic():
     names = topics()
-    assert "SessionBooked" in names and "SessionBooked.DLQ" in names
+    assert "SessionBooked" in names
+    assert "SessionBooked.DLQ" in names
     assert len(names) == 2 * len(CATALOGUE)

@@ -7,7 +7,7 @@ is one, so one member's events stay ordered).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,13 +24,13 @@ class EventPayload(BaseModel):
     key_field: ClassVar[str]
     description: ClassVar[str] = ""
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__doc__ and not cls.__dict__.get("description"):
             cls.description = " ".join(cls.__doc__.split())
 
     @classmethod
-    def __pydantic_init_subclass__(cls, **kwargs: object) -> None:
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         if cls.__name__.startswith("_"):  # shared bases of a family of events, never published
             return

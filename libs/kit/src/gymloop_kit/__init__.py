@@ -1,1 +1,1 @@
-
+"""The shared service runtime: settings, database, outbox, inbox, consumers, auth, health and logging."""

@@ -1,0 +1,119 @@
+"""Helpers for tests: run a service app in-process, watch topics on the real broker, mint tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from gymloop_contracts import Envelope, topic_for
+from gymloop_contracts.base import EventPayload
+from gymloop_kit.auth import KeyPair, Role, issue_access_token
+
+
+@contextlib.asynccontextmanager
+async def service_client(app: FastAPI, base_url: str = "http://testserver") -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan (database, producer, relay, consumer) and talk to it over ASGI."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+@dataclass(frozen=True)
+class TokenFactory:
+    keys: KeyPair
+
+    def __call__(
+        self,
+        *,
+        studio_id: uuid.UUID,
+        role: Role | str = Role.member,
+        account_id: uuid.UUID | None = None,
+        member_id: uuid.UUID | None = None,
+        ttl_s: int = 900,
+    ) -> str:
+        return issue_access_token(
+            self.keys.private_pem,
+            account_id=account_id or uuid.uuid4(),
+            studio_id=studio_id,
+            role=role,
+            member_id=member_id,
+            ttl_s=ttl_s,
+        )
+
+    def headers(self, **claims: object) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self(**claims)}"}  # type: ignore[arg-type]
+
+
+class EventProbe:
+    """Reads topics from the beginning on the real broker, in its own consumer group."""
+
+    def __init__(self, bootstrap_servers: str, topics: Iterable[str]) -> None:
+        self.topics = sorted(set(topics))
+        self._consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=f"probe-{uuid.uuid4()}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self.received: list[Envelope] = []
+
+    @classmethod
+    def for_events(cls, bootstrap_servers: str, *models: type[EventPayload]) -> EventProbe:
+        return cls(bootstrap_servers, [topic_for(model.event_type, model.version) for model in models])
+
+    async def __aenter__(self) -> EventProbe:
+        await self._consumer.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._consumer.stop()
+
+    async def poll(self, timeout_s: float = 0.5) -> list[Envelope]:
+        batches = await self._consumer.getmany(timeout_ms=int(timeout_s * 1000))
+        fresh = [Envelope.model_validate_json(record.value) for records in batches.values() for record in records]
+        self.received.extend(fresh)
+        return fresh
+
+    async def wait_for(
+        self, predicate: Callable[[list[Envelope]], bool], timeout_s: float = 15.0, settle_s: float = 0.0
+    ) -> list[Envelope]:
+        """Poll until `predicate(all received)` holds; then keep polling `settle_s` to catch extras."""
+        deadline = time.monotonic() + timeout_s
+        while not predicate(self.received):
+            if time.monotonic() > deadline:
+                types = [envelope.event_type for envelope in self.received]
+                raise AssertionError(f"events not seen within {timeout_s}s; got {types}")
+            await self.poll()
+        settle_until = time.monotonic() + settle_s
+        while time.monotonic() < settle_until:
+            await self.poll(0.2)
+        return self.received
+
+    def of_type(self, model: type[EventPayload]) -> list[Envelope]:
+        return [envelope for envelope in self.received if envelope.event_type == model.event_type]
+
+
+async def eventually(check: Callable[[], object], timeout_s: float = 15.0, interval_s: float = 0.1) -> object:
+    """Await a condition that becomes true asynchronously (an async callable or a plain one)."""
+    deadline = time.monotonic() + timeout_s
+    last_error: BaseException | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return result
+        except AssertionError as error:
+            last_error = error
+        await asyncio.sleep(interval_s)
+    raise AssertionError(f"condition not met within {timeout_s}s") from last_error

@@ -1,0 +1,156 @@
+"""Every service is built by `create_service_app`: the same skeleton, so one learned is all learned.
+
+It wires settings, logging, the database, the Kafka producer, the outbox relay, the consumer of the
+service's subscriptions, health/readiness, metrics, the OpenAPI and AsyncAPI documents and error answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from gymloop_contracts import owned_by, topics
+from gymloop_contracts.asyncapi import asyncapi_document
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_kit.auth import TokenVerifier
+from gymloop_kit.db import Database
+from gymloop_kit.errors import AppError
+from gymloop_kit.http.health import router as health_router
+from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.logging import configure_logging, get_logger
+from gymloop_kit.messaging.consumer import EventConsumer, Subscriptions
+from gymloop_kit.messaging.kafka import create_producer, ensure_topics, start_with_retry
+from gymloop_kit.messaging.relay import OutboxRelay
+from gymloop_kit.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+BackgroundJob = Callable[["ServiceRuntime"], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class ServiceSpec:
+    name: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Subscriptions = field(default_factory=Subscriptions)
+    background_jobs: Sequence[BackgroundJob] = ()
+    version: str = "0.1.0"
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    database: Database
+    producer: AIOKafkaProducer
+    relay: OutboxRelay | None = None
+    consumer: EventConsumer | None = None
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+
+    async def ping_broker(self) -> None:
+        await self.producer.client.fetch_all_metadata()
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings(service_name=spec.name)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(spec.name, settings.log_level, settings.log_json)
+        app.state.token_verifier = TokenVerifier(
+            settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+        runtime = await start_runtime(spec, settings)
+        app.state.runtime = runtime
+        log.info("service_started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            await stop_runtime(runtime)
+
+    app = FastAPI(title=f"Gymloop {spec.name}", description=spec.description, version=spec.version, lifespan=lifespan)
+    app.add_middleware(CorrelationMiddleware)
+    app.include_router(health_router)
+    for router in spec.routers:
+        app.include_router(router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document(spec.name, spec.subscriptions.models, version=spec.version)
+
+    @app.exception_handler(AppError)
+    async def app_error(_: Request, error: AppError) -> JSONResponse:
+        return JSONResponse({"detail": error.as_detail()}, status_code=error.status_code)
+
+    return app
+
+
+async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> ServiceRuntime:
+    database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id=spec.name)
+    await start_with_retry(producer, f"{spec.name} producer")
+    if settings.kafka_create_topics:
+        await ensure_topics(
+            settings.kafka_bootstrap_servers,
+            topics(owned_by(spec.name)) + topics(spec.subscriptions.models),
+            partitions=settings.kafka_topic_partitions,
+            replication_factor=settings.kafka_replication_factor,
+        )
+    runtime = ServiceRuntime(settings=settings, database=database, producer=producer)
+    if settings.relay_enabled:
+        runtime.relay = OutboxRelay(
+            database, producer, service=spec.name, batch_size=settings.relay_batch_size,
+            poll_interval=settings.relay_poll_interval_s, max_backoff=settings.relay_max_backoff_s,
+            retention_hours=settings.outbox_retention_hours,
+        )  # fmt: skip
+        runtime.tasks["relay"] = asyncio.create_task(runtime.relay.run(), name="relay")
+    if spec.subscriptions and settings.consumer_enabled:
+        runtime.consumer = EventConsumer(
+            name=spec.name, database=database, subscriptions=spec.subscriptions,
+            bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=producer,
+            max_attempts=settings.consumer_max_attempts, retry_base_s=settings.consumer_retry_base_s,
+            batch_size=settings.consumer_batch_size,
+        )  # fmt: skip
+        runtime.tasks["consumer"] = asyncio.create_task(runtime.consumer.run(), name="consumer")
+    for job in spec.background_jobs:
+        runtime.tasks[job.__name__] = asyncio.create_task(job(runtime), name=job.__name__)
+    return runtime
+
+
+async def stop_runtime(runtime: ServiceRuntime) -> None:
+    if runtime.consumer:
+        runtime.consumer.stop()
+    if runtime.relay:
+        runtime.relay.stop()
+    for name, task in runtime.tasks.items():
+        if name not in ("relay", "consumer"):
+            task.cancel()
+    await asyncio.gather(*runtime.tasks.values(), return_exceptions=True)
+    await runtime.producer.stop()
+    await runtime.database.dispose()
+
+
+async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
+    async with request.app.state.runtime.database.transaction() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(db_session)]
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime

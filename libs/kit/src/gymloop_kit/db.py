@@ -1,0 +1,63 @@
+"""Async SQLAlchemy engine and sessions. The transaction is decided in one place: `Database.transaction`.
+
+Use cases take an AsyncSession and never commit; the HTTP dependency and the consumer wrap each request or
+message in exactly one transaction, committed when the work succeeds and rolled back when it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so Alembic migrations stay reproducible across services.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    """Base for a service's ORM models; each service has its own database, so one metadata is enough."""
+
+    metadata = make_metadata()
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """The plain libpq-style DSN asyncpg wants, from a SQLAlchemy URL."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo, **engine_kwargs
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: commit if the block succeeds, roll back if it raises."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,62 @@
+"""Structured JSON logs; the correlation id travels in a context variable through HTTP and Kafka."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import structlog
+
+correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def current_correlation_id() -> str:
+    """The correlation id of the work in hand, or a fresh one when nothing started it."""
+    value = correlation_id_var.get()
+    if value is None:
+        value = str(uuid.uuid4())
+        correlation_id_var.set(value)
+    return value
+
+
+def _add_context(_: object, __: str, event_dict: dict) -> dict:
+    if (cid := correlation_id_var.get()) is not None:
+        event_dict.setdefault("correlation_id", cid)
+    return event_dict
+
+
+def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        _add_context,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.bind_contextvars(service=service)
+    # Route the standard library's loggers (uvicorn, aiokafka, sqlalchemy) through the same JSON renderer.
+    formatter = structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processor=renderer)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.get_logger(name)
+    return logger

@@ -1,0 +1,202 @@
+"""Consuming events: at-least-once delivery from Kafka, exactly-once effects through the inbox.
+
+Per message, one database transaction holds the inbox row and the handler's effects. Offsets are committed
+only after the messages before them were processed (never auto-commit), so a crash redelivers and the inbox
+drops what was already applied. A message that keeps failing is retried a bounded number of times, then
+sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import OffsetAndMetadata
+from gymloop_contracts import Envelope, EventPayload, dlq_topic, topic_for
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+
+from gymloop_kit.db import Database
+from gymloop_kit.logging import correlation_id_var, get_logger, traceparent_var
+from gymloop_kit.messaging import inbox, metrics
+from gymloop_kit.messaging.kafka import create_consumer, start_with_retry
+
+log = get_logger(__name__)
+
+P = TypeVar("P", bound=EventPayload)
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    model: type[EventPayload]
+    handler: Handler
+
+
+class Subscriptions:
+    """What a service consumes: `@subscriptions.on(SubscriptionActivated)` above `async def handler(session,
+    event, envelope)`. The handler runs inside the message's transaction and must not commit."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[tuple[str, int], Subscription] = {}
+
+    def on(self, model: type[P]) -> Callable[[Callable[[AsyncSession, P, Envelope], Awaitable[None]]], Handler]:
+        def register(handler: Callable[[AsyncSession, P, Envelope], Awaitable[None]]) -> Handler:
+            key = (model.event_type, model.version)
+            if key in self._by_type:
+                raise ValueError(f"{model.event_type} v{model.version} already has a handler")
+            self._by_type[key] = Subscription(model, handler)
+            return handler
+
+        return register
+
+    def get(self, event_type: str, version: int) -> Subscription | None:
+        return self._by_type.get((event_type, version))
+
+    @property
+    def models(self) -> list[type[EventPayload]]:
+        return [subscription.model for subscription in self._by_type.values()]
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted(topic_for(model.event_type, model.version) for model in self.models)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_type)
+
+
+class PoisonMessage(Exception):
+    """A message that can never be processed (not JSON, not an envelope, unknown contract)."""
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        database: Database,
+        subscriptions: Subscriptions,
+        bootstrap_servers: str,
+        dlq_producer: AIOKafkaProducer,
+        max_attempts: int = 5,
+        retry_base_s: float = 0.05,
+        batch_size: int = 500,
+        group_id: str | None = None,
+    ) -> None:
+        self.name = name
+        self.group_id = group_id or name
+        self.database = database
+        self.subscriptions = subscriptions
+        self.bootstrap_servers = bootstrap_servers
+        self.dlq_producer = dlq_producer
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.batch_size = batch_size
+        self._stopping = asyncio.Event()
+        self.assigned = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        consumer = create_consumer(self.bootstrap_servers, self.group_id, self.subscriptions.topics)
+        await start_with_retry(consumer, f"consumer {self.group_id}")
+        log.info("consumer_started", consumer=self.name, topics=self.subscriptions.topics)
+        try:
+            while not self._stopping.is_set():
+                batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
+                if consumer.assignment():
+                    self.assigned.set()
+                for partition, records in batches.items():
+                    done = None
+                    for record in records:
+                        if self._stopping.is_set():
+                            break
+                        await self.process(record)
+                        done = record.offset
+                    if done is not None:
+                        # Only processed offsets are committed; a crash before this redelivers the batch's
+                        # tail, and the inbox turns those redeliveries into no-ops.
+                        await self._commit(consumer, partition, done + 1)
+        finally:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+            log.info("consumer_stopped", consumer=self.name)
+
+    async def process(self, record: ConsumerRecord) -> None:
+        try:
+            envelope, subscription = self._decode(record)
+        except PoisonMessage as error:
+            await self._dead_letter(record, error, attempts=1)
+            return
+        if subscription is None:
+            return  # a version or type this service does not handle
+        correlation_token = correlation_id_var.set(envelope.correlation_id)
+        trace_token = traceparent_var.set(envelope.traceparent)
+        try:
+            payload = subscription.model.model_validate(envelope.payload)
+        except ValidationError as error:
+            await self._dead_letter(record, error, attempts=1)
+            return
+        try:
+            outcome = "failed"
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self.max_attempts),
+                wait=wait_exponential(multiplier=self.retry_base_s, max=5),
+                reraise=True,
+            )
+            async for attempt in retrying:
+                with attempt:
+                    async with self.database.transaction() as session:
+                        if not await inbox.claim(session, self.name, envelope):
+                            outcome = "duplicate"
+                        else:
+                            await subscription.handler(session, payload, envelope)
+                            outcome = "applied"
+            metrics.consumer_processed.labels(self.name, envelope.event_type, outcome).inc()
+        except Exception as error:
+            log.exception("message_failed", event_id=str(envelope.event_id), event_type=envelope.event_type)
+            await self._dead_letter(record, error, attempts=self.max_attempts)
+        finally:
+            correlation_id_var.reset(correlation_token)
+            traceparent_var.reset(trace_token)
+
+    def _decode(self, record: ConsumerRecord) -> tuple[Envelope, Subscription | None]:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+        except ValidationError as error:
+            raise PoisonMessage(f"not a valid event envelope: {error.errors()[:3]}") from error
+        return envelope, self.subscriptions.get(envelope.event_type, envelope.version)
+
+    async def _dead_letter(self, record: ConsumerRecord, error: BaseException, *, attempts: int) -> None:
+        target = dlq_topic(record.topic)
+        headers = list(record.headers or ()) + [
+            ("dlq_error", repr(error)[:4000].encode()),
+            ("dlq_error_type", type(error).__name__.encode()),
+            ("dlq_origin_topic", record.topic.encode()),
+            ("dlq_origin_partition", str(record.partition).encode()),
+            ("dlq_origin_offset", str(record.offset).encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_attempts", str(attempts).encode()),
+        ]
+        await (await self.dlq_producer.send(target, value=record.value, key=record.key, headers=headers))
+        metrics.consumer_dead_lettered.labels(self.name, record.topic).inc()
+        log.error("message_dead_lettered", topic=record.topic, partition=record.partition, offset=record.offset,
+                  dlq=target, error=repr(error))  # fmt: skip
+
+    async def _commit(self, consumer: Any, partition: TopicPartition, offset: int) -> None:
+        try:
+            await consumer.commit({partition: OffsetAndMetadata(offset, "")})
+        except (CommitFailedError, KafkaError) as error:
+            # A rebalance took the partition away: its new owner redelivers, and the inbox drops duplicates.
+            log.warning("commit_failed", partition=str(partition), offset=offset, error=repr(error))
+
+
+def consumed_topics(subscriptions: Iterable[Subscriptions]) -> list[str]:
+    return sorted({topic for group in subscriptions for topic in group.topics})

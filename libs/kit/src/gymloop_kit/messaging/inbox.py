@@ -1,0 +1,49 @@
+"""The inbox: a consumer records (consumer, event_id) in the same transaction as its effects.
+
+A redelivered event finds its row and changes nothing. Two deliveries racing each other are serialised by
+the primary key: the second waits for the first to commit, then sees the row.
+"""
+
+from __future__ import annotations
+
+from gymloop_contracts import Envelope
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_kit.messaging.tables import applied_sequence, inbox
+
+
+async def claim(session: AsyncSession, consumer: str, envelope: Envelope) -> bool:
+    """True the first time this consumer sees the event; False for a duplicate."""
+    statement = (
+        pg_insert(inbox)
+        .values(consumer=consumer, event_id=envelope.event_id, event_type=envelope.event_type)
+        .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.event_id])
+        .returning(inbox.c.event_id)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def is_newest(session: AsyncSession, consumer: str, envelope: Envelope) -> bool:
+    """For state-carrying events applied order-insensitively: True (and remembered) only when this event's
+    per-aggregate sequence is newer than any this consumer has applied for the aggregate."""
+    statement = (
+        pg_insert(applied_sequence)
+        .values(
+            consumer=consumer,
+            aggregate_type=envelope.aggregate_type,
+            aggregate_id=envelope.aggregate_id,
+            sequence=envelope.sequence,
+        )
+        .on_conflict_do_update(
+            index_elements=[
+                applied_sequence.c.consumer,
+                applied_sequence.c.aggregate_type,
+                applied_sequence.c.aggregate_id,
+            ],
+            set_={"sequence": envelope.sequence},
+            where=applied_sequence.c.sequence < envelope.sequence,
+        )
+        .returning(applied_sequence.c.sequence)
+    )
+    return (await session.execute(statement)).first() is not None

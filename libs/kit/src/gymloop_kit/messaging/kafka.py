@@ -1,0 +1,86 @@
+"""Kafka clients with the settings our delivery guarantees need, and topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from gymloop_kit.logging import get_logger
+from gymloop_kit.messaging import kafka_compat
+
+log = get_logger(__name__)
+
+
+def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    """Idempotent producer with acks=all (aiokafka's defaults are acks=1 without idempotence)."""
+    kafka_compat.install()
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        request_timeout_ms=15000,
+        retry_backoff_ms=200,
+    )
+
+
+def create_consumer(
+    bootstrap_servers: str, group_id: str, topics: Iterable[str], **overrides: object
+) -> AIOKafkaConsumer:
+    """A consumer that commits only what it has processed, starting at the earliest offset."""
+    options: dict[str, object] = {
+        "bootstrap_servers": bootstrap_servers,
+        "group_id": group_id,
+        "client_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "isolation_level": "read_committed",
+        "max_poll_interval_ms": 300000,
+        "session_timeout_ms": 10000,
+        "heartbeat_interval_ms": 3000,
+    }
+    options.update(overrides)
+    return AIOKafkaConsumer(*topics, **options)
+
+
+async def ensure_topics(
+    bootstrap_servers: str, names: Iterable[str], *, partitions: int = 3, replication_factor: int = 1
+) -> None:
+    """Create the missing topics (existing ones are left as they are)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if not missing:
+            return
+        try:
+            await admin.create_topics(
+                [NewTopic(name, num_partitions=partitions, replication_factor=replication_factor) for name in missing]
+            )
+        except TopicAlreadyExistsError:
+            pass  # another service created it in the meantime
+        log.info("topics_created", topics=missing, partitions=partitions)
+    finally:
+        await admin.close()
+
+
+async def start_with_retry(client: AIOKafkaProducer | AIOKafkaConsumer, what: str, attempts: int = 30) -> None:
+    """Brokers start in parallel with services; wait for one instead of crashing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await client.start()
+            return
+        except KafkaConnectionError:
+            if attempt == attempts:
+                raise
+            log.warning("kafka_not_reachable_yet", client=what, attempt=attempt)
+            await asyncio.sleep(min(0.2 * attempt, 2.0))

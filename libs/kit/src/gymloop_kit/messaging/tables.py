@@ -1,0 +1,55 @@
+"""The delivery tables every service database has (created by each service's first migration)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, Table, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from gymloop_kit.db import Base
+
+metadata = Base.metadata
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("topic", Text, nullable=False),
+    Column("partition_key", Text, nullable=False),
+    Column("envelope", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("available_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),
+    Column("published_at", DateTime(timezone=True)),
+    # The relay only ever scans unpublished rows: keep that index small.
+    Index("ix_outbox_pending", "available_at", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+outbox_sequence = Table(
+    "outbox_sequence",
+    metadata,
+    Column("aggregate_type", Text, primary_key=True),
+    Column("aggregate_id", Text, primary_key=True),
+    Column("last_sequence", BigInteger, nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("event_id", UUID(as_uuid=True), primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+applied_sequence = Table(
+    "applied_sequence",
+    metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("aggregate_type", Text, primary_key=True),
+    Column("aggregate_id", Text, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+)
+
+DELIVERY_TABLES = (outbox, outbox_sequence, inbox, applied_sequence)
