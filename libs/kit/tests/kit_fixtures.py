@@ -6,7 +6,7 @@ import uuid
 
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.members import MemberArchived
-from gymloop_kit.db import Base
+from gymloop_kit.messaging.tables import metadata as delivery_metadata
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -27,7 +27,7 @@ effects = Table(
 async def create_schema(database_url: str) -> None:
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+        await connection.run_sync(delivery_metadata.create_all)
         await connection.run_sync(test_metadata.create_all)
     await engine.dispose()
 

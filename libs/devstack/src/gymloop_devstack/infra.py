@@ -67,7 +67,7 @@ class EmbeddedPostgres:
     def stop(self) -> None:
         if self._server is not None:
             self._server.cleanup()
-            self._server: Any = None
+            self._server = None
 
 
 async def create_database(admin_dsn: str, name: str, *, template: str | None = None, exist_ok: bool = False) -> None:

@@ -64,6 +64,17 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         broker.stop()
 
 
+@pytest.fixture
+def private_kafka(tmp_path: Path) -> Iterator[infra.TansuBroker]:
+    """A broker of this test's own (Tansu starts in milliseconds): topics and consumer groups start empty,
+    so no event of an earlier test can reach this test's consumers."""
+    broker = infra.TansuBroker(log_path=tmp_path / "tansu.log").start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
 NewDatabase = Callable[..., Awaitable[str]]
 
 
@@ -118,11 +129,11 @@ def tokens(jwt_keys: KeyPair) -> TokenFactory:
 def make_settings(kafka_bootstrap: str, jwt_keys: KeyPair) -> Callable[..., ServiceSettings]:
     """Settings for a service under test: its own database URL, the test broker, the test keys."""
 
-    def make(service_name: str, database_url: str, **overrides: object) -> ServiceSettings:
+    def make(service_name: str, database_url: str, *, kafka: str | None = None, **overrides: object) -> ServiceSettings:
         values: dict[str, object] = {
             "service_name": service_name,
             "database_url": database_url,
-            "kafka_bootstrap_servers": kafka_bootstrap,
+            "kafka_bootstrap_servers": kafka or kafka_bootstrap,
             "jwt_public_key": jwt_keys.public_pem,
             "relay_poll_interval_s": 0.2,
             "consumer_retry_base_s": 0.01,

@@ -102,6 +102,31 @@ class EventProbe:
         return [envelope for envelope in self.received if envelope.event_type == model.event_type]
 
 
+async def publish(
+    bootstrap_servers: str,
+    payload: EventPayload,
+    *,
+    studio_id: uuid.UUID,
+    sequence: int = 1,
+    producer: str | None = None,
+) -> Envelope:
+    """Put one event on the real broker as its owning service would (for a consumer under test)."""
+    from gymloop_contracts import wrap
+    from gymloop_kit.messaging.kafka import create_producer
+
+    envelope = wrap(payload, studio_id=studio_id, producer=producer or payload.owner,
+                    correlation_id=f"test-{uuid.uuid4()}", sequence=sequence)  # fmt: skip
+    kafka = create_producer(bootstrap_servers, "test-publisher")
+    await kafka.start()
+    try:
+        await kafka.send_and_wait(
+            envelope.topic, envelope.model_dump_json().encode(), key=envelope.partition_key.encode()
+        )
+    finally:
+        await kafka.stop()
+    return envelope
+
+
 async def eventually(check: Callable[[], object], timeout_s: float = 15.0, interval_s: float = 0.1) -> object:
     """Await a condition that becomes true asynchronously (an async callable or a plain one)."""
     deadline = time.monotonic() + timeout_s

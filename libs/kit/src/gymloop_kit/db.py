@@ -29,10 +29,13 @@ def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Base(DeclarativeBase):
-    """Base for a service's ORM models; each service has its own database, so one metadata is enough."""
+def declarative_base() -> type[DeclarativeBase]:
+    """Each service makes its own `Base = declarative_base()`: services' tables never share a metadata."""
 
-    metadata = make_metadata()
+    class Base(DeclarativeBase):
+        metadata = make_metadata()
+
+    return Base
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from gymloop_kit.db import Base
+from gymloop_kit.db import make_metadata
 
-metadata = Base.metadata
+# Separate from any service's models; every service database holds these tables too.
+metadata = make_metadata()
 
 outbox = Table(
     "outbox",
