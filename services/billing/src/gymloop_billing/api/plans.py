@@ -1,0 +1,90 @@
+"""Plans (subscription types)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, AnyUser
+from gymloop_kit.errors import NotFound
+from pydantic import BaseModel, ConfigDict
+
+from gymloop_billing.db.models import PlanRow
+from gymloop_billing.service import plans
+
+router = APIRouter(tags=["plans"])
+
+
+class PlanIn(BaseModel):
+    name: str
+    kind: Literal["session_pack", "unlimited"]
+    price_cents: int
+    currency: str = "EUR"
+    period: Literal["one_off", "monthly", "yearly"]
+    visible: bool = True
+    free: bool = False
+    sessions: int | None = None
+    valid_days: int | None = None
+    valid_until: date | None = None
+    weekly_limit: int | None = None
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    kind: str
+    price_cents: int
+    currency: str
+    period: str
+    visible: bool
+    free: bool
+    sessions: int | None
+    valid_days: int | None
+    valid_until: date | None
+    weekly_limit: int | None
+    active: bool
+
+
+class ActiveIn(BaseModel):
+    active: bool
+
+
+def _input(body: PlanIn) -> plans.PlanInput:
+    return plans.PlanInput(**body.model_dump())
+
+
+def _out(row: PlanRow) -> PlanOut:
+    return PlanOut.model_validate(row)
+
+
+@router.post("/plans", status_code=201, summary="Create a plan (admin); publishes PlanPublished")
+async def create_plan(body: PlanIn, principal: Admin, session: Session) -> PlanOut:
+    return _out(await plans.create_plan(session, principal.studio_id, _input(body)))
+
+
+@router.put("/plans/{plan_id}", summary="Change a plan (admin); publishes PlanPublished")
+async def update_plan(plan_id: uuid.UUID, body: PlanIn, principal: Admin, session: Session) -> PlanOut:
+    return _out(await plans.update_plan(session, principal.studio_id, plan_id, _input(body)))
+
+
+@router.put("/plans/{plan_id}/active", summary="Offer or withdraw a plan (admin)")
+async def set_active(plan_id: uuid.UUID, body: ActiveIn, principal: Admin, session: Session) -> PlanOut:
+    return _out(await plans.set_plan_active(session, principal.studio_id, plan_id, body.active))
+
+
+@router.get("/plans", summary="Plans of the studio (members see visible, active plans only)")
+async def list_plans(principal: AnyUser, session: Session) -> list[PlanOut]:
+    rows = await plans.list_plans(session, principal.studio_id, member_view=not principal.is_staff)
+    return [_out(row) for row in rows]
+
+
+@router.get("/plans/{plan_id}", summary="One plan")
+async def get_plan(plan_id: uuid.UUID, principal: AnyUser, session: Session) -> PlanOut:
+    row = await plans.get_plan_row(session, principal.studio_id, plan_id)
+    if not principal.is_staff and not (row.visible and row.active):
+        raise NotFound("plan not found")
+    return _out(row)

@@ -1,0 +1,143 @@
+"""Studio billing settings, SEPA mandates and payment runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, Staff
+from gymloop_kit.errors import NotFound
+from pydantic import BaseModel, ConfigDict
+
+from gymloop_billing.api.deps import today
+from gymloop_billing.db.models import PaymentRunRow
+from gymloop_billing.service import sepa, studio
+
+router = APIRouter(tags=["sepa"])
+
+
+class SettingsIn(BaseModel):
+    collection_method: Literal["sepa_export", "stripe", "offline"]
+    currency: str = "EUR"
+    overdue_members_may_book: bool = False
+    creditor_name: str | None = None
+    creditor_iban: str | None = None
+    creditor_id: str | None = None
+    creditor_bic: str | None = None
+
+
+class SettingsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    collection_method: str
+    currency: str
+    overdue_members_may_book: bool
+    creditor_name: str | None
+    creditor_iban: str | None
+    creditor_id: str | None
+    creditor_bic: str | None
+
+
+class MandateIn(BaseModel):
+    mandate_reference: str
+    iban: str
+    account_holder: str
+    signed_on: date | None = None
+
+
+class MandateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    member_id: uuid.UUID
+    mandate_reference: str
+    iban: str
+    account_holder: str
+    signed_on: date | None
+    next_sequence_type: str
+
+
+class RunIn(BaseModel):
+    collection_date: date
+    period_label: str
+
+
+class RunOut(BaseModel):
+    id: uuid.UUID
+    collection_date: date
+    period_label: str
+    message_id: str
+    item_count: int
+    total_cents: int
+    problems: list[dict[str, Any]]
+    file_url: str | None
+
+
+def _run_out(row: PaymentRunRow) -> RunOut:
+    return RunOut(
+        id=row.id,
+        collection_date=row.collection_date,
+        period_label=row.period_label,
+        message_id=row.message_id,
+        item_count=row.item_count,
+        total_cents=row.total_cents,
+        problems=row.problems,
+        file_url=f"/payment-runs/{row.id}/file" if row.file else None,
+    )
+
+
+@router.put("/billing-settings", summary="Collection method, creditor details, overdue rule (admin)")
+async def put_settings(body: SettingsIn, principal: Admin, session: Session) -> SettingsOut:
+    row = await studio.put_settings(session, principal.studio_id, studio.SettingsInput(**body.model_dump()))
+    return SettingsOut.model_validate(row)
+
+
+@router.get("/billing-settings", summary="The studio's billing settings")
+async def get_settings(principal: Staff, session: Session) -> SettingsOut:
+    return SettingsOut.model_validate(await studio.get_settings(session, principal.studio_id))
+
+
+@router.put("/members/{member_id}/mandate", summary="Create or replace a member's SEPA mandate")
+async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, session: Session) -> MandateOut:
+    row = await sepa.put_mandate(
+        session, principal.studio_id, member_id, sepa.MandateInput(**body.model_dump()), today()
+    )
+    sequence = "FRST" if row.last_collected_iban != row.iban else "RCUR"
+    return MandateOut(
+        member_id=row.member_id,
+        mandate_reference=row.mandate_reference,
+        iban=row.iban,
+        account_holder=row.account_holder,
+        signed_on=row.signed_on,
+        next_sequence_type=sequence,
+    )
+
+
+@router.post("/payment-runs", status_code=201, summary="Collect open fees and purchases into a pain.008 file")
+async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
+    row = await sepa.create_payment_run(
+        session,
+        principal.studio_id,
+        collection_date=body.collection_date,
+        period_label=body.period_label,
+        today=today(),
+    )
+    return _run_out(row)
+
+
+@router.get("/payment-runs/{run_id}", summary="A payment run with its per-member problems")
+async def get_run(run_id: uuid.UUID, principal: Staff, session: Session) -> RunOut:
+    return _run_out(await sepa.get_payment_run(session, principal.studio_id, run_id))
+
+
+@router.get("/payment-runs/{run_id}/file", summary="The pain.008.001.08 XML of a payment run (admin)")
+async def get_run_file(run_id: uuid.UUID, principal: Admin, session: Session) -> Response:
+    row = await sepa.get_payment_run(session, principal.studio_id, run_id)
+    if row.file is None:
+        raise NotFound("this payment run has no file: nobody could be collected")
+    return Response(
+        row.file,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{row.message_id}.xml"'},
+    )

@@ -1,0 +1,32 @@
+"""The Stripe webhook: signature checked on the raw body, deduplicated by event id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from gymloop_kit.app import Session
+from pydantic import BaseModel
+
+from gymloop_billing.service import payments
+
+router = APIRouter(tags=["stripe"])
+
+
+class WebhookOut(BaseModel):
+    event_id: str
+    applied: bool
+
+
+@router.post(
+    "/stripe/webhook", summary="Stripe events (invoice paid/failed); 400 on a bad signature", responses={400: {}}
+)
+async def stripe_webhook(request: Request, session: Session) -> WebhookOut:
+    settings = request.app.state.billing_settings
+    payload = await request.body()  # the raw bytes: re-serialised JSON would break the signature
+    event = payments.verify_webhook(
+        payload,
+        request.headers.get("Stripe-Signature"),
+        settings.stripe_webhook_secret,
+        settings.stripe_webhook_tolerance_s,
+    )
+    outcome = await payments.apply_webhook(session, event)
+    return WebhookOut(event_id=outcome.event_id, applied=outcome.applied)

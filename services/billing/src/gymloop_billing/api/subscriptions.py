@@ -1,0 +1,133 @@
+"""Subscriptions of members: start (SEPA/offline or Stripe), pause, resume, cancel, renew, expire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser, Staff
+from pydantic import BaseModel, ConfigDict, Field
+
+from gymloop_billing.api.deps import ensure_own_member, today
+from gymloop_billing.db.models import SubscriptionRow
+from gymloop_billing.service import stripe_subscriptions, subscriptions
+from gymloop_billing.service.stripe_gateway import StripeGateway
+
+router = APIRouter(tags=["subscriptions"])
+
+
+class StartIn(BaseModel):
+    member_id: uuid.UUID
+    plan_id: uuid.UUID
+    start_date: date
+
+
+class StripeStartIn(StartIn):
+    payment_source: str | None = Field(default=None, description="Stripe card token/source for a new customer")
+
+
+class PauseIn(BaseModel):
+    start: date
+    until: date = Field(description="Last paused day (inclusive)")
+
+
+class ResumeIn(BaseModel):
+    on: date
+
+
+class CancelIn(BaseModel):
+    requested_on: date
+    notice_months: int = 1
+
+
+class RenewIn(BaseModel):
+    on: date | None = None
+
+
+class ExpireIn(BaseModel):
+    today: date | None = None
+
+
+class SubscriptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    member_id: uuid.UUID
+    plan_id: uuid.UUID
+    start_date: date
+    period_start: date
+    valid_until: date | None
+    credits: int | None
+    status: str
+    paused_periods: list[dict[str, Any]]
+    cancelled_on: date | None
+    end_date: date | None
+    stripe_subscription_id: str | None
+
+
+def _out(row: SubscriptionRow) -> SubscriptionOut:
+    return SubscriptionOut.model_validate(row)
+
+
+@router.post("/subscriptions", status_code=201, summary="Start a subscription; publishes SubscriptionActivated")
+async def start(body: StartIn, principal: Staff, session: Session) -> SubscriptionOut:
+    row = await subscriptions.start_subscription(
+        session, principal.studio_id, member_id=body.member_id, plan_id=body.plan_id, start_date=body.start_date
+    )
+    return _out(row)
+
+
+@router.post("/stripe/subscriptions", status_code=201, summary="Start a subscription paid through Stripe")
+async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser, session: Session) -> SubscriptionOut:
+    ensure_own_member(principal, body.member_id)
+    gateway = StripeGateway(request.app.state.billing_settings)
+    row = await stripe_subscriptions.start_stripe_subscription(
+        session,
+        gateway,
+        principal.studio_id,
+        member_id=body.member_id,
+        plan_id=body.plan_id,
+        start_date=body.start_date,
+        payment_source=body.payment_source,
+    )
+    return _out(row)
+
+
+@router.get("/members/{member_id}/subscriptions", summary="A member's subscriptions")
+async def member_subscriptions(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[SubscriptionOut]:
+    ensure_own_member(principal, member_id)
+    rows = await subscriptions.list_member_subscriptions(session, principal.studio_id, member_id)
+    return [_out(row) for row in rows]
+
+
+@router.post("/subscriptions/{subscription_id}/pause", summary="Pause (freeze); publishes SubscriptionPaused")
+async def pause(subscription_id: uuid.UUID, body: PauseIn, principal: Staff, session: Session) -> SubscriptionOut:
+    return _out(
+        await subscriptions.pause_subscription(session, principal.studio_id, subscription_id, body.start, body.until)
+    )
+
+
+@router.post("/subscriptions/{subscription_id}/resume", summary="Lift a pause; publishes SubscriptionResumed")
+async def resume(subscription_id: uuid.UUID, body: ResumeIn, principal: Staff, session: Session) -> SubscriptionOut:
+    return _out(await subscriptions.resume_subscription(session, principal.studio_id, subscription_id, body.on))
+
+
+@router.post("/subscriptions/{subscription_id}/cancel", summary="Cancel with a notice period")
+async def cancel(subscription_id: uuid.UUID, body: CancelIn, principal: Staff, session: Session) -> SubscriptionOut:
+    row = await subscriptions.cancel_subscription(
+        session, principal.studio_id, subscription_id, body.requested_on, body.notice_months
+    )
+    return _out(row)
+
+
+@router.post("/subscriptions/{subscription_id}/renew", summary="Roll into the next period; SubscriptionRenewed")
+async def renew(subscription_id: uuid.UUID, body: RenewIn, principal: Staff, session: Session) -> SubscriptionOut:
+    return _out(await subscriptions.renew_subscription(session, principal.studio_id, subscription_id, body.on))
+
+
+@router.post("/subscriptions/expire", summary="End subscriptions past their end date; SubscriptionEnded each")
+async def expire(body: ExpireIn, principal: Staff, session: Session) -> dict[str, int]:
+    ended = await subscriptions.expire_subscriptions(session, principal.studio_id, body.today or today())
+    return {"ended": ended}

@@ -1,0 +1,47 @@
+"""The billing service: plans, subscriptions, SEPA export, Stripe, shop, payments, revenue."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from gymloop_kit.app import ServiceSpec, create_service_app
+from gymloop_kit.settings import ServiceSettings
+
+from gymloop_billing.api import payments, plans, reports, sepa, shop, stripe_webhook, subscriptions
+from gymloop_billing.domain.errors import DomainError
+from gymloop_billing.messaging.subscriptions import subscriptions as event_subscriptions
+from gymloop_billing.settings import BillingSettings
+
+DESCRIPTION = (
+    "Owns plans (subscription types), subscriptions, the studio's collection method, SEPA mandates, "
+    "payment runs and pain.008 export, Stripe customers/subscriptions/webhooks, shop products and "
+    "purchases, payments and the overdue state, and the revenue report."
+)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    billing_settings = BillingSettings.from_service_settings(settings or BillingSettings())
+    spec = ServiceSpec(
+        name="billing",
+        description=DESCRIPTION,
+        routers=[
+            plans.router,
+            subscriptions.router,
+            sepa.router,
+            shop.router,
+            payments.router,
+            stripe_webhook.router,
+            reports.router,
+        ],
+        subscriptions=event_subscriptions,
+    )
+    app = create_service_app(spec, billing_settings)
+    app.state.billing_settings = billing_settings
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        # a rule the use case did not translate itself: still a clear 422 naming the field
+        loc = ["body", error.field] if error.field else []
+        return JSONResponse({"detail": [{"loc": loc, "msg": error.message, "type": error.code}]}, status_code=422)
+
+    return app

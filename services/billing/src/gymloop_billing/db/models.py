@@ -1,0 +1,190 @@
+"""Tables of the billing database. Every table carries studio_id and every query filters on it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from gymloop_kit.db import make_metadata
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The billing database's own metadata (the kit's naming convention); never shared."""
+
+    metadata = make_metadata()
+
+
+class StudioBillingRow(Base):
+    __tablename__ = "studio_billing"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    collection_method: Mapped[str] = mapped_column(Text)
+    currency: Mapped[str] = mapped_column(Text, default="EUR")
+    overdue_members_may_book: Mapped[bool] = mapped_column(Boolean, default=False)
+    creditor_name: Mapped[str | None] = mapped_column(Text)
+    creditor_iban: Mapped[str | None] = mapped_column(Text)
+    creditor_id: Mapped[str | None] = mapped_column(Text)
+    creditor_bic: Mapped[str | None] = mapped_column(Text)
+
+
+class MemberRow(Base):
+    """Read model of the members service's members (from MemberRegistered/MemberUpdated)."""
+
+    __tablename__ = "member"
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text)
+    start_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(Text, default="active")
+
+
+class PlanRow(Base):
+    __tablename__ = "plan"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    free: Mapped[bool] = mapped_column(Boolean)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(Text)
+    period: Mapped[str] = mapped_column(Text)
+    visible: Mapped[bool] = mapped_column(Boolean)
+    sessions: Mapped[int | None] = mapped_column(Integer)
+    valid_days: Mapped[int | None] = mapped_column(Integer)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    weekly_limit: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stripe_plan_id: Mapped[str | None] = mapped_column(Text)
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscription"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    plan_id: Mapped[uuid.UUID] = mapped_column()
+    start_date: Mapped[date] = mapped_column(Date)
+    period_start: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    credits: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(Text)
+    paused_periods: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(Text, unique=True)
+
+
+class MandateRow(Base):
+    __tablename__ = "mandate"
+    __table_args__ = (UniqueConstraint("studio_id", "mandate_reference"),)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    mandate_reference: Mapped[str] = mapped_column(Text)
+    iban: Mapped[str] = mapped_column(Text)
+    account_holder: Mapped[str] = mapped_column(Text)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    last_collected_iban: Mapped[str | None] = mapped_column(Text)
+
+
+class ProductRow(Base):
+    __tablename__ = "product"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PurchaseRow(Base):
+    __tablename__ = "purchase"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    product_name: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(Text)
+    purchased_on: Mapped[date] = mapped_column(Date)
+    settlement: Mapped[str] = mapped_column(Text)
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class ChargeRow(Base):
+    """A subscription fee that is due (from a start or a renewal), collected by the next payment run."""
+
+    __tablename__ = "charge"
+    __table_args__ = (Index("ix_charge_open", "studio_id", "payment_run_id"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    subscription_id: Mapped[uuid.UUID] = mapped_column()
+    plan_id: Mapped[uuid.UUID] = mapped_column()
+    description: Mapped[str] = mapped_column(Text)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class PaymentRunRow(Base):
+    __tablename__ = "payment_run"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    collection_date: Mapped[date] = mapped_column(Date)
+    period_label: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    item_count: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    file: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class PaymentRow(Base):
+    __tablename__ = "payment"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)  # pending / succeeded / failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_retry_on: Mapped[date | None] = mapped_column(Date)
+    payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column()
+    stripe_invoice_id: Mapped[str | None] = mapped_column(Text, unique=True)
+
+
+class MemberPaymentStateRow(Base):
+    __tablename__ = "member_payment_state"
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    state: Mapped[str] = mapped_column(Text)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StripeCustomerRow(Base):
+    __tablename__ = "stripe_customer"
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    stripe_customer_id: Mapped[str] = mapped_column(Text, unique=True)
+
+
+class StripeEventRow(Base):
+    """Webhook events already applied: a redelivered event id changes nothing."""
+
+    __tablename__ = "stripe_event"
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    studio_id: Mapped[uuid.UUID | None] = mapped_column()
+    event_type: Mapped[str] = mapped_column(Text)
+    created: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,224 @@
+"""Payments, the member's payment state (ok/overdue) and the Stripe webhook."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import stripe
+from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
+from gymloop_kit.errors import InvalidInput, NotFound
+from gymloop_kit.messaging.outbox import add_event
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_billing.db.models import (
+    MemberPaymentStateRow,
+    PaymentRow,
+    StripeCustomerRow,
+    StripeEventRow,
+    SubscriptionRow,
+)
+from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
+from gymloop_billing.service import studio
+
+RETRY_POLICY = RetryPolicy()
+
+
+class WebhookRejected(InvalidInput):
+    status_code = 400
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    event_id: str
+    applied: bool  # False: a duplicate or an event type we do not act on
+
+
+async def get_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MemberPaymentStateRow:
+    row = (
+        await session.execute(
+            select(MemberPaymentStateRow)
+            .where(MemberPaymentStateRow.member_id == member_id, MemberPaymentStateRow.studio_id == studio_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        row = MemberPaymentStateRow(
+            member_id=member_id, studio_id=studio_id, state=PaymentState.OK.value, failed_attempts=0
+        )
+        session.add(row)
+    return row
+
+
+async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
+    payment.status = "succeeded"
+    payment.next_retry_on = None
+    state = await get_payment_state(session, payment.studio_id, payment.member_id)
+    state.state = state_after_success().value
+    state.failed_attempts = 0
+    await add_event(
+        session,
+        PaymentSucceeded(
+            payment_id=payment.id,
+            member_id=payment.member_id,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            method=payment.method,
+            subscription_id=payment.subscription_id,
+        ),
+        studio_id=payment.studio_id,
+    )
+
+
+async def record_failure(session: AsyncSession, payment: PaymentRow, reason: str, failed_on: date) -> None:
+    """Apply the retry policy (Stripe: retry after 3, 5, 7 days, then overdue) and tell bookings."""
+    payment.status = "failed"
+    payment.attempts += 1
+    decision = RETRY_POLICY.after_failure(payment.attempts, failed_on)
+    payment.next_retry_on = decision.retry_on
+    state = await get_payment_state(session, payment.studio_id, payment.member_id)
+    state.failed_attempts = payment.attempts
+    if decision.state is PaymentState.OVERDUE:
+        state.state = PaymentState.OVERDUE.value
+    settings = await studio.get_settings(session, payment.studio_id)
+    current = PaymentState(state.state)
+    await add_event(
+        session,
+        PaymentFailed(
+            payment_id=payment.id,
+            member_id=payment.member_id,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            method=payment.method,
+            subscription_id=payment.subscription_id,
+            reason=reason,
+            attempt=payment.attempts,
+            next_retry_on=decision.retry_on,
+            overdue=current is PaymentState.OVERDUE,
+            may_book=may_book(current, settings.overdue_members_may_book),
+        ),
+        studio_id=payment.studio_id,
+    )
+
+
+async def mark_sepa_payment(
+    session: AsyncSession, studio_id: uuid.UUID, payment_id: uuid.UUID, *, succeeded: bool, reason: str | None
+) -> PaymentRow:
+    """Staff record the bank's answer for a SEPA collection (paid, or returned with a reason)."""
+    payment = (
+        await session.execute(
+            select(PaymentRow).where(PaymentRow.id == payment_id, PaymentRow.studio_id == studio_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if payment is None:
+        raise NotFound("payment not found")
+    if payment.status != "pending":
+        raise InvalidInput(f"the payment is already {payment.status}", code="payment_settled", field="status")
+    if succeeded:
+        await record_success(session, payment)
+    else:
+        # a returned direct debit is not retried automatically: the member is overdue at once
+        payment.attempts = len(RETRY_POLICY.retry_after_days)
+        await record_failure(session, payment, reason or "returned by the bank", datetime.now(UTC).date())
+    return payment
+
+
+def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance_s: int) -> dict[str, Any]:
+    """Check Stripe's signature over the raw body; anything else is rejected with 400."""
+    if not secret:
+        raise WebhookRejected("the Stripe webhook secret is not configured", code="webhook_not_configured")
+    try:
+        stripe.WebhookSignature.verify_header(payload.decode("utf-8"), signature or "", secret, tolerance_s)
+        event: dict[str, Any] = json.loads(payload)
+    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
+        raise WebhookRejected(f"webhook signature invalid: {error}", code="webhook_signature_invalid") from None
+    if not isinstance(event.get("id"), str) or "data" not in event:
+        raise WebhookRejected("webhook body is not a Stripe event", code="webhook_body_invalid")
+    return event
+
+
+async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
+    """Apply one verified Stripe event once. Duplicates (same event id) change nothing; a late
+    payment_failed for an invoice already paid is ignored (paid is final), so order does not matter."""
+    event_id: str = event["id"]
+    event_type = event.get("type")
+    invoice = event["data"].get("object") or {}
+    if event_type not in ("invoice.payment_succeeded", "invoice.payment_failed"):
+        return WebhookOutcome(event_id, applied=False)
+    owner = await _invoice_owner(session, invoice)
+    if owner is None:
+        # not (yet) ours: do not remember the id, so a redelivery after our commit is still applied
+        return WebhookOutcome(event_id, applied=False)
+    studio_id, member_id, subscription_id = owner
+    inserted = (
+        await session.execute(
+            pg_insert(StripeEventRow)
+            .values(
+                event_id=event_id,
+                event_type=str(event_type),
+                created=int(event.get("created") or 0),
+                studio_id=studio_id,
+            )
+            .on_conflict_do_nothing(index_elements=[StripeEventRow.event_id])
+            .returning(StripeEventRow.event_id)
+        )
+    ).first()
+    if inserted is None:
+        return WebhookOutcome(event_id, applied=False)
+    payment = (
+        await session.execute(
+            select(PaymentRow).where(PaymentRow.stripe_invoice_id == str(invoice["id"])).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if payment is None:
+        payment = PaymentRow(
+            id=uuid.uuid4(),
+            studio_id=studio_id,
+            member_id=member_id,
+            amount_cents=int(invoice.get("amount_due") or invoice.get("total") or 0),
+            currency=str(invoice.get("currency") or "eur").upper(),
+            method="stripe_card",
+            status="pending",
+            attempts=0,
+            subscription_id=subscription_id,
+            stripe_invoice_id=str(invoice["id"]),
+        )
+        session.add(payment)
+        await session.flush()
+    if payment.status == "succeeded":
+        return WebhookOutcome(event_id, applied=False)
+    if event_type == "invoice.payment_succeeded":
+        await record_success(session, payment)
+    else:
+        failed_on = datetime.fromtimestamp(int(event.get("created") or 0), UTC).date()
+        await record_failure(session, payment, "card payment failed", failed_on)
+    return WebhookOutcome(event_id, applied=True)
+
+
+async def _invoice_owner(
+    session: AsyncSession, invoice: dict[str, Any]
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID | None] | None:
+    stripe_subscription = invoice.get("subscription")
+    if stripe_subscription:
+        sub = (
+            await session.execute(
+                select(SubscriptionRow).where(SubscriptionRow.stripe_subscription_id == str(stripe_subscription))
+            )
+        ).scalar_one_or_none()
+        if sub is not None:
+            return sub.studio_id, sub.member_id, sub.id
+    customer = invoice.get("customer")
+    if customer:
+        row = (
+            await session.execute(
+                select(StripeCustomerRow).where(StripeCustomerRow.stripe_customer_id == str(customer))
+            )
+        ).scalar_one_or_none()
+        if row is not None:
+            return row.studio_id, row.member_id, None
+    return None

@@ -1,0 +1,83 @@
+"""Stripe calls through the official SDK (async), with idempotency keys derived from our own ids.
+
+localstripe (used in tests) speaks the Plans API, not Prices, and ignores idempotency keys; we also keep
+the Stripe ids we got in our own rows, so a retried use case reuses them instead of creating twins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+import stripe
+
+from gymloop_billing.settings import BillingSettings
+
+
+class StripeGateway:
+    def __init__(self, settings: BillingSettings) -> None:
+        base = cast(Any, {"api": settings.stripe_api_base}) if settings.stripe_api_base else None
+        self.client = stripe.StripeClient(
+            settings.stripe_api_key, base_addresses=base, http_client=stripe.HTTPXClient(), max_network_retries=2
+        )
+
+    async def ensure_plan(
+        self, *, plan_id: uuid.UUID, name: str, amount_cents: int, currency: str, interval: str, studio_id: uuid.UUID
+    ) -> str:
+        stripe_plan_id = f"gl-plan-{plan_id}-{amount_cents}-{interval}"
+        try:
+            await self.client.v1.plans.retrieve_async(stripe_plan_id)
+            return stripe_plan_id
+        except stripe.InvalidRequestError:
+            pass
+        plan = await self.client.v1.plans.create_async(
+            params={
+                "id": stripe_plan_id,
+                "amount": amount_cents,
+                "currency": currency.lower(),
+                "interval": interval,
+                "product": {"name": name},
+                "metadata": {"studio_id": str(studio_id), "plan_id": str(plan_id)},
+            },
+            options={"idempotency_key": f"gymloop-{stripe_plan_id}"},
+        )
+        return str(plan.id)
+
+    async def create_customer(
+        self, *, member_id: uuid.UUID, studio_id: uuid.UUID, email: str, name: str, source: str | None
+    ) -> str:
+        params: dict[str, Any] = {
+            "email": email,
+            "name": name,
+            "metadata": {"studio_id": str(studio_id), "member_id": str(member_id)},
+        }
+        if source:
+            params["source"] = source
+        customer = await self.client.v1.customers.create_async(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": f"gymloop-customer-{member_id}"},
+        )
+        return str(customer.id)
+
+    async def create_subscription(
+        self,
+        *,
+        subscription_id: uuid.UUID,
+        customer_id: str,
+        stripe_plan_id: str,
+        studio_id: uuid.UUID,
+        member_id: uuid.UUID,
+    ) -> str:
+        subscription = await self.client.v1.subscriptions.create_async(
+            params={
+                "customer": customer_id,
+                "items": [{"plan": stripe_plan_id}],
+                "metadata": {
+                    "studio_id": str(studio_id),
+                    "member_id": str(member_id),
+                    "subscription_id": str(subscription_id),
+                },
+            },
+            options={"idempotency_key": f"gymloop-subscription-{subscription_id}"},
+        )
+        return str(subscription.id)

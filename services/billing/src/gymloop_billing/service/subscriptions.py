@@ -1,0 +1,294 @@
+"""Use cases for subscriptions: each loads the aggregate, applies a domain method, stores the new state and
+queues the event bookings needs, all in the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from gymloop_contracts.events.billing import (
+    SubscriptionActivated,
+    SubscriptionEnded,
+    SubscriptionPaused,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+)
+from gymloop_contracts.events.common import DateRange
+from gymloop_kit.errors import InvalidInput, NotFound
+from gymloop_kit.messaging.outbox import add_event
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_billing.db.models import ChargeRow, SubscriptionRow
+from gymloop_billing.domain.errors import DomainError
+from gymloop_billing.domain.subscriptions import PausedPeriod, Subscription, SubscriptionChange, SubscriptionStatus
+from gymloop_billing.service import members, plans, studio
+from gymloop_billing.service.errors import invalid
+
+
+def _ranges(periods: tuple[PausedPeriod, ...]) -> list[DateRange]:
+    # the contract's DateRange is inclusive; an open pause (not planned) is shown up to its start day
+    return [
+        DateRange(start=p.start, end=(p.resumed_on - timedelta(days=1)) if p.resumed_on else p.start) for p in periods
+    ]
+
+
+def _to_domain(row: SubscriptionRow, plan_row: plans.PlanRow) -> Subscription:
+    return Subscription(
+        subscription_id=row.id,
+        studio_id=row.studio_id,
+        member_id=row.member_id,
+        plan=plans.to_domain(plan_row),
+        start_date=row.start_date,
+        period_start=row.period_start,
+        valid_until=row.valid_until,
+        credits=row.credits,
+        status=SubscriptionStatus(row.status),
+        paused_periods=tuple(
+            PausedPeriod(
+                start=date.fromisoformat(p["start"]),
+                resumed_on=date.fromisoformat(p["resumed_on"]) if p.get("resumed_on") else None,
+            )
+            for p in row.paused_periods
+        ),
+        cancelled_on=row.cancelled_on,
+        end_date=row.end_date,
+        sequence=row.sequence,
+    )
+
+
+def _store(row: SubscriptionRow, sub: Subscription) -> None:
+    row.period_start = sub.period_start
+    row.valid_until = sub.valid_until
+    row.credits = sub.credits
+    row.status = sub.status.value
+    row.paused_periods = [
+        {"start": p.start.isoformat(), "resumed_on": p.resumed_on.isoformat() if p.resumed_on else None}
+        for p in sub.paused_periods
+    ]
+    row.cancelled_on = sub.cancelled_on
+    row.end_date = sub.end_date
+    row.sequence = sub.sequence
+
+
+def _charge(sub: Subscription, change: SubscriptionChange) -> ChargeRow | None:
+    if change.charge_cents <= 0:
+        return None
+    period = sub.period_start.isoformat() + (f"..{sub.valid_until.isoformat()}" if sub.valid_until else "")
+    return ChargeRow(
+        id=uuid.uuid4(),
+        studio_id=sub.studio_id,
+        member_id=sub.member_id,
+        subscription_id=sub.subscription_id,
+        plan_id=sub.plan.plan_id,
+        description=f"{sub.plan.name} {period}",
+        amount_cents=change.charge_cents,
+        currency=sub.plan.currency,
+        due_on=sub.period_start,
+    )
+
+
+async def load(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID
+) -> tuple[SubscriptionRow, Subscription]:
+    row = (
+        await session.execute(
+            select(SubscriptionRow)
+            .where(SubscriptionRow.id == subscription_id, SubscriptionRow.studio_id == studio_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("subscription not found")
+    plan_row = await plans.get_plan_row(session, studio_id, row.plan_id)
+    return row, _to_domain(row, plan_row)
+
+
+async def start_subscription(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    start_date: date,
+    subscription_id: uuid.UUID | None = None,
+) -> SubscriptionRow:
+    member = await members.get_member(session, studio_id, member_id)
+    try:
+        plan_row = await plans.get_plan_row(session, studio_id, plan_id)
+    except NotFound:
+        raise InvalidInput(
+            f"plan {plan_id} does not exist in this studio", code="plan_unknown", field="plan_id"
+        ) from None
+    if not plan_row.active:
+        raise InvalidInput(f"plan {plan_row.name!r} is no longer offered", code="plan_inactive", field="plan_id")
+    try:
+        change = Subscription.start(
+            subscription_id=subscription_id or uuid.uuid4(),
+            member_id=member_id,
+            plan=plans.to_domain(plan_row),
+            start_date=start_date,
+            member_start_date=member.start_date,
+        )
+    except DomainError as error:
+        raise invalid(error) from error
+    sub = change.subscription
+    row = SubscriptionRow(
+        id=sub.subscription_id, studio_id=studio_id, member_id=member_id, plan_id=plan_id, start_date=sub.start_date
+    )
+    _store(row, sub)
+    session.add(row)
+    charge = _charge(sub, change)
+    if charge is not None:
+        session.add(charge)
+    await session.flush()
+    settings = await studio.get_settings(session, studio_id)
+    entitlement = change.entitlement
+    await add_event(
+        session,
+        SubscriptionActivated(
+            subscription_id=sub.subscription_id,
+            member_id=member_id,
+            plan_id=plan_id,
+            plan_name=sub.plan.name,
+            plan_kind=plans.contract_kind(sub.plan),
+            credits=entitlement.credits,
+            weekly_limit=entitlement.weekly_limit,
+            valid_from=entitlement.valid_from,
+            valid_until=entitlement.valid_until,
+            paused_periods=_ranges(entitlement.paused_periods),
+            collection_method=settings.collection_method,
+        ),
+        studio_id=studio_id,
+    )
+    return row
+
+
+async def pause_subscription(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, first_day: date, last_day: date
+) -> SubscriptionRow:
+    row, sub = await load(session, studio_id, subscription_id)
+    try:
+        change = sub.pause_between(first_day, last_day)
+    except DomainError as error:
+        raise invalid(error) from error
+    _store(row, change.subscription)
+    await add_event(
+        session,
+        SubscriptionPaused(
+            subscription_id=sub.subscription_id,
+            member_id=sub.member_id,
+            pause=DateRange(start=first_day, end=last_day),
+            valid_until=change.entitlement.valid_until,
+            paused_periods=_ranges(change.entitlement.paused_periods),
+        ),
+        studio_id=studio_id,
+    )
+    return row
+
+
+async def resume_subscription(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, on: date
+) -> SubscriptionRow:
+    row, sub = await load(session, studio_id, subscription_id)
+    try:
+        change = sub.end_pause_early(on)
+    except DomainError as error:
+        raise invalid(error) from error
+    _store(row, change.subscription)
+    await add_event(
+        session,
+        SubscriptionResumed(
+            subscription_id=sub.subscription_id,
+            member_id=sub.member_id,
+            resumed_on=on,
+            valid_until=change.entitlement.valid_until,
+            paused_periods=_ranges(change.entitlement.paused_periods),
+        ),
+        studio_id=studio_id,
+    )
+    return row
+
+
+async def cancel_subscription(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, requested_on: date, notice_months: int
+) -> SubscriptionRow:
+    """Cancelling only plans the end; SubscriptionEnded is published when the end date has passed
+    (`expire_subscriptions`)."""
+    row, sub = await load(session, studio_id, subscription_id)
+    try:
+        change = sub.cancel(requested_on, notice_months)
+    except DomainError as error:
+        raise invalid(error) from error
+    _store(row, change.subscription)
+    return row
+
+
+async def renew_subscription(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, on: date | None
+) -> SubscriptionRow:
+    row, sub = await load(session, studio_id, subscription_id)
+    try:
+        change = sub.renew(on)
+    except DomainError as error:
+        raise invalid(error) from error
+    renewed = change.subscription
+    _store(row, renewed)
+    charge = _charge(renewed, change)
+    if charge is not None:
+        session.add(charge)
+    await add_event(
+        session,
+        SubscriptionRenewed(
+            subscription_id=sub.subscription_id,
+            member_id=sub.member_id,
+            credits_granted=renewed.credits,
+            valid_from=renewed.period_start,
+            valid_until=renewed.valid_until,
+        ),
+        studio_id=studio_id,
+    )
+    return row
+
+
+async def expire_subscriptions(session: AsyncSession, studio_id: uuid.UUID, today: date) -> int:
+    """End every subscription of the studio whose end date lies before `today`; one event each."""
+    rows = (
+        await session.execute(
+            select(SubscriptionRow)
+            .where(SubscriptionRow.studio_id == studio_id, SubscriptionRow.status != SubscriptionStatus.ENDED.value)
+            .with_for_update()
+        )
+    ).scalars()
+    ended = 0
+    for row in rows:
+        plan_row = await plans.get_plan_row(session, studio_id, row.plan_id)
+        sub = _to_domain(row, plan_row)
+        change = sub.expire(today)
+        if change is None:
+            continue
+        _store(row, change.subscription)
+        last_day = sub.end_date or sub.valid_until or today
+        await add_event(
+            session,
+            SubscriptionEnded(
+                subscription_id=sub.subscription_id,
+                member_id=sub.member_id,
+                ended_on=last_day,
+                reason="cancelled" if sub.cancelled_on else "expired",
+            ),
+            studio_id=studio_id,
+        )
+        ended += 1
+    return ended
+
+
+async def list_member_subscriptions(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
+) -> list[SubscriptionRow]:
+    statement = (
+        select(SubscriptionRow)
+        .where(SubscriptionRow.studio_id == studio_id, SubscriptionRow.member_id == member_id)
+        .order_by(SubscriptionRow.start_date)
+    )
+    return list((await session.execute(statement)).scalars())

@@ -1,0 +1,20 @@
+"""Billing settings: the kit's ServiceSettings plus Stripe (GYMLOOP_STRIPE_*)."""
+
+from __future__ import annotations
+
+from gymloop_kit.settings import ServiceSettings
+from pydantic import Field
+
+
+class BillingSettings(ServiceSettings):
+    service_name: str = "billing"
+    stripe_api_key: str = Field(default="sk_test_gymloop", description="Stripe secret key")
+    stripe_api_base: str = Field(default="", description="Override the Stripe API URL (localstripe in tests)")
+    stripe_webhook_secret: str = Field(default="", description="Signing secret of the Stripe webhook endpoint")
+    stripe_webhook_tolerance_s: int = 300
+
+    @classmethod
+    def from_service_settings(cls, settings: ServiceSettings) -> BillingSettings:
+        if isinstance(settings, BillingSettings):
+            return settings
+        return cls(**settings.model_dump())

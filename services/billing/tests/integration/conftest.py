@@ -1,0 +1,93 @@
+"""Billing integration fixtures: the app on a fresh migrated database and a private broker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+from gymloop_billing.app import create_app
+from gymloop_billing.settings import BillingSettings
+from gymloop_devstack.testing import service_client
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+WEBHOOK_SECRET = "whsec_gymloop_test"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def billing_url(new_database: Any) -> str:
+    url: str = await new_database(MIGRATIONS, prefix="billing")
+    return url
+
+
+def billing_settings(make_settings: Any, url: str, kafka: str, **overrides: Any) -> BillingSettings:
+    settings = make_settings("billing", url, kafka=kafka)
+    values = {**settings.model_dump(), "stripe_webhook_secret": WEBHOOK_SECRET, **overrides}
+    return BillingSettings(**values)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(billing_url: str, make_settings: Any, private_kafka: Any) -> AsyncIterator[Any]:
+    """The service without its event consumer (most tests seed the members read model directly; the
+    consumer path has its own test with `consuming_client`)."""
+    settings = billing_settings(make_settings, billing_url, private_kafka.bootstrap_servers, consumer_enabled=False)
+    async with service_client(create_app(settings)) as http:
+        http.database_url = billing_url  # type: ignore[attr-defined]
+        http.kafka = private_kafka.bootstrap_servers  # type: ignore[attr-defined]
+        yield http
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def consuming_client(billing_url: str, make_settings: Any, private_kafka: Any) -> AsyncIterator[Any]:
+    settings = billing_settings(make_settings, billing_url, private_kafka.bootstrap_servers)
+    async with service_client(create_app(settings)) as http:
+        http.database_url = billing_url  # type: ignore[attr-defined]
+        http.kafka = private_kafka.bootstrap_servers  # type: ignore[attr-defined]
+        yield http
+
+
+AddMember = Callable[..., Awaitable[uuid.UUID]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sql(billing_url: str) -> AsyncIterator[Callable[..., Awaitable[list[Any]]]]:
+    """Run SQL against the service's database (to seed the members read model and check what was written)."""
+    engine = create_async_engine(billing_url)
+
+    async def run(statement: str, **params: Any) -> list[Any]:
+        async with engine.begin() as connection:
+            result = await connection.execute(text(statement), params)
+            return list(result.fetchall()) if result.returns_rows else []
+
+    yield run
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def add_member(sql: Callable[..., Awaitable[list[Any]]]) -> AddMember:
+    async def add(
+        studio_id: uuid.UUID,
+        *,
+        start_date: date = date(2026, 1, 1),
+        first_name: str = "Anna",
+        last_name: str = "de Vries",
+    ) -> uuid.UUID:
+        member_id = uuid.uuid4()
+        await sql(
+            "INSERT INTO member (member_id, studio_id, first_name, last_name, email, start_date, status) "
+            "VALUES (:m, :s, :f, :l, :e, :d, 'active')",
+            m=member_id,
+            s=studio_id,
+            f=first_name,
+            l=last_name,
+            e=f"{member_id.hex[:8]}@example.org",
+            d=start_date,
+        )
+        return member_id
+
+    return add

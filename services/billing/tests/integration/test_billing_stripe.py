@@ -1,0 +1,223 @@
+"""Stripe through the real SDK against localstripe (a process), and the webhook's guarantees."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import stripe
+import uvicorn
+from gymloop_billing.app import create_app
+from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
+from gymloop_devstack.testing import EventProbe
+
+from .conftest import WEBHOOK_SECRET, billing_settings
+
+pytestmark = pytest.mark.integration
+
+PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def localstripe(tmp_path: Any) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "localstripe.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def served_billing(
+    billing_url: str, make_settings: Any, private_kafka: Any, localstripe: str
+) -> AsyncIterator[str]:
+    """The billing app on a real port, so localstripe can deliver its webhooks."""
+    settings = billing_settings(
+        make_settings,
+        billing_url,
+        private_kafka.bootstrap_servers,
+        consumer_enabled=False,
+        stripe_api_base=localstripe,
+        http_port=free_port(),
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.http_port, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "billing did not start"
+    try:
+        yield f"http://127.0.0.1:{settings.http_port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
+    timestamp = int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+def invoice_event(event_type: str, customer: str, invoice_id: str = "in_test_1", event_id: str | None = None) -> bytes:
+    return json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {
+                "object": {
+                    "id": invoice_id,
+                    "object": "invoice",
+                    "customer": customer,
+                    "subscription": None,
+                    "amount_due": 2500,
+                    "currency": "eur",
+                }
+            },
+        }
+    ).encode()
+
+
+async def test_subscription_invoice_paid_gives_payment_succeeded(
+    served_billing: str, localstripe: str, private_kafka: Any, tokens: Any, add_member: Any, sql: Any
+) -> None:
+    studio = uuid.uuid4()
+    admin = tokens.headers(studio_id=studio, role="admin")
+    sdk = stripe.StripeClient("sk_test_gymloop", base_addresses={"api": localstripe})
+    async with httpx.AsyncClient() as raw:  # register our webhook endpoint with localstripe
+        registered = await raw.post(
+            f"{localstripe}/_config/webhooks/billing",
+            data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
+        )
+        registered.raise_for_status()
+    card = await sdk.tokens.create_async(
+        params={"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
+    )
+    async with httpx.AsyncClient(base_url=served_billing, timeout=30) as http:
+        assert (
+            await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
+        ).status_code == 200
+        plan_id = (await http.post("/plans", json=PLAN, headers=admin)).json()["id"]
+        member_id = await add_member(studio)
+        member = tokens.headers(studio_id=studio, role="member", member_id=member_id)
+        async with EventProbe.for_events(private_kafka.bootstrap_servers, PaymentSucceeded) as probe:
+            started = await http.post(
+                "/stripe/subscriptions",
+                json={
+                    "member_id": str(member_id),
+                    "plan_id": plan_id,
+                    "start_date": "2026-11-22",
+                    "payment_source": card.id,
+                },
+                headers=member,
+            )
+            assert started.status_code == 201, started.text
+            assert started.json()["stripe_subscription_id"]
+            events = await probe.wait_for(lambda evs: len(evs) >= 1, timeout_s=30, settle_s=1.0)
+    (paid,) = events
+    assert paid.payload["member_id"] == str(member_id)
+    assert paid.payload["amount_cents"] == 5900
+    assert paid.payload["subscription_id"] == started.json()["id"]
+    assert paid.studio_id == studio
+    assert await sql("SELECT status FROM payment WHERE member_id = :m", m=member_id) == [("succeeded",)]
+
+
+async def test_forged_signature_is_rejected_and_changes_nothing(client: Any, sql: Any) -> None:
+    body = invoice_event("invoice.payment_succeeded", "cus_forged")
+    forged = await client.post("/stripe/webhook", content=body, headers=signed(body, secret="whsec_wrong"))
+    assert forged.status_code == 400
+    assert forged.json()["detail"][0]["type"] == "webhook_signature_invalid"
+    unsigned = await client.post("/stripe/webhook", content=body, headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 400
+    tampered = await client.post("/stripe/webhook", content=body.replace(b"2500", b"1"), headers=signed(body))
+    assert tampered.status_code == 400
+    assert await sql("SELECT count(*) FROM stripe_event") == [(0,)]
+    assert await sql("SELECT count(*) FROM payment") == [(0,)]
+
+
+async def test_same_webhook_twice_has_one_effect_and_late_failure_is_ignored(
+    client: Any, sql: Any, add_member: Any
+) -> None:
+    studio = uuid.uuid4()
+    member_id = await add_member(studio)
+    await sql(
+        "INSERT INTO stripe_customer (member_id, studio_id, stripe_customer_id) VALUES (:m, :s, 'cus_dup')",
+        m=member_id,
+        s=studio,
+    )
+    body = invoice_event("invoice.payment_succeeded", "cus_dup", event_id="evt_dup_1")
+    async with EventProbe.for_events(client.kafka, PaymentSucceeded, PaymentFailed) as probe:
+        first = await client.post("/stripe/webhook", content=body, headers=signed(body))
+        second = await client.post("/stripe/webhook", content=body, headers=signed(body))
+        late_failure = invoice_event("invoice.payment_failed", "cus_dup", event_id="evt_dup_0")
+        third = await client.post("/stripe/webhook", content=late_failure, headers=signed(late_failure))
+        events = await probe.wait_for(lambda evs: len(evs) >= 1, settle_s=2.0)
+    assert (first.status_code, first.json()["applied"]) == (200, True)
+    assert (second.status_code, second.json()["applied"]) == (200, False)
+    assert (third.status_code, third.json()["applied"]) == (200, False)
+    assert [e.event_type for e in events] == ["PaymentSucceeded"]
+    assert await sql("SELECT status, amount_cents FROM payment WHERE member_id = :m", m=member_id) == [
+        ("succeeded", 2500)
+    ]
+
+
+async def test_failed_card_payment_is_retried_per_policy(client: Any, sql: Any, add_member: Any) -> None:
+    studio = uuid.uuid4()
+    member_id = await add_member(studio)
+    await sql(
+        "INSERT INTO stripe_customer (member_id, studio_id, stripe_customer_id) VALUES (:m, :s, 'cus_fail')",
+        m=member_id,
+        s=studio,
+    )
+    async with EventProbe.for_events(client.kafka, PaymentFailed) as probe:
+        for attempt in range(4):
+            body = invoice_event("invoice.payment_failed", "cus_fail", invoice_id="in_fail", event_id=f"evt_f{attempt}")
+            assert (await client.post("/stripe/webhook", content=body, headers=signed(body))).json()["applied"]
+        events = await probe.wait_for(lambda evs: len(evs) >= 4, settle_s=0.5)
+    payloads = sorted((e.payload for e in events), key=lambda p: p["attempt"])
+    assert [p["attempt"] for p in payloads] == [1, 2, 3, 4]
+    assert [p["next_retry_on"] is not None for p in payloads] == [True, True, True, False]
+    assert [p["overdue"] for p in payloads] == [False, False, False, True]
+    assert payloads[-1]["may_book"] is False  # the studio did not allow overdue members to book
+    assert await sql("SELECT state FROM member_payment_state WHERE member_id = :m", m=member_id) == [("overdue",)]

@@ -1,0 +1,279 @@
+"""HTTP routes of the importer: template, dry run, import, progress, log, settings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import JSONResponse, Response
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, Staff
+from pydantic import BaseModel
+
+from gymloop_importer.db.models import ImportJob
+from gymloop_importer.domain.dry_run import DryRun, PlannedMember, format_value
+from gymloop_importer.domain.errors import ImportIssue, UploadRejected
+from gymloop_importer.domain.safety import DEFAULT_LIMITS
+from gymloop_importer.domain.template import build_template
+from gymloop_importer.service import imports, studio_state, tracking
+from gymloop_importer.service.errors import upload_error
+
+router = APIRouter(tags=["imports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Upload = Annotated[UploadFile, File(description="The filled-in import template (.xlsx)")]
+
+
+def _today() -> date:
+    # The studio's time zone is not known to the importer; UTC is at most a day off for a birth date check.
+    return datetime.now(UTC).date()
+
+
+async def _read_upload(file: UploadFile) -> bytes:
+    """Read at most one byte more than the limit, so an oversized upload is refused without holding it."""
+    data = await file.read(DEFAULT_LIMITS.max_upload_bytes + 1)
+    if len(data) > DEFAULT_LIMITS.max_upload_bytes:
+        raise upload_error(
+            UploadRejected(
+                "file_too_large",
+                f"The file is larger than {DEFAULT_LIMITS.max_upload_bytes // (1024 * 1024)} MB: remove images and "
+                "unused sheets, or split the members over several files.",
+            )
+        )
+    return data
+
+
+class IssueOut(BaseModel):
+    code: str
+    message: str
+    row: int | None
+    column: str | None
+    column_letter: str | None
+    text: str
+
+
+def _issue(issue: ImportIssue) -> IssueOut:
+    return IssueOut(
+        code=issue.code,
+        message=issue.message,
+        row=issue.row,
+        column=issue.column_header,
+        column_letter=issue.column_letter,
+        text=str(issue),
+    )
+
+
+def _rejection(issues: tuple[ImportIssue, ...], import_id: uuid.UUID | None) -> JSONResponse:
+    """422 in the kit's error shape, one entry per problem, each naming row and column."""
+    detail = [
+        {
+            "loc": ["body", "file"],
+            "msg": str(issue),
+            "type": issue.code,
+            "row": issue.row,
+            "column": issue.column_header,
+            "column_letter": issue.column_letter,
+        }
+        for issue in issues
+    ]
+    body: dict[str, object] = {"detail": detail, "import_id": str(import_id) if import_id else None}
+    return JSONResponse(body, status_code=422)
+
+
+class ImportOut(BaseModel):
+    id: uuid.UUID
+    status: Literal["rejected", "running", "completed"]
+    file_name: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    rows_total: int
+    rows_done: int
+    members_done: int
+    subscriptions_expected: int
+    subscriptions_done: int
+    percent_done: int
+    error_count: int
+    same_as_import_id: uuid.UUID | None
+
+
+async def _import_out(session: Session, job: ImportJob) -> ImportOut:
+    state = await imports.progress(session, job)
+    percent = 100 if job.status == "completed" else (100 * state.rows_done // job.rows_total if job.rows_total else 0)
+    return ImportOut(
+        id=job.id,
+        status=job.status,
+        file_name=job.file_name,
+        created_at=job.created_at,
+        completed_at=job.completed_at,
+        rows_total=job.rows_total,
+        rows_done=state.rows_done,
+        members_done=state.members_done,
+        subscriptions_expected=state.subscriptions_expected,
+        subscriptions_done=state.subscriptions_done,
+        percent_done=percent,
+        error_count=len(job.errors),
+        same_as_import_id=job.same_as_job_id,
+    )
+
+
+@router.get(
+    "/imports/template",
+    summary="Download the import template (.xlsx) with this studio's plans in the drop-down",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+async def download_template(principal: Staff, session: Session) -> Response:
+    plans = await studio_state.active_plans(session, principal.studio_id)
+    return Response(
+        build_template([plan.name for plan in plans]),
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="member-import-template.xlsx"'},
+    )
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    old: str
+    new: str
+
+
+class PlannedSubscriptionOut(BaseModel):
+    plan_name: str
+    start_date: date
+
+
+class PlannedMemberOut(BaseModel):
+    row: int
+    email: str
+    action: Literal["create", "update", "unchanged"]
+    changes: list[FieldChangeOut]
+    subscription: PlannedSubscriptionOut | None
+
+
+class DryRunOut(BaseModel):
+    to_create: list[PlannedMemberOut]
+    to_update: list[PlannedMemberOut]
+    unchanged: list[PlannedMemberOut]
+    subscriptions_to_create: int
+    text: str
+
+
+def _planned(member: PlannedMember) -> PlannedMemberOut:
+    subscription = member.subscription
+    return PlannedMemberOut(
+        row=member.row_number,
+        email=member.email,
+        action=member.action.value,
+        changes=[
+            FieldChangeOut(field=c.field, old=format_value(c.old), new=format_value(c.new)) for c in member.changes
+        ],
+        subscription=PlannedSubscriptionOut(plan_name=subscription.plan_name, start_date=subscription.start_date)
+        if subscription
+        else None,
+    )
+
+
+@router.post(
+    "/imports/dry-run",
+    summary="Show what an import of this file would create and overwrite, field by field; changes nothing",
+    response_model=DryRunOut,
+    responses={422: {"description": "The file has errors: each names its row, column and what to change"}},
+)
+async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut | JSONResponse:
+    result = await imports.dry_run(
+        session, studio_id=principal.studio_id, data=await _read_upload(file), today=_today()
+    )
+    if not isinstance(result, DryRun):
+        return _rejection(result.issues, None)
+    return DryRunOut(
+        to_create=[_planned(m) for m in result.created],
+        to_update=[_planned(m) for m in result.updated],
+        unchanged=[_planned(m) for m in result.unchanged],
+        subscriptions_to_create=len(result.subscriptions),
+        text=result.render_text(),
+    )
+
+
+@router.post(
+    "/imports",
+    summary="Import members and employees from the template: all rows are validated first, all-or-nothing",
+    status_code=202,
+    response_model=ImportOut,
+    responses={
+        413: {"description": "The file is larger than the upload limit"},
+        422: {"description": "The file has errors; nothing was imported; the log is kept as a rejected import"},
+    },
+)
+async def start_import(principal: Staff, session: Session, file: Upload) -> ImportOut | JSONResponse:
+    started = await imports.start_import(
+        session,
+        studio_id=principal.studio_id,
+        account_id=principal.account_id,
+        file_name=file.filename,
+        data=await _read_upload(file),
+        today=_today(),
+    )
+    if started.issues:
+        return _rejection(started.issues, started.job.id)
+    return await _import_out(session, started.job)
+
+
+@router.get("/imports", summary="Imports of this studio, newest first", response_model=list[ImportOut])
+async def list_imports(principal: Staff, session: Session) -> list[ImportOut]:
+    return [await _import_out(session, job) for job in await imports.list_jobs(session, principal.studio_id)]
+
+
+@router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportOut)
+async def get_import(import_id: uuid.UUID, principal: Staff, session: Session) -> ImportOut:
+    return await _import_out(session, await imports.get_job(session, principal.studio_id, import_id))
+
+
+@router.get(
+    "/imports/{import_id}/log",
+    summary="The import log as plain text (for copying)",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def get_log_text(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    job = await imports.get_job(session, principal.studio_id, import_id)
+    log = await imports.import_log(session, job)
+    return Response(log.render_text(), media_type="text/plain; charset=utf-8")
+
+
+@router.get(
+    "/imports/{import_id}/log.csv",
+    summary="The import log as CSV (for download)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def get_log_csv(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    job = await imports.get_job(session, principal.studio_id, import_id)
+    log = await imports.import_log(session, job)
+    return Response(
+        log.render_csv(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="import-{job.id}.csv"'},
+    )
+
+
+@router.delete("/imports/{import_id}", summary="Delete a finished import and its log", status_code=204)
+async def delete_import(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    await imports.delete_job(session, principal.studio_id, import_id)
+    return Response(status_code=204)
+
+
+class ImportSettings(BaseModel):
+    collection_method: Literal["sepa_export", "stripe", "offline", "unknown"]
+
+
+@router.get("/import-settings", summary="How the importer believes this studio collects payments")
+async def get_settings(principal: Staff, session: Session) -> ImportSettings:
+    method = await studio_state.collection_method(session, principal.studio_id)
+    return ImportSettings(collection_method=method.value)
+
+
+@router.put("/import-settings", summary="Set how this studio collects payments (until billing announces it)")
+async def put_settings(body: ImportSettings, principal: Admin, session: Session) -> ImportSettings:
+    await tracking.set_collection_method(session, principal.studio_id, body.collection_method)
+    return body

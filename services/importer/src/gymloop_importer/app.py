@@ -1,0 +1,21 @@
+"""The importer service: template, validation, dry run, the import saga and its log."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from gymloop_kit.app import ServiceSpec, create_service_app
+from gymloop_kit.settings import ServiceSettings
+
+from gymloop_importer.api import imports
+from gymloop_importer.messaging.subscriptions import subscriptions
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    spec = ServiceSpec(
+        name="importer",
+        description="Member and employee import from the Excel template: templates, import jobs, validation, "
+        "dry runs, the import log and the import saga.",
+        routers=[imports.router],
+        subscriptions=subscriptions,
+    )
+    return create_service_app(spec, settings or ServiceSettings(service_name="importer"))

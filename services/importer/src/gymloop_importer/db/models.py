@@ -1,0 +1,109 @@
+"""The importer's own tables: import jobs and their rows (the saga state), and read models fed by events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from gymloop_kit.db import make_metadata
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """The importer's own metadata (what gymloop_kit.db.declarative_base makes, spelled so mypy sees a class)."""
+
+    metadata = make_metadata()
+
+
+class ImportJob(Base):
+    """One uploaded file. Its log (validated rows and errors) is kept until the studio deletes the job."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    created_by: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    file_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # rejected | running | completed
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    same_as_job_id: Mapped[uuid.UUID | None]
+    rows_total: Mapped[int]
+    validated: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),)
+
+
+class ImportRowState(Base):
+    """One row of a running import, followed until members (and billing, with a subscription) confirm it."""
+
+    __tablename__ = "import_row"
+
+    row_id: Mapped[str] = mapped_column(Text, primary_key=True)  # "<job id>:<row number>"
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"), index=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    row_number: Mapped[int]
+    email: Mapped[str] = mapped_column(Text)
+    full_name: Mapped[str] = mapped_column(Text)
+    plan_name: Mapped[str | None] = mapped_column(Text)
+    subscription_start: Mapped[date | None] = mapped_column(Date)
+    member_outcome: Mapped[str | None] = mapped_column(String(16))  # created | updated
+    member_id: Mapped[uuid.UUID | None]
+    subscription_done: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def is_done(self) -> bool:
+        return self.member_outcome is not None and (self.plan_name is None or self.subscription_done)
+
+
+class PlanView(Base):
+    """Plans of each studio, from billing's PlanPublished (newest sequence wins)."""
+
+    __tablename__ = "plan_view"
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    price_cents: Mapped[int]
+    visible: Mapped[bool]
+    active: Mapped[bool]
+
+
+class MemberView(Base):
+    """Members and employees of each studio, from MemberRegistered/MemberUpdated (for dry runs and for
+    checking responsible employees)."""
+
+    __tablename__ = "member_view"
+
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(Text)
+    email_key: Mapped[str] = mapped_column(Text)  # lower-cased, for matching rows by e-mail
+    first_name: Mapped[str] = mapped_column(Text)
+    last_name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    start_date: Mapped[date] = mapped_column(Date)
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    responsible_employee_id: Mapped[uuid.UUID | None]
+    tags: Mapped[list[str]] = mapped_column(JSONB)
+
+    __table_args__ = (Index("ix_member_view_studio_email", "studio_id", "email_key"),)
+
+
+class StudioCollection(Base):
+    """How a studio collects payments. No billing event announces it directly, so it is taken from
+    SubscriptionActivated.collection_method, or set by an admin (which then wins)."""
+
+    __tablename__ = "studio_collection"
+
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    collection_method: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))  # setting | event

@@ -1,0 +1,68 @@
+"""Errors of the import domain: what went wrong, where in the file, and what to change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ImporterDomainError(Exception):
+    """A domain rule was broken; `code` is for machines, `message` tells a person what to change."""
+
+    def __init__(self, code: str, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+class UploadRejected(ImporterDomainError):
+    """The upload as a whole is refused before any row is looked at (size, format, safety, row limit)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code=code, field="file", message=message)
+
+
+@dataclass(frozen=True)
+class ImportIssue:
+    """One problem in the uploaded file, located the way the user sees it in Excel."""
+
+    code: str
+    message: str
+    row: int | None = None
+    column_header: str | None = None
+    column_letter: str | None = None
+
+    @property
+    def location(self) -> str:
+        column = ""
+        if self.column_letter is not None:
+            column = f"column {self.column_letter}"
+            if self.column_header:
+                column += f" ({self.column_header})"
+        elif self.column_header:  # the column is not in the file at all
+            column = f"column {self.column_header}"
+        if self.row is not None and column:
+            return f"Row {self.row}, {column}"
+        if self.row is not None:
+            return f"Row {self.row}"
+        if column:
+            return column[0].upper() + column[1:]
+        return "File"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ImportRejected(ImporterDomainError):
+    """The file has at least one invalid row: the import is all-or-nothing, so nothing is created."""
+
+    def __init__(self, issues: Sequence[ImportIssue]) -> None:
+        count = len(issues)
+        noun = "error" if count == 1 else "errors"
+        super().__init__(
+            code="import_invalid",
+            field="file",
+            message=f"The file has {count} {noun}; nothing was imported. Fix them and import the file again.",
+        )
+        self.issues = tuple(issues)

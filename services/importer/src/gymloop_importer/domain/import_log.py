@@ -1,0 +1,125 @@
+"""The import log the user copies or downloads: validated members, errors, what was created."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from gymloop_importer.domain.errors import ImportIssue
+from gymloop_importer.domain.import_row import ImportRow
+from gymloop_importer.domain.validation import ValidatedMember, ValidationOutcome
+
+CSV_COLUMNS = ("section", "row", "column", "email", "name", "detail")
+# Spreadsheet programs run cells starting with these as formulas; the CSV must stay plain data.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class LoggedMember:
+    row_number: int
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LoggedSubscription:
+    row_number: int
+    email: str
+    plan_name: str
+    start_date: date
+
+
+@dataclass
+class ImportLog:
+    file_name: str | None = None
+    validated: list[ValidatedMember] = field(default_factory=list)
+    errors: list[ImportIssue] = field(default_factory=list)
+    created: list[LoggedMember] = field(default_factory=list)
+    updated: list[LoggedMember] = field(default_factory=list)
+    subscriptions_created: list[LoggedSubscription] = field(default_factory=list)
+
+    @classmethod
+    def from_validation(cls, outcome: ValidationOutcome, file_name: str | None = None) -> ImportLog:
+        return cls(file_name=file_name, validated=list(outcome.validated), errors=list(outcome.issues))
+
+    def record_created(self, row: ImportRow) -> None:
+        self.created.append(LoggedMember(row.row_number, row.email, row.full_name))
+
+    def record_updated(self, row: ImportRow) -> None:
+        self.updated.append(LoggedMember(row.row_number, row.email, row.full_name))
+
+    def record_subscription_created(self, row: ImportRow) -> None:
+        if row.subscription is None:
+            raise ValueError(f"row {row.row_number} has no subscription to log")
+        self.subscriptions_created.append(
+            LoggedSubscription(row.row_number, row.email, row.subscription.plan_name, row.subscription.start_date)
+        )
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.errors
+
+    def render_text(self) -> str:
+        lines = ["Member import log"]
+        if self.file_name:
+            lines.append(f"File: {self.file_name}")
+        lines.append("")
+        lines.append(f"Validated: {len(self.validated)}")
+        for member in self.validated:
+            status = "ok" if member.valid else "has errors"
+            lines.append(f"  Row {member.row_number}: {member.name} <{member.email}> ({status})")
+        if self.errors:
+            lines.append("")
+            lines.append(f"Errors: {len(self.errors)}")
+            lines.extend(f"  {issue}" for issue in self.errors)
+            lines.append("")
+            lines.append("No members were created: fix the errors above and import the file again.")
+            return "\n".join(lines) + "\n"
+        lines.append("")
+        lines.append(f"Created: {len(self.created)}")
+        lines.extend(f"  Row {m.row_number}: {m.name} <{m.email}>" for m in self.created)
+        lines.append(f"Updated: {len(self.updated)}")
+        lines.extend(f"  Row {m.row_number}: {m.name} <{m.email}>" for m in self.updated)
+        lines.append(f"Subscriptions created: {len(self.subscriptions_created)}")
+        lines.extend(
+            f"  Row {s.row_number}: {s.email}: {s.plan_name} from {s.start_date.isoformat()}"
+            for s in self.subscriptions_created
+        )
+        return "\n".join(lines) + "\n"
+
+    def render_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for validated in self.validated:
+            detail = "ok" if validated.valid else "has errors"
+            _write(writer, "validated", validated.row_number, "", validated.email, validated.name, detail)
+        for issue in self.errors:
+            column = issue.column_letter or ""
+            if issue.column_header:
+                column = f"{column} ({issue.column_header})" if column else issue.column_header
+            _write(writer, "error", issue.row, column, "", "", issue.message)
+        for member in self.created:
+            _write(writer, "created", member.row_number, "", member.email, member.name, "")
+        for member in self.updated:
+            _write(writer, "updated", member.row_number, "", member.email, member.name, "")
+        for sub in self.subscriptions_created:
+            detail = f"{sub.plan_name} from {sub.start_date.isoformat()}"
+            _write(writer, "subscription_created", sub.row_number, "", sub.email, "", detail)
+        return buffer.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+
+
+class _RowWriter(Protocol):
+    def writerow(self, row: Iterable[Any], /) -> Any: ...
+
+
+def _write(writer: _RowWriter, *cells: str | int | None) -> None:
+    writer.writerow(["" if cell is None else _csv_safe(str(cell)) for cell in cells])

@@ -1,0 +1,73 @@
+"""The importer app on a fresh migrated database and a broker of the test's own."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest_asyncio
+from gymloop_devstack.testing import TokenFactory, service_client
+from gymloop_importer.app import create_app
+from gymloop_importer.domain.template import build_template
+from gymloop_kit.db import Database
+from sqlalchemy import text
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+@dataclass
+class Importer:
+    http: httpx.AsyncClient
+    database_url: str
+    bootstrap: str
+    tokens: TokenFactory
+    studio_id: uuid.UUID
+
+    def staff(self, studio_id: uuid.UUID | None = None, role: str = "employee") -> dict[str, str]:
+        return self.tokens.headers(studio_id=studio_id or self.studio_id, role=role)
+
+    @staticmethod
+    def template(rows: Sequence[Sequence[object]], plan_names: Sequence[str] = ()) -> bytes:
+        return filled_template(rows, plan_names)
+
+    @staticmethod
+    def upload(data: bytes, name: str = "members.xlsx") -> dict[str, Any]:
+        return upload(data, name)
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        database = Database(self.database_url, pool_size=1)
+        try:
+            async with database.transaction() as session:
+                return (await session.execute(text(sql), params)).scalar()
+        finally:
+            await database.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def importer(new_database, make_settings, private_kafka, tokens) -> AsyncIterator[Importer]:
+    url = await new_database(MIGRATIONS, prefix="importer")
+    settings = make_settings("importer", url, kafka=private_kafka.bootstrap_servers)
+    async with service_client(create_app(settings)) as http:
+        yield Importer(http, url, private_kafka.bootstrap_servers, tokens, uuid.uuid4())
+
+
+def filled_template(rows: Sequence[Sequence[object]], plan_names: Sequence[str] = ()) -> bytes:
+    """The real template, downloaded-equivalent, with rows typed in as a user would."""
+    workbook = openpyxl.load_workbook(io.BytesIO(build_template(list(plan_names))))
+    sheet = workbook["Members"]
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(data: bytes, name: str = "members.xlsx") -> dict[str, Any]:
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return {"files": {"file": (name, data, xlsx)}}

@@ -1,0 +1,157 @@
+"""The import saga on the real broker: one request per row, rows followed to done, completion once.
+
+Members and billing are played by publishing the events they publish for import rows (with import_ref)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
+from gymloop_contracts.events.common import ImportRef
+from gymloop_contracts.events.importer import ImportCompleted, MemberImportRequested
+from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
+from gymloop_devstack.testing import EventProbe, eventually, publish
+
+pytestmark = pytest.mark.integration
+
+IBAN = "NL91 ABNA 0417 1643 00"
+
+
+async def _ready_studio(importer) -> uuid.UUID:
+    plan_id = uuid.uuid4()
+    plan = PlanPublished(
+        plan_id=plan_id, name="Gold", kind="unlimited", price_cents=4500, currency="EUR", period="monthly", visible=True
+    )
+    await publish(importer.bootstrap, plan, studio_id=importer.studio_id)
+    await eventually(lambda: importer.scalar("SELECT count(*) FROM plan_view"))
+    response = await importer.http.put(
+        "/import-settings", json={"collection_method": "sepa_export"}, headers=importer.staff(role="admin")
+    )
+    assert response.status_code == 200
+    return plan_id
+
+
+def _rows() -> list[list[object]]:
+    coach = ["Carla", "Coach", "carla@example.com", date(2024, 1, 1), *[None] * 9, "Yes"]
+    jan = ["Jan", "Jansen", "jan@example.com", "2025-01-01", "+31 6 12345678", "17-05-1990", None,
+           "carla@example.com", "morning, vip", "Gold", date(2025, 2, 1), IBAN, "J. Jansen", None]  # fmt: skip
+    return [coach, jan]
+
+
+async def _confirm(importer, request: MemberImportRequested, *, created: bool) -> None:
+    ref = ImportRef(import_job_id=request.import_job_id, row_number=request.row_number)
+    model = MemberRegistered if created else MemberUpdated
+    member_id = uuid.uuid5(uuid.NAMESPACE_URL, request.email)
+    member = model(
+        member_id=member_id,
+        account_id=uuid.uuid4(),
+        first_name=request.first_name,
+        last_name=request.last_name,
+        email=request.email,
+        start_date=request.start_date,
+        role="employee" if request.is_employee else "member",
+        import_ref=ref,
+    )
+    await publish(importer.bootstrap, member, studio_id=importer.studio_id, sequence=1 if created else 2)
+    if request.subscription is not None:
+        activated = SubscriptionActivated(
+            subscription_id=uuid.uuid4(),
+            member_id=member_id,
+            plan_id=request.subscription.plan_id,
+            plan_name=request.subscription.plan_name,
+            plan_kind="unlimited",
+            valid_from=request.subscription.start_date,
+            collection_method="sepa_export",
+            import_ref=ref,
+        )
+        await publish(importer.bootstrap, activated, studio_id=importer.studio_id)
+
+
+async def test_import_requests_every_row_follows_them_to_done_and_completes_once(importer) -> None:
+    plan_id = await _ready_studio(importer)
+    data = importer.template(_rows(), ["Gold"])
+
+    async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
+        response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
+        assert response.status_code == 202, response.text
+        job = response.json()
+        assert job["status"] == "running"
+        assert job["rows_total"] == 2
+        assert job["same_as_import_id"] is None
+
+        await probe.wait_for(lambda events: len(events) >= 2)
+        requests = [MemberImportRequested.model_validate(e.payload) for e in probe.of_type(MemberImportRequested)]
+        requests.sort(key=lambda r: r.row_number)
+        carla, jan = requests
+        assert carla.is_employee is True
+        assert carla.subscription is None
+        assert jan.responsible_employee_email == "carla@example.com"
+        assert jan.tags == ["morning", "vip"]
+        assert jan.subscription is not None
+        assert jan.subscription.plan_id == plan_id
+        assert jan.subscription.iban == "NL91ABNA0417164300"
+        assert jan.subscription.start_date == date(2025, 2, 1)
+        assert {e.studio_id for e in probe.received} == {importer.studio_id}
+
+        await _confirm(importer, carla, created=True)
+        await eventually(lambda: importer.scalar("SELECT count(*) FROM import_row WHERE member_outcome IS NOT NULL"))
+        progress = (await importer.http.get(f"/imports/{job['id']}", headers=importer.staff())).json()
+        assert progress["status"] == "running"
+        assert progress["rows_done"] == 1
+        assert progress["percent_done"] == 50
+
+        await _confirm(importer, jan, created=True)
+        await probe.wait_for(lambda events: any(e.event_type == "ImportCompleted" for e in events), settle_s=1.0)
+
+    completed = probe.of_type(ImportCompleted)
+    assert len(completed) == 1
+    summary = ImportCompleted.model_validate(completed[0].payload)
+    assert (summary.rows, summary.members_created, summary.subscriptions_created) == (2, 2, 1)
+    final = (await importer.http.get(f"/imports/{job['id']}", headers=importer.staff())).json()
+    assert final["status"] == "completed"
+    log = (await importer.http.get(f"/imports/{job['id']}/log", headers=importer.staff())).text
+    assert "Created: 2" in log
+    assert "  Row 3: jan@example.com: Gold from 2025-02-01" in log
+    csv_log = await importer.http.get(f"/imports/{job['id']}/log.csv", headers=importer.staff())
+    assert csv_log.headers["content-type"].startswith("text/csv")
+    assert "subscription_created,3,,jan@example.com,,Gold from 2025-02-01" in csv_log.text
+
+
+async def test_the_same_file_imported_again_is_recognised(importer) -> None:
+    await _ready_studio(importer)
+    first = await importer.http.post(
+        "/imports", headers=importer.staff(), **importer.upload(importer.template(_rows(), ["Gold"]))
+    )
+    # Saved again (new bytes), rows in another order, e-mail in another case: the same content.
+    rows = _rows()
+    rows[0][2] = "Carla@Example.com"
+    again = importer.template(list(reversed(rows)), ["Gold"])
+
+    second = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(again))
+
+    assert second.status_code == 202
+    assert second.json()["same_as_import_id"] == first.json()["id"]
+
+
+async def test_redelivered_confirmations_change_nothing(importer) -> None:
+    await _ready_studio(importer)
+    rows = [["Solo", "Member", "solo@example.com", "2025-01-01"]]
+    async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
+        response = await importer.http.post(
+            "/imports", headers=importer.staff(), **importer.upload(importer.template(rows))
+        )
+        await probe.wait_for(lambda events: len(events) >= 1)
+        request = MemberImportRequested.model_validate(probe.of_type(MemberImportRequested)[0].payload)
+
+        await _confirm(importer, request, created=True)
+        await _confirm(importer, request, created=False)  # a later profile event for the same row
+        await probe.wait_for(lambda events: any(e.event_type == "ImportCompleted" for e in events), settle_s=2.0)
+
+    assert len(probe.of_type(ImportCompleted)) == 1
+    job = (await importer.http.get(f"/imports/{response.json()['id']}", headers=importer.staff())).json()
+    assert (job["status"], job["members_done"], job["rows_done"]) == ("completed", 1, 1)
+    log = (await importer.http.get(f"/imports/{response.json()['id']}/log", headers=importer.staff())).text
+    assert "Created: 1" in log
+    assert "Updated: 0" in log
