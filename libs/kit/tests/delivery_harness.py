@@ -87,7 +87,7 @@ async def delivery(
             dlq_producer=producer,
             max_attempts=3,
             retry_base_s=0.01,
-        )  # fmt: skip
+        )
         for _ in range(consumers)
     ]
     running += workers

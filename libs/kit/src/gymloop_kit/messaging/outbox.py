@@ -7,6 +7,8 @@ relay publishes it after the commit. NOTIFY is transactional too, so the relay i
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 
 from gymloop_contracts import Envelope, EventPayload, wrap
 from sqlalchemy import insert, text
@@ -19,18 +21,68 @@ from gymloop_kit.messaging.tables import outbox, outbox_sequence
 NOTIFY_CHANNEL = "gymloop_outbox"
 
 
-async def next_sequence(session: AsyncSession, aggregate_type: str, aggregate_id: str) -> int:
-    """Per-aggregate sequence; the row lock also serialises concurrent writers of one aggregate."""
+async def reserve_sequences(session: AsyncSession, aggregates: list[tuple[str, str]]) -> list[int]:
+    """Per-aggregate sequence numbers for each (aggregate_type, aggregate_id), in order, in one statement.
+
+    The row lock taken by the upsert also serialises concurrent writers of one aggregate."""
+    counts = Counter(aggregates)
     statement = (
         pg_insert(outbox_sequence)
-        .values(aggregate_type=aggregate_type, aggregate_id=aggregate_id, last_sequence=1)
+        .values([{"aggregate_type": t, "aggregate_id": i, "last_sequence": n} for (t, i), n in counts.items()])
         .on_conflict_do_update(
             index_elements=[outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id],
-            set_={"last_sequence": outbox_sequence.c.last_sequence + 1},
+            set_={"last_sequence": outbox_sequence.c.last_sequence + pg_insert(outbox_sequence).excluded.last_sequence},
         )
-        .returning(outbox_sequence.c.last_sequence)
+        .returning(outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id, outbox_sequence.c.last_sequence)
     )
-    return int((await session.execute(statement)).scalar_one())
+    last = {(row[0], row[1]): int(row[2]) for row in await session.execute(statement)}
+    next_free = {key: last[key] - counts[key] + 1 for key in counts}
+    sequences = []
+    for key in aggregates:
+        sequences.append(next_free[key])
+        next_free[key] += 1
+    return sequences
+
+
+async def add_events(
+    session: AsyncSession,
+    payloads: Sequence[EventPayload],
+    *,
+    studio_id: uuid.UUID,
+    correlation_id: str | None = None,
+) -> list[Envelope]:
+    """Queue events in the caller's transaction (three statements whatever their number).
+
+    The producer is each event's owning service; the relay publishes them after the commit."""
+    if not payloads:
+        return []
+    sequences = await reserve_sequences(session, [(p.aggregate_type, p.aggregate_id) for p in payloads])
+    correlation = correlation_id or current_correlation_id()
+    envelopes = [
+        wrap(
+            payload,
+            studio_id=studio_id,
+            producer=payload.owner,
+            correlation_id=correlation,
+            traceparent=traceparent_var.get(),
+            sequence=sequence,
+        )
+        for payload, sequence in zip(payloads, sequences, strict=True)
+    ]
+    await session.execute(
+        insert(outbox),
+        [
+            {
+                "event_id": envelope.event_id,
+                "topic": envelope.topic,
+                "partition_key": envelope.partition_key,
+                "envelope": envelope.model_dump(mode="json"),
+            }
+            for envelope in envelopes
+        ],
+    )
+    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    return envelopes
 
 
 async def add_event(
@@ -40,23 +92,6 @@ async def add_event(
     studio_id: uuid.UUID,
     correlation_id: str | None = None,
 ) -> Envelope:
-    """Queue one event in the caller's transaction. The producer is the event's owning service."""
-    sequence = await next_sequence(session, payload.aggregate_type, payload.aggregate_id)
-    envelope = wrap(
-        payload,
-        studio_id=studio_id,
-        producer=payload.owner,
-        correlation_id=correlation_id or current_correlation_id(),
-        traceparent=traceparent_var.get(),
-        sequence=sequence,
-    )
-    await session.execute(
-        insert(outbox).values(
-            event_id=envelope.event_id,
-            topic=envelope.topic,
-            partition_key=envelope.partition_key,
-            envelope=envelope.model_dump(mode="json"),
-        )
-    )
-    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+    """Queue one event in the caller's transaction."""
+    (envelope,) = await add_events(session, [payload], studio_id=studio_id, correlation_id=correlation_id)
     return envelope
