@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_PREFERENCE := only-system
-export PYTHONDONTWRITEBYTECODE := 1
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help install dev test test-unit lint typecheck schemas bench clean
 

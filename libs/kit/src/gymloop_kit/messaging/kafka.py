@@ -15,7 +15,7 @@ from gymloop_kit.messaging import kafka_compat
 log = get_logger(__name__)
 
 
-def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+def create_producer(bootstrap_servers: str, client_id: str, *, request_timeout_ms: int = 15000) -> AIOKafkaProducer:
     """Idempotent producer with acks=all (aiokafka's defaults are acks=1 without idempotence)."""
     kafka_compat.install()
     return AIOKafkaProducer(
@@ -24,7 +24,7 @@ def create_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
-        request_timeout_ms=15000,
+        request_timeout_ms=request_timeout_ms,
         retry_backoff_ms=200,
     )
 

@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -38,11 +40,13 @@ _CLAIM = text(
     FOR UPDATE SKIP LOCKED
     """
 )
-_MARK_PUBLISHED = text("UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY(:ids)")
+_MARK_PUBLISHED = text(
+    "UPDATE outbox SET published_at = clock_timestamp(), attempts = attempts + 1 WHERE id = ANY(:ids)"
+)
 _MARK_FAILED = text(
     """
     UPDATE outbox SET attempts = attempts + 1, last_error = :error,
-        available_at = now() + make_interval(secs => :delay)
+        available_at = clock_timestamp() + make_interval(secs => :delay)
     WHERE id = :id
     """
 )
@@ -65,7 +69,9 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         max_backoff: float = 30.0,
         retention_hours: float = 24.0,
+        publish_timeout: float = 20.0,
     ) -> None:
+        self.publish_timeout = publish_timeout
         self.database = database
         self.producer = producer
         self.service = service
@@ -110,16 +116,9 @@ class OutboxRelay:
             rows = (await session.execute(_CLAIM, {"limit": self.batch_size})).all()
             if not rows:
                 return 0
-            sends = []
-            for row in rows:
-                sends.append(self._send(row.topic, row.partition_key, row.envelope))
-            results = await asyncio.gather(*sends, return_exceptions=True)
-            published = [
-                row for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)
-            ]
-            failed = [
-                (row, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
-            ]
+            results = await self._send_all(rows)
+            published = [row for row, result in zip(rows, results, strict=True) if result is None]
+            failed = [(row, result) for row, result in zip(rows, results, strict=True) if result is not None]
             if published:
                 await session.execute(_MARK_PUBLISHED, {"ids": [row.id for row in published]})
             for row, error in failed:
@@ -138,6 +137,20 @@ class OutboxRelay:
         for row in published:
             metrics.outbox_delay.labels(self.service).observe((now - row.created_at).total_seconds())
         return len(published)
+
+    async def _send_all(self, rows: Sequence[Any]) -> list[BaseException | None]:
+        """Send a batch; None where the broker acknowledged. The idempotent producer retries by itself without
+        end while the broker is away, so the wait is bounded: what is not acknowledged in time is retried later
+        (if the producer still delivers it, the consumer's inbox drops the duplicate)."""
+        sends = [asyncio.ensure_future(self._send(row.topic, row.partition_key, row.envelope)) for row in rows]
+        _done, pending = await asyncio.wait(sends, timeout=self.publish_timeout)
+        for task in pending:
+            task.cancel()
+        timeout = TimeoutError(f"not acknowledged within {self.publish_timeout}s")
+        return [
+            timeout if task in pending else (task.exception() if task.exception() is not None else None)
+            for task in sends
+        ]
 
     async def _send(self, topic: str, key: str, envelope_json: str) -> None:
         envelope = json.loads(envelope_json)

@@ -1,0 +1,4 @@
+from gymloop_bookings.db.models import Base
+from gymloop_kit.migrations import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,92 @@
+"""A member's account (credits, active sign-ups), user log, bookings and iCalendar feed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Response
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser
+
+from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut
+from gymloop_bookings.db.models import BookingRow, MemberRow
+from gymloop_bookings.service import views
+from gymloop_bookings.service.actors import member_in_question
+from gymloop_bookings.service.outcomes import not_found
+
+router = APIRouter(tags=["members"])
+
+
+async def _member(principal: AnyUser, session: Session, member_id: uuid.UUID) -> uuid.UUID:
+    member_id = member_in_question(principal, member_id)
+    if await session.get(MemberRow, (principal.studio_id, member_id)) is None:
+        raise not_found("member", "member_id")
+    return member_id
+
+
+@router.get(
+    "/members/{member_id}/account", summary="Credits left, active sign-ups and entitlements", response_model=AccountOut
+)
+async def get_account(member_id: uuid.UUID, principal: AnyUser, session: Session) -> AccountOut:
+    member_id = await _member(principal, session, member_id)
+    account = await views.member_account(session, principal.studio_id, member_id, datetime.now(UTC))
+    return AccountOut(
+        member_id=member_id,
+        credits_left=account["credits_left"],
+        active_sign_ups=account["active_sign_ups"],
+        entitlements=[
+            EntitlementOut(
+                subscription_id=e.subscription_id,
+                kind=e.kind.value,
+                valid_from=e.valid_from,
+                valid_until=e.valid_until,
+                weekly_limit=e.weekly_limit,
+                ended_on=e.ended_on,
+                granted=e.credits.granted,
+                left=e.credits.left,
+                held=e.credits.held,
+                forfeited=e.credits.forfeited,
+                attended=e.credits.attended,
+                expired=e.credits.expired,
+            )
+            for e in account["entitlements"]
+        ],
+    )
+
+
+@router.get("/members/{member_id}/log", summary="The membership user log", response_model=list[LogEntryOut])
+async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[LogEntryOut]:
+    member_id = await _member(principal, session, member_id)
+    return [LogEntryOut.model_validate(row) for row in await views.member_log(session, principal.studio_id, member_id)]
+
+
+def _booking_out(row: BookingRow) -> BookingOut:
+    return BookingOut(
+        id=row.id,
+        session_id=row.session_id,
+        member_id=row.member_id,
+        subscription_id=row.subscription_id,
+        status=row.status,
+        charged_credit=row.charged_credit,
+        session_starts_at=row.session_starts_at,
+        booked_at=row.booked_at,
+        checked_in_at=row.checked_in_at,
+        marked_present=row.marked_present,
+        no_show=row.no_show,
+    )
+
+
+@router.get("/members/{member_id}/bookings", summary="The member's bookings", response_model=list[BookingOut])
+async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[BookingOut]:
+    member_id = await _member(principal, session, member_id)
+    return [_booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
+
+
+@router.get(
+    "/members/{member_id}/calendar.ics", summary="The member's bookings as an iCalendar feed", response_class=Response
+)
+async def get_calendar(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
+    member_id = await _member(principal, session, member_id)
+    feed = await views.member_ical(session, principal.studio_id, member_id, datetime.now(UTC))
+    return Response(feed, media_type="text/calendar; charset=utf-8")

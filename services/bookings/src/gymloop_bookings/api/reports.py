@@ -1,0 +1,59 @@
+"""Reports: sessions with occupancy and no-shows; occupancy per weekday, hour, location, session type."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Staff
+
+from gymloop_bookings.api.schemas import OccupancyOut, SessionReportOut
+from gymloop_bookings.domain.reports import Dimension, sessions_report
+from gymloop_bookings.service import views
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/reports/sessions", summary="Sessions with occupancy and no-shows", response_model=list[SessionReportOut])
+async def get_sessions_report(
+    principal: Staff, session: Session, first_day: date, days: int = Query(default=7, ge=1, le=92)
+) -> list[SessionReportOut]:
+    records = await views.session_records(session, principal.studio_id, first_day, days)
+    return [
+        SessionReportOut(
+            session_id=r.session_id,
+            location_id=r.location_id,
+            session_type_id=r.session_type_id,
+            local_start=r.local_start,
+            capacity=r.capacity,
+            taken=r.taken,
+            no_shows=r.no_shows,
+            late_cancels=r.late_cancels,
+            cancelled=r.cancelled,
+            occupancy=r.occupancy,
+        )
+        for r in sessions_report(records)
+    ]
+
+
+@router.get(
+    "/reports/occupancy",
+    summary="Occupancy per weekday, hour, location or session type",
+    response_model=list[OccupancyOut],
+)
+async def get_occupancy(
+    principal: Staff, session: Session, first_day: date, by: Dimension, days: int = Query(default=28, ge=1, le=92)
+) -> list[OccupancyOut]:
+    records = await views.session_records(session, principal.studio_id, first_day, days)
+    return [
+        OccupancyOut(
+            key=str(r.key),
+            sessions=r.sessions,
+            places=r.places,
+            taken=r.taken,
+            no_shows=r.no_shows,
+            occupancy=r.occupancy,
+        )
+        for r in views.occupancy(records, by)
+    ]

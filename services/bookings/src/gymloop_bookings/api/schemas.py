@@ -1,0 +1,236 @@
+"""Request and response models of the bookings API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gymloop_bookings.domain.bookings import Booking
+from gymloop_bookings.domain.sessions import Session
+
+
+class StudioSettingsIn(BaseModel):
+    studio_name: str = Field(default="Gymloop studio", max_length=200)
+    time_zone: str = Field(default="Europe/Amsterdam", description="IANA zone of the studio")
+    booking_window_hours: int = Field(default=14 * 24, ge=0, description="How far ahead members may book")
+    cancellation_cutoff_minutes: int = Field(default=120, ge=0, description="Later sign-outs are late cancels")
+    late_cancel_forfeits: bool = True
+    waitlist_enabled: bool = True
+    waitlist_cutoff_minutes: int = Field(default=60, ge=0, description="No promotion closer to the start")
+    uses_check_in: bool = False
+    staff_may_book_beyond_window: bool = True
+
+
+class NamedIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class NamedOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str | None = None
+
+
+class DayDescriptionIn(BaseModel):
+    description: str = Field(min_length=1, max_length=5000)
+
+
+class SlotIn(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    start_time: time = Field(description="Local wall-clock time in the studio's zone")
+    duration_minutes: int = Field(gt=0, le=24 * 60)
+    session_type_id: uuid.UUID
+    capacity: int = Field(gt=0)
+    coach_id: uuid.UUID | None = None
+
+
+class ScheduleIn(BaseModel):
+    location_id: uuid.UUID
+    slots: list[SlotIn] = Field(min_length=1)
+
+
+class ScheduleOut(BaseModel):
+    id: uuid.UUID
+    location_id: uuid.UUID
+    slot_ids: list[uuid.UUID]
+
+
+class GenerateIn(BaseModel):
+    first_day: date
+    weeks: int = Field(default=4, ge=1, le=26)
+
+
+class OneOffIn(BaseModel):
+    location_id: uuid.UUID
+    session_type_id: uuid.UUID
+    day: date
+    start_time: time
+    duration_minutes: int = Field(gt=0, le=24 * 60)
+    capacity: int = Field(gt=0)
+    coach_id: uuid.UUID | None = None
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class SessionOut(BaseModel):
+    id: uuid.UUID
+    location_id: uuid.UUID
+    session_type_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    coach_id: uuid.UUID | None
+    status: str
+    description: str | None = None
+    booked: int | None = None
+    free_places: int | None = None
+    waiting: int | None = None
+
+    @classmethod
+    def of(cls, session: Session, **extra: object) -> SessionOut:
+        return cls(
+            id=session.session_id,
+            location_id=session.location_id,
+            session_type_id=session.session_type_id,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            capacity=session.capacity,
+            coach_id=session.coach_id,
+            status=session.status.value,
+            description=extra.pop("description", session.description),
+            **extra,
+        )
+
+
+class SignUpIn(BaseModel):
+    member_id: uuid.UUID | None = Field(default=None, description="Staff: the member to book; members: omit")
+
+
+class BookingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    session_id: uuid.UUID
+    member_id: uuid.UUID
+    subscription_id: uuid.UUID
+    status: str
+    charged_credit: bool
+    session_starts_at: datetime
+    booked_at: datetime
+    checked_in_at: datetime | None = None
+    marked_present: bool = False
+    no_show: bool = False
+
+    @classmethod
+    def of(cls, booking: Booking) -> BookingOut:
+        return cls(
+            id=booking.booking_id,
+            session_id=booking.session_id,
+            member_id=booking.member_id,
+            subscription_id=booking.subscription_id,
+            status=booking.status.value,
+            charged_credit=booking.charged_credit,
+            session_starts_at=booking.session_starts_at,
+            booked_at=booking.booked_at,
+            checked_in_at=booking.checked_in_at,
+            marked_present=booking.marked_present,
+            no_show=booking.no_show,
+        )
+
+
+class SignUpOut(BaseModel):
+    outcome: str = Field(description="booked or waitlisted")
+    booking: BookingOut | None = None
+    waitlist_position: int | None = None
+
+
+class SignOutOut(BaseModel):
+    booking: BookingOut
+    late: bool
+    credit_returned: bool
+    promoted_member_ids: list[uuid.UUID]
+
+
+class CancelIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class CancelOut(BaseModel):
+    refunded_member_ids: list[uuid.UUID]
+
+
+class CapacityIn(BaseModel):
+    capacity: int = Field(gt=0)
+
+
+class MemberRef(BaseModel):
+    member_id: uuid.UUID
+
+
+class AttendanceLine(BaseModel):
+    booking: BookingOut
+    name: str
+    tags: list[str]
+
+
+class EntitlementOut(BaseModel):
+    subscription_id: uuid.UUID
+    kind: str
+    valid_from: date
+    valid_until: date | None
+    weekly_limit: int | None
+    ended_on: date | None
+    granted: int
+    left: int
+    held: int
+    forfeited: int
+    attended: int
+    expired: int
+
+
+class AccountOut(BaseModel):
+    member_id: uuid.UUID
+    credits_left: int
+    active_sign_ups: int
+    entitlements: list[EntitlementOut]
+
+
+class LogEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    subscription_id: uuid.UUID
+    actor_id: uuid.UUID
+    actor_role: str
+    reason: str
+    change: int
+    available_after: int | None
+    session_id: uuid.UUID | None
+    booking_id: uuid.UUID | None
+
+
+class AgendaDayOut(BaseModel):
+    day: date
+    sessions: list[SessionOut]
+
+
+class SessionReportOut(BaseModel):
+    session_id: uuid.UUID
+    location_id: uuid.UUID
+    session_type_id: uuid.UUID
+    local_start: datetime
+    capacity: int
+    taken: int
+    no_shows: int
+    late_cancels: int
+    cancelled: bool
+    occupancy: float
+
+
+class OccupancyOut(BaseModel):
+    key: str
+    sessions: int
+    places: int
+    taken: int
+    no_shows: int
+    occupancy: float

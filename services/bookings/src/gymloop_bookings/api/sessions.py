@@ -1,0 +1,148 @@
+"""A session's page: details, sign-up and sign-out, waitlist, cancellation, check-in and attendance."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Response
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser, Staff
+
+from gymloop_bookings.api.schemas import (
+    AttendanceLine,
+    BookingOut,
+    CancelIn,
+    CancelOut,
+    CapacityIn,
+    MemberRef,
+    SessionOut,
+    SignOutOut,
+    SignUpIn,
+    SignUpOut,
+)
+from gymloop_bookings.domain.bookings import BookingStatus
+from gymloop_bookings.service import booking_cases, views
+from gymloop_bookings.service.actors import actor_of, member_in_question
+
+router = APIRouter(tags=["sessions"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get(
+    "/sessions/{session_id}", summary="A session with its places and resolved description", response_model=SessionOut
+)
+async def get_session(session_id: uuid.UUID, principal: AnyUser, session: Session) -> SessionOut:
+    detail = await views.session_detail(session, principal.studio_id, session_id)
+    return SessionOut.of(
+        detail["session"],
+        description=detail["description"],
+        booked=detail["booked"],
+        free_places=detail["free_places"],
+        waiting=detail["waiting"],
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/bookings",
+    status_code=201,
+    summary="Sign up (a member for themselves, staff for a member); full sessions put the member on the waitlist",
+    response_model=SignUpOut,
+    responses={202: {"model": SignUpOut, "description": "Waitlisted"}},
+)
+async def post_booking(
+    session_id: uuid.UUID, body: SignUpIn, principal: AnyUser, session: Session, response: Response
+) -> SignUpOut:
+    member_id = member_in_question(principal, body.member_id)
+    result = await booking_cases.sign_up_member(
+        session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
+    )
+    if result.waitlist_entry is not None:
+        response.status_code = 202
+        return SignUpOut(outcome="waitlisted", waitlist_position=result.waitlist_entry.position)
+    assert result.booking is not None
+    return SignUpOut(outcome="booked", booking=BookingOut.of(result.booking))
+
+
+@router.delete(
+    "/sessions/{session_id}/bookings/{member_id}",
+    summary="Sign out; a freed place goes to the waitlist",
+    response_model=SignOutOut,
+)
+async def delete_booking(
+    session_id: uuid.UUID, member_id: uuid.UUID, principal: AnyUser, session: Session
+) -> SignOutOut:
+    member_id = member_in_question(principal, member_id)
+    outcome = await booking_cases.sign_out_member(
+        session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
+    )
+    booking = outcome.booking
+    late = booking.status is BookingStatus.LATE_CANCELLED
+    return SignOutOut(
+        booking=BookingOut.of(booking),
+        late=late,
+        credit_returned=booking.charged_credit and not late,
+        promoted_member_ids=[b.member_id for b in outcome.promoted],
+    )
+
+
+@router.delete("/sessions/{session_id}/waitlist/{member_id}", status_code=204, summary="Leave the waitlist")
+async def delete_waitlist(session_id: uuid.UUID, member_id: uuid.UUID, principal: AnyUser, session: Session) -> None:
+    member_id = member_in_question(principal, member_id)
+    await booking_cases.leave_session_waitlist(session, principal.studio_id, session_id, member_id, _now())
+
+
+@router.post(
+    "/sessions/{session_id}/cancel", summary="Cancel the session: everyone booked is refunded", response_model=CancelOut
+)
+async def post_cancel(session_id: uuid.UUID, body: CancelIn, principal: Staff, session: Session) -> CancelOut:
+    refunded = await booking_cases.cancel(
+        session, principal.studio_id, session_id, actor_of(principal), _now(), body.reason
+    )
+    return CancelOut(refunded_member_ids=[b.member_id for b in refunded])
+
+
+@router.put(
+    "/sessions/{session_id}/capacity",
+    summary="Change the number of places (never below those booked)",
+    response_model=list[uuid.UUID],
+)
+async def put_capacity(session_id: uuid.UUID, body: CapacityIn, principal: Staff, session: Session) -> list[uuid.UUID]:
+    promoted = await booking_cases.change_capacity(session, principal.studio_id, session_id, body.capacity, _now())
+    return [b.member_id for b in promoted]
+
+
+@router.post(
+    "/sessions/{session_id}/check-in", summary="Desk check-in (card or QR): records arrival", response_model=BookingOut
+)
+async def post_check_in(session_id: uuid.UUID, body: MemberRef, principal: Staff, session: Session) -> BookingOut:
+    booking = await booking_cases.desk_check_in(session, principal.studio_id, session_id, body.member_id, _now())
+    return BookingOut.of(booking)
+
+
+@router.post(
+    "/sessions/{session_id}/present", summary="Toggle the cosmetic 'present' button", response_model=BookingOut
+)
+async def post_present(session_id: uuid.UUID, body: MemberRef, principal: Staff, session: Session) -> BookingOut:
+    return BookingOut.of(await booking_cases.press_present(session, principal.studio_id, session_id, body.member_id))
+
+
+@router.post(
+    "/sessions/{session_id}/end", summary="Record attendance for everyone on the list", response_model=list[BookingOut]
+)
+async def post_end(session_id: uuid.UUID, principal: Staff, session: Session) -> list[BookingOut]:
+    attendees = await booking_cases.record_attendance(session, principal.studio_id, session_id, _now())
+    return [BookingOut.of(b) for b in attendees]
+
+
+@router.get(
+    "/sessions/{session_id}/attendance",
+    summary="The attendance list with members' tags",
+    response_model=list[AttendanceLine],
+)
+async def get_attendance(session_id: uuid.UUID, principal: Staff, session: Session) -> list[AttendanceLine]:
+    lines = await views.attendance_list(session, principal.studio_id, session_id)
+    return [AttendanceLine(booking=BookingOut.of(x["booking"]), name=x["name"], tags=x["tags"]) for x in lines]

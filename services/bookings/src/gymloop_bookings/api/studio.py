@@ -1,0 +1,170 @@
+"""Studio settings, locations, session types, weekly schedules, one-off sessions and the agenda."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Query
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, AnyUser, Staff
+
+from gymloop_bookings.api.schemas import (
+    AgendaDayOut,
+    DayDescriptionIn,
+    GenerateIn,
+    NamedIn,
+    NamedOut,
+    OneOffIn,
+    ScheduleIn,
+    ScheduleOut,
+    SessionOut,
+    StudioSettingsIn,
+)
+from gymloop_bookings.db.repository import load_policy
+from gymloop_bookings.domain.errors import DomainError
+from gymloop_bookings.domain.policy import BookingPolicy
+from gymloop_bookings.service import schedule_cases, views
+from gymloop_bookings.service.outcomes import app_error
+
+router = APIRouter(tags=["schedules"])
+
+
+@router.put("/settings", summary="Set the studio's booking settings", response_model=StudioSettingsIn)
+async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsIn:
+    try:
+        policy = BookingPolicy(
+            time_zone=body.time_zone,
+            booking_window=timedelta(hours=body.booking_window_hours),
+            cancellation_cutoff=timedelta(minutes=body.cancellation_cutoff_minutes),
+            late_cancel_forfeits=body.late_cancel_forfeits,
+            waitlist_enabled=body.waitlist_enabled,
+            waitlist_cutoff=timedelta(minutes=body.waitlist_cutoff_minutes),
+            uses_check_in=body.uses_check_in,
+            staff_may_book_beyond_window=body.staff_may_book_beyond_window,
+        )
+    except DomainError as error:
+        raise app_error(error) from error
+    await schedule_cases.save_settings(session, principal.studio_id, body.studio_name, policy)
+    return body
+
+
+@router.post("/locations", status_code=201, summary="Add a location (calendar)", response_model=NamedOut)
+async def post_location(body: NamedIn, principal: Staff, session: Session) -> NamedOut:
+    row = await schedule_cases.add_location(session, principal.studio_id, body.name)
+    return NamedOut(id=row.id, name=row.name)
+
+
+@router.get("/locations", summary="List locations", response_model=list[NamedOut])
+async def get_locations(principal: AnyUser, session: Session) -> list[NamedOut]:
+    found = await views.locations(session, principal.studio_id)
+    return [NamedOut(id=loc.location_id, name=loc.name) for loc in found.values()]
+
+
+@router.post("/session-types", status_code=201, summary="Add a session type", response_model=NamedOut)
+async def post_session_type(body: NamedIn, principal: Staff, session: Session) -> NamedOut:
+    row = await schedule_cases.add_session_type(session, principal.studio_id, body.name, body.description)
+    return NamedOut(id=row.id, name=row.name, description=row.description)
+
+
+@router.get("/session-types", summary="List session types", response_model=list[NamedOut])
+async def get_session_types(principal: AnyUser, session: Session) -> list[NamedOut]:
+    found = await views.session_types(session, principal.studio_id)
+    return [NamedOut(id=t.session_type_id, name=t.name, description=t.description) for t in found.values()]
+
+
+@router.put(
+    "/session-types/{session_type_id}/days/{day}",
+    status_code=204,
+    summary="Set a session type's description for one day (daily programming)",
+)
+async def put_day_description(
+    session_type_id: uuid.UUID, day: date, body: DayDescriptionIn, principal: Staff, session: Session
+) -> None:
+    await schedule_cases.set_day_description(session, principal.studio_id, session_type_id, day, body.description)
+
+
+@router.post(
+    "/schedules", status_code=201, summary="Create a weekly schedule for a location", response_model=ScheduleOut
+)
+async def post_schedule(body: ScheduleIn, principal: Staff, session: Session) -> ScheduleOut:
+    schedule = await schedule_cases.create_schedule(
+        session,
+        principal.studio_id,
+        body.location_id,
+        [(s.weekday, s.start_time, s.duration_minutes, s.session_type_id, s.capacity, s.coach_id) for s in body.slots],
+    )
+    return ScheduleOut(
+        id=schedule.schedule_id, location_id=schedule.location_id, slot_ids=[s.slot_id for s in schedule.slots]
+    )
+
+
+@router.post(
+    "/schedules/{schedule_id}/generate",
+    summary="Generate the sessions of the coming weeks (idempotent)",
+    response_model=list[SessionOut],
+)
+async def post_generate(
+    schedule_id: uuid.UUID, body: GenerateIn, principal: Staff, session: Session
+) -> list[SessionOut]:
+    created = await schedule_cases.generate(session, principal.studio_id, schedule_id, body.first_day, body.weeks)
+    return [SessionOut.of(s) for s in created]
+
+
+@router.post("/sessions", status_code=201, summary="Schedule a one-off session", response_model=SessionOut)
+async def post_one_off(body: OneOffIn, principal: Staff, session: Session) -> SessionOut:
+    created = await schedule_cases.add_one_off(
+        session,
+        principal.studio_id,
+        body.location_id,
+        body.session_type_id,
+        body.day,
+        body.start_time,
+        body.duration_minutes,
+        body.capacity,
+        body.coach_id,
+        body.description,
+    )
+    return SessionOut.of(created)
+
+
+@router.put("/sessions/{session_id}/description", status_code=204, summary="Set this one session's description")
+async def put_session_description(
+    session_id: uuid.UUID, body: DayDescriptionIn, principal: Staff, session: Session
+) -> None:
+    await schedule_cases.set_session_description(session, principal.studio_id, session_id, body.description)
+
+
+@router.get(
+    "/agenda",
+    summary="Sessions per local day (a day or a week), optionally for one location",
+    response_model=list[AgendaDayOut],
+)
+async def get_agenda(
+    principal: AnyUser,
+    session: Session,
+    day: date,
+    days: int = Query(default=7, ge=1, le=31),
+    location_id: uuid.UUID | None = None,
+    week: bool = Query(default=False, description="Start on the Monday of the ISO week containing `day`"),
+) -> list[AgendaDayOut]:
+    first = day - timedelta(days=day.weekday()) if week else day
+    if week:
+        days = 7
+    agenda = await views.agenda(session, principal.studio_id, first, days, location_id)
+    return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
+
+
+@router.get("/settings", summary="The studio's booking settings", response_model=StudioSettingsIn)
+async def get_settings(principal: Staff, session: Session) -> StudioSettingsIn:
+    policy = await load_policy(session, principal.studio_id)
+    return StudioSettingsIn(
+        time_zone=policy.time_zone,
+        booking_window_hours=int(policy.booking_window.total_seconds() // 3600),
+        cancellation_cutoff_minutes=int(policy.cancellation_cutoff.total_seconds() // 60),
+        late_cancel_forfeits=policy.late_cancel_forfeits,
+        waitlist_enabled=policy.waitlist_enabled,
+        waitlist_cutoff_minutes=int(policy.waitlist_cutoff.total_seconds() // 60),
+        uses_check_in=policy.uses_check_in,
+        staff_may_book_beyond_window=policy.staff_may_book_beyond_window,
+    )

@@ -1,0 +1,200 @@
+"""Tables of the bookings database. Every table carries studio_id and every query filters on it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from gymloop_kit.db import make_metadata
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, Text, Time, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    # The kit's naming convention on the service's own metadata (a class statement, so mypy sees a type).
+    metadata = make_metadata()
+
+
+class StudioSettingsRow(Base):
+    __tablename__ = "studio_settings"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_name: Mapped[str] = mapped_column(Text, default="Gymloop studio")
+    time_zone: Mapped[str] = mapped_column(Text)
+    booking_window_min: Mapped[int] = mapped_column(Integer)
+    cancellation_cutoff_min: Mapped[int] = mapped_column(Integer)
+    late_cancel_forfeits: Mapped[bool] = mapped_column(Boolean)
+    waitlist_enabled: Mapped[bool] = mapped_column(Boolean)
+    waitlist_cutoff_min: Mapped[int] = mapped_column(Integer)
+    uses_check_in: Mapped[bool] = mapped_column(Boolean)
+    staff_may_book_beyond_window: Mapped[bool] = mapped_column(Boolean)
+
+
+class LocationRow(Base):
+    __tablename__ = "location"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class SessionTypeRow(Base):
+    __tablename__ = "session_type"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class DayDescriptionRow(Base):
+    """Daily programming: a session type's description for one local day."""
+
+    __tablename__ = "day_description"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_type_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class WeeklyScheduleRow(Base):
+    __tablename__ = "weekly_schedule"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    location_id: Mapped[uuid.UUID] = mapped_column()
+
+
+class WeeklySlotRow(Base):
+    __tablename__ = "weekly_slot"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    schedule_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    start_time: Mapped[time] = mapped_column(Time)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    session_type_id: Mapped[uuid.UUID] = mapped_column()
+    capacity: Mapped[int] = mapped_column(Integer)
+    coach_id: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class SessionRow(Base):
+    __tablename__ = "session"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    location_id: Mapped[uuid.UUID] = mapped_column()
+    session_type_id: Mapped[uuid.UUID] = mapped_column()
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    capacity: Mapped[int] = mapped_column(Integer)
+    coach_id: Mapped[uuid.UUID | None] = mapped_column()
+    description: Mapped[str | None] = mapped_column(Text)
+    slot_id: Mapped[uuid.UUID | None] = mapped_column()
+    status: Mapped[str] = mapped_column(Text)
+    __table_args__ = (
+        Index("ix_session_studio_start", "studio_id", "starts_at"),
+        Index("ix_session_due", "ends_at", postgresql_where=text("status = 'scheduled'")),
+    )
+
+
+class MemberRow(Base):
+    """The member's lock row (serialises credit moves) and the profile bits bookings shows (from members)."""
+
+    __tablename__ = "member"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    first_name: Mapped[str | None] = mapped_column(Text)
+    last_name: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EntitlementRow(Base):
+    __tablename__ = "entitlement"
+    subscription_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    weekly_limit: Mapped[int | None] = mapped_column(Integer)
+    paused_periods: Mapped[list[Any]] = mapped_column(JSONB, default=list)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer)
+    granted: Mapped[int] = mapped_column(Integer, default=0)
+    credits_left: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    forfeited: Mapped[int] = mapped_column(Integer, default=0)
+    attended: Mapped[int] = mapped_column(Integer, default=0)
+    expired: Mapped[int] = mapped_column(Integer, default=0)
+    # How billing's events merged so far (see messaging/billing_facts.py).
+    billing_state: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    __table_args__ = (Index("ix_entitlement_member", "studio_id", "member_id"),)
+
+
+class BookingRow(Base):
+    __tablename__ = "booking"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    session_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    subscription_id: Mapped[uuid.UUID] = mapped_column()
+    charged_credit: Mapped[bool] = mapped_column(Boolean)
+    session_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    session_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    session_local_date: Mapped[date] = mapped_column(Date)
+    booked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    booked_by_id: Mapped[uuid.UUID] = mapped_column()
+    booked_by_role: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    cancelled_by_role: Mapped[str | None] = mapped_column(Text)
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    marked_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_show: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (
+        Index("ix_booking_member", "studio_id", "member_id", "session_starts_at"),
+        # The database itself refuses a second active booking of one member for one session.
+        Index(
+            "uq_booking_active_member_session",
+            "session_id",
+            "member_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+
+class WaitlistEntryRow(Base):
+    __tablename__ = "waitlist_entry"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    session_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    position: Mapped[int] = mapped_column(Integer)
+    added_by_id: Mapped[uuid.UUID] = mapped_column()
+    added_by_role: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    skip_code: Mapped[str | None] = mapped_column(Text)
+    skip_reason: Mapped[str | None] = mapped_column(Text)
+    booking_id: Mapped[uuid.UUID | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserLogRow(Base):
+    __tablename__ = "user_log"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    subscription_id: Mapped[uuid.UUID] = mapped_column()
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Insertion order: entries written in one transaction share `at`.
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    actor_id: Mapped[uuid.UUID] = mapped_column()
+    actor_role: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    change: Mapped[int] = mapped_column(Integer)
+    available_after: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[uuid.UUID | None] = mapped_column()
+    booking_id: Mapped[uuid.UUID | None] = mapped_column()
+    __table_args__ = (Index("ix_user_log_member", "studio_id", "member_id", "seq"),)

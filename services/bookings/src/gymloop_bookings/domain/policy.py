@@ -1,0 +1,54 @@
+"""A studio's booking settings: the knobs the rules read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gymloop_bookings.domain.errors import DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPolicy:
+    """Per-studio settings.
+
+    booking_window: how far ahead of the start a member may sign up (staff may go beyond when
+        staff_may_book_beyond_window is set, e.g. to plan a personal programme).
+    cancellation_cutoff: signing out later than this before the start is a late cancel.
+    late_cancel_forfeits: whether a late cancel keeps the credit (else it is returned as usual).
+    waitlist_enabled / waitlist_cutoff: waitlist promotion only happens up to this long before the start.
+    uses_check_in: booked members without a desk check-in are flagged no-show when the session ends.
+    """
+
+    time_zone: str
+    booking_window: timedelta = timedelta(days=14)
+    cancellation_cutoff: timedelta = timedelta(hours=2)
+    late_cancel_forfeits: bool = True
+    waitlist_enabled: bool = True
+    waitlist_cutoff: timedelta = timedelta(hours=1)
+    uses_check_in: bool = False
+    staff_may_book_beyond_window: bool = True
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise DomainError(
+                "time_zone_unknown",
+                f"time zone {self.time_zone!r} is not an IANA zone: use e.g. 'Europe/Amsterdam'",
+                field="time_zone",
+            ) from exc
+        for name in ("booking_window", "cancellation_cutoff", "waitlist_cutoff"):
+            if getattr(self, name) < timedelta(0):
+                raise DomainError("negative_duration", f"{name} must not be negative", field=name)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def today(self, now: datetime) -> date:
+        return self.local_date(now)

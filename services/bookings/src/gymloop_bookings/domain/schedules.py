@@ -1,0 +1,151 @@
+"""Locations, session types and weekly schedule templates that generate concrete sessions.
+
+Times in a template are studio-local wall-clock times: a weekly 18:00 class stays at 18:00 local across
+daylight-saving changes, so its UTC time moves by an hour. Session ids are derived from (slot, date) so
+generating the same weeks twice yields the same sessions (idempotent).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from gymloop_bookings.domain.errors import DomainError
+from gymloop_bookings.domain.sessions import Session, require_capacity
+
+_SESSION_NAMESPACE = uuid.UUID("5b0a7c0e-4d8e-4f55-9a8e-2f1f6b3c9d10")
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A location or calendar (room, studio floor) sessions take place in."""
+
+    location_id: uuid.UUID
+    studio_id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionType:
+    session_type_id: uuid.UUID
+    studio_id: uuid.UUID
+    name: str
+    description: str | None = None  # the standard description, the least specific level
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySlot:
+    """One line of a weekly schedule: every `weekday` (0 = Monday) at local `start_time`."""
+
+    slot_id: uuid.UUID
+    weekday: int
+    start_time: time
+    duration: timedelta
+    session_type_id: uuid.UUID
+    capacity: int
+    coach_id: uuid.UUID | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise DomainError("weekday_invalid", "weekday must be 0 (Monday) to 6 (Sunday)", field="weekday")
+        if self.start_time.tzinfo is not None:
+            raise DomainError(
+                "start_time_not_local", "start_time is a local wall-clock time without zone", "start_time"
+            )
+        if self.duration <= timedelta(0):
+            raise DomainError("duration_invalid", "duration must be positive", field="duration")
+        require_capacity(self.capacity)
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySchedule:
+    schedule_id: uuid.UUID
+    studio_id: uuid.UUID
+    location_id: uuid.UUID
+    slots: tuple[WeeklySlot, ...] = field(default_factory=tuple)
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Studio-local wall-clock time to UTC.
+
+    In the spring-forward gap (e.g. 02:30 that does not exist) zoneinfo uses the offset before the
+    change, which lands an hour later on the wall clock; in the autumn overlap the first 02:30 is taken.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def session_id_for(studio_id: uuid.UUID, slot_id: uuid.UUID, day: date) -> uuid.UUID:
+    return uuid.uuid5(_SESSION_NAMESPACE, f"{studio_id}:{slot_id}:{day.isoformat()}")
+
+
+def generate_sessions(
+    schedule: WeeklySchedule,
+    time_zone: str,
+    first_day: date,
+    weeks: int,
+    existing: Iterable[uuid.UUID] = (),
+) -> list[Session]:
+    """Concrete sessions for `weeks` weeks from `first_day` (inclusive), skipping ids in `existing`."""
+    if weeks < 1:
+        raise DomainError("weeks_invalid", "generate at least one week", field="weeks")
+    zone = ZoneInfo(time_zone)
+    known = set(existing)
+    sessions: list[Session] = []
+    for offset in range(weeks * 7):
+        day = first_day + timedelta(days=offset)
+        for slot in schedule.slots:
+            if slot.weekday != day.weekday():
+                continue
+            session_id = session_id_for(schedule.studio_id, slot.slot_id, day)
+            if session_id in known:
+                continue
+            starts_at = local_to_utc(day, slot.start_time, zone)
+            sessions.append(
+                Session(
+                    session_id=session_id,
+                    studio_id=schedule.studio_id,
+                    location_id=schedule.location_id,
+                    session_type_id=slot.session_type_id,
+                    starts_at=starts_at,
+                    # Duration is elapsed time, so a class spanning a DST change still lasts as long.
+                    ends_at=starts_at + slot.duration,
+                    capacity=slot.capacity,
+                    coach_id=slot.coach_id,
+                    slot_id=slot.slot_id,
+                )
+            )
+    sessions.sort(key=lambda s: (s.starts_at, str(s.session_id)))
+    return sessions
+
+
+def one_off_session(
+    session_id: uuid.UUID,
+    studio_id: uuid.UUID,
+    location_id: uuid.UUID,
+    session_type_id: uuid.UUID,
+    time_zone: str,
+    day: date,
+    start_time: time,
+    duration: timedelta,
+    capacity: int,
+    coach_id: uuid.UUID | None = None,
+    description: str | None = None,
+) -> Session:
+    """A session outside any weekly schedule, given in studio-local time."""
+    if duration <= timedelta(0):
+        raise DomainError("duration_invalid", "duration must be positive", field="duration")
+    starts_at = local_to_utc(day, start_time, ZoneInfo(time_zone))
+    return Session(
+        session_id=session_id,
+        studio_id=studio_id,
+        location_id=location_id,
+        session_type_id=session_type_id,
+        starts_at=starts_at,
+        ends_at=starts_at + duration,
+        capacity=capacity,
+        coach_id=coach_id,
+        description=description,
+    )

@@ -1,0 +1,215 @@
+"""Signing up and signing out: the checks, the credit charged at sign-up and returned at sign-out."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from gymloop_bookings.domain.accounts import MemberAccount
+from gymloop_bookings.domain.actors import Actor, ActorRole
+from gymloop_bookings.domain.bookings import Booking, BookingStatus
+from gymloop_bookings.domain.entitlements import Entitlement
+from gymloop_bookings.domain.errors import DomainError
+from gymloop_bookings.domain.events import BookingCancelled, SessionBooked
+from gymloop_bookings.domain.policy import BookingPolicy
+from gymloop_bookings.domain.roster import SessionRoster
+from gymloop_bookings.domain.user_log import LogReason
+from gymloop_bookings.domain.waitlist import WaitlistEntry
+
+IdFactory = Callable[[], uuid.UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpResult:
+    """Either a booking or, when the session was full, a waitlist entry."""
+
+    booking: Booking | None = None
+    waitlist_entry: WaitlistEntry | None = None
+
+    @property
+    def waitlisted(self) -> bool:
+        return self.waitlist_entry is not None
+
+
+def sign_up(
+    roster: SessionRoster,
+    account: MemberAccount,
+    policy: BookingPolicy,
+    actor: Actor,
+    now: datetime,
+    new_id: IdFactory = uuid.uuid4,
+) -> SignUpResult:
+    """Book the member, or put them on the waitlist when full. A DomainError means nothing changed."""
+    session = roster.session
+    _require_may_act_for(actor, account)
+    _require_same_studio(roster, account)
+    require_bookable(roster, now)
+    if account.active_booking_for(session.session_id) is not None:
+        raise DomainError("already_booked", "the member is already signed up for this session", field="session_id")
+    if roster.waiting_entry_for(account.member_id) is not None:
+        raise DomainError(
+            "already_waitlisted", "the member is already on the waitlist of this session", field="session_id"
+        )
+    _require_inside_window(roster, policy, actor, now)
+    payer = check_can_take_place(roster, account, policy, now)
+    if roster.free_places < 1:
+        if not policy.waitlist_enabled:
+            raise DomainError("session_full", "the session is full: choose another session", field="session_id")
+        if now > session.starts_at - policy.waitlist_cutoff:
+            raise DomainError(
+                "session_full",
+                "the session is full and its waitlist has closed: choose another session",
+                field="session_id",
+            )
+        return SignUpResult(waitlist_entry=roster.add_to_waitlist(account.member_id, actor, now, new_id()))
+    booking = book(roster, account, payer, policy, actor, now, new_id(), LogReason.SIGNED_UP)
+    return SignUpResult(booking=booking)
+
+
+def sign_out(
+    roster: SessionRoster,
+    account: MemberAccount,
+    policy: BookingPolicy,
+    actor: Actor,
+    now: datetime,
+) -> Booking:
+    """Cancel the member's booking. Before the cutoff the credit comes back; after it, it may be forfeited.
+
+    The freed place is offered to the waitlist by `promote_waitlist`, which the use case calls next.
+    """
+    _require_may_act_for(actor, account)
+    session = roster.session
+    booking = account.active_booking_for(session.session_id)
+    if booking is None:
+        entry = roster.waiting_entry_for(account.member_id)
+        if entry is not None:
+            raise DomainError(
+                "only_waitlisted", "the member is on the waitlist, not booked: leave the waitlist instead"
+            )
+        raise DomainError("not_booked", "the member is not signed up for this session", field="session_id")
+    if now >= session.starts_at:
+        raise DomainError(
+            "session_started",
+            "the session has started: signing out is no longer possible",
+            field="session_id",
+        )
+    late = now > session.starts_at - policy.cancellation_cutoff
+    forfeits = late and policy.late_cancel_forfeits
+    booking.cancelled_at = now
+    booking.cancelled_by = actor
+    if forfeits:
+        booking.status = BookingStatus.LATE_CANCELLED
+        account.forfeit(booking, actor, now)
+    else:
+        booking.status = BookingStatus.SIGNED_OUT
+        account.give_back(booking, LogReason.SIGNED_OUT, actor, now, policy.today(now))
+    roster.events.append(
+        BookingCancelled(
+            booking_id=booking.booking_id,
+            session_id=session.session_id,
+            studio_id=session.studio_id,
+            member_id=account.member_id,
+            cancelled_by=actor.actor_id,
+            late=late,
+            credit_returned=booking.charged_credit and not forfeits,
+        )
+    )
+    return booking
+
+
+def require_bookable(roster: SessionRoster, now: datetime) -> None:
+    session = roster.session
+    if session.is_cancelled:
+        raise DomainError("session_cancelled", "the session was cancelled: choose another one", field="session_id")
+    if session.has_ended or now >= session.starts_at:
+        raise DomainError(
+            "session_in_past",
+            "the session has already started or taken place: choose a later one",
+            "session_id",
+        )
+
+
+def check_can_take_place(
+    roster: SessionRoster, account: MemberAccount, policy: BookingPolicy, now: datetime
+) -> Entitlement:
+    """Checks shared by sign-up and waitlist promotion; returns the subscription that pays."""
+    session = roster.session
+    clash = account.overlapping_booking(session.starts_at, session.ends_at)
+    if clash is not None:
+        local = clash.session_starts_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
+        raise DomainError(
+            "overlapping_booking",
+            f"the member is already booked for another session at {local}: sign out of that one first",
+            field="session_id",
+        )
+    return account.choose_payer(policy.local_date(session.starts_at), policy.today(now))
+
+
+def book(
+    roster: SessionRoster,
+    account: MemberAccount,
+    payer: Entitlement,
+    policy: BookingPolicy,
+    actor: Actor,
+    now: datetime,
+    booking_id: uuid.UUID,
+    reason: LogReason,
+) -> Booking:
+    session = roster.session
+    if roster.free_places < 1:  # callers check first; this guards the no-overbooking rule itself
+        raise DomainError("session_full", "the session is full: choose another session", field="session_id")
+    booking = Booking(
+        booking_id=booking_id,
+        studio_id=session.studio_id,
+        session_id=session.session_id,
+        member_id=account.member_id,
+        subscription_id=payer.subscription_id,
+        charged_credit=payer.is_pack,
+        session_starts_at=session.starts_at,
+        session_ends_at=session.ends_at,
+        session_local_date=policy.local_date(session.starts_at),
+        booked_at=now,
+        booked_by=actor,
+    )
+    roster.bookings.append(booking)
+    account.charge(booking, reason, actor, now)
+    roster.events.append(
+        SessionBooked(
+            booking_id=booking.booking_id,
+            session_id=session.session_id,
+            studio_id=session.studio_id,
+            member_id=account.member_id,
+            subscription_id=payer.subscription_id,
+            starts_at=session.starts_at,
+            ends_at=session.ends_at,
+            booked_by=actor.actor_id,
+            credits_charged=1 if payer.is_pack else 0,
+            via_waitlist=reason is LogReason.PROMOTED,
+        )
+    )
+    return booking
+
+
+def _require_may_act_for(actor: Actor, account: MemberAccount) -> None:
+    if actor.role is ActorRole.MEMBER and actor.actor_id != account.member_id:
+        raise DomainError("not_allowed", "members can only sign themselves up or out", field="member_id")
+
+
+def _require_same_studio(roster: SessionRoster, account: MemberAccount) -> None:
+    if roster.session.studio_id != account.studio_id:
+        raise DomainError("studio_mismatch", "the session belongs to another studio", field="session_id")
+
+
+def _require_inside_window(roster: SessionRoster, policy: BookingPolicy, actor: Actor, now: datetime) -> None:
+    if actor.is_staff and policy.staff_may_book_beyond_window:
+        return
+    opens_at = roster.session.starts_at - policy.booking_window
+    if now < opens_at:
+        local = opens_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
+        raise DomainError(
+            "outside_booking_window",
+            f"booking for this session opens at {local}: sign up from then on",
+            field="session_id",
+        )

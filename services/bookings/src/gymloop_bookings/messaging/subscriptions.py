@@ -1,0 +1,126 @@
+"""Events bookings consumes: billing's subscription events (entitlements) and members' profiles (names, tags)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gymloop_contracts import Envelope
+from gymloop_contracts.events.billing import (
+    SubscriptionActivated,
+    SubscriptionEnded,
+    SubscriptionPaused,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+)
+from gymloop_contracts.events.members import MemberArchived, MemberRegistered, MemberUnarchived, MemberUpdated
+from gymloop_kit.messaging import inbox
+from gymloop_kit.messaging.consumer import Subscriptions
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_bookings.db.models import EntitlementRow, MemberRow
+from gymloop_bookings.db.repository import BookingStore, load_policy
+from gymloop_bookings.messaging.billing_facts import BillingEvent, fact_from, merge
+
+subscriptions = Subscriptions()
+CONSUMER = "bookings"
+
+
+async def apply_billing_event(session: AsyncSession, event: BillingEvent, envelope: Envelope) -> None:
+    studio_id = envelope.studio_id
+    now = datetime.now(UTC)
+    store = BookingStore(session)
+    account = await store.account(studio_id, event.member_id, now)  # locks the member
+    row = await session.get(EntitlementRow, event.subscription_id)
+    if row is not None and row.studio_id != studio_id:
+        raise ValueError(f"subscription {event.subscription_id} belongs to another studio")
+    state = merge(dict(row.billing_state) if row else {}, event, envelope.sequence)
+    fact = fact_from(state, event.subscription_id, studio_id, event.member_id)
+    account.apply_fact(fact, envelope.occurred_at)
+    policy = await load_policy(session, studio_id)
+    account.expire_lapsed(policy.today(now), now)
+    await store.save()
+    await session.execute(
+        update(EntitlementRow)
+        .where(EntitlementRow.subscription_id == event.subscription_id)
+        .values(billing_state=state)
+    )
+
+
+@subscriptions.on(SubscriptionActivated)
+async def on_activated(session: AsyncSession, event: SubscriptionActivated, envelope: Envelope) -> None:
+    await apply_billing_event(session, event, envelope)
+
+
+@subscriptions.on(SubscriptionRenewed)
+async def on_renewed(session: AsyncSession, event: SubscriptionRenewed, envelope: Envelope) -> None:
+    await apply_billing_event(session, event, envelope)
+
+
+@subscriptions.on(SubscriptionPaused)
+async def on_paused(session: AsyncSession, event: SubscriptionPaused, envelope: Envelope) -> None:
+    await apply_billing_event(session, event, envelope)
+
+
+@subscriptions.on(SubscriptionResumed)
+async def on_resumed(session: AsyncSession, event: SubscriptionResumed, envelope: Envelope) -> None:
+    await apply_billing_event(session, event, envelope)
+
+
+@subscriptions.on(SubscriptionEnded)
+async def on_ended(session: AsyncSession, event: SubscriptionEnded, envelope: Envelope) -> None:
+    await apply_billing_event(session, event, envelope)
+
+
+async def _profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    values = {
+        "studio_id": envelope.studio_id,
+        "member_id": event.member_id,
+        "first_name": event.first_name,
+        "last_name": event.last_name,
+        "tags": list(event.tags),
+        "archived": event.status == "archived",
+    }
+    statement = pg_insert(MemberRow).values(**values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MemberRow.studio_id, MemberRow.member_id],
+            set_={k: statement.excluded[k] for k in ("first_name", "last_name", "tags", "archived")},
+        )
+    )
+
+
+@subscriptions.on(MemberRegistered)
+async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
+    await _profile(session, event, envelope)
+
+
+@subscriptions.on(MemberUpdated)
+async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
+    await _profile(session, event, envelope)
+
+
+async def _archive(session: AsyncSession, envelope: Envelope, member_id: object, archived: bool) -> None:
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    statement = pg_insert(MemberRow).values(
+        studio_id=envelope.studio_id, member_id=member_id, tags=[], archived=archived
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[MemberRow.studio_id, MemberRow.member_id], set_={"archived": archived}
+        )
+    )
+
+
+@subscriptions.on(MemberArchived)
+async def on_member_archived(session: AsyncSession, event: MemberArchived, envelope: Envelope) -> None:
+    await _archive(session, envelope, event.member_id, True)
+
+
+@subscriptions.on(MemberUnarchived)
+async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
+    await _archive(session, envelope, event.member_id, False)

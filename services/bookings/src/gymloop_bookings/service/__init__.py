@@ -1,0 +1,1 @@
+"""Use cases: async functions taking the transaction's session; they never commit."""

@@ -1,0 +1,162 @@
+"""Sign-up, sign-out, waitlist, cancellation, check-in and attendance as transactions on the database."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from gymloop_kit.errors import InvalidInput
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_bookings.db.models import MemberRow
+from gymloop_bookings.db.repository import BookingStore, load_policy
+from gymloop_bookings.domain.actors import Actor
+from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
+from gymloop_bookings.domain.bookings import Booking
+from gymloop_bookings.domain.cancellation import cancel_session
+from gymloop_bookings.domain.errors import DomainError
+from gymloop_bookings.domain.promotion import leave_waitlist, promote_waitlist
+from gymloop_bookings.domain.roster import SessionRoster
+from gymloop_bookings.domain.signup import SignUpResult, sign_out, sign_up
+from gymloop_bookings.service.gates import session_gate
+from gymloop_bookings.service.outcomes import app_error, not_found, publish
+
+
+@dataclass(frozen=True)
+class SignOutOutcome:
+    booking: Booking
+    promoted: list[Booking]
+
+
+async def _roster(store: BookingStore, studio_id: uuid.UUID, session_id: uuid.UUID) -> SessionRoster:
+    roster = await store.roster(studio_id, session_id)
+    if roster is None:
+        raise not_found("session", "session_id")
+    return roster
+
+
+async def _finish(store: BookingStore, studio_id: uuid.UUID, roster: SessionRoster) -> None:
+    await store.save()
+    await publish(store.db, studio_id, roster.events)
+    roster.events.clear()
+
+
+async def sign_up_member(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, actor: Actor, now: datetime
+) -> SignUpResult:
+    async with session_gate(session_id):
+        store = BookingStore(db)
+        roster = await _roster(store, studio_id, session_id)
+        policy = await load_policy(db, studio_id)
+        account = await store.account(studio_id, member_id, now)
+        member = await db.get(MemberRow, (studio_id, member_id))
+        if member is not None and member.archived:
+            raise InvalidInput("the member is archived: unarchive them before booking", code="member_archived")
+        account.expire_lapsed(policy.today(now), now)
+        try:
+            result = sign_up(roster, account, policy, actor, now)
+        except DomainError as error:
+            raise app_error(error) from error
+        await _finish(store, studio_id, roster)
+        return result
+
+
+async def sign_out_member(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, actor: Actor, now: datetime
+) -> SignOutOutcome:
+    async with session_gate(session_id):
+        store = BookingStore(db)
+        roster = await _roster(store, studio_id, session_id)
+        policy = await load_policy(db, studio_id)
+        # Every member this may touch is locked up front, in member_id order (see db/repository.py).
+        accounts = await store.accounts_for(studio_id, [member_id, *roster.waiting_member_ids()], now)
+        try:
+            booking = sign_out(roster, accounts[member_id], policy, actor, now)
+        except DomainError as error:
+            raise app_error(error) from error
+        promoted = promote_waitlist(roster, accounts, policy, now)
+        await _finish(store, studio_id, roster)
+        return SignOutOutcome(booking, promoted)
+
+
+async def leave_session_waitlist(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, now: datetime
+) -> None:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    try:
+        leave_waitlist(roster, member_id, now)
+    except DomainError as error:
+        raise app_error(error) from error
+    await _finish(store, studio_id, roster)
+
+
+async def cancel(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, actor: Actor, now: datetime, reason: str | None
+) -> list[Booking]:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    policy = await load_policy(db, studio_id)
+    accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
+    try:
+        refunded = cancel_session(roster, accounts, policy, actor, now, reason)
+    except DomainError as error:
+        raise app_error(error) from error
+    await _finish(store, studio_id, roster)
+    return refunded
+
+
+async def change_capacity(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, capacity: int, now: datetime
+) -> list[Booking]:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    policy = await load_policy(db, studio_id)
+    accounts = await store.accounts_for(studio_id, roster.waiting_member_ids(), now)
+    try:
+        roster.change_capacity(capacity)
+    except DomainError as error:
+        raise app_error(error) from error
+    promoted = promote_waitlist(roster, accounts, policy, now)
+    await _finish(store, studio_id, roster)
+    return promoted
+
+
+async def desk_check_in(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, now: datetime
+) -> Booking:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    try:
+        booking = check_in(roster, member_id, now)
+    except DomainError as error:
+        raise app_error(error) from error
+    await _finish(store, studio_id, roster)
+    return booking
+
+
+async def press_present(db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID) -> Booking:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    try:
+        booking = toggle_present(roster, member_id)
+    except DomainError as error:
+        raise app_error(error) from error
+    await _finish(store, studio_id, roster)
+    return booking
+
+
+async def record_attendance(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> list[Booking]:
+    store = BookingStore(db)
+    roster = await _roster(store, studio_id, session_id)
+    policy = await load_policy(db, studio_id)
+    accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
+    try:
+        attendees = end_session(roster, accounts, policy, now)
+    except DomainError as error:
+        raise app_error(error) from error
+    await _finish(store, studio_id, roster)
+    return attendees

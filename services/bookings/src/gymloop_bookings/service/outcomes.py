@@ -1,0 +1,130 @@
+"""Turning domain errors into API errors and domain events into published contracts (through the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from gymloop_contracts.base import EventPayload
+from gymloop_contracts.events import bookings as contracts
+from gymloop_kit.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from gymloop_kit.messaging.outbox import add_event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_bookings.domain import events
+from gymloop_bookings.domain.errors import DomainError
+
+# Refusals that depend on the state of the session or booking, not on the request itself.
+_CONFLICTS = frozenset(
+    {
+        "already_booked",
+        "already_waitlisted",
+        "session_full",
+        "session_cancelled",
+        "session_ended",
+        "session_started",
+        "session_closed",
+        "overlapping_booking",
+        "capacity_below_bookings",
+        "not_booked",
+        "only_waitlisted",
+        "not_waitlisted",
+        "session_not_over",
+    }
+)
+
+
+def app_error(error: DomainError) -> AppError:
+    if error.code == "not_allowed":
+        return Forbidden(error.message, code=error.code, field=error.field)
+    if error.code == "studio_mismatch":
+        return NotFound("session not found", code="session_not_found", field="session_id")
+    if error.code in _CONFLICTS:
+        return Conflict(error.message, code=error.code, field=error.field)
+    return InvalidInput(error.message, code=error.code, field=error.field)
+
+
+def not_found(what: str, field: str) -> NotFound:
+    return NotFound(f"{what} not found", code=f"{what.replace(' ', '_')}_not_found", field=field)
+
+
+def contracts_for(event: events.DomainEvent, session_type_names: dict[uuid.UUID, str]) -> list[EventPayload]:
+    if isinstance(event, events.SessionBooked):
+        booked = contracts.SessionBooked(
+            booking_id=event.booking_id,
+            session_id=event.session_id,
+            member_id=event.member_id,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            booked_by=event.booked_by,
+            subscription_id=event.subscription_id,
+            credits_charged=event.credits_charged,
+        )
+        if not event.via_waitlist:
+            return [booked]
+        promoted = contracts.WaitlistPromoted(
+            booking_id=event.booking_id,
+            session_id=event.session_id,
+            member_id=event.member_id,
+            starts_at=event.starts_at,
+            credits_charged=event.credits_charged,
+        )
+        return [booked, promoted]
+    if isinstance(event, events.BookingCancelled):
+        return [
+            contracts.BookingCancelled(
+                booking_id=event.booking_id,
+                session_id=event.session_id,
+                member_id=event.member_id,
+                cancelled_by=event.cancelled_by,
+                late=event.late,
+                credit_returned=event.credit_returned,
+            )
+        ]
+    if isinstance(event, events.SessionCancelled):
+        return [
+            contracts.SessionCancelled(
+                session_id=event.session_id,
+                starts_at=event.starts_at,
+                reason=event.reason,
+                refunded_member_ids=list(event.refunded_member_ids),
+            )
+        ]
+    if isinstance(event, events.AttendanceRecorded):
+        return [
+            contracts.AttendanceRecorded(
+                booking_id=event.booking_id,
+                session_id=event.session_id,
+                member_id=event.member_id,
+                location_id=event.location_id,
+                session_type_id=event.session_type_id,
+                starts_at=event.starts_at,
+                status="no_show" if event.no_show else "attended",
+                checked_in_at=event.checked_in_at,
+            )
+        ]
+    if isinstance(event, events.SessionScheduled):
+        return [
+            contracts.SessionScheduled(
+                session_id=event.session_id,
+                location_id=event.location_id,
+                session_type_id=event.session_type_id,
+                session_type_name=session_type_names.get(event.session_type_id, ""),
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                capacity=event.capacity,
+                coach_id=event.coach_id,
+            )
+        ]
+    return []  # WaitlistSkipped stays internal: no contract for it
+
+
+async def publish(
+    db: AsyncSession,
+    studio_id: uuid.UUID,
+    domain_events: Iterable[events.DomainEvent],
+    session_type_names: dict[uuid.UUID, str] | None = None,
+) -> None:
+    for event in domain_events:
+        for payload in contracts_for(event, session_type_names or {}):
+            await add_event(db, payload, studio_id=studio_id)

@@ -1,0 +1,194 @@
+"""Read-side use cases: session details, agenda, a member's account, log, bookings and calendar, reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_bookings.db.models import (
+    BookingRow,
+    DayDescriptionRow,
+    EntitlementRow,
+    LocationRow,
+    MemberRow,
+    SessionRow,
+    SessionTypeRow,
+    StudioSettingsRow,
+    UserLogRow,
+)
+from gymloop_bookings.db.repository import BookingStore, entitlement_from_row, load_policy, session_from_row
+from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
+from gymloop_bookings.domain.bookings import BookingStatus
+from gymloop_bookings.domain.descriptions import describe_session
+from gymloop_bookings.domain.ical_feed import member_calendar
+from gymloop_bookings.domain.policy import BookingPolicy
+from gymloop_bookings.domain.reports import Dimension, OccupancyRow, SessionRecord, occupancy_by, session_record
+from gymloop_bookings.domain.schedules import Location, SessionType
+from gymloop_bookings.domain.sessions import Session
+from gymloop_bookings.service.outcomes import not_found
+
+
+def _local_range_utc(policy: BookingPolicy, first_day: date, days: int) -> tuple[datetime, datetime]:
+    start = datetime.combine(first_day, time(0), tzinfo=policy.zone).astimezone(UTC)
+    end = datetime.combine(first_day + timedelta(days=days), time(0), tzinfo=policy.zone).astimezone(UTC)
+    return start, end
+
+
+async def _sessions_between(
+    db: AsyncSession, studio_id: uuid.UUID, start: datetime, end: datetime, location_id: uuid.UUID | None = None
+) -> list[SessionRow]:
+    query = select(SessionRow).where(
+        SessionRow.studio_id == studio_id, SessionRow.starts_at >= start, SessionRow.starts_at < end
+    )
+    if location_id is not None:
+        query = query.where(SessionRow.location_id == location_id)
+    return list((await db.execute(query.order_by(SessionRow.starts_at))).scalars())
+
+
+async def session_types(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID, SessionType]:
+    rows = (await db.execute(select(SessionTypeRow).where(SessionTypeRow.studio_id == studio_id))).scalars()
+    return {r.id: SessionType(r.id, r.studio_id, r.name, r.description) for r in rows}
+
+
+async def locations(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID, Location]:
+    rows = (await db.execute(select(LocationRow).where(LocationRow.studio_id == studio_id))).scalars()
+    return {r.id: Location(r.id, r.studio_id, r.name) for r in rows}
+
+
+async def describe(db: AsyncSession, studio_id: uuid.UUID, session: Session, policy: BookingPolicy) -> str | None:
+    session_type = (await session_types(db, studio_id)).get(session.session_type_id)
+    if session_type is None:
+        return session.description
+    day = policy.local_date(session.starts_at)
+    daily = await db.get(DayDescriptionRow, (studio_id, session.session_type_id, day))
+    day_descriptions = {(session.session_type_id, day): daily.description} if daily else {}
+    return describe_session(session, session_type, day_descriptions, policy)
+
+
+async def session_detail(db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any]:
+    roster = await BookingStore(db).roster(studio_id, session_id, lock=False)
+    if roster is None:
+        raise not_found("session", "session_id")
+    policy = await load_policy(db, studio_id)
+    session = roster.session
+    return {
+        "session": session,
+        "description": await describe(db, studio_id, session, policy),
+        "booked": len(roster.active_bookings),
+        "free_places": roster.free_places,
+        "waiting": len(roster.waiting),
+    }
+
+
+async def agenda(
+    db: AsyncSession, studio_id: uuid.UUID, first_day: date, days: int, location_id: uuid.UUID | None
+) -> list[AgendaDay]:
+    policy = await load_policy(db, studio_id)
+    start, end = _local_range_utc(policy, first_day, days)
+    rows = await _sessions_between(db, studio_id, start, end, location_id)
+    return agenda_days([session_from_row(r) for r in rows], policy.time_zone, first_day, days, location_id)
+
+
+async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    policy = await load_policy(db, studio_id)
+    today = policy.today(now)
+    rows = (
+        await db.execute(
+            select(EntitlementRow).where(EntitlementRow.studio_id == studio_id, EntitlementRow.member_id == member_id)
+        )
+    ).scalars()
+    entitlements = [entitlement_from_row(r) for r in rows]
+    active = (
+        await db.execute(
+            select(BookingRow).where(
+                BookingRow.studio_id == studio_id,
+                BookingRow.member_id == member_id,
+                BookingRow.status == BookingStatus.ACTIVE.value,
+                BookingRow.session_starts_at > now,
+            )
+        )
+    ).scalars()
+    return {
+        "member_id": member_id,
+        "credits_left": sum(e.credits.left for e in entitlements if e.is_pack and not e.lapsed_on(today)),
+        "active_sign_ups": len(list(active)),
+        "entitlements": entitlements,
+    }
+
+
+async def member_log(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[UserLogRow]:
+    query = (
+        select(UserLogRow)
+        .where(UserLogRow.studio_id == studio_id, UserLogRow.member_id == member_id)
+        .order_by(UserLogRow.seq)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def member_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[BookingRow]:
+    query = (
+        select(BookingRow)
+        .where(BookingRow.studio_id == studio_id, BookingRow.member_id == member_id)
+        .order_by(BookingRow.session_starts_at)
+    )
+    return list((await db.execute(query)).scalars())
+
+
+async def member_ical(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> bytes:
+    store = BookingStore(db)
+    rows = await member_bookings(db, studio_id, member_id)
+    bookings = [store._booking(r) for r in rows]
+    session_rows = (
+        await db.execute(select(SessionRow).where(SessionRow.id.in_({b.session_id for b in bookings})))
+    ).scalars()
+    sessions = {r.id: session_from_row(r) for r in session_rows if r.studio_id == studio_id}
+    settings = await db.get(StudioSettingsRow, studio_id)
+    return member_calendar(
+        settings.studio_name if settings else "Gymloop",
+        bookings,
+        sessions,
+        await session_types(db, studio_id),
+        await locations(db, studio_id),
+        now,
+    )
+
+
+async def attendance_list(db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID) -> list[dict[str, Any]]:
+    roster = await BookingStore(db).roster(studio_id, session_id, lock=False)
+    if roster is None:
+        raise not_found("session", "session_id")
+    listed = roster.attendance_list()
+    members = (
+        await db.execute(
+            select(MemberRow).where(
+                MemberRow.studio_id == studio_id, MemberRow.member_id.in_([b.member_id for b in listed])
+            )
+        )
+    ).scalars()
+    by_id = {m.member_id: m for m in members}
+    result = []
+    for booking in listed:
+        member = by_id.get(booking.member_id)
+        name = " ".join(p for p in (member.first_name, member.last_name) if p) if member else ""
+        result.append({"booking": booking, "name": name, "tags": list(member.tags) if member else []})
+    return result
+
+
+async def session_records(db: AsyncSession, studio_id: uuid.UUID, first_day: date, days: int) -> list[SessionRecord]:
+    policy = await load_policy(db, studio_id)
+    start, end = _local_range_utc(policy, first_day, days)
+    store = BookingStore(db)
+    records = []
+    for row in await _sessions_between(db, studio_id, start, end):
+        roster = await store.roster(studio_id, row.id, lock=False)
+        assert roster is not None
+        records.append(session_record(roster, policy))
+    return records
+
+
+def occupancy(records: list[SessionRecord], dimension: Dimension) -> list[OccupancyRow]:
+    return occupancy_by(records, dimension)

@@ -1,0 +1,153 @@
+"""Bookings against a real PostgreSQL and a real Kafka-protocol broker."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest_asyncio
+from gymloop_bookings.app import create_app
+from gymloop_bookings.messaging.subscriptions import apply_billing_event
+from gymloop_bookings.settings import BookingsSettings
+from gymloop_contracts import wrap
+from gymloop_contracts.events.billing import SubscriptionActivated
+from gymloop_devstack.testing import TokenFactory, service_client
+from gymloop_kit.db import Database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(new_database, make_settings, private_kafka) -> AsyncIterator[httpx.AsyncClient]:
+    url = await new_database(MIGRATIONS, prefix="bookings")
+    base = make_settings("bookings", url, kafka=private_kafka.bootstrap_servers, database_pool_size=10)
+    # Housekeeping is driven by the tests themselves (run_once), not by the background timer.
+    settings = BookingsSettings(**{**base.model_dump(), "housekeeping_interval_s": 3600.0})
+    app = create_app(settings)
+    async with service_client(app) as http:
+        http.app = app  # type: ignore[attr-defined]
+        http.database_url = url  # type: ignore[attr-defined]
+        http.bootstrap = private_kafka.bootstrap_servers  # type: ignore[attr-defined]
+        yield http
+
+
+@dataclass
+class Studio:
+    """One studio seen through the API, with helpers to set it up."""
+
+    http: httpx.AsyncClient
+    tokens: TokenFactory
+    studio_id: uuid.UUID
+    location_id: uuid.UUID | None = None
+    session_type_id: uuid.UUID | None = None
+    database: Database | None = None
+
+    @property
+    def staff(self) -> dict[str, str]:
+        return self.tokens.headers(studio_id=self.studio_id, role="employee")
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.tokens.headers(studio_id=self.studio_id, role="admin")
+
+    def member(self, member_id: uuid.UUID) -> dict[str, str]:
+        return self.tokens.headers(studio_id=self.studio_id, role="member", member_id=member_id)
+
+    async def setup(self, **settings: object) -> Studio:
+        answer = await self.http.put(
+            "/settings", json={"time_zone": "Europe/Amsterdam", **settings}, headers=self.admin
+        )
+        assert answer.status_code == 200, answer.text
+        answer = await self.http.post("/locations", json={"name": "Zaal 1"}, headers=self.staff)
+        self.location_id = uuid.UUID(answer.json()["id"])
+        answer = await self.http.post(
+            "/session-types", json={"name": "CrossFit", "description": "All levels"}, headers=self.staff
+        )
+        self.session_type_id = uuid.UUID(answer.json()["id"])
+        return self
+
+    async def session(
+        self, starts_in: timedelta = timedelta(days=1), capacity: int = 10, minutes: int = 60
+    ) -> uuid.UUID:
+        local = (datetime.now(UTC) + starts_in).astimezone(AMSTERDAM)
+        answer = await self.http.post(
+            "/sessions",
+            json={
+                "location_id": str(self.location_id),
+                "session_type_id": str(self.session_type_id),
+                "day": local.date().isoformat(),
+                "start_time": local.time().replace(microsecond=0).isoformat(),
+                "duration_minutes": minutes,
+                "capacity": capacity,
+            },
+            headers=self.staff,
+        )
+        assert answer.status_code == 201, answer.text
+        return uuid.UUID(answer.json()["id"])
+
+    async def grant(
+        self,
+        member_id: uuid.UUID,
+        credits: int | None = 6,
+        valid_until: date | None = None,
+        kind: str = "pack",
+        weekly_limit: int | None = None,
+    ) -> uuid.UUID:
+        """Apply a SubscriptionActivated the way the consumer does (without the broker, for speed)."""
+        subscription_id = uuid.uuid4()
+        event = SubscriptionActivated(
+            subscription_id=subscription_id,
+            member_id=member_id,
+            plan_id=uuid.uuid4(),
+            plan_name="10-ride card" if kind == "pack" else "Unlimited",
+            plan_kind=kind,  # type: ignore[arg-type]
+            credits=credits if kind == "pack" else None,
+            weekly_limit=weekly_limit,
+            valid_from=date.today() - timedelta(days=30),
+            valid_until=valid_until or date.today() + timedelta(days=60),
+            collection_method="offline",
+        )
+        envelope = wrap(event, studio_id=self.studio_id, producer="billing", correlation_id="test", sequence=1)
+        if self.database is None:
+            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
+        async with self.database.transaction() as db:
+            await apply_billing_event(db, event, envelope)
+        return subscription_id
+
+    async def close(self) -> None:
+        if self.database is not None:
+            await self.database.dispose()
+
+    async def sign_up(self, session_id: uuid.UUID, member_id: uuid.UUID) -> httpx.Response:
+        return await self.http.post(f"/sessions/{session_id}/bookings", json={}, headers=self.member(member_id))
+
+    async def account(self, member_id: uuid.UUID) -> dict:  # type: ignore[type-arg]
+        answer = await self.http.get(f"/members/{member_id}/account", headers=self.staff)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def studio(client, tokens) -> AsyncIterator[Studio]:
+    made = await Studio(client, tokens, uuid.uuid4()).setup()
+    yield made
+    await made.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def make_studio(client, tokens):
+    made: list[Studio] = []
+
+    async def make(**settings: object) -> Studio:
+        made.append(await Studio(client, tokens, uuid.uuid4()).setup(**settings))
+        return made[-1]
+
+    yield make
+    for studio in made:
+        await studio.close()

@@ -1,0 +1,133 @@
+"""The gateway: one public base URL in front of the services. It holds no state, no database and no broker.
+
+/api/<service>/<rest> is forwarded to the service as /<rest> after the bearer token is checked at the edge
+(except for the public routes); /ready is 200 only when every service is ready; /openapi.json merges the
+services' documents and /docs shows them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from gymloop_kit.auth import TokenVerifier
+from gymloop_kit.errors import Unauthorized
+from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.logging import configure_logging, get_logger
+
+from gymloop_gateway.edge_auth import EdgeAuth
+from gymloop_gateway.openapi_cache import MergedOpenAPI
+from gymloop_gateway.proxy import error_answer, forward
+from gymloop_gateway.readiness import platform_state
+from gymloop_gateway.settings import GatewaySettings
+
+log = get_logger("gateway")
+
+DESCRIPTION = (
+    "The Gymloop platform behind one base URL. Every service's API is under /api/<service>/; "
+    "send `Authorization: Bearer <access token>` (from POST /api/members/auth/login)."
+)
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+@dataclass
+class Edge:
+    settings: GatewaySettings
+    client: httpx.AsyncClient
+    auth: EdgeAuth
+    openapi: MergedOpenAPI
+
+
+def create_app(
+    settings: GatewaySettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """`transport` lets tests put in-process services behind the gateway; by default it is real HTTP."""
+    settings = settings or GatewaySettings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        # The correlation middleware logs every request once; httpx's own line per upstream call is noise.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+        limits = httpx.Limits(
+            max_connections=settings.upstream_max_connections,
+            max_keepalive_connections=settings.upstream_max_connections,
+        )
+        timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
+        async with httpx.AsyncClient(
+            transport=transport or httpx.AsyncHTTPTransport(limits=limits),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment must never sit between the gateway and services
+        ) as client:
+            app.state.edge = Edge(
+                settings=settings,
+                client=client,
+                auth=EdgeAuth(verifier, settings.public_routes),
+                openapi=MergedOpenAPI(client, settings.service_urls, own_openapi, ttl_s=settings.openapi_cache_s),
+            )
+            log.info("gateway_started", port=settings.http_port, services=sorted(settings.service_urls))
+            yield
+
+    app = FastAPI(
+        title="Gymloop API",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.add_middleware(CorrelationMiddleware)
+
+    def own_openapi() -> dict[str, Any]:
+        return get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+
+    def edge_of(request: Request) -> Edge:
+        edge: Edge = request.app.state.edge
+        return edge
+
+    @app.get("/health", tags=["gateway"], summary="Liveness: the gateway process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/ready", tags=["gateway"], summary="Readiness: 200 only when every service is ready", responses={503: {}})
+    async def ready(request: Request) -> JSONResponse:
+        edge = edge_of(request)
+        ok, body = await platform_state(edge.client, settings.service_urls, settings.ready_timeout_s)
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(await edge_of(request).openapi.document())
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="Gymloop API")
+
+    @app.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
+    async def proxy(service: str, path: str, request: Request) -> Response:
+        edge = edge_of(request)
+        # The token first: a caller without one learns nothing, not even which services exist.
+        if not edge.auth.is_public(request.method, request.url.path):
+            try:
+                edge.auth.authenticate(request.headers.get("authorization"))
+            except Unauthorized as error:
+                body = {"detail": [{"loc": ["header", "Authorization"], "msg": error.message, "type": error.code}]}
+                return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        base_url = settings.service_urls.get(service)
+        if base_url is None:
+            known = ", ".join(sorted(settings.service_urls)) or "none"
+            return error_answer(404, service, "unknown_service", f"no service named {service!r}; known: {known}")
+        return await forward(edge.client, request, service, base_url)
+
+    return app

@@ -1,0 +1,97 @@
+"""Forwarding one request to a service: method, path, query, body and headers pass through unchanged,
+except the hop-by-hop headers; the correlation id goes along. A service that does not answer is named."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
+
+log = get_logger("gateway.proxy")
+
+# RFC 9110 7.6.1 hop-by-hop headers, plus the ones the HTTP client must compute itself.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
+# The answer's body is handed on decoded, so its encoding and length headers no longer apply.
+DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower()}
+
+
+def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:
+    """The kit's error shape, plus the service it is about."""
+    body = {"detail": [{"loc": [], "msg": message, "type": code}], "service": service}
+    return JSONResponse(body, status_code=status)
+
+
+def upstream_url(request: Request, service: str, base_url: str) -> str:
+    """`/api/<service>/<rest>?q` -> `<base_url>/<rest>?q`, keeping the path exactly as the client encoded it."""
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    prefix = f"/api/{service}".encode()
+    rest = raw_path[len(prefix) :] if raw_path.startswith(prefix) else raw_path
+    url = base_url.rstrip("/") + (rest.decode("latin-1") or "/")
+    if request.url.query:
+        url += "?" + request.url.query
+    return url
+
+
+def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
+    connection_listed = {
+        token.strip().lower() for token in request.headers.get("connection", "").split(",") if token.strip()
+    }
+    headers = [
+        (key, value)
+        for key, value in request.headers.items()
+        if key not in HOP_BY_HOP and key not in connection_listed and key != CORRELATION_HEADER.lower()
+        and not key.startswith("x-forwarded-")
+    ]  # fmt: skip
+    client_host = request.client.host if request.client else ""
+    previous = request.headers.get("x-forwarded-for")
+    headers += [
+        (CORRELATION_HEADER, current_correlation_id()),
+        ("X-Forwarded-For", f"{previous}, {client_host}" if previous else client_host),
+        ("X-Forwarded-Proto", request.headers.get("x-forwarded-proto", request.url.scheme)),
+        ("X-Forwarded-Host", request.headers.get("x-forwarded-host", request.headers.get("host", ""))),
+        ("X-Forwarded-Prefix", f"/api/{service}"),
+    ]
+    return headers
+
+
+async def forward(client: httpx.AsyncClient, request: Request, service: str, base_url: str) -> Response:
+    url = upstream_url(request, service, base_url)
+    try:
+        answer = await client.request(
+            request.method, url, headers=forwarded_headers(request, service), content=await request.body()
+        )
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as error:
+        log.warning("service_unavailable", target=service, url=base_url, error=repr(error)[:200])
+        return error_answer(
+            503, service, "service_unavailable",
+            f"the {service} service is unavailable ({base_url} does not answer): try again shortly",
+        )  # fmt: skip
+    except httpx.TimeoutException:
+        log.warning("service_timeout", target=service, url=base_url)
+        return error_answer(504, service, "service_timeout", f"the {service} service did not answer in time")
+    except httpx.HTTPError as error:
+        log.warning("service_error", target=service, url=base_url, error=repr(error)[:200])
+        return error_answer(502, service, "bad_gateway", f"the {service} service answered unusably: {error!r}")
+    response = Response(content=answer.content, status_code=answer.status_code)
+    response.raw_headers = [
+        (key.encode("latin-1"), value.encode("latin-1"))
+        for key, value in answer.headers.multi_items()
+        if key.lower() not in DROPPED_FROM_ANSWER
+    ] + [(b"content-length", str(len(answer.content)).encode())]
+    return response

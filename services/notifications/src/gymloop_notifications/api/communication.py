@@ -1,0 +1,132 @@
+"""Info-page posts, messages to members with delivery status, the member inbox and opt-outs."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser, Principal, Staff
+from gymloop_kit.errors import Forbidden
+
+from gymloop_notifications.api.schemas import (
+    DeliveryOut,
+    InboxItemOut,
+    InfoPostIn,
+    InfoPostOut,
+    MessageIn,
+    MessageOut,
+    PreferencesIn,
+    PreferencesOut,
+)
+from gymloop_notifications.db.models import Message, MessageDelivery
+from gymloop_notifications.service import messages as use_cases
+from gymloop_notifications.service.studios import ensure_studio
+
+router = APIRouter(tags=["communication"])
+
+
+def _own_member_id(principal: Principal) -> uuid.UUID:
+    if principal.member_id is None:
+        raise Forbidden("only a member of this studio has an inbox", code="member_required")
+    return principal.member_id
+
+
+def _message_out(message: Message, deliveries: list[MessageDelivery], *, with_deliveries: bool) -> MessageOut:
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for d in deliveries:
+        counts[d.channel][d.status] += 1
+    return MessageOut(
+        message_id=message.message_id,
+        subject=message.subject,
+        body=message.body,
+        channels=message.channels,
+        audience=message.audience,
+        created_at=message.created_at,
+        counts={channel: dict(statuses) for channel, statuses in counts.items()},
+        deliveries=[
+            DeliveryOut(
+                member_id=d.member_id,
+                channel=d.channel,
+                status=d.status,
+                attempts=d.attempts,
+                last_error=d.last_error,
+                delivered_at=d.delivered_at,
+                read_at=d.read_at,
+            )
+            for d in deliveries
+        ]
+        if with_deliveries
+        else None,
+    )
+
+
+@router.post("/info-posts", summary="Post on the app's info page for all members", response_model=InfoPostOut,
+             status_code=201)  # fmt: skip
+async def post_info(body: InfoPostIn, principal: Staff, session: Session) -> InfoPostOut:
+    post = await use_cases.publish_info_post(
+        session, principal.studio_id, title=body.title, body=body.body, author_id=principal.account_id
+    )
+    return InfoPostOut(post_id=post.post_id, title=post.title, body=post.body, published_at=post.published_at)
+
+
+@router.get("/info-posts", summary="The info page, newest first", response_model=list[InfoPostOut])
+async def list_info(principal: AnyUser, session: Session) -> list[InfoPostOut]:
+    posts = await use_cases.info_posts(session, principal.studio_id)
+    return [InfoPostOut(post_id=p.post_id, title=p.title, body=p.body, published_at=p.published_at) for p in posts]
+
+
+@router.post("/messages", summary="Send a message to all, a group or one member", response_model=MessageOut,
+             status_code=201)  # fmt: skip
+async def send_message(body: MessageIn, principal: Staff, session: Session) -> MessageOut:
+    config = await ensure_studio(session, principal.studio_id)
+    message_id = await use_cases.send_message(
+        session,
+        principal.studio_id,
+        subject=body.subject,
+        body=body.body,
+        channels=body.channels,
+        audience_type=body.audience.type,
+        tag=body.audience.tag,
+        member_id=body.audience.member_id,
+        created_by=principal.account_id,
+        today=config.today(datetime.now(UTC)),
+    )
+    message, deliveries = await use_cases.message_status(session, principal.studio_id, message_id)
+    return _message_out(message, deliveries, with_deliveries=False)
+
+
+@router.get("/messages/{message_id}", summary="A message with its delivery status per recipient",
+            response_model=MessageOut)  # fmt: skip
+async def get_message(
+    message_id: uuid.UUID, principal: Staff, session: Session, include_deliveries: bool = True
+) -> MessageOut:
+    message, deliveries = await use_cases.message_status(session, principal.studio_id, message_id)
+    return _message_out(message, deliveries, with_deliveries=include_deliveries)
+
+
+@router.get("/me/inbox", summary="The calling member's in-app messages", response_model=list[InboxItemOut])
+async def my_inbox(principal: AnyUser, session: Session) -> list[InboxItemOut]:
+    items = await use_cases.inbox(session, principal.studio_id, _own_member_id(principal))
+    return [
+        InboxItemOut(message_id=m.message_id, subject=m.subject, body=m.body, sent_at=m.created_at, read_at=d.read_at)
+        for m, d in items
+    ]
+
+
+@router.post("/me/inbox/{message_id}/read", summary="Mark an inbox message read", status_code=204)
+async def mark_read(message_id: uuid.UUID, principal: AnyUser, session: Session) -> None:
+    await use_cases.mark_read(session, principal.studio_id, _own_member_id(principal), message_id)
+
+
+@router.get("/me/preferences", summary="The calling member's message opt-outs", response_model=PreferencesOut)
+async def my_preferences(principal: AnyUser, session: Session) -> PreferencesOut:
+    return PreferencesOut(opted_out=await use_cases.opt_outs(session, principal.studio_id, _own_member_id(principal)))
+
+
+@router.put("/me/preferences", summary="Opt out of (or back into) message channels", response_model=PreferencesOut)
+async def set_preferences(body: PreferencesIn, principal: AnyUser, session: Session) -> PreferencesOut:
+    channels = await use_cases.set_opt_outs(session, principal.studio_id, _own_member_id(principal), body.opted_out)
+    return PreferencesOut(opted_out=channels)

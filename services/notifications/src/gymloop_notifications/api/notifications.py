@@ -1,0 +1,147 @@
+"""Notification settings, refresh, dashboards, member overviews and staff actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, Principal, Role, Staff
+from gymloop_kit.errors import Forbidden, InvalidInput
+
+from gymloop_notifications.api.schemas import (
+    CustomNotificationIn,
+    DeletedOut,
+    NotificationOut,
+    RefreshOut,
+    SettingsIn,
+    SettingsOut,
+    SnoozeIn,
+)
+from gymloop_notifications.service import notifications as use_cases
+from gymloop_notifications.service.refresh import refresh_studio
+from gymloop_notifications.service.studios import StudioConfig, ensure_studio, update_studio_settings
+
+router = APIRouter(tags=["notifications"])
+
+
+def _staff_id(principal: Principal) -> uuid.UUID:
+    """Employees are people in the members service too: their member record id is their employee id."""
+    return principal.member_id or principal.account_id
+
+
+def _settings_out(config: StudioConfig) -> SettingsOut:
+    return SettingsOut(
+        time_zone=config.zone.key,
+        refresh_at=config.refresh_at,
+        next_refresh_at=config.next_refresh_at,
+        notifications=config.settings.to_mapping(),
+    )
+
+
+@router.get("/settings", summary="The studio's notification settings", response_model=SettingsOut)
+async def get_settings(principal: Staff, session: Session) -> SettingsOut:
+    return _settings_out(await ensure_studio(session, principal.studio_id))
+
+
+@router.patch("/settings", summary="Change notification settings (partial)", response_model=SettingsOut)
+async def patch_settings(body: SettingsIn, principal: Admin, session: Session) -> SettingsOut:
+    config = await update_studio_settings(
+        session, principal.studio_id, changes=body.notifications, time_zone=body.time_zone, refresh_at=body.refresh_at
+    )
+    return _settings_out(config)
+
+
+@router.post("/refresh", summary="Refresh notifications now with the latest settings", response_model=RefreshOut)
+async def refresh_now(principal: Staff, session: Session) -> RefreshOut:
+    result = await refresh_studio(session, principal.studio_id)
+    return RefreshOut(
+        today=result.today,
+        members_evaluated=result.members_evaluated,
+        candidates=result.candidates,
+        created=result.created,
+    )
+
+
+@router.delete("/notifications", summary="Delete all open notifications (custom ones too)", response_model=DeletedOut)
+async def delete_open(
+    principal: Admin, session: Session, confirm: Annotated[bool, Query(description="must be true")] = False
+) -> DeletedOut:
+    if not confirm:
+        raise InvalidInput(
+            "this deletes every open notification, custom ones included: repeat with confirm=true",
+            code="confirmation_required",
+            field="confirm",
+        )
+    return DeletedOut(deleted=await use_cases.delete_open(session, principal.studio_id))
+
+
+@router.get("/dashboard", summary="Open notifications of the employee's members", response_model=list[NotificationOut])
+async def dashboard(
+    principal: Staff, session: Session, employee_id: Annotated[uuid.UUID | None, Query()] = None
+) -> list[NotificationOut]:
+    me = _staff_id(principal)
+    if employee_id is not None and employee_id != me and principal.role < Role.admin:
+        raise Forbidden("only an admin may look at a colleague's dashboard", code="role_required")
+    config = await ensure_studio(session, principal.studio_id)
+    items = await use_cases.dashboard(session, principal.studio_id, employee_id or me, config.today(datetime.now(UTC)))
+    return [NotificationOut.of(n) for n in items]
+
+
+@router.get(
+    "/members/{member_id}/notifications",
+    summary="A member's notifications, whoever is assigned",
+    response_model=list[NotificationOut],
+)
+async def member_notifications(
+    member_id: uuid.UUID, principal: Staff, session: Session, include_done: bool = True
+) -> list[NotificationOut]:
+    items = await use_cases.of_member(session, principal.studio_id, member_id, include_done=include_done)
+    return [NotificationOut.of(n) for n in items]
+
+
+@router.post(
+    "/members/{member_id}/notifications",
+    summary="Create a custom notification for a member",
+    response_model=NotificationOut,
+    status_code=201,
+)
+async def create_custom(
+    member_id: uuid.UUID, body: CustomNotificationIn, principal: Staff, session: Session
+) -> NotificationOut:
+    config = await ensure_studio(session, principal.studio_id)
+    created = await use_cases.create_custom(
+        session,
+        principal.studio_id,
+        member_id,
+        text=body.text,
+        due_date=body.due_date,
+        assignee_id=body.assignee_id,
+        created_by=_staff_id(principal),
+        today=config.today(datetime.now(UTC)),
+    )
+    return NotificationOut.of(created)
+
+
+@router.post(
+    "/notifications/{notification_id}/done", summary="Mark a notification done", response_model=NotificationOut
+)
+async def mark_done(notification_id: uuid.UUID, principal: Staff, session: Session) -> NotificationOut:
+    return NotificationOut.of(
+        await use_cases.mark_done(session, principal.studio_id, notification_id, _staff_id(principal))
+    )
+
+
+@router.post(
+    "/notifications/{notification_id}/snooze",
+    summary="Hide a notification until a date",
+    response_model=NotificationOut,
+)
+async def snooze(notification_id: uuid.UUID, body: SnoozeIn, principal: Staff, session: Session) -> NotificationOut:
+    config = await ensure_studio(session, principal.studio_id)
+    snoozed = await use_cases.snooze(
+        session, principal.studio_id, notification_id, body.until, config.today(datetime.now(UTC))
+    )
+    return NotificationOut.of(snoozed)

@@ -1,0 +1,187 @@
+"""Events this service consumes: members (read model, responsible employee, archive), bookings
+(attendance, sign-ups) and billing (plan end dates)."""
+
+from __future__ import annotations
+
+from gymloop_contracts import Envelope
+from gymloop_contracts.events.billing import (
+    SubscriptionActivated,
+    SubscriptionEnded,
+    SubscriptionPaused,
+    SubscriptionRenewed,
+    SubscriptionResumed,
+)
+from gymloop_contracts.events.bookings import (
+    AttendanceRecorded,
+    BookingCancelled,
+    SessionBooked,
+    WaitlistPromoted,
+)
+from gymloop_contracts.events.members import (
+    MemberArchived,
+    MemberRegistered,
+    MemberUnarchived,
+    MemberUpdated,
+    ResponsibleEmployeeAssigned,
+)
+from gymloop_kit.messaging import inbox
+from gymloop_kit.messaging.consumer import Subscriptions
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_notifications.db.models import Booking, Subscription
+from gymloop_notifications.service.members import (
+    MemberProfile,
+    set_archived,
+    set_responsible_employee,
+    upsert_member,
+)
+from gymloop_notifications.service.refresh import record_attendance
+from gymloop_notifications.service.studios import ensure_studio
+
+CONSUMER = "notifications"
+subscriptions = Subscriptions()
+
+
+async def _member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    await ensure_studio(session, envelope.studio_id)
+    await upsert_member(
+        session,
+        envelope.studio_id,
+        MemberProfile(
+            member_id=event.member_id,
+            display_name=f"{event.first_name} {event.last_name}".strip(),
+            email=event.email,
+            birth_date=event.birth_date,
+            start_date=event.start_date,
+            is_member=event.is_member,
+            archived=event.status == "archived",
+            responsible_employee_id=event.responsible_employee_id,
+            tags=list(event.tags),
+        ),
+    )
+
+
+@subscriptions.on(MemberRegistered)
+async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
+    await _member_profile(session, event, envelope)
+
+
+@subscriptions.on(MemberUpdated)
+async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
+    await _member_profile(session, event, envelope)
+
+
+@subscriptions.on(ResponsibleEmployeeAssigned)
+async def on_responsible_assigned(
+    session: AsyncSession, event: ResponsibleEmployeeAssigned, envelope: Envelope
+) -> None:
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    await set_responsible_employee(
+        session, envelope.studio_id, event.member_id, event.employee_id, event.previous_employee_id
+    )
+
+
+@subscriptions.on(MemberArchived)
+async def on_member_archived(session: AsyncSession, event: MemberArchived, envelope: Envelope) -> None:
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await set_archived(session, envelope.studio_id, event.member_id, True)
+
+
+@subscriptions.on(MemberUnarchived)
+async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await set_archived(session, envelope.studio_id, event.member_id, False)
+
+
+@subscriptions.on(AttendanceRecorded)
+async def on_attendance_recorded(session: AsyncSession, event: AttendanceRecorded, envelope: Envelope) -> None:
+    # The aggregate is the booking: a later correction (attended -> no_show) wins, an older one is dropped.
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    await record_attendance(
+        session,
+        envelope.studio_id,
+        booking_id=event.booking_id,
+        member_id=event.member_id,
+        attended_at=event.checked_in_at or event.starts_at,
+        attended=event.status == "attended",
+    )
+
+
+async def _booking(session: AsyncSession, envelope: Envelope, event: SessionBooked | WaitlistPromoted) -> None:
+    config = await ensure_studio(session, envelope.studio_id)
+    values = {
+        "member_id": event.member_id,
+        "starts_on": event.starts_at.astimezone(config.zone).date(),
+        "cancelled": False,
+    }
+    await session.execute(
+        pg_insert(Booking)
+        .values(studio_id=envelope.studio_id, booking_id=event.booking_id, **values)
+        .on_conflict_do_update(index_elements=[Booking.studio_id, Booking.booking_id], set_=values)
+    )
+
+
+@subscriptions.on(SessionBooked)
+async def on_session_booked(session: AsyncSession, event: SessionBooked, envelope: Envelope) -> None:
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await _booking(session, envelope, event)
+
+
+@subscriptions.on(WaitlistPromoted)
+async def on_waitlist_promoted(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await _booking(session, envelope, event)
+
+
+@subscriptions.on(BookingCancelled)
+async def on_booking_cancelled(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await session.execute(
+            update(Booking)
+            .where(Booking.studio_id == envelope.studio_id, Booking.booking_id == event.booking_id)
+            .values(cancelled=True)
+        )
+
+
+async def _subscription_end(
+    session: AsyncSession, envelope: Envelope, subscription_id: object, member_id: object, ends_on: object
+) -> None:
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    values = {"member_id": member_id, "ends_on": ends_on}
+    await session.execute(
+        pg_insert(Subscription)
+        .values(studio_id=envelope.studio_id, subscription_id=subscription_id, **values)
+        .on_conflict_do_update(index_elements=[Subscription.studio_id, Subscription.subscription_id], set_=values)
+    )
+
+
+@subscriptions.on(SubscriptionActivated)
+async def on_subscription_activated(session: AsyncSession, event: SubscriptionActivated, envelope: Envelope) -> None:
+    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
+
+
+@subscriptions.on(SubscriptionRenewed)
+async def on_subscription_renewed(session: AsyncSession, event: SubscriptionRenewed, envelope: Envelope) -> None:
+    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
+
+
+@subscriptions.on(SubscriptionPaused)
+async def on_subscription_paused(session: AsyncSession, event: SubscriptionPaused, envelope: Envelope) -> None:
+    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
+
+
+@subscriptions.on(SubscriptionResumed)
+async def on_subscription_resumed(session: AsyncSession, event: SubscriptionResumed, envelope: Envelope) -> None:
+    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
+
+
+@subscriptions.on(SubscriptionEnded)
+async def on_subscription_ended(session: AsyncSession, event: SubscriptionEnded, envelope: Envelope) -> None:
+    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.ended_on)

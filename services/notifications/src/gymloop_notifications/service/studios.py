@@ -1,0 +1,100 @@
+"""Per-studio configuration: notification settings, time zone and nightly refresh time."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_notifications.db.models import StudioSettings
+from gymloop_notifications.domain.errors import DomainError
+from gymloop_notifications.domain.local_time import next_nightly_run, studio_zone, today_in_zone
+from gymloop_notifications.domain.settings import NotificationSettings
+from gymloop_notifications.service.errors import as_invalid_input
+
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"
+DEFAULT_REFRESH_AT = time(3, 0)
+
+
+@dataclass(frozen=True)
+class StudioConfig:
+    studio_id: uuid.UUID
+    zone: ZoneInfo
+    refresh_at: time
+    settings: NotificationSettings
+    next_refresh_at: datetime
+
+    def today(self, now: datetime) -> date:
+        return today_in_zone(now, self.zone)
+
+
+def _config(row: StudioSettings) -> StudioConfig:
+    return StudioConfig(
+        studio_id=row.studio_id,
+        zone=studio_zone(row.time_zone),
+        refresh_at=row.refresh_at,
+        settings=NotificationSettings.from_mapping(row.studio_id, row.settings or {}),
+        next_refresh_at=row.next_refresh_at,
+    )
+
+
+async def ensure_studio(
+    session: AsyncSession, studio_id: uuid.UUID, *, default_time_zone: str = DEFAULT_TIME_ZONE, lock: bool = False
+) -> StudioConfig:
+    """The studio's configuration, created with defaults the first time the studio is seen."""
+    zone = studio_zone(default_time_zone)
+    now = datetime.now(UTC)
+    await session.execute(
+        pg_insert(StudioSettings)
+        .values(
+            studio_id=studio_id,
+            time_zone=default_time_zone,
+            refresh_at=DEFAULT_REFRESH_AT,
+            settings={},
+            next_refresh_at=next_nightly_run(now, zone, DEFAULT_REFRESH_AT),
+        )
+        .on_conflict_do_nothing(index_elements=[StudioSettings.studio_id])
+    )
+    query = select(StudioSettings).where(StudioSettings.studio_id == studio_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).scalar_one()
+    return _config(row)
+
+
+async def update_studio_settings(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    *,
+    changes: dict[str, Any] | None = None,
+    time_zone: str | None = None,
+    refresh_at: time | None = None,
+    default_time_zone: str = DEFAULT_TIME_ZONE,
+) -> StudioConfig:
+    await ensure_studio(session, studio_id, default_time_zone=default_time_zone)
+    row = (
+        await session.execute(select(StudioSettings).where(StudioSettings.studio_id == studio_id).with_for_update())
+    ).scalar_one()
+    current = _config(row)
+    with as_invalid_input():
+        updated = current.settings.updated(changes or {})
+        zone = studio_zone(time_zone) if time_zone is not None else current.zone
+        if refresh_at is not None and refresh_at.tzinfo is not None:
+            raise DomainError(
+                code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00"
+            )
+    row.settings = updated.to_mapping()
+    if time_zone is not None:
+        row.time_zone = time_zone
+    if refresh_at is not None:
+        row.refresh_at = refresh_at
+    row.next_refresh_at = next_nightly_run(datetime.now(UTC), zone, row.refresh_at)
+    row.updated_at = datetime.now(UTC)
+    await session.flush()
+    return _config(row)
