@@ -1,6 +1,6 @@
 """Consuming events: at-least-once delivery from Kafka, exactly-once effects through the inbox.
 
-Per message, one database transaction holds the inbox row and the handler's effects. Offsets are committed
+One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure). Offsets are committed
 only after the messages before them were processed (never auto-commit), so a crash redelivers and the inbox
 drops what was already applied. A message that keeps failing is retried a bounded number of times, then
 sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -71,6 +71,26 @@ class Subscriptions:
         return bool(self._by_type)
 
 
+@dataclass(frozen=True)
+class _Work:
+    record: ConsumerRecord
+    envelope: Envelope
+    subscription: Subscription
+    payload: EventPayload
+
+
+@contextlib.contextmanager
+def _event_context(envelope: Envelope) -> Iterator[None]:
+    """Logs and events written by a handler carry the correlation id and trace of the event it handles."""
+    correlation_token = correlation_id_var.set(envelope.correlation_id)
+    trace_token = traceparent_var.set(envelope.traceparent)
+    try:
+        yield
+    finally:
+        correlation_id_var.reset(correlation_token)
+        traceparent_var.reset(trace_token)
+
+
 class PoisonMessage(Exception):
     """A message that can never be processed (not JSON, not an envelope, unknown contract)."""
 
@@ -114,36 +134,69 @@ class EventConsumer:
                 if consumer.assignment():
                     self.assigned.set()
                 for partition, records in batches.items():
-                    done = None
-                    for record in records:
-                        if self._stopping.is_set():
-                            break
-                        await self.process(record)
-                        done = record.offset
-                    if done is not None:
-                        # Only processed offsets are committed; a crash before this redelivers the batch's
-                        # tail, and the inbox turns those redeliveries into no-ops.
-                        await self._commit(consumer, partition, done + 1)
+                    if self._stopping.is_set():
+                        break
+                    await self.process_batch(records)
+                    # Only processed offsets are committed; a crash before this redelivers the batch, and the
+                    # inbox turns those redeliveries into no-ops.
+                    await self._commit(consumer, partition, records[-1].offset + 1)
         finally:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             log.info("consumer_stopped", consumer=self.name)
 
     async def process(self, record: ConsumerRecord) -> None:
+        await self.process_batch([record])
+
+    async def process_batch(self, records: list[ConsumerRecord]) -> None:
+        """All of a partition's fetched records in one transaction (one inbox statement, one commit).
+
+        If any handler fails, that transaction rolls back and the records are processed one by one, each with
+        its own retries and, in the end, the DLQ: a bad message costs speed, never correctness."""
+        work: list[_Work] = []
+        for record in records:
+            item = await self._prepare(record)
+            if item is not None:
+                work.append(item)
+        if not work:
+            return
+        if len(work) > 1:
+            try:
+                await self._apply_together(work)
+                return
+            except Exception as error:
+                log.warning("batch_failed_retrying_one_by_one", size=len(work), error=repr(error))
+        for item in work:
+            await self._apply_alone(item)
+
+    async def _prepare(self, record: ConsumerRecord) -> _Work | None:
         try:
             envelope, subscription = self._decode(record)
-        except PoisonMessage as error:
-            await self._dead_letter(record, error, attempts=1)
-            return
-        if subscription is None:
-            return  # a version or type this service does not handle
-        correlation_token = correlation_id_var.set(envelope.correlation_id)
-        trace_token = traceparent_var.set(envelope.traceparent)
-        try:
+            if subscription is None:
+                return None  # a type or version this service does not handle
             payload = subscription.model.model_validate(envelope.payload)
-        except ValidationError as error:
+        except (PoisonMessage, ValidationError) as error:
             await self._dead_letter(record, error, attempts=1)
-            return
+            return None
+        return _Work(record, envelope, subscription, payload)
+
+    async def _apply_together(self, work: list[_Work]) -> None:
+        outcomes: list[tuple[str, str]] = []
+        async with self.database.transaction() as session:
+            fresh = await inbox.claim_many(session, self.name, [item.envelope for item in work])
+            for item in work:
+                if item.envelope.event_id not in fresh:
+                    outcomes.append((item.envelope.event_type, "duplicate"))
+                    continue
+                fresh.discard(item.envelope.event_id)  # the same event twice in one batch applies once
+                with _event_context(item.envelope):
+                    await item.subscription.handler(session, item.payload, item.envelope)
+                outcomes.append((item.envelope.event_type, "applied"))
+        for event_type, outcome in outcomes:
+            metrics.consumer_processed.labels(self.name, event_type, outcome).inc()
+
+    async def _apply_alone(self, item: _Work) -> None:
+        envelope = item.envelope
         try:
             outcome = "failed"
             retrying = AsyncRetrying(
@@ -152,20 +205,17 @@ class EventConsumer:
                 reraise=True,
             )
             async for attempt in retrying:
-                with attempt:
+                with attempt, _event_context(envelope):
                     async with self.database.transaction() as session:
                         if not await inbox.claim(session, self.name, envelope):
                             outcome = "duplicate"
                         else:
-                            await subscription.handler(session, payload, envelope)
+                            await item.subscription.handler(session, item.payload, envelope)
                             outcome = "applied"
             metrics.consumer_processed.labels(self.name, envelope.event_type, outcome).inc()
         except Exception as error:
             log.exception("message_failed", event_id=str(envelope.event_id), event_type=envelope.event_type)
-            await self._dead_letter(record, error, attempts=self.max_attempts)
-        finally:
-            correlation_id_var.reset(correlation_token)
-            traceparent_var.reset(trace_token)
+            await self._dead_letter(item.record, error, attempts=self.max_attempts)
 
     def _decode(self, record: ConsumerRecord) -> tuple[Envelope, Subscription | None]:
         try:

@@ -6,6 +6,8 @@ the primary key: the second waits for the first to commit, then sees the row.
 
 from __future__ import annotations
 
+import uuid
+
 from gymloop_contracts import Envelope
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,19 @@ async def claim(session: AsyncSession, consumer: str, envelope: Envelope) -> boo
         .returning(inbox.c.event_id)
     )
     return (await session.execute(statement)).first() is not None
+
+
+async def claim_many(session: AsyncSession, consumer: str, envelopes: list[Envelope]) -> set[uuid.UUID]:
+    """Record a batch in one statement; returns the event ids this consumer had not seen before."""
+    if not envelopes:
+        return set()
+    statement = (
+        pg_insert(inbox)
+        .values([{"consumer": consumer, "event_id": e.event_id, "event_type": e.event_type} for e in envelopes])
+        .on_conflict_do_nothing(index_elements=[inbox.c.consumer, inbox.c.event_id])
+        .returning(inbox.c.event_id)
+    )
+    return {row[0] for row in await session.execute(statement)}
 
 
 async def is_newest(session: AsyncSession, consumer: str, envelope: Envelope) -> bool:

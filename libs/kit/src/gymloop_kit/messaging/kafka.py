@@ -43,6 +43,9 @@ def create_consumer(
         "max_poll_interval_ms": 300000,
         "session_timeout_ms": 10000,
         "heartbeat_interval_ms": 3000,
+        # Tansu answers a fetch only when its wait is over, not when data arrives (Kafka's long poll does):
+        # a short wait keeps commit-to-handler latency low on both, at the cost of a few more idle fetches.
+        "fetch_max_wait_ms": 50,
     }
     options.update(overrides)
     return AIOKafkaConsumer(*topics, **options)

@@ -1,0 +1,144 @@
+"""Login, refresh, logout, studio switch, password reset and first-login password, and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser
+
+from gymloop_members.api.deps import client_ip, database_of, settings_of
+from gymloop_members.api.schemas import (
+    Accepted,
+    ChangePasswordRequest,
+    LoginRequest,
+    LoginResponse,
+    MembershipOut,
+    MeOut,
+    RefreshRequest,
+    ResetRequest,
+    SetPasswordRequest,
+    StudioChoiceOut,
+    SwitchStudioRequest,
+    TokenOut,
+)
+from gymloop_members.service import accounts
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post(
+    "/auth/login",
+    summary="Log in with e-mail and password",
+    response_model=LoginResponse,
+    responses={
+        202: {"description": "The login has no password yet: a set-password e-mail was sent"},
+        401: {"description": "Wrong e-mail or password"},
+        429: {"description": "Too many failed logins for this account or address; see Retry-After"},
+    },
+)
+async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse | JSONResponse:
+    settings = settings_of(request)
+    # Not the per-request Session: a failed attempt must be counted (committed) even though the answer is an error.
+    async with database_of(request).transaction() as session:
+        outcome = await accounts.login(
+            session, settings, email=body.email, password=body.password, studio_id=body.studio_id,
+            ip=client_ip(request, settings),
+        )  # fmt: skip
+    if isinstance(outcome, accounts.Refused):
+        headers = {}
+        if isinstance(outcome.error, accounts.TooManyAttempts):
+            headers["Retry-After"] = str(outcome.error.retry_after)
+        return JSONResponse(
+            {"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code, headers=headers
+        )
+    if isinstance(outcome, accounts.ChooseStudio):
+        return LoginResponse(
+            status="choose_studio",
+            studios=[StudioChoiceOut(studio_id=s.studio_id, name=s.name, role=s.role) for s in outcome.studios],
+            message="this login belongs to several studios: log in again with one of these studio_id",
+        )
+    if isinstance(outcome, accounts.PasswordSetupSent):
+        response.status_code = status.HTTP_202_ACCEPTED
+        return LoginResponse(
+            status="password_setup_sent",
+            message=f"no password is set yet: an e-mail to choose one was sent to {outcome.email}",
+        )
+    return LoginResponse(status="authenticated", tokens=TokenOut.of(outcome))
+
+
+@router.post(
+    "/auth/refresh",
+    summary="Trade a refresh token for a new access and refresh token (rotation)",
+    response_model=TokenOut,
+    responses={401: {"description": "Unknown, expired, revoked or reused refresh token"}},
+)
+async def refresh(body: RefreshRequest, request: Request) -> TokenOut | JSONResponse:
+    async with database_of(request).transaction() as session:
+        outcome = await accounts.refresh(session, settings_of(request), body.refresh_token)
+    if isinstance(outcome, accounts.Refused):
+        # The family revocation of a reused token is committed above, before this refusal.
+        return JSONResponse({"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code)
+    return TokenOut.of(outcome)
+
+
+@router.post("/auth/logout", summary="End the session of a refresh token", status_code=204)
+async def logout(body: RefreshRequest, session: Session) -> Response:
+    await accounts.logout(session, body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/auth/switch-studio", summary="Get tokens for another studio of the same login", response_model=TokenOut)
+async def switch_studio(body: SwitchStudioRequest, principal: AnyUser, request: Request, session: Session) -> TokenOut:
+    return TokenOut.of(
+        await accounts.switch_studio(session, settings_of(request), principal.account_id, body.studio_id)
+    )
+
+
+@router.post(
+    "/auth/password-reset",
+    summary="Ask for a password e-mail (the answer is the same whether the e-mail has a login or not)",
+    response_model=Accepted,
+    status_code=202,
+)
+async def request_reset(body: ResetRequest, request: Request, session: Session) -> Accepted:
+    await accounts.request_password_reset(session, settings_of(request), body.email)
+    return Accepted(status="accepted", message="if this e-mail has a login, a link to choose a password was sent")
+
+
+@router.post(
+    "/auth/set-password",
+    summary="Choose a new password with the token of a reset or first-login e-mail",
+    status_code=204,
+)
+async def set_password(body: SetPasswordRequest, request: Request, session: Session) -> Response:
+    await accounts.set_password_with_token(session, settings_of(request), body.token, body.new_password)
+    return Response(status_code=204)
+
+
+@router.post("/auth/change-password", summary="Change the password, knowing the current one", status_code=204)
+async def change_password(
+    body: ChangePasswordRequest, principal: AnyUser, request: Request, session: Session
+) -> Response:
+    await accounts.change_password(
+        session, settings_of(request), principal.account_id, body.current_password, body.new_password
+    )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/me", summary="Who am I: the login, this token's studio and role, and all my studios", response_model=MeOut
+)
+async def me(principal: AnyUser, session: Session) -> MeOut:
+    account, memberships = await accounts.memberships_of(session, principal.account_id)
+    return MeOut(
+        account_id=account.id,
+        email=account.email,
+        studio_id=principal.studio_id,
+        role=principal.role.name,
+        member_id=principal.member_id,
+        memberships=[
+            MembershipOut(studio_id=s.studio_id, studio_name=s.name, member_id=m.id, role=m.role)
+            for m, s in memberships
+        ],
+    )

@@ -1,0 +1,87 @@
+"""Checklists: templates (admins define, staff read), assigned to members and ticked by staff."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, Staff
+
+from gymloop_members.api.schemas import (
+    AssignChecklist,
+    ChecklistActionOut,
+    ChecklistCreate,
+    ChecklistItemOut,
+    ChecklistOut,
+    MemberChecklistOut,
+    TickRequest,
+)
+from gymloop_members.service import checklists
+
+router = APIRouter(tags=["checklists"])
+
+
+def _template(view: checklists.TemplateView) -> ChecklistOut:
+    return ChecklistOut(
+        id=view.template.id,
+        name=view.template.name,
+        actions=[ChecklistActionOut.model_validate(action) for action in view.actions],
+    )
+
+
+def _assigned(view: checklists.AssignedView) -> MemberChecklistOut:
+    c = view.checklist
+    return MemberChecklistOut(
+        id=c.id, member_id=c.member_id, template_id=c.template_id, name=c.name, assigned_at=c.assigned_at,
+        assigned_by_account_id=c.assigned_by_account_id,
+        items=[ChecklistItemOut.model_validate(item) for item in view.items],
+        done=sum(1 for item in view.items if item.done_at is not None), total=len(view.items),
+    )  # fmt: skip
+
+
+@router.get("/checklists", summary="The studio's checklist templates (staff)", response_model=list[ChecklistOut])
+async def list_templates(principal: Staff, session: Session) -> list[ChecklistOut]:
+    return [_template(view) for view in await checklists.list_templates(session, principal.studio_id)]
+
+
+@router.post("/checklists", summary="Define a checklist template with its actions (admins)",
+             response_model=ChecklistOut, status_code=201)  # fmt: skip
+async def create_template(body: ChecklistCreate, principal: Admin, session: Session) -> ChecklistOut:
+    return _template(await checklists.create_template(session, principal.studio_id, body.name, body.actions))
+
+
+@router.get("/checklists/{template_id}", summary="One checklist template (staff)", response_model=ChecklistOut)
+async def get_template(template_id: uuid.UUID, principal: Staff, session: Session) -> ChecklistOut:
+    return _template(await checklists.get_template(session, principal.studio_id, template_id))
+
+
+@router.post("/members/{member_id}/checklists", summary="Assign a checklist to a member (staff)",
+             response_model=MemberChecklistOut, status_code=201)  # fmt: skip
+async def assign(member_id: uuid.UUID, body: AssignChecklist, principal: Staff, session: Session) -> MemberChecklistOut:
+    view = await checklists.assign(
+        session, principal.studio_id, member_id, body.template_id, by_account=principal.account_id
+    )
+    return _assigned(view)
+
+
+@router.get("/members/{member_id}/checklists", summary="A member's checklists with progress (staff)",
+            response_model=list[MemberChecklistOut])  # fmt: skip
+async def member_checklists(member_id: uuid.UUID, principal: Staff, session: Session) -> list[MemberChecklistOut]:
+    return [_assigned(view) for view in await checklists.member_checklists(session, principal.studio_id, member_id)]
+
+
+@router.put(
+    "/members/{member_id}/checklists/{checklist_id}/items/{item_id}",
+    summary="Tick (or untick) an action; records who and when (staff)",
+    response_model=MemberChecklistOut,
+)
+async def tick(
+    member_id: uuid.UUID, checklist_id: uuid.UUID, item_id: uuid.UUID, body: TickRequest, principal: Staff,
+    session: Session,
+) -> MemberChecklistOut:  # fmt: skip
+    view = await checklists.tick(
+        session, principal.studio_id, member_id, checklist_id, item_id, done=body.done,
+        by_account=principal.account_id, by_member=principal.member_id,
+    )  # fmt: skip
+    return _assigned(view)

@@ -1,0 +1,59 @@
+"""Studios: sign-up of a new studio with its first admin, opening another studio, the studio's settings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from gymloop_kit.app import Session
+from gymloop_kit.auth import Admin, AnyUser
+
+from gymloop_members.api.deps import settings_of
+from gymloop_members.api.schemas import (
+    StudioCreateRequest,
+    StudioOut,
+    StudioSignupRequest,
+    StudioUpdateRequest,
+    TokenOut,
+)
+from gymloop_members.db.models import Studio
+from gymloop_members.service import accounts, studios
+
+router = APIRouter(tags=["studios"])
+
+
+def _out(studio: Studio) -> StudioOut:
+    return StudioOut(studio_id=studio.studio_id, name=studio.name, timezone=studio.timezone)
+
+
+@router.post(
+    "/studios/signup",
+    summary="Create a studio and its first admin (public); answers tokens for the new studio",
+    response_model=TokenOut,
+    status_code=201,
+)
+async def signup(body: StudioSignupRequest, request: Request, session: Session) -> TokenOut:
+    data = accounts.StudioSignup(**body.model_dump())
+    return TokenOut.of(await accounts.signup_studio(session, settings_of(request), data))
+
+
+@router.post(
+    "/studios",
+    summary="Open another studio with the caller as its admin; answers tokens for it",
+    response_model=TokenOut,
+    status_code=201,
+)
+async def create_studio(body: StudioCreateRequest, principal: AnyUser, request: Request, session: Session) -> TokenOut:
+    pair = await accounts.create_studio(
+        session, settings_of(request), account_id=principal.account_id, current_studio_id=principal.studio_id,
+        name=body.name, timezone=body.timezone,
+    )  # fmt: skip
+    return TokenOut.of(pair)
+
+
+@router.get("/studios/current", summary="The studio of this token", response_model=StudioOut)
+async def current_studio(principal: AnyUser, session: Session) -> StudioOut:
+    return _out(await studios.get_studio(session, principal.studio_id))
+
+
+@router.patch("/studios/current", summary="Change the studio's name or time zone (admins)", response_model=StudioOut)
+async def update_studio(body: StudioUpdateRequest, principal: Admin, session: Session) -> StudioOut:
+    return _out(await studios.update_studio(session, principal.studio_id, name=body.name, timezone=body.timezone))

@@ -1,0 +1,146 @@
+"""Checklists: studio templates of actions; assigned to a member as a copy, each action ticked by staff with
+who and when."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from gymloop_kit.errors import NotFound
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gymloop_members.db.models import ChecklistAction, ChecklistTemplate, MemberChecklist, MemberChecklistItem
+from gymloop_members.domain.checklists import check_template
+from gymloop_members.service.common import utcnow
+from gymloop_members.service.members import get_member
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    template: ChecklistTemplate
+    actions: list[ChecklistAction]
+
+
+@dataclass(frozen=True)
+class AssignedView:
+    checklist: MemberChecklist
+    items: list[MemberChecklistItem]
+
+
+async def create_template(session: AsyncSession, studio_id: uuid.UUID, name: str, actions: list[str]) -> TemplateView:
+    name, actions = check_template(name, actions)
+    template = ChecklistTemplate(id=uuid.uuid4(), studio_id=studio_id, name=name)
+    session.add(template)
+    await session.flush()
+    rows = [
+        ChecklistAction(id=uuid.uuid4(), studio_id=studio_id, template_id=template.id, position=i, title=title)
+        for i, title in enumerate(actions, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    return TemplateView(template, rows)
+
+
+async def get_template(session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID) -> TemplateView:
+    template = await session.scalar(
+        select(ChecklistTemplate).where(ChecklistTemplate.id == template_id, ChecklistTemplate.studio_id == studio_id)
+    )
+    if template is None:
+        raise NotFound(f"checklist {template_id} not found", code="checklist_not_found")
+    actions = await session.scalars(
+        select(ChecklistAction).where(ChecklistAction.template_id == template.id).order_by(ChecklistAction.position)
+    )
+    return TemplateView(template, list(actions))
+
+
+async def list_templates(session: AsyncSession, studio_id: uuid.UUID) -> list[TemplateView]:
+    templates = await session.scalars(
+        select(ChecklistTemplate).where(ChecklistTemplate.studio_id == studio_id).order_by(ChecklistTemplate.name)
+    )
+    return [await get_template(session, studio_id, template.id) for template in templates]
+
+
+async def assign(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, template_id: uuid.UUID, *, by_account: uuid.UUID
+) -> AssignedView:
+    member = await get_member(session, studio_id, member_id)
+    template = await get_template(session, studio_id, template_id)
+    checklist = MemberChecklist(
+        id=uuid.uuid4(),
+        studio_id=studio_id,
+        member_id=member.id,
+        template_id=template.template.id,
+        name=template.template.name,
+        assigned_by_account_id=by_account,
+        assigned_at=utcnow(),
+    )
+    session.add(checklist)
+    await session.flush()
+    items = [
+        MemberChecklistItem(
+            id=uuid.uuid4(),
+            studio_id=studio_id,
+            checklist_id=checklist.id,
+            position=action.position,
+            title=action.title,
+        )
+        for action in template.actions
+    ]
+    session.add_all(items)
+    await session.flush()
+    return AssignedView(checklist, items)
+
+
+async def _assigned(session: AsyncSession, checklist: MemberChecklist) -> AssignedView:
+    items = await session.scalars(
+        select(MemberChecklistItem)
+        .where(MemberChecklistItem.checklist_id == checklist.id)
+        .order_by(MemberChecklistItem.position)
+    )
+    return AssignedView(checklist, list(items))
+
+
+async def member_checklists(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[AssignedView]:
+    member = await get_member(session, studio_id, member_id)
+    rows = await session.scalars(
+        select(MemberChecklist)
+        .where(MemberChecklist.member_id == member.id, MemberChecklist.studio_id == studio_id)
+        .order_by(MemberChecklist.assigned_at)
+    )
+    return [await _assigned(session, row) for row in rows]
+
+
+async def tick(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    member_id: uuid.UUID,
+    checklist_id: uuid.UUID,
+    item_id: uuid.UUID,
+    *,
+    done: bool,
+    by_account: uuid.UUID,
+    by_member: uuid.UUID | None,
+) -> AssignedView:
+    checklist = await session.scalar(
+        select(MemberChecklist).where(
+            MemberChecklist.id == checklist_id,
+            MemberChecklist.member_id == member_id,
+            MemberChecklist.studio_id == studio_id,
+        )
+    )
+    if checklist is None:
+        raise NotFound(f"checklist {checklist_id} not found for this member", code="checklist_not_found")
+    item = await session.scalar(
+        select(MemberChecklistItem)
+        .where(MemberChecklistItem.id == item_id, MemberChecklistItem.checklist_id == checklist.id)
+        .with_for_update()
+    )
+    if item is None:
+        raise NotFound(f"action {item_id} not found in this checklist", code="checklist_item_not_found")
+    if done and item.done_at is None:
+        item.done_at, item.done_by_account_id, item.done_by_member_id = utcnow(), by_account, by_member
+    elif not done:
+        item.done_at, item.done_by_account_id, item.done_by_member_id = None, None, None
+    await session.flush()
+    return await _assigned(session, checklist)
