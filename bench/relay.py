@@ -1,16 +1,18 @@
 """Outbox relay benchmark: commit -> relay -> Kafka -> consumer handler, on the real database and broker.
 
-The writers and the relay run in this process (as in a service); the consumer runs in a process of its own (as
-another service would), recording when its handler ran.
+Processes as in a deployment: --writers writer processes (like API workers) commit events through the kit's
+outbox; the relay runs in this process; the consumer runs in a process of its own (like another service) and
+records, in its own transaction with the inbox row, when its handler ran.
 
-1. Throughput: write --events events as fast as the writers can (transactions of 50, 4 writers) while the relay
-   and a consumer run; events_per_s = events / (first commit .. last handler done).
-2. Latency: a steady --rate events/s for --seconds, one event per transaction (like a busy API), measuring
-   commit-to-handler time per event (p50/p99).
-Every handled event is checked against what was committed: `lost` (committed, never handled) and `duplicated`
-(handled more than once) must both be 0.
+1. Throughput: the writers commit --events events as fast as they can (transactions of 50);
+   events_per_s = events / (first commit .. last handler done).
+2. Latency: the writers commit a steady --rate events/s for --seconds, one event per transaction (like a busy
+   API); p50/p99 of commit-to-handler time per event.
+Every committed event is checked against what the consumer handled: `lost` (committed, never handled) and
+`duplicated` (handled more than once) must both be 0. `achieved_rate` is the commit rate the writers actually
+sustained: on a loaded 2-core machine it can fall short of the offered --rate.
 
-    uv run python bench/relay.py [--events 20000] [--rate 500] [--seconds 20]
+    uv run python bench/relay.py [--events 20000] [--rate 500] [--seconds 20] [--writers 2]
 
 The last line is one JSON object.
 """
@@ -41,10 +43,6 @@ from gymloop_kit.messaging.tables import metadata as delivery_metadata
 from sqlalchemy import Column, Float, MetaData, Table, Uuid, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-committed_at: dict[uuid.UUID, float] = {}
-handled: Counter[uuid.UUID] = Counter()
-handled_at: dict[uuid.UUID, float] = {}
-
 bench_metadata = MetaData()
 # No unique constraint: only the inbox may keep an event from being handled twice.
 effects = Table(
@@ -54,13 +52,14 @@ effects = Table(
     Column("handled_at", Float, nullable=False),
 )
 
+# --- the consumer process -------------------------------------------------------------------------------------
+
 
 async def on_event(session: AsyncSession, event: MemberArchived, envelope: Envelope) -> None:
     await session.execute(insert(effects).values(event_id=envelope.event_id, handled_at=time.time()))
 
 
 async def run_consumer(database_url: str, bootstrap: str) -> None:
-    """The consumer process: handles events until terminated."""
     configure_logging("bench-consumer", "WARNING")
     database = Database(database_url)
     producer = create_producer(bootstrap, "bench-consumer")
@@ -77,66 +76,34 @@ async def run_consumer(database_url: str, bootstrap: str) -> None:
     await task
 
 
-async def collect_effects(database: Database) -> None:
-    """Read what the consumer process handled so far into `handled` / `handled_at`."""
-    async with database.transaction() as session:
-        rows = (await session.execute(select(effects.c.event_id, effects.c.handled_at))).all()
-    handled.clear()
-    for event_id, at in rows:
-        handled[event_id] += 1
-        handled_at[event_id] = min(at, handled_at.get(event_id, at))
+# --- the writer processes -------------------------------------------------------------------------------------
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-async def wait_until_handled(database: Database, ids: set[uuid.UUID], timeout_s: float) -> None:
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        await collect_effects(database)
-        if all(event_id in handled for event_id in ids):
-            break
-        await asyncio.sleep(0.25)
-
-
-async def throughput_phase(database: Database, studio: uuid.UUID, total: int) -> tuple[float, set[uuid.UUID]]:
-    ids: set[uuid.UUID] = set()
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for start in range(0, total, 50):
-        queue.put_nowait(min(50, total - start))
+async def write_burst(database: Database, studio: uuid.UUID, total: int, committed: dict[uuid.UUID, float]) -> None:
+    sizes = [min(50, total - start) for start in range(0, total, 50)]
 
     async def writer() -> None:
-        while not queue.empty():
-            size = queue.get_nowait()
+        while sizes:
+            size = sizes.pop()
             async with database.transaction() as session:
                 payloads = [MemberArchived(member_id=uuid.uuid4(), reason="bench") for _ in range(size)]
                 envelopes = await add_events(session, payloads, studio_id=studio)
             now = time.time()
-            for envelope in envelopes:
-                committed_at[envelope.event_id] = now
-                ids.add(envelope.event_id)
+            committed.update((envelope.event_id, now) for envelope in envelopes)
 
-    started = time.time()
     await asyncio.gather(*(writer() for _ in range(4)))
-    print(f"  wrote {total} events in {time.time() - started:.1f}s; waiting for the consumer", flush=True)
-    await wait_until_handled(database, ids, timeout_s=300)
-    finished = max(handled_at[event_id] for event_id in ids if event_id in handled_at)
-    return total / (finished - started), ids
 
 
-async def latency_phase(database: Database, studio: uuid.UUID, rate: int, seconds: float) -> set[uuid.UUID]:
-    ids: set[uuid.UUID] = set()
-    total = int(rate * seconds)
-    in_flight = asyncio.Semaphore(64)
+async def write_steady(
+    database: Database, studio: uuid.UUID, total: int, rate: float, committed: dict[uuid.UUID, float]
+) -> None:
+    in_flight = asyncio.Semaphore(16)
 
     async def commit_one() -> None:
         async with in_flight:
             async with database.transaction() as session:
                 envelope = await add_event(session, MemberArchived(member_id=uuid.uuid4()), studio_id=studio)
-            committed_at[envelope.event_id] = time.time()
-            ids.add(envelope.event_id)
+            committed[envelope.event_id] = time.time()
 
     tasks = []
     start = time.time()
@@ -145,13 +112,74 @@ async def latency_phase(database: Database, studio: uuid.UUID, rate: int, second
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(commit_one()))
-        if n and n % (rate * 5) == 0:
-            print(f"  {n // rate}s: {n} committed", flush=True)
     await asyncio.gather(*tasks)
-    achieved = total / (time.time() - start)
-    print(f"  offered {rate}/s, committed at {achieved:.0f}/s; waiting for the consumer", flush=True)
-    await wait_until_handled(database, ids, timeout_s=120)
-    return ids
+    print(f"  a writer committed {total} events at {total / (time.time() - start):.0f}/s", flush=True)
+
+
+async def run_writer(database_url: str, mode: str, count: int, rate: float, out_path: str) -> None:
+    configure_logging("bench-writer", "WARNING")
+    database = Database(database_url, pool_size=16)
+    committed: dict[uuid.UUID, float] = {}
+    if mode == "burst":
+        await write_burst(database, uuid.uuid4(), count, committed)
+    else:
+        await write_steady(database, uuid.uuid4(), count, rate, committed)
+    await database.dispose()
+    Path(out_path).write_text("".join(f"{event_id} {at}\n" for event_id, at in committed.items()))
+
+
+# --- the coordinator (with the relay) -------------------------------------------------------------------------
+
+
+async def run_writers(
+    database_url: str, workdir: Path, mode: str, total: int, rate: float, writers: int
+) -> dict[uuid.UUID, float]:
+    outputs = [workdir / f"{mode}-{n}.txt" for n in range(writers)]
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--writer",
+            database_url,
+            mode,
+            str(total // writers),
+            str(rate / writers),
+            str(out),
+        )
+        for out in outputs
+    ]
+    if any([await process.wait() for process in processes]):
+        raise SystemExit("a writer process failed")
+    committed: dict[uuid.UUID, float] = {}
+    for out in outputs:
+        for line in out.read_text().splitlines():
+            event_id, at = line.split()
+            committed[uuid.UUID(event_id)] = float(at)
+    return committed
+
+
+async def handled_so_far(database: Database) -> tuple[Counter[uuid.UUID], dict[uuid.UUID, float]]:
+    async with database.transaction() as session:
+        rows = (await session.execute(select(effects.c.event_id, effects.c.handled_at))).all()
+    counts: Counter[uuid.UUID] = Counter(event_id for event_id, _ in rows)
+    first: dict[uuid.UUID, float] = {}
+    for event_id, at in rows:
+        first[event_id] = min(at, first.get(event_id, at))
+    return counts, first
+
+
+async def wait_until_handled(database: Database, ids: set[uuid.UUID], timeout_s: float) -> None:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        counts, _ = await handled_so_far(database)
+        if all(event_id in counts for event_id in ids):
+            return
+        await asyncio.sleep(0.25)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def main() -> None:
@@ -159,10 +187,16 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--consumer", nargs=2, metavar=("DATABASE_URL", "BOOTSTRAP"), help=argparse.SUPPRESS)
+    parser.add_argument("--writers", type=int, default=2, help="writer processes (like API workers)")
+    parser.add_argument("--writer", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--consumer", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.consumer:
         await run_consumer(*args.consumer)
+        return
+    if args.writer:
+        url, mode, count, rate, out = args.writer
+        await run_writer(url, mode, int(count), float(rate), out)
         return
     configure_logging("bench", "WARNING")
 
@@ -171,54 +205,62 @@ async def main() -> None:
     postgres = infra.EmbeddedPostgres(workdir / "pg", delete_on_stop=True).start()
     broker = infra.TansuBroker(log_path=workdir / "tansu.log").start()
     await infra.create_database(postgres.dsn(), "bench")
-    engine = create_async_engine(postgres.url("bench"))
+    url = postgres.url("bench")
+    engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(delivery_metadata.create_all)
         await connection.run_sync(bench_metadata.create_all)
     await engine.dispose()
     await ensure_topics(broker.bootstrap_servers, ["MemberArchived", "MemberArchived.DLQ"])
 
-    database = Database(postgres.url("bench"), pool_size=20)
-    producer = create_producer(broker.bootstrap_servers, "bench")
+    database = Database(url, pool_size=5)
+    producer = create_producer(broker.bootstrap_servers, "bench-relay")
     await producer.start()
     relay = OutboxRelay(database, producer, service="bench", poll_interval=1.0)
     consumer = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--consumer", postgres.url("bench"), broker.bootstrap_servers,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    tasks = [asyncio.create_task(relay.run())]
+        sys.executable, __file__, "--consumer", url, broker.bootstrap_servers, stdout=asyncio.subprocess.PIPE
+    )
+    relay_task = asyncio.create_task(relay.run())
     try:
         assert consumer.stdout is not None
         await asyncio.wait_for(consumer.stdout.readline(), 60)
-        studio = uuid.uuid4()
-        print(f"throughput: {args.events} events", flush=True)
-        events_per_s, burst_ids = await throughput_phase(database, studio, args.events)
+
+        print(f"throughput: {args.events} events from {args.writers} writer processes", flush=True)
+        started = time.time()
+        burst = await run_writers(url, workdir, "burst", args.events, 0, args.writers)
+        print(f"  committed in {time.time() - started:.1f}s; waiting for the consumer", flush=True)
+        await wait_until_handled(database, set(burst), timeout_s=300)
+        _, first_handled = await handled_so_far(database)
+        events_per_s = len(burst) / (max(first_handled[i] for i in burst if i in first_handled) - started)
         print(f"  {events_per_s:.0f} events/s commit-to-handler", flush=True)
+
         print(f"latency: steady {args.rate} events/s for {args.seconds:.0f}s", flush=True)
-        steady_ids = await latency_phase(database, studio, args.rate, args.seconds)
-        await collect_effects(database)
-        latencies = [(handled_at[i] - committed_at[i]) * 1000 for i in steady_ids if i in handled_at]
+        steady = await run_writers(url, workdir, "steady", int(args.rate * args.seconds), args.rate, args.writers)
+        await wait_until_handled(database, set(steady), timeout_s=120)
+        counts, first_handled = await handled_so_far(database)
     finally:
         relay.stop()
         consumer.terminate()
         await consumer.wait()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await relay_task
         await producer.stop()
         await database.dispose()
         broker.stop()
         postgres.stop()
 
-    everything = burst_ids | steady_ids
+    latencies = [(first_handled[i] - at) * 1000 for i, at in steady.items() if i in first_handled]
+    committed = {**burst, **steady}
     result = {
         "bench": "relay",
-        "events": len(everything),
+        "events": len(committed),
         "events_per_s": round(events_per_s, 1),
         "steady_rate": args.rate,
+        "achieved_rate": round(len(steady) / (max(steady.values()) - min(steady.values())), 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
         "max_ms": round(max(latencies), 2),
-        "lost": sum(1 for event_id in everything if event_id not in handled),
-        "duplicated": sum(count - 1 for count in handled.values() if count > 1),
+        "lost": sum(1 for event_id in committed if event_id not in counts),
+        "duplicated": sum(count - 1 for count in counts.values() if count > 1),
     }
     print(json.dumps(result))
 

@@ -1,8 +1,8 @@
 """Consuming events: at-least-once delivery from Kafka, exactly-once effects through the inbox.
 
-One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure). Offsets are committed
-only after the messages before them were processed (never auto-commit), so a crash redelivers and the inbox
-drops what was already applied. A message that keeps failing is retried a bounded number of times, then
+One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure).
+Offsets are committed only after the messages before them were processed (never auto-commit), so a crash
+redelivers and the inbox drops what was already applied. A message that keeps failing is retried a bounded number of times, then
 sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
 """
 

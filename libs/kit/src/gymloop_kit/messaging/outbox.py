@@ -1,7 +1,8 @@
 """Writing events: the state change and its events commit in one transaction.
 
 `add_event` stores the envelope in the outbox table inside the caller's session; it never commits. The
-relay publishes it after the commit. NOTIFY is transactional too, so the relay is woken only on commit.
+relay publishes it after the commit. A trigger on the outbox NOTIFYs the relay; notifications are transactional,
+so the relay is woken only on commit.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from collections import Counter
 from collections.abc import Sequence
 
 from gymloop_contracts import Envelope, EventPayload, wrap
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.logging import current_correlation_id, traceparent_var
 from gymloop_kit.messaging.tables import outbox, outbox_sequence
 
-NOTIFY_CHANNEL = "gymloop_outbox"
+NOTIFY_CHANNEL = "gymloop_outbox"  # the outbox trigger in tables.py notifies this channel
 
 
 async def reserve_sequences(session: AsyncSession, aggregates: list[tuple[str, str]]) -> list[int]:
@@ -81,8 +82,7 @@ async def add_events(
             for envelope in envelopes
         ],
     )
-    await session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
-    return envelopes
+    return envelopes  # the outbox trigger sends the NOTIFY that wakes the relay on commit
 
 
 async def add_event(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Identity, Index, Integer, Table, Text, func, text
+from sqlalchemy import DDL, BigInteger, Column, DateTime, Identity, Index, Integer, Table, Text, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from gymloop_kit.db import make_metadata
@@ -25,6 +25,25 @@ outbox = Table(
     Column("published_at", DateTime(timezone=True)),
     # The relay only ever scans unpublished rows: keep that index small.
     Index("ix_outbox_pending", "available_at", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+# Every insert into the outbox wakes the relays (LISTEN gymloop_outbox) when its transaction commits. A trigger
+# rather than a NOTIFY statement from the writer: one round trip less per transaction, and no writer can forget.
+event.listen(
+    outbox,
+    "after_create",
+    DDL(
+        "CREATE OR REPLACE FUNCTION gymloop_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_notify('gymloop_outbox', ''); RETURN NULL; END $$"
+    ),
+)
+event.listen(
+    outbox,
+    "after_create",
+    DDL(
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox "
+        "FOR EACH STATEMENT EXECUTE FUNCTION gymloop_outbox_notify()"
+    ),
 )
 
 outbox_sequence = Table(
