@@ -2,8 +2,8 @@
 
 One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure).
 Offsets are committed only after the messages before them were processed (never auto-commit), so a crash
-redelivers and the inbox drops what was already applied. A message that keeps failing is retried a bounded number of times, then
-sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
+redelivers and the inbox drops what was already applied. A message that keeps failing is retried a bounded
+number of times, then sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
 """
 
 from __future__ import annotations
