@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_billing.api import payments, plans, reports, sepa, shop, stripe_webhook, subscriptions
+from gymloop_billing.api import imports, payments, plans, reports, sepa, shop, stripe_webhook, subscriptions
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.messaging.subscriptions import subscriptions as event_subscriptions
 from gymloop_billing.settings import BillingSettings
@@ -32,6 +32,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             payments.router,
             stripe_webhook.router,
             reports.router,
+            imports.router,
         ],
         subscriptions=event_subscriptions,
     )

@@ -9,12 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 from gymloop_kit.app import Session
-from gymloop_kit.auth import Admin, Staff
+from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
 from pydantic import BaseModel, ConfigDict
 
-from gymloop_billing.api.deps import today
-from gymloop_billing.db.models import PaymentRunRow
+from gymloop_billing.api.deps import ensure_own_member, today
+from gymloop_billing.db.models import MandateRow, PaymentRunRow
 from gymloop_billing.service import sepa, studio
 
 router = APIRouter(tags=["sepa"])
@@ -103,6 +103,16 @@ async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, s
     row = await sepa.put_mandate(
         session, principal.studio_id, member_id, sepa.MandateInput(**body.model_dump()), today()
     )
+    return _mandate_out(row)
+
+
+@router.get("/members/{member_id}/mandate", summary="A member's SEPA mandate and the next sequence type")
+async def get_mandate(member_id: uuid.UUID, principal: AnyUser, session: Session) -> MandateOut:
+    ensure_own_member(principal, member_id)
+    return _mandate_out(await sepa.get_mandate(session, principal.studio_id, member_id))
+
+
+def _mandate_out(row: MandateRow) -> MandateOut:
     sequence = "FRST" if row.last_collected_iban != row.iban else "RCUR"
     return MandateOut(
         member_id=row.member_id,

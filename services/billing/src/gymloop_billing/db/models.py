@@ -188,3 +188,30 @@ class StripeEventRow(Base):
     event_type: Mapped[str] = mapped_column(Text)
     created: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ImportRowState(Base):
+    """One import row as billing sees it (the import saga). Whichever of the importer's request and
+    members' confirmation arrives first creates the row; billing acts once both are in. The primary key
+    is the import ref, so a row's subscription can be created only once (its id is derived from it too)."""
+
+    __tablename__ = "import_row"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    import_job_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    row_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    email: Mapped[str | None] = mapped_column(Text)
+    plan_id: Mapped[uuid.UUID | None] = mapped_column()
+    plan_name: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    iban: Mapped[str | None] = mapped_column(Text)
+    account_holder: Mapped[str | None] = mapped_column(Text)
+    member_id: Mapped[uuid.UUID | None] = mapped_column()
+    status: Mapped[str] = mapped_column(Text, default="waiting")
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column()
+    reason_code: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_import_row_subscription", "studio_id", "subscription_id"),)

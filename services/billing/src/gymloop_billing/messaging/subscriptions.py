@@ -1,29 +1,37 @@
-"""Events billing consumes: the members read model (start date for subscription checks, names for SEPA)."""
+"""Events billing consumes: the members read model (start date for subscription checks, names for SEPA), and
+the import saga (the importer's rows and members' confirmations of them)."""
 
 from __future__ import annotations
 
 from gymloop_contracts import Envelope
+from gymloop_contracts.events.importer import MemberImportRequested
 from gymloop_contracts.events.members import MemberArchived, MemberRegistered, MemberUnarchived, MemberUpdated
 from gymloop_kit.messaging import inbox
 from gymloop_kit.messaging.consumer import Subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.service import members
+from gymloop_billing.service import imports, members
 
 subscriptions = Subscriptions()
 CONSUMER = "billing"
 
 
-@subscriptions.on(MemberRegistered)
-async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
+async def _on_member(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
     if await inbox.is_newest(session, CONSUMER, envelope):
         await members.upsert_member(session, envelope.studio_id, event)
+    if event.import_ref is not None:
+        # An older profile event still confirms its import row: the member id is what the row needs.
+        await imports.record_member(session, envelope.studio_id, event.import_ref, event.member_id)
+
+
+@subscriptions.on(MemberRegistered)
+async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
+    await _on_member(session, event, envelope)
 
 
 @subscriptions.on(MemberUpdated)
 async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await members.upsert_member(session, envelope.studio_id, event)
+    await _on_member(session, event, envelope)
 
 
 @subscriptions.on(MemberArchived)
@@ -36,3 +44,9 @@ async def on_member_archived(session: AsyncSession, event: MemberArchived, envel
 async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
     if await inbox.is_newest(session, CONSUMER, envelope):
         await members.set_member_status(session, envelope.studio_id, event.member_id, "active")
+
+
+@subscriptions.on(MemberImportRequested)
+async def on_member_import_requested(session: AsyncSession, event: MemberImportRequested, envelope: Envelope) -> None:
+    # The import day (the mandate's date of signature) is the request's own time: the same on every redelivery.
+    await imports.record_request(session, envelope.studio_id, event, envelope.occurred_at.date())

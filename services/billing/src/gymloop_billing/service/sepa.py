@@ -79,6 +79,15 @@ async def put_mandate(
     return row
 
 
+async def get_mandate(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MandateRow:
+    row = await session.scalar(
+        select(MandateRow).where(MandateRow.member_id == member_id, MandateRow.studio_id == studio_id)
+    )
+    if row is None:
+        raise NotFound("this member has no SEPA mandate", code="mandate_not_found")
+    return row
+
+
 def _mandate(row: MandateRow) -> Mandate:
     return Mandate(
         mandate_reference=row.mandate_reference,

@@ -13,7 +13,7 @@ from gymloop_contracts.events.billing import (
     SubscriptionRenewed,
     SubscriptionResumed,
 )
-from gymloop_contracts.events.common import DateRange
+from gymloop_contracts.events.common import DateRange, ImportRef
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
@@ -112,7 +112,9 @@ async def start_subscription(
     plan_id: uuid.UUID,
     start_date: date,
     subscription_id: uuid.UUID | None = None,
+    import_ref: ImportRef | None = None,
 ) -> SubscriptionRow:
+    """Start a subscription and queue its SubscriptionActivated (with the import row's ref, if any)."""
     member = await members.get_member(session, studio_id, member_id)
     try:
         plan_row = await plans.get_plan_row(session, studio_id, plan_id)
@@ -143,25 +145,29 @@ async def start_subscription(
         session.add(charge)
     await session.flush()
     settings = await studio.get_settings(session, studio_id)
-    entitlement = change.entitlement
-    await add_event(
-        session,
-        SubscriptionActivated(
-            subscription_id=sub.subscription_id,
-            member_id=member_id,
-            plan_id=plan_id,
-            plan_name=sub.plan.name,
-            plan_kind=plans.contract_kind(sub.plan),
-            credits=entitlement.credits,
-            weekly_limit=entitlement.weekly_limit,
-            valid_from=entitlement.valid_from,
-            valid_until=entitlement.valid_until,
-            paused_periods=_ranges(entitlement.paused_periods),
-            collection_method=settings.collection_method,
-        ),
-        studio_id=studio_id,
-    )
+    activated = activation_event(sub, settings.collection_method, import_ref)
+    await add_event(session, activated, studio_id=studio_id)
     return row
+
+
+def activation_event(sub: Subscription, collection_method: str, import_ref: ImportRef | None) -> SubscriptionActivated:
+    """What bookings needs to grant the entitlement as it stands; the activation carries the import row's
+    ref when the import caused it."""
+    entitlement = sub.entitlement()
+    return SubscriptionActivated(
+        subscription_id=sub.subscription_id,
+        member_id=sub.member_id,
+        plan_id=sub.plan.plan_id,
+        plan_name=sub.plan.name,
+        plan_kind=plans.contract_kind(sub.plan),
+        credits=entitlement.credits,
+        weekly_limit=entitlement.weekly_limit,
+        valid_from=entitlement.valid_from,
+        valid_until=entitlement.valid_until,
+        paused_periods=_ranges(entitlement.paused_periods),
+        collection_method=collection_method,
+        import_ref=import_ref,
+    )
 
 
 async def pause_subscription(

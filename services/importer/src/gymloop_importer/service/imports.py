@@ -10,7 +10,7 @@ from typing import Any
 
 from gymloop_contracts.events.importer import ImportCompleted, ImportedSubscription, MemberImportRequested
 from gymloop_kit.errors import Conflict, NotFound
-from gymloop_kit.messaging.outbox import add_event
+from gymloop_kit.messaging.outbox import add_event, add_events
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,6 @@ from gymloop_importer.domain.import_file import ParsedImport, parse_import_file
 from gymloop_importer.domain.import_log import ImportLog, LoggedMember, LoggedSubscription
 from gymloop_importer.domain.import_row import ImportRow
 from gymloop_importer.domain.validation import ValidatedMember
-from gymloop_importer.service.bulk_outbox import add_events
 from gymloop_importer.service.errors import upload_error
 from gymloop_importer.service.studio_state import active_plans, existing_members, import_context
 

@@ -10,6 +10,7 @@ import uuid_utils.compat as uuid_compat
 from gymloop_contracts import EventPayload
 from gymloop_contracts.events.notifications import AttendanceTrendDetected, MemberInactive, NotificationRaised
 from gymloop_kit.errors import NotFound
+from gymloop_kit.messaging.outbox import add_events
 from sqlalchemy import ARRAY, Text, any_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,6 @@ from gymloop_notifications.domain.notification import Notification, create_custo
 from gymloop_notifications.domain.refresh import plan_refresh
 from gymloop_notifications.domain.views import employee_dashboard, member_notifications
 from gymloop_notifications.service.errors import as_invalid_input
-from gymloop_notifications.service.outbox_bulk import add_events
 
 CHUNK = 2000
 LOOKUP_CHUNK = 10000
