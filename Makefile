@@ -5,6 +5,9 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_PREFERENCE := only-system
 export UV_COMPILE_BYTECODE := 1
+# Trust the system's certificate store (where a proxy's or a company's CA is installed), not only uv's own.
+export UV_SYSTEM_CERTS := 1
+export UV_NATIVE_TLS := 1
 
 .PHONY: help install dev test test-unit lint typecheck schemas bench clean
 
