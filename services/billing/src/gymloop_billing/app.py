@@ -10,6 +10,7 @@ from gymloop_kit.settings import ServiceSettings
 from gymloop_billing.api import imports, payments, plans, reports, sepa, shop, stripe_webhook, subscriptions
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.messaging.subscriptions import subscriptions as event_subscriptions
+from gymloop_billing.service.scheduler import billing_scheduler
 from gymloop_billing.settings import BillingSettings
 
 DESCRIPTION = (
@@ -35,6 +36,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             imports.router,
         ],
         subscriptions=event_subscriptions,
+        background_jobs=[billing_scheduler],  # renewals, ends and Stripe retries (GYMLOOP_SCHEDULER_*)
     )
     app = create_service_app(spec, billing_settings)
     app.state.billing_settings = billing_settings

@@ -12,6 +12,8 @@ class BillingSettings(ServiceSettings):
     stripe_api_base: str = Field(default="", description="Override the Stripe API URL (localstripe in tests)")
     stripe_webhook_secret: str = Field(default="", description="Signing secret of the Stripe webhook endpoint")
     stripe_webhook_tolerance_s: int = 300
+    scheduler_enabled: bool = Field(default=True, description="Run the due-work job (renew, end, retry)")
+    scheduler_interval_s: float = Field(default=900.0, description="Seconds between two due-work passes")
 
     @classmethod
     def from_service_settings(cls, settings: ServiceSettings) -> BillingSettings:

@@ -27,7 +27,13 @@ async def billing_url(new_database: Any) -> str:
 
 def billing_settings(make_settings: Any, url: str, kafka: str, **overrides: Any) -> BillingSettings:
     settings = make_settings("billing", url, kafka=kafka)
-    values = {**settings.model_dump(), "stripe_webhook_secret": WEBHOOK_SECRET, **overrides}
+    # the scheduler would renew/end the tests' subscriptions on today's date behind their backs: off unless asked
+    values = {
+        **settings.model_dump(),
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "scheduler_enabled": False,
+        **overrides,
+    }
     return BillingSettings(**values)
 
 

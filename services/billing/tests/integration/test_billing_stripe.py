@@ -98,23 +98,30 @@ def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
     return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
 
 
-def invoice_event(event_type: str, customer: str, invoice_id: str = "in_test_1", event_id: str | None = None) -> bytes:
+def invoice_event(
+    event_type: str,
+    customer: str,
+    invoice_id: str = "in_test_1",
+    event_id: str | None = None,
+    attempt_count: int | None = None,
+) -> bytes:
+    invoice: dict[str, Any] = {
+        "id": invoice_id,
+        "object": "invoice",
+        "customer": customer,
+        "subscription": None,
+        "amount_due": 2500,
+        "currency": "eur",
+    }
+    if attempt_count is not None:
+        invoice["attempt_count"] = attempt_count
     return json.dumps(
         {
             "id": event_id or f"evt_{uuid.uuid4().hex}",
             "object": "event",
             "type": event_type,
             "created": int(time.time()),
-            "data": {
-                "object": {
-                    "id": invoice_id,
-                    "object": "invoice",
-                    "customer": customer,
-                    "subscription": None,
-                    "amount_due": 2500,
-                    "currency": "eur",
-                }
-            },
+            "data": {"object": invoice},
         }
     ).encode()
 
@@ -221,3 +228,25 @@ async def test_failed_card_payment_is_retried_per_policy(client: Any, sql: Any, 
     assert [p["overdue"] for p in payloads] == [False, False, False, True]
     assert payloads[-1]["may_book"] is False  # the studio did not allow overdue members to book
     assert await sql("SELECT state FROM member_payment_state WHERE member_id = :m", m=member_id) == [("overdue",)]
+
+
+async def test_failure_webhook_of_an_attempt_already_counted_changes_nothing(
+    client: Any, sql: Any, add_member: Any
+) -> None:
+    """The scheduler's retry records its own failed attempt; Stripe's webhook about that same attempt
+    (same invoice attempt_count) must not count it twice."""
+    studio = uuid.uuid4()
+    member_id = await add_member(studio)
+    await sql(
+        "INSERT INTO stripe_customer (member_id, studio_id, stripe_customer_id) VALUES (:m, :s, 'cus_count')",
+        m=member_id,
+        s=studio,
+    )
+    answers = []
+    for event_id, attempt_count in [("evt_c1", 1), ("evt_c1_again", 1), ("evt_c2", 2)]:
+        body = invoice_event(
+            "invoice.payment_failed", "cus_count", invoice_id="in_count", event_id=event_id, attempt_count=attempt_count
+        )
+        answers.append((await client.post("/stripe/webhook", content=body, headers=signed(body))).json()["applied"])
+    assert answers == [True, False, True]
+    assert await sql("SELECT attempts FROM payment WHERE stripe_invoice_id = 'in_count'") == [(2,)]

@@ -192,6 +192,10 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
         await session.flush()
     if payment.status == "succeeded":
         return WebhookOutcome(event_id, applied=False)
+    attempt_count = invoice.get("attempt_count")
+    if event_type == "invoice.payment_failed" and isinstance(attempt_count, int) and payment.attempts >= attempt_count:
+        # the scheduler's retry already counted this failed attempt when Stripe answered it
+        return WebhookOutcome(event_id, applied=False)
     if event_type == "invoice.payment_succeeded":
         await record_success(session, payment)
     else:

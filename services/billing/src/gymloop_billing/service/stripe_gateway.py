@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import stripe
 
+from gymloop_billing.db.models import PaymentRow
 from gymloop_billing.settings import BillingSettings
 
 
@@ -81,3 +82,19 @@ class StripeGateway:
             options={"idempotency_key": f"gymloop-subscription-{subscription_id}"},
         )
         return str(subscription.id)
+
+    async def retry_payment(self, payment: PaymentRow) -> bool:
+        """Pay the payment's open invoice again; True when it is paid. The idempotency key names the
+        payment and the attempt, so a pass that is repeated after a crash does not charge twice."""
+        invoice_id = str(payment.stripe_invoice_id)
+        try:
+            invoice = await self.client.v1.invoices.pay_async(
+                invoice_id, options={"idempotency_key": f"gymloop-retry-{payment.id}-{payment.attempts}"}
+            )
+        except stripe.CardError:
+            return False
+        except stripe.InvalidRequestError:
+            # e.g. "already paid" (the member paid in between, the webhook is on its way): ask for the truth
+            invoice = await self.client.v1.invoices.retrieve_async(invoice_id)
+        # localstripe answers a declined retry with the still-open invoice instead of a card error
+        return invoice.status == "paid"
