@@ -7,7 +7,17 @@ from fastapi.responses import JSONResponse
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_billing.api import imports, payments, plans, reports, sepa, shop, stripe_webhook, subscriptions
+from gymloop_billing.api import (
+    imports,
+    payments,
+    plans,
+    reports,
+    sepa,
+    shop,
+    stripe_payment_methods,
+    stripe_webhook,
+    subscriptions,
+)
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.messaging.subscriptions import subscriptions as event_subscriptions
 from gymloop_billing.service.scheduler import billing_scheduler
@@ -32,6 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             shop.router,
             payments.router,
             stripe_webhook.router,
+            stripe_payment_methods.router,
             reports.router,
             imports.router,
         ],

@@ -2,100 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import hmac
 import json
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import stripe
-import uvicorn
-from gymloop_billing.app import create_app
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
 from gymloop_devstack.testing import EventProbe
 
-from .conftest import WEBHOOK_SECRET, billing_settings
+from .conftest import WEBHOOK_SECRET, signed
 
 pytestmark = pytest.mark.integration
 
 PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def localstripe(tmp_path: Any) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "localstripe.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("localstripe did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def served_billing(
-    billing_url: str, make_settings: Any, private_kafka: Any, localstripe: str
-) -> AsyncIterator[str]:
-    """The billing app on a real port, so localstripe can deliver its webhooks."""
-    settings = billing_settings(
-        make_settings,
-        billing_url,
-        private_kafka.bootstrap_servers,
-        consumer_enabled=False,
-        stripe_api_base=localstripe,
-        http_port=free_port(),
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.http_port, log_config=None, lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "billing did not start"
-    try:
-        yield f"http://127.0.0.1:{settings.http_port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
-    timestamp = int(time.time())
-    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
-    return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
 
 
 def invoice_event(

@@ -12,6 +12,8 @@ from gymloop_contracts.events.bookings import AttendanceRecorded
 from gymloop_contracts.events.members import MemberArchived, MemberRegistered, ResponsibleEmployeeAssigned
 from gymloop_contracts.events.notifications import MemberInactive, NotificationRaised
 from gymloop_devstack.testing import EventProbe, eventually
+from gymloop_kit.db import Database
+from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
@@ -235,3 +237,41 @@ async def test_attending_again_closes_the_open_absence(service, tokens, send_env
 
 async def _eq(awaitable, expected) -> bool:
     return (await awaitable) == expected
+
+
+async def test_attendance_that_arrives_before_the_member_is_evaluated_when_the_member_arrives(
+    service, tokens, send_envelope
+) -> None:
+    """Attendance and profiles travel on different topics: either can arrive first."""
+    studio, member_id, coach = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    staff = tokens.headers(studio_id=studio, role="employee", member_id=coach)
+    attended = wrap(
+        _attended(member_id, datetime.now(UTC) - timedelta(days=30)),
+        studio_id=studio, producer="bookings", correlation_id="t", sequence=1,
+    )  # fmt: skip
+    await send_envelope(service.kafka, attended)
+
+    database = Database(service.database_url)
+
+    async def attendance_kept() -> bool:
+        async with database.transaction() as session:
+            query = text("SELECT count(*) FROM attendance WHERE member_id = :m")
+            return (await session.execute(query, {"m": member_id})).scalar_one() == 1
+
+    try:
+        assert await eventually(attendance_kept, timeout_s=30), "the attendance is applied before the profile"
+    finally:
+        await database.dispose()
+    items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+    assert items == [], "nothing can be raised for a member not known yet"
+    member = wrap(
+        _member(member_id, coach, date(2025, 1, 6)), studio_id=studio, producer="members", correlation_id="t",
+        sequence=1,
+    )  # fmt: skip
+    await send_envelope(service.kafka, member)
+
+    async def absence_raised() -> bool:
+        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        return [n["status"] for n in items if n["kind"] == "absence"] == ["open"]
+
+    assert await eventually(absence_raised, timeout_s=30)

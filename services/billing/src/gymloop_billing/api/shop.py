@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.api.deps import today
 from gymloop_billing.service import shop
+from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["shop"])
 
@@ -32,6 +33,9 @@ class ProductOut(BaseModel):
 
 
 class PurchaseIn(BaseModel):
+    purchase_id: uuid.UUID | None = Field(
+        default=None, description="Chosen by the caller to make a retried request safe: the same id is one purchase"
+    )
     member_id: uuid.UUID
     product_id: uuid.UUID
     quantity: int = 1
@@ -49,6 +53,10 @@ class PurchaseOut(BaseModel):
     currency: str
     purchased_on: date
     settlement: str
+    payment_id: uuid.UUID | None = Field(default=None, description="Stripe studios: the payment charged at once")
+    payment_status: str | None = Field(
+        default=None, description="pending (SEPA debit: webhook to come) / succeeded / failed"
+    )
 
 
 @router.post("/products", status_code=201, summary="Add a shop product or service (admin)")
@@ -64,8 +72,12 @@ async def list_products(principal: AnyUser, session: Session) -> list[ProductOut
     return [ProductOut.model_validate(row) for row in await shop.list_products(session, principal.studio_id)]
 
 
-@router.post("/purchases", status_code=201, summary="Record a purchase for a member; publishes PurchaseRecorded")
-async def record_purchase(body: PurchaseIn, principal: Staff, session: Session) -> PurchaseOut:
+@router.post(
+    "/purchases",
+    status_code=201,
+    summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once",
+)
+async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, session: Session) -> PurchaseOut:
     row = await shop.record(
         session,
         principal.studio_id,
@@ -73,5 +85,11 @@ async def record_purchase(body: PurchaseIn, principal: Staff, session: Session) 
         product_id=body.product_id,
         quantity=body.quantity,
         purchased_on=body.purchased_on or today(),
+        purchase_id=body.purchase_id,
+        gateway=StripeGateway(request.app.state.billing_settings),
     )
-    return PurchaseOut.model_validate(row)
+    out = PurchaseOut.model_validate(row)
+    payment = await shop.purchase_payment(session, principal.studio_id, row.id)
+    if payment is not None:
+        out.payment_id, out.payment_status = payment.id, payment.status
+    return out

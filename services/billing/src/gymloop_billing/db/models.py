@@ -150,6 +150,11 @@ class PaymentRunRow(Base):
 
 class PaymentRow(Base):
     __tablename__ = "payment"
+    __table_args__ = (
+        # 0003: named unique indexes, so 0001 (create_all) and 0003 (explicit DDL) build the same schema
+        Index("ux_payment_purchase", "purchase_id", unique=True),
+        Index("ux_payment_stripe_payment_intent", "stripe_payment_intent_id", unique=True),
+    )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     member_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -162,6 +167,9 @@ class PaymentRow(Base):
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
     subscription_id: Mapped[uuid.UUID | None] = mapped_column()
     stripe_invoice_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    # 0003: a shop purchase paid at once through Stripe (one payment per purchase: charged once)
+    purchase_id: Mapped[uuid.UUID | None] = mapped_column()  # 0003: a shop purchase paid at once via Stripe
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(Text)  # 0003
 
 
 class MemberPaymentStateRow(Base):
@@ -177,6 +185,9 @@ class StripeCustomerRow(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     stripe_customer_id: Mapped[str] = mapped_column(Text, unique=True)
+    # 0003: the customer's default payment method (charged for invoices and purchases) and its type
+    payment_method_id: Mapped[str | None] = mapped_column(Text)
+    payment_method_type: Mapped[str | None] = mapped_column(Text)  # card / sepa_debit
 
 
 class StripeEventRow(Base):

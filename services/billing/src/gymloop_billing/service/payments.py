@@ -24,6 +24,7 @@ from gymloop_billing.db.models import (
     SubscriptionRow,
 )
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
+from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
 from gymloop_billing.service import studio
 
 RETRY_POLICY = RetryPolicy()
@@ -58,9 +59,10 @@ async def get_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_
 async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
-    state = await get_payment_state(session, payment.studio_id, payment.member_id)
-    state.state = state_after_success().value
-    state.failed_attempts = 0
+    if payment.purchase_id is None:  # a paid shop purchase does not settle an overdue subscription fee
+        state = await get_payment_state(session, payment.studio_id, payment.member_id)
+        state.state = state_after_success().value
+        state.failed_attempts = 0
     await add_event(
         session,
         PaymentSucceeded(
@@ -75,16 +77,21 @@ async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     )
 
 
-async def record_failure(session: AsyncSession, payment: PaymentRow, reason: str, failed_on: date) -> None:
-    """Apply the retry policy (Stripe: retry after 3, 5, 7 days, then overdue) and tell bookings."""
+async def record_failure(
+    session: AsyncSession, payment: PaymentRow, reason: str, failed_on: date, *, schedule_retry: bool = True
+) -> None:
+    """Apply the retry policy (Stripe: retry after 3, 5, 7 days, then overdue) and tell bookings.
+    `schedule_retry=False` (a shop purchase charged at once): failed, no automatic retry, the member's
+    ok/overdue state unchanged; staff settle it with the member."""
     payment.status = "failed"
     payment.attempts += 1
     decision = RETRY_POLICY.after_failure(payment.attempts, failed_on)
-    payment.next_retry_on = decision.retry_on
+    payment.next_retry_on = decision.retry_on if schedule_retry else None
     state = await get_payment_state(session, payment.studio_id, payment.member_id)
-    state.failed_attempts = payment.attempts
-    if decision.state is PaymentState.OVERDUE:
-        state.state = PaymentState.OVERDUE.value
+    if schedule_retry:
+        state.failed_attempts = payment.attempts
+        if decision.state is PaymentState.OVERDUE:
+            state.state = PaymentState.OVERDUE.value
     settings = await studio.get_settings(session, payment.studio_id)
     current = PaymentState(state.state)
     await add_event(
@@ -98,7 +105,7 @@ async def record_failure(session: AsyncSession, payment: PaymentRow, reason: str
             subscription_id=payment.subscription_id,
             reason=reason,
             attempt=payment.attempts,
-            next_retry_on=decision.retry_on,
+            next_retry_on=payment.next_retry_on,
             overdue=current is PaymentState.OVERDUE,
             may_book=may_book(current, settings.overdue_members_may_book),
         ),
@@ -148,6 +155,8 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
     event_id: str = event["id"]
     event_type = event.get("type")
     invoice = event["data"].get("object") or {}
+    if event_type in PAYMENT_INTENT_EVENTS:
+        return await _apply_payment_intent_event(session, event)
     if event_type not in ("invoice.payment_succeeded", "invoice.payment_failed"):
         return WebhookOutcome(event_id, applied=False)
     owner = await _invoice_owner(session, invoice)
@@ -182,7 +191,7 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
             member_id=member_id,
             amount_cents=int(invoice.get("amount_due") or invoice.get("total") or 0),
             currency=str(invoice.get("currency") or "eur").upper(),
-            method="stripe_card",
+            method=await _customer_method(session, studio_id, member_id),
             status="pending",
             attempts=0,
             subscription_id=subscription_id,
@@ -226,3 +235,62 @@ async def _invoice_owner(
         if row is not None:
             return row.studio_id, row.member_id, None
     return None
+
+
+PAYMENT_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
+
+
+async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
+    """A shop purchase charged at once (our payment id in the intent's metadata). Intents of invoices are
+    left to the invoice events; a payment already settled (a card answers at once) is not changed again."""
+    event_id: str = event["id"]
+    intent = event["data"].get("object") or {}
+    metadata = intent.get("metadata") or {}
+    try:
+        payment_id = uuid.UUID(str(metadata.get("gymloop_payment_id")))
+    except ValueError:
+        return WebhookOutcome(event_id, applied=False)
+    if intent.get("invoice"):
+        return WebhookOutcome(event_id, applied=False)
+    payment = (
+        await session.execute(select(PaymentRow).where(PaymentRow.id == payment_id).with_for_update())
+    ).scalar_one_or_none()
+    if payment is None or payment.purchase_id is None:
+        return WebhookOutcome(event_id, applied=False)  # not (yet) ours: a redelivery after our commit applies
+    inserted = (
+        await session.execute(
+            pg_insert(StripeEventRow)
+            .values(
+                event_id=event_id,
+                event_type=str(event.get("type")),
+                created=int(event.get("created") or 0),
+                studio_id=payment.studio_id,
+            )
+            .on_conflict_do_nothing(index_elements=[StripeEventRow.event_id])
+            .returning(StripeEventRow.event_id)
+        )
+    ).first()
+    if inserted is None or payment.status != "pending":
+        return WebhookOutcome(event_id, applied=False)
+    if payment.stripe_payment_intent_id is None and intent.get("id"):
+        payment.stripe_payment_intent_id = str(intent["id"])
+    if event.get("type") == "payment_intent.succeeded":
+        await record_success(session, payment)
+    else:
+        error = intent.get("last_payment_error") or {}
+        failed_on = datetime.fromtimestamp(int(event.get("created") or 0), UTC).date()
+        reason = str(error.get("message") or "payment failed")
+        await record_failure(session, payment, reason, failed_on, schedule_retry=False)
+    return WebhookOutcome(event_id, applied=True)
+
+
+async def _customer_method(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> str:
+    """The event's `method` for an invoice payment: the type of the customer's default payment method."""
+    method_type = (
+        await session.execute(
+            select(StripeCustomerRow.payment_method_type).where(
+                StripeCustomerRow.member_id == member_id, StripeCustomerRow.studio_id == studio_id
+            )
+        )
+    ).scalar_one_or_none()
+    return EVENT_METHOD.get(method_type or "", "stripe_card")

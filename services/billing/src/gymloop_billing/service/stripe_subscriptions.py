@@ -6,13 +6,11 @@ import uuid
 from datetime import date
 
 from gymloop_kit.errors import InvalidInput
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.db.models import StripeCustomerRow, SubscriptionRow
-from gymloop_billing.domain.collection import CollectionMethod
+from gymloop_billing.db.models import SubscriptionRow
 from gymloop_billing.domain.plans import BillingPeriod
-from gymloop_billing.service import members, plans, studio, subscriptions
+from gymloop_billing.service import plans, stripe_payment_methods, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 INTERVALS = {BillingPeriod.MONTHLY.value: "month", BillingPeriod.YEARLY.value: "year"}
@@ -28,13 +26,7 @@ async def start_stripe_subscription(
     start_date: date,
     payment_source: str | None,
 ) -> SubscriptionRow:
-    settings = await studio.get_settings(session, studio_id)
-    if settings.collection_method != CollectionMethod.STRIPE.value:
-        raise InvalidInput(
-            f"this studio collects by {settings.collection_method}, not Stripe",
-            code="not_stripe",
-            field="collection_method",
-        )
+    await stripe_payment_methods.ensure_stripe_studio(session, studio_id)
     row = await subscriptions.start_subscription(
         session, studio_id, member_id=member_id, plan_id=plan_id, start_date=start_date
     )
@@ -46,25 +38,9 @@ async def start_stripe_subscription(
         raise InvalidInput(
             "one-off plans are not sold as Stripe subscriptions", code="plan_not_recurring", field="plan_id"
         )
-    member = await members.get_member(session, studio_id, member_id)
-    customer = (
-        await session.execute(
-            select(StripeCustomerRow).where(
-                StripeCustomerRow.member_id == member_id, StripeCustomerRow.studio_id == studio_id
-            )
-        )
-    ).scalar_one_or_none()
-    if customer is None:
-        customer_id = await gateway.create_customer(
-            member_id=member_id,
-            studio_id=studio_id,
-            email=member.email,
-            name=f"{member.first_name} {member.last_name}",
-            source=payment_source,
-        )
-        customer = StripeCustomerRow(member_id=member_id, studio_id=studio_id, stripe_customer_id=customer_id)
-        session.add(customer)
-        await session.flush()
+    customer = await stripe_payment_methods.ensure_customer(
+        session, gateway, studio_id, member_id, source=payment_source
+    )
     stripe_plan_id = await gateway.ensure_plan(
         plan_id=plan_id,
         name=plan_row.name,

@@ -37,7 +37,7 @@ from gymloop_notifications.service.members import (
     set_responsible_employee,
     upsert_member,
 )
-from gymloop_notifications.service.refresh import record_attendance
+from gymloop_notifications.service.refresh import evaluate_early_attendance, record_attendance
 from gymloop_notifications.service.studios import ensure_studio
 
 CONSUMER = "notifications"
@@ -63,6 +63,7 @@ async def _member_profile(session: AsyncSession, event: MemberRegistered | Membe
             tags=list(event.tags),
         ),
     )
+    await evaluate_early_attendance(session, envelope.studio_id, event.member_id)
 
 
 @subscriptions.on(MemberRegistered)

@@ -192,6 +192,23 @@ async def evaluate_one_member(
     return await raise_candidates(session, studio_id, evaluate(config.settings, member, history, today), now)
 
 
+async def evaluate_early_attendance(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, *, now: datetime | None = None
+) -> list[uuid.UUID]:
+    """Attendance travels on another topic than the member's profile, so it may arrive first; it is kept but
+    cannot be evaluated without the member. Once the profile is known, evaluate what arrived early."""
+    early = (
+        await session.execute(
+            select(Attendance.booking_id)
+            .where(Attendance.studio_id == studio_id, Attendance.member_id == member_id)
+            .limit(1)
+        )
+    ).first()
+    if early is None:
+        return []
+    return await evaluate_one_member(session, studio_id, member_id, now=now, attendance_rules_only=True)
+
+
 async def claim_due_studio(session: AsyncSession, now: datetime) -> uuid.UUID | None:
     """One studio whose nightly refresh is due, its next run already moved on (so replicas skip it)."""
     row = (
