@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations stay reproducible across services.
 NAMING_CONVENTION = {
@@ -27,15 +26,6 @@ NAMING_CONVENTION = {
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def declarative_base() -> type[DeclarativeBase]:
-    """Each service makes its own `Base = declarative_base()`: services' tables never share a metadata."""
-
-    class Base(DeclarativeBase):
-        metadata = make_metadata()
-
-    return Base
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -145,9 +145,6 @@ class EventConsumer:
                 await consumer.stop()
             log.info("consumer_stopped", consumer=self.name)
 
-    async def process(self, record: ConsumerRecord) -> None:
-        await self.process_batch([record])
-
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
         """All of a partition's fetched records in one transaction (one inbox statement, one commit).
 
@@ -246,7 +243,3 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as error:
             # A rebalance took the partition away: its new owner redelivers, and the inbox drops duplicates.
             log.warning("commit_failed", partition=str(partition), offset=offset, error=repr(error))
-
-
-def consumed_topics(subscriptions: Iterable[Subscriptions]) -> list[str]:
-    return sorted({topic for group in subscriptions for topic in group.topics})
