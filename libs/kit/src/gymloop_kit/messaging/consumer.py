@@ -40,18 +40,21 @@ class Subscription:
 
 
 class Subscriptions:
-    """What a service consumes: `@subscriptions.on(SubscriptionActivated)` above `async def handler(session,
-    event, envelope)`. The handler runs inside the message's transaction and must not commit."""
+    """What a service consumes: `@subscriptions.on(SubscriptionActivated)` (or several types) above `async def
+    handler(session, event, envelope)`. The handler runs inside the message's transaction and must not commit."""
 
     def __init__(self) -> None:
         self._by_type: dict[tuple[str, int], Subscription] = {}
 
-    def on(self, model: type[P]) -> Callable[[Callable[[AsyncSession, P, Envelope], Awaitable[None]]], Handler]:
+    def on(self, *models: type[P]) -> Callable[[Callable[[AsyncSession, P, Envelope], Awaitable[None]]], Handler]:
+        """Register a handler for one or more event types (e.g. MemberRegistered and MemberUpdated alike)."""
+
         def register(handler: Callable[[AsyncSession, P, Envelope], Awaitable[None]]) -> Handler:
-            key = (model.event_type, model.version)
-            if key in self._by_type:
-                raise ValueError(f"{model.event_type} v{model.version} already has a handler")
-            self._by_type[key] = Subscription(model, handler)
+            for model in models:
+                key = (model.event_type, model.version)
+                if key in self._by_type:
+                    raise ValueError(f"{model.event_type} v{model.version} already has a handler")
+                self._by_type[key] = Subscription(model, handler)
             return handler
 
         return register

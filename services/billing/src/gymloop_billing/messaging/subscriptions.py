@@ -16,22 +16,13 @@ subscriptions = Subscriptions()
 CONSUMER = "billing"
 
 
-async def _on_member(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+@subscriptions.on(MemberRegistered, MemberUpdated)
+async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
     if await inbox.is_newest(session, CONSUMER, envelope):
         await members.upsert_member(session, envelope.studio_id, event)
     if event.import_ref is not None:
         # An older profile event still confirms its import row: the member id is what the row needs.
         await imports.record_member(session, envelope.studio_id, event.import_ref, event.member_id)
-
-
-@subscriptions.on(MemberRegistered)
-async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
-    await _on_member(session, event, envelope)
-
-
-@subscriptions.on(MemberUpdated)
-async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
-    await _on_member(session, event, envelope)
 
 
 @subscriptions.on(MemberArchived)

@@ -27,6 +27,9 @@ subscriptions = Subscriptions()
 CONSUMER = "bookings"
 
 
+@subscriptions.on(
+    SubscriptionActivated, SubscriptionRenewed, SubscriptionPaused, SubscriptionResumed, SubscriptionEnded
+)
 async def apply_billing_event(session: AsyncSession, event: BillingEvent, envelope: Envelope) -> None:
     studio_id = envelope.studio_id
     now = datetime.now(UTC)
@@ -48,32 +51,8 @@ async def apply_billing_event(session: AsyncSession, event: BillingEvent, envelo
     )
 
 
-@subscriptions.on(SubscriptionActivated)
-async def on_activated(session: AsyncSession, event: SubscriptionActivated, envelope: Envelope) -> None:
-    await apply_billing_event(session, event, envelope)
-
-
-@subscriptions.on(SubscriptionRenewed)
-async def on_renewed(session: AsyncSession, event: SubscriptionRenewed, envelope: Envelope) -> None:
-    await apply_billing_event(session, event, envelope)
-
-
-@subscriptions.on(SubscriptionPaused)
-async def on_paused(session: AsyncSession, event: SubscriptionPaused, envelope: Envelope) -> None:
-    await apply_billing_event(session, event, envelope)
-
-
-@subscriptions.on(SubscriptionResumed)
-async def on_resumed(session: AsyncSession, event: SubscriptionResumed, envelope: Envelope) -> None:
-    await apply_billing_event(session, event, envelope)
-
-
-@subscriptions.on(SubscriptionEnded)
-async def on_ended(session: AsyncSession, event: SubscriptionEnded, envelope: Envelope) -> None:
-    await apply_billing_event(session, event, envelope)
-
-
-async def _profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+@subscriptions.on(MemberRegistered, MemberUpdated)
+async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
     if not await inbox.is_newest(session, CONSUMER, envelope):
         return
     values = {
@@ -91,16 +70,6 @@ async def _profile(session: AsyncSession, event: MemberRegistered | MemberUpdate
             set_={k: statement.excluded[k] for k in ("first_name", "last_name", "tags", "archived")},
         )
     )
-
-
-@subscriptions.on(MemberRegistered)
-async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
-    await _profile(session, event, envelope)
-
-
-@subscriptions.on(MemberUpdated)
-async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
-    await _profile(session, event, envelope)
 
 
 async def _archive(session: AsyncSession, envelope: Envelope, member_id: object, archived: bool) -> None:

@@ -22,22 +22,13 @@ async def on_plan_published(session: AsyncSession, event: PlanPublished, envelop
         await tracking.apply_plan(session, envelope.studio_id, event)
 
 
-async def _on_member(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+@subscriptions.on(MemberRegistered, MemberUpdated)
+async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
     if await inbox.is_newest(session, CONSUMER, envelope):
         await tracking.apply_member(session, envelope.studio_id, event)
     if event.import_ref is not None:  # the row is confirmed whatever the order of the profile events
         outcome = "created" if isinstance(event, MemberRegistered) else "updated"
         await tracking.member_confirmed(session, envelope.studio_id, event.import_ref, event.member_id, outcome)
-
-
-@subscriptions.on(MemberRegistered)
-async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
-    await _on_member(session, event, envelope)
-
-
-@subscriptions.on(MemberUpdated)
-async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
-    await _on_member(session, event, envelope)
 
 
 @subscriptions.on(SubscriptionActivated)

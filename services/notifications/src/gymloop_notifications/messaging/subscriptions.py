@@ -44,7 +44,8 @@ CONSUMER = "notifications"
 subscriptions = Subscriptions()
 
 
-async def _member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+@subscriptions.on(MemberRegistered, MemberUpdated)
+async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
     if not await inbox.is_newest(session, CONSUMER, envelope):
         return
     await ensure_studio(session, envelope.studio_id)
@@ -64,16 +65,6 @@ async def _member_profile(session: AsyncSession, event: MemberRegistered | Membe
         ),
     )
     await evaluate_early_attendance(session, envelope.studio_id, event.member_id)
-
-
-@subscriptions.on(MemberRegistered)
-async def on_member_registered(session: AsyncSession, event: MemberRegistered, envelope: Envelope) -> None:
-    await _member_profile(session, event, envelope)
-
-
-@subscriptions.on(MemberUpdated)
-async def on_member_updated(session: AsyncSession, event: MemberUpdated, envelope: Envelope) -> None:
-    await _member_profile(session, event, envelope)
 
 
 @subscriptions.on(ResponsibleEmployeeAssigned)
