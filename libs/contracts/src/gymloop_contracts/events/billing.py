@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar, Literal
 
 from gymloop_contracts.base import EventPayload
-from gymloop_contracts.events.common import CollectionMethod, DateRange, ImportRef, PlanKind
+from gymloop_contracts.events.common import CollectionMethod, DateRange, ImportRef, PlanKind, _ImportRowRejected
 
 
 class PlanPublished(EventPayload):
@@ -100,6 +100,8 @@ class _PaymentEvent(EventPayload):
     currency: str
     method: Literal["sepa_export", "stripe_card", "stripe_ideal", "stripe_sepa_debit", "offline"]
     subscription_id: uuid.UUID | None = None
+    # Set when the payment settles one shop purchase paid at once (settlement "stripe").
+    purchase_id: uuid.UUID | None = None
 
 
 class PaymentSucceeded(_PaymentEvent):
@@ -132,3 +134,25 @@ class PurchaseRecorded(EventPayload):
     unit_price_cents: int
     currency: str
     settlement: Literal["next_payment", "stripe", "offline"]
+
+
+class SubscriptionImportRejected(_ImportRowRejected):
+    """Billing refused the subscription or mandate of an import row (e.g. the plan became inactive or the
+    studio stopped collecting by SEPA export); the importer marks the row failed with this reason."""
+
+    owner: ClassVar[str] = "billing"
+
+
+class BillingSettingsChanged(EventPayload):
+    """A studio's billing settings changed (on first configuration too): how it collects, and whether
+    overdue members may still book. The importer follows the collection method to accept subscriptions."""
+
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "billing_settings"
+    aggregate_field: ClassVar[str] = "studio_id"
+    key_field: ClassVar[str] = "studio_id"
+
+    studio_id: uuid.UUID
+    collection_method: CollectionMethod
+    currency: str
+    overdue_members_may_book: bool

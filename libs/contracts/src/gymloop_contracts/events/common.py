@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from gymloop_contracts.base import EventPayload
 
 
 class ImportRef(BaseModel):
@@ -24,3 +26,21 @@ class DateRange(BaseModel):
 Role = Literal["member", "employee", "admin"]
 PlanKind = Literal["pack", "unlimited", "free"]
 CollectionMethod = Literal["sepa_export", "stripe", "offline"]
+
+
+class _ImportRowRejected(EventPayload):
+    """A service refused its part of an import row; the importer marks the row failed with this reason.
+
+    Each owning service has its own event type (members for the person, billing for the subscription), so a
+    row is followed to done or failed whichever step refuses it."""
+
+    aggregate_type: ClassVar[str] = "import_row"
+    aggregate_field: ClassVar[str] = "row_id"
+    key_field: ClassVar[str] = "row_id"
+
+    row_id: str
+    import_ref: ImportRef
+    email: str
+    code: str
+    field: str | None = None
+    message: str

@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar, Literal
 
 from gymloop_contracts.base import EventPayload
-from gymloop_contracts.events.common import ImportRef, Role
+from gymloop_contracts.events.common import ImportRef, Role, _ImportRowRejected
 
 
 class _MemberEvent(EventPayload):
@@ -68,3 +68,24 @@ class MemberUnarchived(_MemberEvent):
     """An archived member became active again."""
 
     member_id: uuid.UUID
+
+
+class MemberImportRejected(_ImportRowRejected):
+    """Members refused to create or overwrite the person of an import row (e.g. the e-mail now belongs to
+    someone who may not be overwritten); the importer marks the row failed with this reason."""
+
+    owner: ClassVar[str] = "members"
+
+
+class StudioUpdated(EventPayload):
+    """A studio was created or its name or time zone changed; carries its full state. Services that reason
+    in the studio's local day (billing's scheduler, bookings' agenda, notifications' rules) follow it."""
+
+    owner: ClassVar[str] = "members"
+    aggregate_type: ClassVar[str] = "studio"
+    aggregate_field: ClassVar[str] = "studio_id"
+    key_field: ClassVar[str] = "studio_id"
+
+    studio_id: uuid.UUID
+    name: str
+    time_zone: str
