@@ -10,7 +10,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-ADDED_LATER = {"import_row"}  # 0002
+ADDED_LATER = {"import_row", "studio_zone"}  # 0002, 0004
 
 
 def upgrade() -> None:
