@@ -1,0 +1,43 @@
+"""Background jobs that repeat: one loop, so every service's schedulers and senders behave the same.
+
+A step that fails is logged and tried again on the next tick (the database or a mail server may be briefly
+away); the loop never dies of it, so `/ready` keeps telling the truth about the task. A step returns how much
+work it did: with `drain`, the next step runs at once while there is work, and the loop sleeps only when a step
+found nothing. A switched-off job idles instead of returning, because `/ready` reports a finished task as down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from gymloop_kit.logging import get_logger
+
+log = get_logger(__name__)
+
+Step = Callable[[], Awaitable[int | None]]
+
+
+async def run_periodically(name: str, step: Step, *, interval_s: float, drain: bool = False) -> None:
+    """Run `step` every `interval_s` seconds until cancelled (with `drain`, back to back while it finds work)."""
+    while True:
+        try:
+            done = await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("periodic_step_failed", job=name, error=repr(error))
+            done = 0
+        # A cancellation that arrived inside a database or network client can be swallowed there (seen on
+        # shutdown: a task kept looping while "cancelling"); honour it here so the service always stops.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+        if drain and done:
+            continue
+        await asyncio.sleep(interval_s)
+
+
+async def idle_forever() -> None:
+    """What a switched-off job does: nothing, until the service stops."""
+    await asyncio.Event().wait()
