@@ -137,7 +137,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
         base = f"http://127.0.0.1:{gateway_port}/api/bookings"
         limits = httpx.Limits(max_connections=args.concurrency * 2)
         async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-            answer = await client.put(f"{base}/settings", json={"time_zone": "Europe/Amsterdam"}, headers=admin)
+            answer = await client.put(f"{base}/settings", json={}, headers=admin)  # the zone comes from members
             answer.raise_for_status()
             location = (await client.post(f"{base}/locations", json={"name": "Zaal 1"}, headers=admin)).json()["id"]
             kind = (await client.post(f"{base}/session-types", json={"name": "CrossFit"}, headers=admin)).json()["id"]

@@ -70,7 +70,7 @@ async def main(count: int) -> dict[str, object]:
             async with database.transaction() as session:
                 session.add(PlanView(plan_id=uuid.uuid4(), studio_id=studio_id, name="Gold", kind="unlimited",
                                      price_cents=4500, visible=True, active=True))  # fmt: skip
-                session.add(StudioCollection(studio_id=studio_id, collection_method="sepa_export", source="setting"))
+                session.add(StudioCollection(studio_id=studio_id, collection_method="sepa_export"))
             print("importing", flush=True)
             started = time.perf_counter()
             async with database.transaction() as session:

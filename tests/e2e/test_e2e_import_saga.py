@@ -193,6 +193,13 @@ async def _per_member(stack: Stack, admin: dict[str, str], member_ids: list[str]
     return results
 
 
+def _wait_for_collection_method(client: httpx.Client, admin: dict[str, str], method: str) -> None:
+    deadline = time.monotonic() + 30
+    while client.get("/api/importer/import-settings", headers=admin).json()["collection_method"] != method:
+        assert time.monotonic() < deadline, "billing's BillingSettingsChanged never reached the importer"
+        time.sleep(0.3)
+
+
 def _assert_everyone_subscribed(
     per_member: dict[str, dict[str, Any]], plan_id: str, people: dict[str, dict[str, Any]], today: date
 ) -> dict[str, str]:
@@ -238,15 +245,16 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         admin = _bearer(signup["access_token"])
         _ok(client.put("/api/billing/billing-settings", json=CREDITOR, headers=admin))
         plan_id = _ok(client.post("/api/billing/plans", json=PACK, headers=admin), 201)["id"]
-        # The importer has no billing event that announces the collection method (see its README): an admin
-        # tells it, as the "subscriptions only when the studio collects by SEPA export" needs.
-        _ok(client.put("/api/importer/import-settings", json={"collection_method": "sepa_export"}, headers=admin))
+        # Billing announces the collection method (BillingSettingsChanged); the importer accepts subscription rows
+        # only once it knows the studio collects by SEPA export.
+        _wait_for_collection_method(client, admin, "sepa_export")
         template = _wait_for_plan_in_template(client, admin)
         people = _people(ROWS, today)
         data = _fill(template, people)
 
         first, timings["first_import_s"] = _import_and_wait(client, admin, data)
         assert (first["rows_done"], first["members_done"], first["subscriptions_done"]) == (ROWS, ROWS, ROWS)
+        assert first["rows_failed"] == 0
         assert first["percent_done"] == 100
 
         started = time.monotonic()
@@ -270,7 +278,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         # The same file again: recognised, everyone updated, nothing created twice.
         second, timings["second_import_s"] = _import_and_wait(client, admin, data)
         assert second["same_as_import_id"] == first["id"]
-        assert (second["rows_done"], second["subscriptions_done"]) == (ROWS, ROWS)
+        assert (second["rows_done"], second["subscriptions_done"], second["rows_failed"]) == (ROWS, ROWS, 0)
         log = client.get(f"/api/importer/imports/{second['id']}/log", headers=admin).text
         assert f"Updated: {ROWS}" in log, log[:2000]
         assert "Created: 0" in log, log[:2000]

@@ -1,4 +1,5 @@
-"""Initial schema of bookings: models.py is the single source of truth for this first revision."""
+"""Initial schema of bookings (models.py is the single source of truth for 0001, minus what later migrations
+add: a database made by 0001 must look the same whether it was made before or after them)."""
 
 from alembic import op
 from gymloop_kit.migrations import create_delivery_tables
@@ -10,11 +11,15 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+ADDED_LATER = {"studio_zone"}  # 0002
+
 
 def upgrade() -> None:
     create_delivery_tables(op.get_bind())  # outbox, outbox_sequence, inbox, applied_sequence
-    Base.metadata.create_all(op.get_bind())
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in ADDED_LATER]
+    Base.metadata.create_all(op.get_bind(), tables=tables)
 
 
 def downgrade() -> None:
-    Base.metadata.drop_all(op.get_bind())
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in ADDED_LATER]
+    Base.metadata.drop_all(op.get_bind(), tables=tables)

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest_asyncio
-from gymloop_devstack.testing import TokenFactory, service_client
+from gymloop_contracts import Envelope
+from gymloop_contracts.events.billing import BillingSettingsChanged
+from gymloop_devstack.testing import TokenFactory, eventually, publish, service_client
 from gymloop_importer.app import create_app
 from gymloop_importer.domain.template import build_template
 from gymloop_kit.db import Database
@@ -39,6 +41,27 @@ class Importer:
     @staticmethod
     def upload(data: bytes, name: str = "members.xlsx") -> dict[str, Any]:
         return upload(data, name)
+
+    async def announce_collection_method(
+        self, method: str, *, sequence: int = 1, studio_id: uuid.UUID | None = None, wait: bool = True
+    ) -> Envelope:
+        """Publish billing's BillingSettingsChanged for the studio; by default wait until it was consumed."""
+        studio = studio_id or self.studio_id
+        event = BillingSettingsChanged(
+            studio_id=studio,
+            collection_method=method,  # type: ignore[arg-type]
+            currency="EUR",
+            overdue_members_may_book=True,
+        )
+        envelope = await publish(self.bootstrap, event, studio_id=studio, sequence=sequence)
+        if wait:
+            await self.consumed(envelope)
+        return envelope
+
+    async def consumed(self, envelope: Envelope) -> None:
+        """Wait until the importer's consumer has processed this event (its inbox row is committed)."""
+        sql = "SELECT count(*) FROM inbox WHERE consumer = 'importer' AND event_id = :id"
+        await eventually(lambda: self.scalar(sql, id=envelope.event_id))
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         database = Database(self.database_url, pool_size=1)

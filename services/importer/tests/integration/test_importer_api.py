@@ -8,7 +8,7 @@ from datetime import date
 
 import openpyxl
 import pytest
-from gymloop_contracts.events.billing import PlanPublished
+from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
 from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import eventually, publish
 
@@ -87,24 +87,78 @@ async def test_oversize_upload_is_refused_with_413(importer) -> None:
     assert await importer.scalar("SELECT count(*) FROM import_job") == 0
 
 
-async def test_subscription_refused_while_collection_method_is_unknown(importer) -> None:
+async def test_subscription_refused_until_billing_announces_the_collection_method(importer) -> None:
     await _publish_plan(importer, "Gold")
     data = importer.template(
         [["Jan", "Jansen", "jan@example.com", "2025-01-01", *[None] * 5, "Gold", None, IBAN, "J. Jansen"]],
         ["Gold"],
     )
+    settings = (await importer.http.get("/import-settings", headers=importer.staff())).json()
+    assert settings["collection_method"] == "unknown"
+    assert settings["subscriptions_importable"] == "free_hidden_plans_only"
+    assert "configure it in billing first" in settings["explanation"]
 
     response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"].startswith(
+    (entry,) = response.json()["detail"]
+    assert entry["type"] == "collection_method_unknown"
+    assert entry["msg"].startswith(
         "Row 2, column J (Subscription): subscriptions can only be imported when the studio collects payments by "
-        "SEPA Direct Debit Export, and this studio uses a collection method the importer does not know yet"
+        "SEPA Direct Debit Export, and billing has not told the importer yet how this studio collects"
     )
-    settings = await importer.http.put(
-        "/import-settings", json={"collection_method": "sepa_export"}, headers=importer.staff(role="employee")
+    assert "configure the collection method in billing first" in entry["msg"]
+    assert await importer.scalar("SELECT count(*) FROM outbox") == 0
+    assert await importer.scalar("SELECT count(*) FROM import_row") == 0
+
+    # Staff can no longer set the method in the importer: billing is its only source.
+    admin = importer.staff(role="admin")
+    override = await importer.http.put("/import-settings", json={"collection_method": "sepa_export"}, headers=admin)
+    assert override.status_code == 405
+    assert (await importer.http.get("/import-settings", headers=admin)).json()["collection_method"] == "unknown"
+
+    await importer.announce_collection_method("sepa_export")
+
+    accepted = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
+    assert accepted.status_code == 202, accepted.text
+
+
+async def test_billing_settings_drive_the_collection_method_newest_first_per_studio(importer) -> None:
+    await _publish_plan(importer, "Gold")
+    gold = importer.template(
+        [["Jan", "Jansen", "jan@example.com", "2025-01-01", *[None] * 5, "Gold", None, IBAN, "J. Jansen"]],
+        ["Gold"],
     )
-    assert settings.status_code == 403
+    other_studio = uuid.uuid4()
+    await importer.announce_collection_method("sepa_export", sequence=2)
+    await importer.announce_collection_method("stripe", sequence=1)  # older: arrives late, ignored
+    await importer.announce_collection_method("offline", studio_id=other_studio)
+
+    settings = (await importer.http.get("/import-settings", headers=importer.staff())).json()
+    assert (settings["collection_method"], settings["subscriptions_importable"]) == ("sepa_export", "all_plans")
+    other = (await importer.http.get("/import-settings", headers=importer.staff(studio_id=other_studio))).json()
+    assert other["collection_method"] == "offline"
+
+    await importer.announce_collection_method("stripe", sequence=3)
+    # A subscription activated for some member no longer feeds the collection method.
+    activated = SubscriptionActivated(
+        subscription_id=uuid.uuid4(),
+        member_id=uuid.uuid4(),
+        plan_id=uuid.uuid4(),
+        plan_name="Gold",
+        plan_kind="unlimited",
+        valid_from=date(2025, 1, 1),
+        collection_method="sepa_export",
+    )
+    await importer.consumed(await publish(importer.bootstrap, activated, studio_id=importer.studio_id))
+
+    settings = (await importer.http.get("/import-settings", headers=importer.staff())).json()
+    assert settings["collection_method"] == "stripe"
+    assert "Stripe" in settings["explanation"]
+    response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(gold))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "subscription_not_importable"
+    assert "this studio uses Stripe" in response.json()["detail"][0]["msg"]
 
 
 async def test_dry_run_shows_creations_and_field_changes_and_changes_nothing(importer) -> None:

@@ -4,14 +4,16 @@ Members and billing are played by publishing the events they publish for import 
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import date
 
 import pytest
-from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
+from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated, SubscriptionImportRejected
 from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.importer import ImportCompleted, MemberImportRequested
-from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
+from gymloop_contracts.events.members import MemberImportRejected, MemberRegistered, MemberUpdated
 from gymloop_devstack.testing import EventProbe, eventually, publish
 
 pytestmark = pytest.mark.integration
@@ -25,11 +27,8 @@ async def _ready_studio(importer) -> uuid.UUID:
         plan_id=plan_id, name="Gold", kind="unlimited", price_cents=4500, currency="EUR", period="monthly", visible=True
     )
     await publish(importer.bootstrap, plan, studio_id=importer.studio_id)
+    await importer.announce_collection_method("sepa_export")
     await eventually(lambda: importer.scalar("SELECT count(*) FROM plan_view"))
-    response = await importer.http.put(
-        "/import-settings", json={"collection_method": "sepa_export"}, headers=importer.staff(role="admin")
-    )
-    assert response.status_code == 200
     return plan_id
 
 
@@ -155,3 +154,128 @@ async def test_redelivered_confirmations_change_nothing(importer) -> None:
     log = (await importer.http.get(f"/imports/{response.json()['id']}/log", headers=importer.staff())).text
     assert "Created: 1" in log
     assert "Updated: 0" in log
+
+
+def _refusal(model, request: MemberImportRequested, *, code: str, field: str | None, message: str):
+    return model(
+        row_id=request.row_id,
+        import_ref=ImportRef(import_job_id=request.import_job_id, row_number=request.row_number),
+        email=request.email,
+        code=code,
+        field=field,
+        message=message,
+    )
+
+
+PLAN_GONE = "the plan 'Gold' is no longer active: pick an active plan, or reactivate 'Gold' in billing"
+JAN_REFUSED = f"subscription refused by billing: {PLAN_GONE}"
+OWNER_EMAIL = "piet@example.com belongs to the studio owner and cannot be overwritten: use another address"
+
+
+async def test_rows_refused_by_members_or_billing_fail_and_the_import_completes_with_them(importer) -> None:
+    await _ready_studio(importer)
+    piet = ["Piet", "Owner", "piet@example.com", "2025-01-01"]
+    data = importer.template([*_rows(), piet], ["Gold"])
+
+    async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
+        response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
+        assert response.status_code == 202, response.text
+        job_id = response.json()["id"]
+        await probe.wait_for(lambda events: len(events) >= 3)
+        requests = [MemberImportRequested.model_validate(e.payload) for e in probe.of_type(MemberImportRequested)]
+        carla, jan, piet_request = sorted(requests, key=lambda r: r.row_number)
+
+        # Members refuses Piet's row: failed at once, while the others still run.
+        await publish(
+            importer.bootstrap,
+            _refusal(MemberImportRejected, piet_request, code="email_owner", field="email", message=OWNER_EMAIL),
+            studio_id=importer.studio_id,
+        )
+        await eventually(lambda: importer.scalar("SELECT count(*) FROM import_row WHERE status = 'failed'"))
+        running = (await importer.http.get(f"/imports/{job_id}", headers=importer.staff())).json()
+        assert (running["status"], running["rows_done"], running["rows_failed"]) == ("running", 0, 1)
+        assert running["percent_done"] == 33
+
+        # Jan's person is created, then billing refuses his subscription: failed, and both facts are kept.
+        await _confirm(importer, carla, created=True)
+        member_id = uuid.uuid5(uuid.NAMESPACE_URL, jan.email)
+        registered = MemberRegistered(
+            member_id=member_id, account_id=uuid.uuid4(), first_name="Jan", last_name="Jansen",
+            email=jan.email, start_date=jan.start_date,
+            import_ref=ImportRef(import_job_id=jan.import_job_id, row_number=jan.row_number),
+        )  # fmt: skip
+        await publish(importer.bootstrap, registered, studio_id=importer.studio_id)
+        confirmed = "SELECT count(*) = 2 FROM import_row WHERE member_outcome IS NOT NULL"
+        await eventually(lambda: importer.scalar(confirmed))
+        refusal = _refusal(SubscriptionImportRejected, jan, code="plan_inactive", field="plan_id", message=PLAN_GONE)
+        await publish(importer.bootstrap, refusal, studio_id=importer.studio_id)
+        await publish(importer.bootstrap, refusal, studio_id=importer.studio_id)  # sent twice: changes nothing
+        await probe.wait_for(lambda events: any(e.event_type == "ImportCompleted" for e in events), settle_s=1.0)
+
+        # Refusals after completion change nothing: no second completion, the same log.
+        log_before = (await importer.http.get(f"/imports/{job_id}/log", headers=importer.staff())).text
+        late = [
+            _refusal(MemberImportRejected, carla, code="late", field=None, message="too late"),
+            _refusal(SubscriptionImportRejected, jan, code="late", field=None, message="too late"),
+        ]
+        for event in late:
+            await importer.consumed(await publish(importer.bootstrap, event, studio_id=importer.studio_id))
+        await probe.wait_for(lambda events: True, settle_s=1.5)
+
+    (completed,) = probe.of_type(ImportCompleted)
+    summary = ImportCompleted.model_validate(completed.payload)
+    assert (summary.rows, summary.failed_rows) == (3, 2)
+    assert (summary.members_created, summary.members_updated, summary.subscriptions_created) == (2, 0, 0)
+
+    final = (await importer.http.get(f"/imports/{job_id}", headers=importer.staff())).json()
+    assert (final["status"], final["rows_done"], final["rows_failed"], final["percent_done"]) == (
+        "completed", 1, 2, 100
+    )  # fmt: skip
+    log = (await importer.http.get(f"/imports/{job_id}/log", headers=importer.staff())).text
+    assert log == log_before
+    assert "Created: 2\n  Row 2: Carla Coach <carla@example.com>\n  Row 3: Jan Jansen <jan@example.com>\n" in log
+    assert (
+        "Failed: 2\n"
+        "  Row 3: Jan Jansen <jan@example.com> (column Subscription): member created; subscription refused by "
+        f"billing: {PLAN_GONE}\n"
+        f"  Row 4: Piet Owner <piet@example.com> (column E-mail): refused by members: {OWNER_EMAIL}\n"
+    ) in log
+    assert "too late" not in log
+
+    csv_log = (await importer.http.get(f"/imports/{job_id}/log.csv", headers=importer.staff())).text
+    failed_lines = [line for line in csv.reader(io.StringIO(csv_log)) if line[0] == "failed"]
+    assert failed_lines == [
+        ["failed", "3", "Subscription", "jan@example.com", "Jan Jansen", f"member created; {JAN_REFUSED}"],
+        ["failed", "4", "E-mail", "piet@example.com", "Piet Owner", f"refused by members: {OWNER_EMAIL}"],
+    ]
+
+    failed = (await importer.http.get(f"/imports/{job_id}/failed-rows", headers=importer.staff())).json()
+    assert [(f["row"], f["email"], f["refused_by"], f["code"], f["member_outcome"]) for f in failed] == [
+        (3, "jan@example.com", "billing", "plan_inactive", "created"),
+        (4, "piet@example.com", "members", "email_owner", None),
+    ]
+    assert failed[1]["message"] == OWNER_EMAIL
+    assert failed[1]["column"] == "E-mail"
+    other = importer.staff(studio_id=uuid.uuid4())
+    assert (await importer.http.get(f"/imports/{job_id}/failed-rows", headers=other)).status_code == 404
+
+
+async def test_refusals_for_another_studio_or_an_unknown_import_change_nothing(importer) -> None:
+    await _ready_studio(importer)
+    rows = [["Solo", "Member", "solo@example.com", "2025-01-01"]]
+    async with EventProbe.for_events(importer.bootstrap, MemberImportRequested) as probe:
+        response = await importer.http.post(
+            "/imports", headers=importer.staff(), **importer.upload(importer.template(rows))
+        )
+        await probe.wait_for(lambda events: len(events) >= 1)
+    request = MemberImportRequested.model_validate(probe.of_type(MemberImportRequested)[0].payload)
+    refusal = _refusal(MemberImportRejected, request, code="email_taken", field="email", message="use another")
+    unknown_job = request.model_copy(update={"import_job_id": uuid.uuid4(), "row_id": f"{uuid.uuid4()}:2"})
+
+    await importer.consumed(await publish(importer.bootstrap, refusal, studio_id=uuid.uuid4()))
+    unknown = _refusal(SubscriptionImportRejected, unknown_job, code="plan_inactive", field=None, message="x")
+    await importer.consumed(await publish(importer.bootstrap, unknown, studio_id=importer.studio_id))
+
+    job = (await importer.http.get(f"/imports/{response.json()['id']}", headers=importer.staff())).json()
+    assert (job["status"], job["rows_done"], job["rows_failed"]) == ("running", 0, 0)
+    assert await importer.scalar("SELECT count(*) FROM import_row WHERE status <> 'pending'") == 0

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from gymloop_importer.domain.import_context import ImportContext
 from gymloop_importer.domain.import_file import parse_import_file
-from gymloop_importer.domain.import_log import ImportLog
+from gymloop_importer.domain.import_log import FailedRow, ImportLog, LoggedMember, column_of_field
 from gymloop_importer.domain.import_row import ImportRow
+from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy, RowRejection
 
 pytestmark = pytest.mark.unit
 
@@ -72,6 +73,7 @@ def test_successful_import_log_lists_created_updated_and_subscriptions(
         "  Row 3: Piet Jansen <piet@example.com>\n"
         "Subscriptions created: 1\n"
         "  Row 2: jan@example.com: Gold from 2025-01-01\n"
+        "Failed: 0\n"
     )
     assert list(csv.reader(io.StringIO(log.render_csv()))) == [
         ["section", "row", "column", "email", "name", "detail"],
@@ -102,3 +104,90 @@ def test_logging_a_subscription_for_a_row_without_one_is_a_bug() -> None:
 
     with pytest.raises(ValueError, match="row 2 has no subscription"):
         ImportLog().record_subscription_created(row)
+
+
+PLAN_INACTIVE = RowRejection(
+    RefusedBy.BILLING,
+    "plan_inactive",
+    "subscription.plan_id",
+    "the plan 'Gold' is no longer active: pick an active plan or reactivate 'Gold' in billing",
+)
+EMAIL_TAKEN = RowRejection(
+    RefusedBy.MEMBERS,
+    "email_belongs_to_owner",
+    "email",
+    "owner@example.com belongs to the studio owner, who cannot be overwritten by an import: use another address",
+)
+
+
+def _log_with_failures() -> ImportLog:
+    log = ImportLog(file_name="leden.xlsx")
+    log.created.append(LoggedMember(2, "jan@example.com", "Jan Jansen"))
+    log.failed.append(FailedRow(2, "jan@example.com", "Jan Jansen", PLAN_INACTIVE, MemberOutcome.CREATED))
+    log.failed.append(FailedRow(3, "owner@example.com", "Olga Owner", EMAIL_TAKEN))
+    return log
+
+
+def test_log_lists_every_failed_row_with_the_service_the_column_and_what_to_change() -> None:
+    text = _log_with_failures().render_text()
+
+    assert text.endswith(
+        "Created: 1\n"
+        "  Row 2: Jan Jansen <jan@example.com>\n"
+        "Updated: 0\n"
+        "Subscriptions created: 0\n"
+        "Failed: 2\n"
+        "  Row 2: Jan Jansen <jan@example.com> (column Subscription): member created; subscription refused by "
+        "billing: the plan 'Gold' is no longer active: pick an active plan or reactivate 'Gold' in billing\n"
+        "  Row 3: Olga Owner <owner@example.com> (column E-mail): refused by members: owner@example.com belongs "
+        "to the studio owner, who cannot be overwritten by an import: use another address\n"
+        "\n"
+        "Failed rows were not fully imported: do what each message says, then import them again.\n"
+    )
+
+
+def test_csv_log_has_one_failed_line_per_refused_row() -> None:
+    lines = list(csv.reader(io.StringIO(_log_with_failures().render_csv())))
+
+    assert lines[1] == ["created", "2", "", "jan@example.com", "Jan Jansen", ""]
+    assert lines[2] == [
+        "failed",
+        "2",
+        "Subscription",
+        "jan@example.com",
+        "Jan Jansen",
+        "member created; subscription refused by billing: the plan 'Gold' is no longer active: pick an active "
+        "plan or reactivate 'Gold' in billing",
+    ]
+    assert lines[3][:5] == ["failed", "3", "E-mail", "owner@example.com", "Olga Owner"]
+    assert lines[3][5].startswith("refused by members: owner@example.com belongs to the studio owner")
+    assert len(lines) == 4
+
+
+def test_failed_row_message_starting_like_a_formula_is_neutralised_in_the_csv() -> None:
+    hostile = RowRejection(RefusedBy.MEMBERS, "invalid", "=cmd", '=HYPERLINK("http://evil.example")')
+    log = ImportLog(failed=[FailedRow(4, "=1+1", "-x", hostile)])
+
+    lines = list(csv.reader(io.StringIO(log.render_csv())))
+
+    assert lines[1][:5] == ["failed", "4", "'=cmd", "'=1+1", "'-x"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
+
+
+@pytest.mark.parametrize(
+    ("field", "refused_by", "column"),
+    [
+        ("email", RefusedBy.MEMBERS, "E-mail"),
+        ("responsible_employee_email", RefusedBy.MEMBERS, "Responsible employee"),
+        ("start_date", RefusedBy.MEMBERS, "Start date"),
+        ("start_date", RefusedBy.BILLING, "Subscription start date"),
+        ("subscription.iban", RefusedBy.BILLING, "IBAN"),
+        ("plan_id", RefusedBy.BILLING, "Subscription"),
+        ("mandate_reference", RefusedBy.BILLING, "mandate_reference"),
+        (None, RefusedBy.BILLING, None),
+    ],
+)
+def test_a_refused_field_is_shown_as_its_template_column(
+    field: str | None, refused_by: RefusedBy, column: str | None
+) -> None:
+    assert column_of_field(field, refused_by) == column

@@ -356,7 +356,24 @@ def test_subscription_rejected_when_studio_does_not_collect_by_sepa_export(
     assert [str(issue) for issue in parsed.issues] == [expected]
 
 
-@pytest.mark.parametrize("method", [CollectionMethod.STRIPE, CollectionMethod.OFFLINE])
+def test_subscription_rejected_until_billing_announces_the_collection_method(
+    xlsx: Callable[..., bytes], row: Callable[..., dict[str, Any]], context: ImportContext
+) -> None:
+    studio = ImportContext.build(context.plans, CollectionMethod.UNKNOWN, context.today, context.known_employee_emails)
+    parsed = parse_import_file(xlsx([row(subscription="Gold", **BANK)]), studio)
+
+    assert [(issue.code, str(issue)) for issue in parsed.issues] == [
+        (
+            "collection_method_unknown",
+            "Row 2, column J (Subscription): subscriptions can only be imported when the studio collects payments "
+            "by SEPA Direct Debit Export, and billing has not told the importer yet how this studio collects (only "
+            "free hidden plans are an exception): configure the collection method in billing first (billing "
+            "settings), then import the file again, or clear 'Gold' and let the member subscribe in the app",
+        )
+    ]
+
+
+@pytest.mark.parametrize("method", [CollectionMethod.STRIPE, CollectionMethod.OFFLINE, CollectionMethod.UNKNOWN])
 def test_free_hidden_plan_imports_whatever_the_collection_method(
     method: CollectionMethod,
     xlsx: Callable[..., bytes],

@@ -16,7 +16,9 @@ from typing import Any
 import asyncpg
 import httpx
 from aiosmtpd.controller import Controller
+from gymloop_contracts import Envelope, EventPayload, wrap
 from gymloop_kit.db import asyncpg_dsn
+from gymloop_kit.messaging.kafka import create_producer
 
 PASSWORD = "Kettlebell-42-swing"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -147,3 +149,22 @@ async def counts(database_url: str, *tables: str) -> dict[str, int]:
 async def login_status(client: httpx.AsyncClient, email: str, password: str) -> int:
     response = await client.post("/auth/login", json={"email": email, "password": password})
     return response.status_code
+
+
+def envelope_of(payload: EventPayload, studio_id: uuid.UUID) -> Envelope:
+    """An event as its owning service would wrap it (one event id: sending it twice is a redelivery)."""
+    return wrap(payload, studio_id=studio_id, producer=payload.owner, correlation_id=f"test-{uuid.uuid4()}", sequence=1)
+
+
+async def send_together(bootstrap_servers: str, envelopes: list[Envelope], *, partition: int = 0) -> None:
+    """Put envelopes on one partition in one go, so the consumer most likely fetches them as one batch."""
+    kafka = create_producer(bootstrap_servers, "test-publisher")
+    await kafka.start()
+    try:
+        sent = [
+            await kafka.send(e.topic, e.model_dump_json().encode(), key=e.partition_key.encode(), partition=partition)
+            for e in envelopes
+        ]
+        await asyncio.gather(*sent)
+    finally:
+        await kafka.stop()

@@ -17,6 +17,5 @@ class NotificationsSettings(ServiceSettings):
     email_max_attempts: int = 5
     email_poll_interval_s: float = Field(default=1.0, description="How often the e-mail sender looks for work")
 
-    default_time_zone: str = Field(default="Europe/Amsterdam", description="For studios that set none yet")
     scheduler_enabled: bool = True
     scheduler_poll_interval_s: float = Field(default=60.0, description="How often due nightly refreshes are sought")

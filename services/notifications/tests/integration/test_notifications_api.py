@@ -24,12 +24,10 @@ async def test_settings_defaults_then_partial_update(service, tokens) -> None:
     assert got.json()["notifications"]["downward_trend"] == {"enabled": True, "percent": 30, "days": 21}
     assert got.json()["time_zone"] == "Europe/Amsterdam"
 
-    changed = await service.patch(
-        "/settings", headers=admin, json={"notifications": {"absence": {"days": 21}}, "time_zone": "Europe/London"}
-    )
+    changed = await service.patch("/settings", headers=admin, json={"notifications": {"absence": {"days": 21}}})
     assert changed.status_code == 200, changed.text
     assert changed.json()["notifications"]["absence"] == {"enabled": True, "days": 21}
-    assert changed.json()["time_zone"] == "Europe/London"
+    assert changed.json()["time_zone"] == "Europe/Amsterdam", "the zone comes from members' StudioUpdated only"
 
 
 async def test_bad_settings_name_every_field_and_change_nothing(service, tokens) -> None:
@@ -43,9 +41,14 @@ async def test_bad_settings_name_every_field_and_change_nothing(service, tokens)
     assert bad.status_code == 422
     locs = {tuple(d["loc"]) for d in bad.json()["detail"]}
     assert locs == {("body", "absence", "days"), ("body", "upward_trend", "percent")}
-    bad_zone = await service.patch("/settings", headers=admin, json={"time_zone": "Mars/Olympus"})
-    assert bad_zone.status_code == 422
-    assert bad_zone.json()["detail"][0]["type"] == "time_zone_unknown"
+    for sent in ("Europe/London", None):
+        zone_sent = await service.patch(
+            "/settings", headers=admin, json={"time_zone": sent, "notifications": {"absence": {"days": 30}}}
+        )
+        assert zone_sent.status_code == 422, zone_sent.text
+        [detail] = zone_sent.json()["detail"]
+        assert (detail["loc"], detail["type"]) == (["body", "time_zone"], "time_zone_set_in_members")
+        assert "PATCH /api/members/studios/current" in detail["msg"]
     after = await service.get("/settings", headers=admin)
     assert after.json()["notifications"]["absence"]["days"] == 14
     assert after.json()["time_zone"] == "Europe/Amsterdam"

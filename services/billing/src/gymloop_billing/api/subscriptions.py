@@ -11,9 +11,9 @@ from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymloop_billing.api.deps import ensure_own_member, today
+from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import SubscriptionRow
-from gymloop_billing.service import stripe_subscriptions, subscriptions
+from gymloop_billing.service import stripe_subscriptions, studio_day, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["subscriptions"])
@@ -48,7 +48,7 @@ class RenewIn(BaseModel):
 
 
 class ExpireIn(BaseModel):
-    today: date | None = None
+    today: date | None = Field(default=None, description="Default: today in the studio's time zone")
 
 
 class SubscriptionOut(BaseModel):
@@ -129,5 +129,6 @@ async def renew(subscription_id: uuid.UUID, body: RenewIn, principal: Staff, ses
 
 @router.post("/subscriptions/expire", summary="End subscriptions past their end date; SubscriptionEnded each")
 async def expire(body: ExpireIn, principal: Staff, session: Session) -> dict[str, int]:
-    ended = await subscriptions.expire_subscriptions(session, principal.studio_id, body.today or today())
+    today = body.today or await studio_day.studio_today(session, principal.studio_id)
+    ended = await subscriptions.expire_subscriptions(session, principal.studio_id, today)
     return {"ended": ended}

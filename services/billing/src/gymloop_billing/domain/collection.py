@@ -23,6 +23,20 @@ class CollectionMethod(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AnnouncedSettings:
+    """What other services follow of a studio's billing settings (BillingSettingsChanged); the creditor
+    details are billing's own business."""
+
+    collection_method: CollectionMethod
+    currency: str
+    overdue_members_may_book: bool
+
+    def worth_announcing(self, before: AnnouncedSettings | None) -> bool:
+        """True on the first configuration (`before` None) and when any announced value changed."""
+        return before != self
+
+
+@dataclass(frozen=True, slots=True)
 class StudioBillingSettings:
     studio_id: UUID
     collection_method: CollectionMethod
@@ -45,3 +59,7 @@ class StudioBillingSettings:
                     field="currency",
                     message=f"SEPA direct debits are in EUR only, not {self.currency}",
                 )
+
+    @property
+    def announced(self) -> AnnouncedSettings:
+        return AnnouncedSettings(self.collection_method, self.currency, self.overdue_members_may_book)

@@ -39,6 +39,7 @@ class ImportRowStatus(enum.StrEnum):
     ACTIVATED = "activated"  # billing created the subscription (and the mandate)
     KEPT = "kept"  # the member already had it: nothing created (a re-import)
     REFUSED = "refused"  # a rule said no; see the reason
+    MEMBER_REFUSED = "member_refused"  # members refused the person: no member, so no subscription either
     NO_SUBSCRIPTION = "no_subscription"  # the row asks for no subscription: nothing to do
 
 
@@ -47,6 +48,13 @@ class ImportRowKey:
     studio_id: uuid.UUID
     import_job_id: uuid.UUID
     row_number: int
+
+
+def import_row_id(import_job_id: uuid.UUID, row_number: int) -> str:
+    """The importer's id of a row (MemberImportRequested.row_id, '<job id>:<row number>'): billing's
+    SubscriptionImportRejected carries it so the importer finds its row. Billing's row is keyed by the same
+    job and number, so the id is rebuilt here rather than stored."""
+    return f"{import_job_id}:{row_number}"
 
 
 def subscription_id_for(key: ImportRowKey) -> uuid.UUID:

@@ -1,16 +1,23 @@
-"""Events billing consumes: the members read model (start date for subscription checks, names for SEPA), and
-the import saga (the importer's rows and members' confirmations of them)."""
+"""Events billing consumes: the members read model (start date for subscription checks, names for SEPA), the
+studio's time zone (its local day), and the import saga (the importer's rows and members' confirmations)."""
 
 from __future__ import annotations
 
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.importer import MemberImportRequested
-from gymloop_contracts.events.members import MemberArchived, MemberRegistered, MemberUnarchived, MemberUpdated
+from gymloop_contracts.events.members import (
+    MemberArchived,
+    MemberImportRejected,
+    MemberRegistered,
+    MemberUnarchived,
+    MemberUpdated,
+    StudioUpdated,
+)
 from gymloop_kit.messaging import inbox
 from gymloop_kit.messaging.consumer import Subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.service import imports, members
+from gymloop_billing.service import imports, members, studio_day
 
 subscriptions = Subscriptions()
 CONSUMER = "billing"
@@ -37,7 +44,21 @@ async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, e
         await members.set_member_status(session, envelope.studio_id, event.member_id, "active")
 
 
+@subscriptions.on(StudioUpdated)
+async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
+    # Full state per event: only the newest counts, so a late older event never overwrites a newer zone.
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await studio_day.record_studio_zone(session, envelope.studio_id, event.time_zone)
+
+
 @subscriptions.on(MemberImportRequested)
 async def on_member_import_requested(session: AsyncSession, event: MemberImportRequested, envelope: Envelope) -> None:
-    # The import day (the mandate's date of signature) is the request's own time: the same on every redelivery.
-    await imports.record_request(session, envelope.studio_id, event, envelope.occurred_at.date())
+    # The import day (the mandate's date of signature) is the request's own time, as a day in the studio's zone;
+    # only the first delivery stores it.
+    import_day = await studio_day.studio_date(session, envelope.studio_id, envelope.occurred_at)
+    await imports.record_request(session, envelope.studio_id, event, import_day)
+
+
+@subscriptions.on(MemberImportRejected)
+async def on_member_import_rejected(session: AsyncSession, event: MemberImportRejected, envelope: Envelope) -> None:
+    await imports.record_member_refused(session, envelope.studio_id, event)

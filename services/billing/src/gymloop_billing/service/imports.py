@@ -6,8 +6,9 @@ be redelivered. Each is stored on the row keyed by (studio, import job, row numb
 the pair acts, under the row's lock, exactly once. The result is SubscriptionActivated with the import_ref,
 which moves the importer's row to done and gives bookings the entitlement.
 
-A refusal (a rule says no) is logged and kept on the row with its reason; the v1 contracts have no event to
-tell the importer, so that row stays pending there (see the README, "Not done yet").
+A refusal (a rule says no) is kept on the row with its reason, logged, and told to the importer with one
+SubscriptionImportRejected (code, field, message; `row_id` is the importer's row id), published in the same
+transaction as the row leaves `waiting`, so exactly once per row however often its events are redelivered.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from gymloop_contracts.events.billing import SubscriptionImportRejected
 from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.importer import MemberImportRequested
+from gymloop_contracts.events.members import MemberImportRejected
 from gymloop_kit.errors import AppError
 from gymloop_kit.logging import get_logger
+from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +35,7 @@ from gymloop_billing.domain.imported_subscriptions import (
     ImportRowKey,
     ImportRowStatus,
     check_importable,
+    import_row_id,
     imported_mandate,
     needs_mandate,
     same_account,
@@ -38,7 +43,7 @@ from gymloop_billing.domain.imported_subscriptions import (
 )
 from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import plans, studio, subscriptions
+from gymloop_billing.service import plans, studio, studio_day, subscriptions
 from gymloop_billing.service.restatement import add_restatement
 
 log = get_logger(__name__)
@@ -49,7 +54,16 @@ ACTIVATION_SEQUENCE = 1
 
 
 async def record_request(session: AsyncSession, studio_id: uuid.UUID, event: MemberImportRequested, on: date) -> None:
-    """The importer's row arrived; act if members' confirmation is already here."""
+    """The importer's row arrived (`on`: the import day in the studio's zone); act if members' confirmation
+    is already here."""
+    if event.row_id != import_row_id(event.import_job_id, event.row_number):
+        # A refusal of this row would name it by the rebuilt id, which the importer would not find.
+        log.error(
+            "import_row_id_unexpected",
+            studio_id=str(studio_id),
+            row_id=event.row_id,
+            expected=import_row_id(event.import_job_id, event.row_number),
+        )
     wanted = event.subscription
     values = {
         "requested": True,
@@ -101,6 +115,33 @@ async def record_member(session: AsyncSession, studio_id: uuid.UUID, ref: Import
     await _act_when_complete(session, key)
 
 
+async def record_member_refused(session: AsyncSession, studio_id: uuid.UUID, event: MemberImportRejected) -> None:
+    """Members refused the row's person: the row can never get a member, so it ends here instead of waiting for
+    ever. The importer already knows (it fails the row on members' refusal), so billing tells it nothing more."""
+    ref = event.import_ref
+    values = {
+        "status": ImportRowStatus.MEMBER_REFUSED.value,
+        "reason_code": event.code,
+        "reason": event.message,
+        "updated_at": datetime.now(UTC),
+    }
+    statement = pg_insert(ImportRowState).values(
+        studio_id=studio_id,
+        import_job_id=ref.import_job_id,
+        row_number=ref.row_number,
+        requested=False,
+        email=event.email,
+        **values,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ImportRowState.studio_id, ImportRowState.import_job_id, ImportRowState.row_number],
+            set_=values,
+            where=ImportRowState.status == ImportRowStatus.WAITING.value,
+        )
+    )
+
+
 async def _act_when_complete(session: AsyncSession, key: ImportRowKey) -> None:
     row = await session.scalar(
         select(ImportRowState)
@@ -120,11 +161,12 @@ async def _act_when_complete(session: AsyncSession, key: ImportRowKey) -> None:
     if row.member_id is None:
         return
     try:
-        await _subscribe(session, key, row)
-    except DomainError as error:
-        _refuse(row, error.code, error.message)
-    except AppError as error:  # a use case's own check (unknown member or plan, start before member start)
-        _refuse(row, error.code, error.message)
+        # The checks come before any write; the savepoint still guarantees a refused row leaves nothing behind.
+        async with session.begin_nested():
+            await _subscribe(session, key, row)
+    except (DomainError, AppError) as error:  # AppError: a use case's own check (unknown plan, start date)
+        await session.refresh(row)
+        await _refuse(session, row, error.code, error.field, error.message)
 
 
 async def _subscribe(session: AsyncSession, key: ImportRowKey, row: ImportRowState) -> None:
@@ -145,13 +187,13 @@ async def _subscribe(session: AsyncSession, key: ImportRowKey, row: ImportRowSta
     )
     mandate = None
     if needs_mandate(method):
-        requested_on = row.requested_on or _today()
+        today = await studio_day.studio_today(session, key.studio_id)
         mandate = imported_mandate(
             member_id=member_id,
             iban=row.iban or "",
             account_holder=row.account_holder or "",
-            requested_on=requested_on,
-            today=_today(),
+            requested_on=row.requested_on or today,
+            today=today,
         )
     ref = ImportRef(import_job_id=key.import_job_id, row_number=key.row_number)
     kept = next((sub for sub in running if sub.plan_id == plan_id), None)
@@ -234,10 +276,23 @@ def _finish(row: ImportRowState, status: ImportRowStatus) -> None:
     row.updated_at = datetime.now(UTC)
 
 
-def _refuse(row: ImportRowState, code: str, reason: str) -> None:
+async def _refuse(session: AsyncSession, row: ImportRowState, code: str, field: str | None, reason: str) -> None:
+    """The row leaves `waiting` as refused (under its lock, once) and the importer is told why."""
     row.reason_code = code
     row.reason = reason
     _finish(row, ImportRowStatus.REFUSED)
+    await add_event(
+        session,
+        SubscriptionImportRejected(
+            row_id=import_row_id(row.import_job_id, row.row_number),
+            import_ref=ImportRef(import_job_id=row.import_job_id, row_number=row.row_number),
+            email=row.email or "",
+            code=code,
+            field=field,
+            message=reason,
+        ),
+        studio_id=row.studio_id,
+    )
     log.warning(
         "import_subscription_refused",
         studio_id=str(row.studio_id),
@@ -248,10 +303,6 @@ def _refuse(row: ImportRowState, code: str, reason: str) -> None:
         code=code,
         reason=reason,
     )
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)

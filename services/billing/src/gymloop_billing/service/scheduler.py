@@ -1,9 +1,10 @@
 """The daily due work of billing: renew finished periods, end what has ended, retry failed Stripe payments.
 
-`run_due_work(session, today)` is one pass over every studio. It is idempotent: every step re-checks its
+`run_due_work(session, now)` is one pass over every studio. It is idempotent: every step re-checks its
 condition on the row it has locked (`SELECT ... FOR UPDATE`), so a second pass for the same day, or a pass of a
-second replica running at the same time, finds nothing left to do. `today` is the UTC day (studios do not
-keep a time zone in billing yet), given by the caller so tests run any day they like.
+second replica running at the same time, finds nothing left to do. Each studio works on its own local day at
+`now` (`studio_day.studio_today`: its time zone from members' StudioUpdated, UTC while unknown); `now` is given
+by the caller so tests run any instant they like.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, SubscriptionRow
 from gymloop_billing.domain.errors import DomainError
+from gymloop_billing.domain.local_day import latest_local_date
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import payments, subscriptions
+from gymloop_billing.service import payments, studio_day, subscriptions
 from gymloop_billing.settings import BillingSettings
 
 log = structlog.get_logger(__name__)
@@ -48,10 +50,17 @@ class DueWorkReport:
     studios: set[uuid.UUID] = field(default_factory=set)
 
 
-async def run_due_work(session: AsyncSession, today: date, *, retrier: PaymentRetrier | None = None) -> DueWorkReport:
-    """One scheduler pass for every studio, in the caller's transaction (never commits)."""
+async def run_due_work(
+    session: AsyncSession, now: datetime | date, *, retrier: PaymentRetrier | None = None
+) -> DueWorkReport:
+    """One scheduler pass for every studio at the instant `now`, in the caller's transaction (never commits).
+
+    Each studio's "today" is its local day at `now`. A plain `date` instead pins that day for every studio
+    (a catch-up for a given day, or a test that names the day rather than the instant)."""
     report = DueWorkReport()
-    for studio_id in await _studios_with_open_work(session, today):
+    latest = now if not isinstance(now, datetime) else latest_local_date(now)
+    for studio_id in await _studios_with_open_work(session, latest):
+        today = await studio_day.studio_today(session, studio_id, now) if isinstance(now, datetime) else now
         report.studios.add(studio_id)
         report.renewed += await renew_due_subscriptions(session, studio_id, today)
         report.ended += await subscriptions.expire_subscriptions(session, studio_id, today)
@@ -59,9 +68,10 @@ async def run_due_work(session: AsyncSession, today: date, *, retrier: PaymentRe
     return report
 
 
-async def _studios_with_open_work(session: AsyncSession, today: date) -> list[uuid.UUID]:
+async def _studios_with_open_work(session: AsyncSession, latest: date) -> list[uuid.UUID]:
+    """Studios with running subscriptions or a retry due by `latest` (no studio's local day is later)."""
     running = select(SubscriptionRow.studio_id).where(SubscriptionRow.status != SubscriptionStatus.ENDED.value)
-    retrying = select(PaymentRow.studio_id).where(PaymentRow.status == "failed", PaymentRow.next_retry_on <= today)
+    retrying = select(PaymentRow.studio_id).where(PaymentRow.status == "failed", PaymentRow.next_retry_on <= latest)
     studio_ids = set((await session.execute(running.distinct())).scalars())
     studio_ids.update((await session.execute(retrying.distinct())).scalars())
     return sorted(studio_ids)
@@ -111,8 +121,9 @@ async def retry_due_payments(
     retrier: PaymentRetrier | None,
     report: DueWorkReport,
 ) -> None:
-    """Charge again every failed Stripe payment whose retry day has come (retry policy: 3/5/7 days, then
-    overdue). A failure moves the next retry on (or makes the member overdue); a success clears it."""
+    """Charge again every failed Stripe payment whose retry day has come in the studio (`today` is its local
+    day; retry policy: 3/5/7 days, then overdue). A failure moves the next retry on, counted from that local
+    day (or makes the member overdue); a success clears it."""
     due = (
         await session.execute(
             select(PaymentRow)
@@ -156,7 +167,7 @@ async def billing_scheduler(runtime: ServiceRuntime) -> None:
     while True:
         try:
             async with runtime.database.transaction() as session:
-                report = await run_due_work(session, datetime.now(UTC).date(), retrier=retrier)
+                report = await run_due_work(session, datetime.now(UTC), retrier=retrier)
             if report.renewed or report.ended or report.retried:
                 log.info(
                     "billing_due_work_done",

@@ -1,15 +1,22 @@
-"""The studio's billing settings: collection method, creditor, overdue rule."""
+"""The studio's billing settings: collection method, creditor, overdue rule.
+
+Other services follow the collection method, currency and overdue rule through BillingSettingsChanged: queued
+in the same transaction on the first configuration and whenever one of them changes (not on a no-op, nor for a
+change of the creditor details only)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
+from gymloop_contracts.events.billing import BillingSettingsChanged
+from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import StudioBillingRow
-from gymloop_billing.domain.collection import CollectionMethod
+from gymloop_billing.domain.collection import AnnouncedSettings, CollectionMethod, StudioBillingSettings
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.service.errors import invalid
@@ -46,7 +53,12 @@ def creditor_of(row: StudioBillingRow) -> Creditor | None:
     return Creditor(name=row.creditor_name, iban=row.creditor_iban, creditor_id=row.creditor_id, bic=row.creditor_bic)
 
 
+def _announced(row: StudioBillingRow) -> AnnouncedSettings:
+    return AnnouncedSettings(CollectionMethod(row.collection_method), row.currency, row.overdue_members_may_book)
+
+
 async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: SettingsInput) -> StudioBillingRow:
+    """Validate everything, then store the settings; BillingSettingsChanged when what others follow changed."""
     try:
         method = CollectionMethod(data.collection_method)
     except ValueError:
@@ -67,12 +79,39 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
                 bic=data.creditor_bic,
                 currency=data.currency,
             )
+        wanted = StudioBillingSettings(
+            studio_id=studio_id,
+            collection_method=method,
+            currency=data.currency,
+            overdue_members_may_book=data.overdue_members_may_book,
+            creditor=creditor,
+        )
     except DomainError as error:
         raise invalid(error) from error
-    existing = (
-        await session.execute(select(StudioBillingRow).where(StudioBillingRow.studio_id == studio_id).with_for_update())
-    ).scalar_one_or_none()
-    row = existing or StudioBillingRow(studio_id=studio_id)
+    # The first configuration inserts the row; a concurrent first PUT waits on its key, then sees it as existing,
+    # so exactly one of them announces the first configuration.
+    created = (
+        await session.execute(
+            pg_insert(StudioBillingRow)
+            .values(
+                studio_id=studio_id,
+                collection_method=method.value,
+                currency=data.currency,
+                overdue_members_may_book=data.overdue_members_may_book,
+            )
+            .on_conflict_do_nothing(index_elements=[StudioBillingRow.studio_id])
+            .returning(StudioBillingRow.studio_id)
+        )
+    ).first() is not None
+    row = (
+        await session.execute(
+            select(StudioBillingRow)
+            .where(StudioBillingRow.studio_id == studio_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    before = None if created else _announced(row)
     row.collection_method = method.value
     row.currency = data.currency
     row.overdue_members_may_book = data.overdue_members_may_book
@@ -80,7 +119,16 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
     row.creditor_iban = creditor.iban if creditor else None
     row.creditor_id = creditor.creditor_id if creditor else None
     row.creditor_bic = creditor.bic if creditor else None
-    if existing is None:
-        session.add(row)
     await session.flush()
+    if wanted.announced.worth_announcing(before):
+        await add_event(
+            session,
+            BillingSettingsChanged(
+                studio_id=studio_id,
+                collection_method=method.value,
+                currency=data.currency,
+                overdue_members_may_book=data.overdue_members_may_book,
+            ),
+            studio_id=studio_id,
+        )
     return row

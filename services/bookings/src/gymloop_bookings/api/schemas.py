@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from gymloop_bookings.domain.bookings import Booking
 from gymloop_bookings.domain.sessions import Session
 
+TIME_ZONE_IS_THE_STUDIOS = (
+    "the time zone is the studio's and is set in members, not here: PATCH /api/members/studios/current with "
+    'e.g. {"timezone": "Europe/London"} (admins); bookings follows it. Leave time_zone out of this request'
+)
+
 
 class StudioSettingsIn(BaseModel):
     studio_name: str = Field(default="Gymloop studio", max_length=200)
-    time_zone: str = Field(default="Europe/Amsterdam", description="IANA zone of the studio")
+    time_zone: Any = Field(
+        default=None,
+        description="Not accepted (422 time_zone_set_in_members): the studio's time zone is set in members "
+        "(PATCH /api/members/studios/current) and followed from its StudioUpdated event",
+        json_schema_extra={"deprecated": True},
+    )
     booking_window_hours: int = Field(default=14 * 24, ge=0, description="How far ahead members may book")
     cancellation_cutoff_minutes: int = Field(default=120, ge=0, description="Later sign-outs are late cancels")
     late_cancel_forfeits: bool = True
@@ -21,6 +33,24 @@ class StudioSettingsIn(BaseModel):
     waitlist_cutoff_minutes: int = Field(default=60, ge=0, description="No promotion closer to the start")
     uses_check_in: bool = False
     staff_may_book_beyond_window: bool = True
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_is_set_in_members(cls, value: object) -> None:
+        # Runs only when a client sends the field (null included): refuse it rather than ignore it silently.
+        raise PydanticCustomError("time_zone_set_in_members", TIME_ZONE_IS_THE_STUDIOS)
+
+
+class StudioSettingsOut(BaseModel):
+    studio_name: str
+    time_zone: str = Field(description="The studio's IANA zone, from members (Europe/Amsterdam until it is known)")
+    booking_window_hours: int
+    cancellation_cutoff_minutes: int
+    late_cancel_forfeits: bool
+    waitlist_enabled: bool
+    waitlist_cutoff_minutes: int
+    uses_check_in: bool
+    staff_may_book_beyond_window: bool
 
 
 class NamedIn(BaseModel):

@@ -20,6 +20,7 @@ from gymloop_bookings.api.schemas import (
     ScheduleOut,
     SessionOut,
     StudioSettingsIn,
+    StudioSettingsOut,
 )
 from gymloop_bookings.db.repository import load_policy
 from gymloop_bookings.domain.errors import DomainError
@@ -30,11 +31,16 @@ from gymloop_bookings.service.outcomes import app_error
 router = APIRouter(tags=["schedules"])
 
 
-@router.put("/settings", summary="Set the studio's booking settings", response_model=StudioSettingsIn)
-async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsIn:
+@router.put(
+    "/settings",
+    summary="Set the studio's booking settings (the time zone is set in members and followed from its events)",
+    response_model=StudioSettingsOut,
+)
+async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsOut:
+    current = await load_policy(session, principal.studio_id)
     try:
         policy = BookingPolicy(
-            time_zone=body.time_zone,
+            time_zone=current.time_zone,
             booking_window=timedelta(hours=body.booking_window_hours),
             cancellation_cutoff=timedelta(minutes=body.cancellation_cutoff_minutes),
             late_cancel_forfeits=body.late_cancel_forfeits,
@@ -46,7 +52,7 @@ async def put_settings(body: StudioSettingsIn, principal: Admin, session: Sessio
     except DomainError as error:
         raise app_error(error) from error
     await schedule_cases.save_settings(session, principal.studio_id, body.studio_name, policy)
-    return body
+    return _settings_out(body.studio_name, policy)
 
 
 @router.post("/locations", status_code=201, summary="Add a location (calendar)", response_model=NamedOut)
@@ -155,10 +161,15 @@ async def get_agenda(
     return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
 
 
-@router.get("/settings", summary="The studio's booking settings", response_model=StudioSettingsIn)
-async def get_settings(principal: Staff, session: Session) -> StudioSettingsIn:
-    policy = await load_policy(session, principal.studio_id)
-    return StudioSettingsIn(
+@router.get("/settings", summary="The studio's booking settings and time zone", response_model=StudioSettingsOut)
+async def get_settings(principal: Staff, session: Session) -> StudioSettingsOut:
+    studio_name, policy = await views.studio_settings(session, principal.studio_id)
+    return _settings_out(studio_name, policy)
+
+
+def _settings_out(studio_name: str, policy: BookingPolicy) -> StudioSettingsOut:
+    return StudioSettingsOut(
+        studio_name=studio_name,
         time_zone=policy.time_zone,
         booking_window_hours=int(policy.booking_window.total_seconds() // 3600),
         cancellation_cutoff_minutes=int(policy.cancellation_cutoff.total_seconds() // 60),

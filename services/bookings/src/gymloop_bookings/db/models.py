@@ -18,10 +18,12 @@ class Base(DeclarativeBase):
 
 
 class StudioSettingsRow(Base):
+    """The studio's booking policy, set by its admins (PUT /settings). The time zone is not here: it is the
+    studio's, owned by members (StudioZoneRow), so a policy row exists with or without it."""
+
     __tablename__ = "studio_settings"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_name: Mapped[str] = mapped_column(Text, default="Gymloop studio")
-    time_zone: Mapped[str] = mapped_column(Text)
     booking_window_min: Mapped[int] = mapped_column(Integer)
     cancellation_cutoff_min: Mapped[int] = mapped_column(Integer)
     late_cancel_forfeits: Mapped[bool] = mapped_column(Boolean)
@@ -29,6 +31,15 @@ class StudioSettingsRow(Base):
     waitlist_cutoff_min: Mapped[int] = mapped_column(Integer)
     uses_check_in: Mapped[bool] = mapped_column(Boolean)
     staff_may_book_beyond_window: Mapped[bool] = mapped_column(Boolean)
+
+
+class StudioZoneRow(Base):
+    """Read model of the studio's IANA time zone, followed from members' StudioUpdated (newest sequence wins).
+    No row yet: the studio counts in Europe/Amsterdam (repository.DEFAULT_TIME_ZONE)."""
+
+    __tablename__ = "studio_zone"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    time_zone: Mapped[str] = mapped_column(Text)
 
 
 class LocationRow(Base):

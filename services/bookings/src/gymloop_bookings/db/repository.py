@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Uuid, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from gymloop_bookings.db.models import (
     MemberRow,
     SessionRow,
     StudioSettingsRow,
+    StudioZoneRow,
     UserLogRow,
     WaitlistEntryRow,
 )
@@ -36,14 +37,15 @@ from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.sessions import Session, SessionStatus
 from gymloop_bookings.domain.waitlist import WaitlistEntry, WaitlistStatus
 
-DEFAULT_TIME_ZONE = "Europe/Amsterdam"
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # until members' StudioUpdated tells this studio's zone
 
 
-def policy_from_row(row: StudioSettingsRow | None) -> BookingPolicy:
+def policy_from_row(row: StudioSettingsRow | None, time_zone: str | None = None) -> BookingPolicy:
+    zone = time_zone or DEFAULT_TIME_ZONE
     if row is None:
-        return BookingPolicy(time_zone=DEFAULT_TIME_ZONE)
+        return BookingPolicy(time_zone=zone)
     return BookingPolicy(
-        time_zone=row.time_zone,
+        time_zone=zone,
         booking_window=timedelta(minutes=row.booking_window_min),
         cancellation_cutoff=timedelta(minutes=row.cancellation_cutoff_min),
         late_cancel_forfeits=row.late_cancel_forfeits,
@@ -55,7 +57,25 @@ def policy_from_row(row: StudioSettingsRow | None) -> BookingPolicy:
 
 
 async def load_policy(db: AsyncSession, studio_id: uuid.UUID) -> BookingPolicy:
-    return policy_from_row(await db.get(StudioSettingsRow, studio_id))
+    """The admins' policy and members' time zone in one round trip; either may be missing (defaults)."""
+    studio = select(literal(studio_id, Uuid).label("studio_id")).subquery()
+    statement = (
+        select(StudioSettingsRow, StudioZoneRow.time_zone)
+        .select_from(studio)
+        .outerjoin(StudioSettingsRow, StudioSettingsRow.studio_id == studio.c.studio_id)
+        .outerjoin(StudioZoneRow, StudioZoneRow.studio_id == studio.c.studio_id)
+    )
+    settings, time_zone = (await db.execute(statement)).one()
+    return policy_from_row(settings, time_zone)
+
+
+async def save_studio_zone(db: AsyncSession, studio_id: uuid.UUID, time_zone: str) -> None:
+    statement = pg_insert(StudioZoneRow).values(studio_id=studio_id, time_zone=time_zone)
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[StudioZoneRow.studio_id], set_={"time_zone": statement.excluded.time_zone}
+        )
+    )
 
 
 def session_from_row(row: Any) -> Session:

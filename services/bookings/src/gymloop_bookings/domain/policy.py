@@ -9,6 +9,18 @@ from zoneinfo import ZoneInfo
 from gymloop_bookings.domain.errors import DomainError
 
 
+def studio_zone(time_zone: str) -> ZoneInfo:
+    """The studio's IANA zone (members owns it); an unknown name is refused rather than guessed."""
+    try:
+        return ZoneInfo(time_zone)
+    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise DomainError(
+            "time_zone_unknown",
+            f"time zone {time_zone!r} is not an IANA zone: use e.g. 'Europe/Amsterdam'",
+            field="time_zone",
+        ) from exc
+
+
 @dataclass(frozen=True, slots=True)
 class BookingPolicy:
     """Per-studio settings.
@@ -31,14 +43,7 @@ class BookingPolicy:
     staff_may_book_beyond_window: bool = True
 
     def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.time_zone)
-        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
-            raise DomainError(
-                "time_zone_unknown",
-                f"time zone {self.time_zone!r} is not an IANA zone: use e.g. 'Europe/Amsterdam'",
-                field="time_zone",
-            ) from exc
+        studio_zone(self.time_zone)
         for name in ("booking_window", "cancellation_cutoff", "waitlist_cutoff"):
             if getattr(self, name) < timedelta(0):
                 raise DomainError("negative_duration", f"{name} must not be negative", field=name)

@@ -1,4 +1,5 @@
-"""Events bookings consumes: billing's subscription events (entitlements) and members' profiles (names, tags)."""
+"""Events bookings consumes: billing's subscription events (entitlements), members' profiles (names, tags) and
+studios (the time zone the agenda, schedules and sign-up rules count local days in)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from gymloop_contracts.events.billing import (
     SubscriptionRenewed,
     SubscriptionResumed,
 )
-from gymloop_contracts.events.members import MemberArchived, MemberRegistered, MemberUnarchived, MemberUpdated
+from gymloop_contracts.events.members import (
+    MemberArchived,
+    MemberRegistered,
+    MemberUnarchived,
+    MemberUpdated,
+    StudioUpdated,
+)
 from gymloop_kit.messaging import inbox
 from gymloop_kit.messaging.consumer import Subscriptions
 from sqlalchemy import update
@@ -20,7 +27,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import EntitlementRow, MemberRow
-from gymloop_bookings.db.repository import BookingStore, load_policy
+from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio_zone
+from gymloop_bookings.domain.policy import studio_zone
 from gymloop_bookings.messaging.billing_facts import BillingEvent, fact_from, merge
 
 subscriptions = Subscriptions()
@@ -93,3 +101,14 @@ async def on_member_archived(session: AsyncSession, event: MemberArchived, envel
 @subscriptions.on(MemberUnarchived)
 async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
     await _archive(session, envelope, event.member_id, False)
+
+
+@subscriptions.on(StudioUpdated)
+async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
+    """Members owns the studio's time zone; the newest StudioUpdated wins, an older one arriving late is dropped."""
+    if event.studio_id != envelope.studio_id:
+        raise ValueError(f"StudioUpdated for studio {event.studio_id} came in an envelope of {envelope.studio_id}")
+    studio_zone(event.time_zone)  # an unknown zone fails here (retried, then DLQ), never in a later request
+    if not await inbox.is_newest(session, CONSUMER, envelope):
+        return
+    await save_studio_zone(session, envelope.studio_id, event.time_zone)

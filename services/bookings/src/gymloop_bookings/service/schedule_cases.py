@@ -29,11 +29,11 @@ from gymloop_bookings.service.outcomes import app_error, not_found, publish
 
 
 async def save_settings(db: AsyncSession, studio_id: uuid.UUID, studio_name: str, policy: BookingPolicy) -> None:
+    """The admins' policy; policy.time_zone is not stored here (members owns it, see save_studio_zone)."""
     minutes = lambda span: int(span.total_seconds() // 60)  # noqa: E731
     values = {
         "studio_id": studio_id,
         "studio_name": studio_name,
-        "time_zone": policy.time_zone,
         "booking_window_min": minutes(policy.booking_window),
         "cancellation_cutoff_min": minutes(policy.cancellation_cutoff),
         "late_cancel_forfeits": policy.late_cancel_forfeits,

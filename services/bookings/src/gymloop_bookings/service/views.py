@@ -31,6 +31,8 @@ from gymloop_bookings.domain.schedules import Location, SessionType
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.outcomes import not_found
 
+DEFAULT_STUDIO_NAME = "Gymloop studio"  # the default of PUT /settings' studio_name
+
 
 def _local_range_utc(policy: BookingPolicy, first_day: date, days: int) -> tuple[datetime, datetime]:
     start = datetime.combine(first_day, time(0), tzinfo=policy.zone).astimezone(UTC)
@@ -136,6 +138,12 @@ async def member_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uui
         .order_by(BookingRow.session_starts_at)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def studio_settings(db: AsyncSession, studio_id: uuid.UUID) -> tuple[str, BookingPolicy]:
+    """The studio's name as its admins set it here, and its policy (defaults until they set one)."""
+    row = await db.get(StudioSettingsRow, studio_id)
+    return (row.studio_name if row else DEFAULT_STUDIO_NAME), await load_policy(db, studio_id)
 
 
 async def member_ical(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> bytes:

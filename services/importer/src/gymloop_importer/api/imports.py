@@ -1,4 +1,4 @@
-"""HTTP routes of the importer: template, dry run, import, progress, log, settings."""
+"""HTTP routes of the importer: template, dry run, import, progress, log, failed rows, settings."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from gymloop_kit.app import Session
-from gymloop_kit.auth import Admin, Staff
+from gymloop_kit.auth import Staff
 from pydantic import BaseModel
 
 from gymloop_importer.db.models import ImportJob
 from gymloop_importer.domain.dry_run import DryRun, PlannedMember, format_value
 from gymloop_importer.domain.errors import ImportIssue, UploadRejected
+from gymloop_importer.domain.import_context import CollectionMethod
 from gymloop_importer.domain.safety import DEFAULT_LIMITS
 from gymloop_importer.domain.template import build_template
-from gymloop_importer.service import imports, studio_state, tracking
+from gymloop_importer.service import imports, studio_state
 from gymloop_importer.service.errors import upload_error
 
 router = APIRouter(tags=["imports"])
@@ -89,6 +90,7 @@ class ImportOut(BaseModel):
     completed_at: datetime | None
     rows_total: int
     rows_done: int
+    rows_failed: int
     members_done: int
     subscriptions_expected: int
     subscriptions_done: int
@@ -99,7 +101,8 @@ class ImportOut(BaseModel):
 
 async def _import_out(session: Session, job: ImportJob) -> ImportOut:
     state = await imports.progress(session, job)
-    percent = 100 if job.status == "completed" else (100 * state.rows_done // job.rows_total if job.rows_total else 0)
+    settled = state.rows_settled
+    percent = 100 if job.status == "completed" else (100 * settled // job.rows_total if job.rows_total else 0)
     return ImportOut(
         id=job.id,
         status=job.status,
@@ -108,6 +111,7 @@ async def _import_out(session: Session, job: ImportJob) -> ImportOut:
         completed_at=job.completed_at,
         rows_total=job.rows_total,
         rows_done=state.rows_done,
+        rows_failed=state.rows_failed,
         members_done=state.members_done,
         subscriptions_expected=state.subscriptions_expected,
         subscriptions_done=state.subscriptions_done,
@@ -263,17 +267,72 @@ async def delete_import(import_id: uuid.UUID, principal: Staff, session: Session
     return Response(status_code=204)
 
 
+class FailedRowOut(BaseModel):
+    row: int
+    email: str
+    name: str
+    refused_by: Literal["members", "billing"]
+    code: str
+    field: str | None
+    column: str | None
+    message: str
+    member_outcome: Literal["created", "updated"] | None
+    text: str
+
+
+@router.get(
+    "/imports/{import_id}/failed-rows",
+    summary="The rows members or billing refused: row, e-mail, which service, and what to change",
+    response_model=list[FailedRowOut],
+)
+async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session) -> list[FailedRowOut]:
+    job = await imports.get_job(session, principal.studio_id, import_id)
+    log = await imports.import_log(session, job)
+    return [
+        FailedRowOut(
+            row=failed.row_number,
+            email=failed.email,
+            name=failed.name,
+            refused_by=failed.rejection.refused_by.value,
+            code=failed.rejection.code,
+            field=failed.rejection.field,
+            column=failed.column,
+            message=failed.rejection.message,
+            member_outcome=failed.member_outcome.value if failed.member_outcome else None,
+            text=failed.detail,
+        )
+        for failed in log.failed
+    ]
+
+
 class ImportSettings(BaseModel):
     collection_method: Literal["sepa_export", "stripe", "offline", "unknown"]
+    subscriptions_importable: Literal["all_plans", "free_hidden_plans_only"]
+    explanation: str
 
 
-@router.get("/import-settings", summary="How the importer believes this studio collects payments")
+@router.get(
+    "/import-settings",
+    summary="How the importer knows this studio collects payments (from billing's settings), and what that allows",
+)
 async def get_settings(principal: Staff, session: Session) -> ImportSettings:
     method = await studio_state.collection_method(session, principal.studio_id)
-    return ImportSettings(collection_method=method.value)
-
-
-@router.put("/import-settings", summary="Set how this studio collects payments (until billing announces it)")
-async def put_settings(body: ImportSettings, principal: Admin, session: Session) -> ImportSettings:
-    await tracking.set_collection_method(session, principal.studio_id, body.collection_method)
-    return body
+    if method is CollectionMethod.SEPA_EXPORT:
+        return ImportSettings(
+            collection_method=method.value,
+            subscriptions_importable="all_plans",
+            explanation="Billing collects by SEPA Direct Debit Export: rows may carry any active plan.",
+        )
+    if method is CollectionMethod.UNKNOWN:
+        explanation = (
+            "Billing has not announced this studio's collection method yet: configure it in billing first "
+            "(billing settings). Until then only free hidden plans can be imported."
+        )
+    else:
+        explanation = (
+            f"Billing collects by {method.label}: only free hidden plans can be imported; change the collection "
+            "method in billing to import other subscriptions."
+        )
+    return ImportSettings(
+        collection_method=method.value, subscriptions_importable="free_hidden_plans_only", explanation=explanation
+    )

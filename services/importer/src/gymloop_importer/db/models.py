@@ -40,7 +40,8 @@ class ImportJob(Base):
 
 
 class ImportRowState(Base):
-    """One row of a running import, followed until members (and billing, with a subscription) confirm it."""
+    """One row of a running import, followed until members (and billing, with a subscription) confirm or
+    refuse it. `status` is what domain.row_progress decides from the answers (pending | done | failed)."""
 
     __tablename__ = "import_row"
 
@@ -55,10 +56,10 @@ class ImportRowState(Base):
     member_outcome: Mapped[str | None] = mapped_column(String(16))  # created | updated
     member_id: Mapped[uuid.UUID | None]
     subscription_done: Mapped[bool] = mapped_column(default=False)
-
-    @property
-    def is_done(self) -> bool:
-        return self.member_outcome is not None and (self.plan_name is None or self.subscription_done)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    # A service's refusal of its part: {"refused_by", "code", "field", "message"}.
+    member_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    subscription_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class PlanView(Base):
@@ -99,11 +100,10 @@ class MemberView(Base):
 
 
 class StudioCollection(Base):
-    """How a studio collects payments. No billing event announces it directly, so it is taken from
-    SubscriptionActivated.collection_method, or set by an admin (which then wins)."""
+    """How a studio collects payments, as billing announces it (BillingSettingsChanged, newest wins).
+    No row: billing has not announced it yet."""
 
     __tablename__ = "studio_collection"
 
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     collection_method: Mapped[str] = mapped_column(String(16))
-    source: Mapped[str] = mapped_column(String(16))  # setting | event

@@ -12,7 +12,8 @@ class CollectionMethod(StrEnum):
     SEPA_EXPORT = "sepa_export"
     STRIPE = "stripe"
     OFFLINE = "offline"
-    # The importer learns the method from billing; until it has, only free hidden plans can be imported.
+    # The importer learns the method from billing (BillingSettingsChanged); until it has, only free hidden
+    # plans can be imported.
     UNKNOWN = "unknown"
 
     @property
@@ -21,7 +22,7 @@ class CollectionMethod(StrEnum):
             CollectionMethod.SEPA_EXPORT: "SEPA Direct Debit Export",
             CollectionMethod.STRIPE: "Stripe",
             CollectionMethod.OFFLINE: "offline payment",
-            CollectionMethod.UNKNOWN: "a collection method the importer does not know yet (an admin can set it)",
+            CollectionMethod.UNKNOWN: "a collection method billing has not announced yet",
         }[self]
 
 

@@ -1,4 +1,4 @@
-"""The import log the user copies or downloads: validated members, errors, what was created."""
+"""The import log the user copies or downloads: validated members, errors, what was created, failed rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from gymloop_importer.domain.columns import COLUMNS_BY_KEY
 from gymloop_importer.domain.errors import ImportIssue
 from gymloop_importer.domain.import_row import ImportRow
+from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy, RowRejection
 from gymloop_importer.domain.validation import ValidatedMember, ValidationOutcome
 
 CSV_COLUMNS = ("section", "row", "column", "email", "name", "detail")
@@ -33,6 +35,55 @@ class LoggedSubscription:
     start_date: date
 
 
+# Fields named in a service's refusal that are not a template column key themselves.
+_FIELD_COLUMNS = {
+    "responsible_employee_email": "responsible_employee",
+    "plan_id": "subscription",
+    "plan_name": "subscription",
+    "plan": "subscription",
+    "mandate": "iban",
+}
+
+
+def column_of_field(field_name: str | None, refused_by: RefusedBy) -> str | None:
+    """The template column a refusal points at (its header), else the field as the service named it."""
+    if not field_name:
+        return None
+    name = field_name.rsplit(".", 1)[-1]
+    if refused_by is RefusedBy.BILLING and name == "start_date":
+        name = "subscription_start_date"  # billing's start date is the subscription's
+    key = _FIELD_COLUMNS.get(name, name)
+    column = COLUMNS_BY_KEY.get(key)
+    return column.header if column else field_name
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    """A row a service refused; `member_outcome` says what happened to the person all the same."""
+
+    row_number: int
+    email: str
+    name: str
+    rejection: RowRejection
+    member_outcome: MemberOutcome | None = None
+
+    @property
+    def column(self) -> str | None:
+        return column_of_field(self.rejection.field, self.rejection.refused_by)
+
+    @property
+    def detail(self) -> str:
+        """What happened and what to change, e.g. 'member created; subscription refused by billing: ...'."""
+        service = self.rejection.refused_by.value
+        if self.rejection.refused_by is RefusedBy.MEMBERS:
+            what = f"refused by {service}"
+        elif self.member_outcome is not None:
+            what = f"member {self.member_outcome.value}; subscription refused by {service}"
+        else:
+            what = f"subscription refused by {service}"
+        return f"{what}: {self.rejection.message}"
+
+
 @dataclass
 class ImportLog:
     file_name: str | None = None
@@ -41,6 +92,7 @@ class ImportLog:
     created: list[LoggedMember] = field(default_factory=list)
     updated: list[LoggedMember] = field(default_factory=list)
     subscriptions_created: list[LoggedSubscription] = field(default_factory=list)
+    failed: list[FailedRow] = field(default_factory=list)
 
     @classmethod
     def from_validation(cls, outcome: ValidationOutcome, file_name: str | None = None) -> ImportLog:
@@ -89,6 +141,13 @@ class ImportLog:
             f"  Row {s.row_number}: {s.email}: {s.plan_name} from {s.start_date.isoformat()}"
             for s in self.subscriptions_created
         )
+        lines.append(f"Failed: {len(self.failed)}")
+        for failed in self.failed:
+            column = f" (column {failed.column})" if failed.column else ""
+            lines.append(f"  Row {failed.row_number}: {failed.name} <{failed.email}>{column}: {failed.detail}")
+        if self.failed:
+            lines.append("")
+            lines.append("Failed rows were not fully imported: do what each message says, then import them again.")
         return "\n".join(lines) + "\n"
 
     def render_csv(self) -> str:
@@ -110,6 +169,8 @@ class ImportLog:
         for sub in self.subscriptions_created:
             detail = f"{sub.plan_name} from {sub.start_date.isoformat()}"
             _write(writer, "subscription_created", sub.row_number, "", sub.email, "", detail)
+        for failed in self.failed:
+            _write(writer, "failed", failed.row_number, failed.column, failed.email, failed.name, failed.detail)
         return buffer.getvalue()
 
 

@@ -36,6 +36,16 @@ def parse_subscription(
     plan = _find_plan(parser, context, plan_name)
     if plan is None:
         return None
+    if context.collection_method is CollectionMethod.UNKNOWN and not plan.importable_without_sepa:
+        parser.report(
+            "subscription",
+            "collection_method_unknown",
+            "subscriptions can only be imported when the studio collects payments by SEPA Direct Debit "
+            "Export, and billing has not told the importer yet how this studio collects (only free hidden "
+            "plans are an exception): configure the collection method in billing first (billing settings), "
+            f"then import the file again, or clear '{plan.name}' and let the member subscribe in the app",
+        )
+        return None
     if context.collection_method is not CollectionMethod.SEPA_EXPORT and not plan.importable_without_sepa:
         parser.report(
             "subscription",

@@ -18,10 +18,12 @@ from gymloop_importer.db.models import ImportJob, ImportRowState
 from gymloop_importer.domain.dry_run import DryRun, plan_dry_run
 from gymloop_importer.domain.errors import ImportIssue, UploadRejected
 from gymloop_importer.domain.import_file import ParsedImport, parse_import_file
-from gymloop_importer.domain.import_log import ImportLog, LoggedMember, LoggedSubscription
+from gymloop_importer.domain.import_log import FailedRow, ImportLog, LoggedMember, LoggedSubscription
 from gymloop_importer.domain.import_row import ImportRow
+from gymloop_importer.domain.row_progress import MemberOutcome, RowStatus
 from gymloop_importer.domain.validation import ValidatedMember
 from gymloop_importer.service.errors import upload_error
+from gymloop_importer.service.row_state import progress_of
 from gymloop_importer.service.studio_state import active_plans, existing_members, import_context
 
 
@@ -112,6 +114,7 @@ async def start_import(
                 "member_outcome": None,
                 "member_id": None,
                 "subscription_done": False,
+                "status": RowStatus.PENDING.value,
             }
             for row in rows
         ],
@@ -176,25 +179,28 @@ class Progress:
     subscriptions_expected: int
     subscriptions_done: int
     rows_done: int
+    rows_failed: int = 0
+
+    @property
+    def rows_settled(self) -> int:
+        return self.rows_done + self.rows_failed
 
 
 async def progress(session: AsyncSession, job: ImportJob) -> Progress:
     if job.status == "rejected":
-        return Progress(job.rows_total, 0, 0, 0, 0)
+        return Progress(job.rows_total, 0, 0, 0, 0, 0)
     counts = (
         await session.execute(
             select(
                 func.count(ImportRowState.member_outcome),
                 func.count(ImportRowState.plan_name),
                 func.count().filter(ImportRowState.subscription_done.is_(True)),
-                func.count().filter(
-                    ImportRowState.member_outcome.is_not(None),
-                    (ImportRowState.plan_name.is_(None)) | ImportRowState.subscription_done.is_(True),
-                ),
+                func.count().filter(ImportRowState.status == RowStatus.DONE.value),
+                func.count().filter(ImportRowState.status == RowStatus.FAILED.value),
             ).where(ImportRowState.job_id == job.id)
         )
     ).one()
-    return Progress(job.rows_total, counts[0], counts[1], counts[2], counts[3])
+    return Progress(job.rows_total, counts[0], counts[1], counts[2], counts[3], counts[4])
 
 
 async def list_jobs(session: AsyncSession, studio_id: uuid.UUID) -> list[ImportJob]:
@@ -224,13 +230,19 @@ async def import_log(session: AsyncSession, job: ImportJob) -> ImportLog:
     ).all()
     for row in rows:
         member = LoggedMember(row.row_number, row.email, row.full_name)
-        if row.member_outcome == "created":
+        row_progress = progress_of(row)
+        if row_progress.member_outcome is MemberOutcome.CREATED:
             log.created.append(member)
-        elif row.member_outcome == "updated":
+        elif row_progress.member_outcome is MemberOutcome.UPDATED:
             log.updated.append(member)
         if row.subscription_done and row.plan_name and row.subscription_start:
             log.subscriptions_created.append(
                 LoggedSubscription(row.row_number, row.email, row.plan_name, row.subscription_start)
+            )
+        rejection = row_progress.rejection
+        if rejection is not None:
+            log.failed.append(
+                FailedRow(row.row_number, row.email, row.full_name, rejection, row_progress.member_outcome)
             )
     return log
 
@@ -243,7 +255,7 @@ async def complete_if_done(session: AsyncSession, studio_id: uuid.UUID, job_id: 
     if job is None or job.status != "running":
         return
     state = await progress(session, job)
-    if state.rows_done < job.rows_total:
+    if state.rows_settled < job.rows_total:
         return
     job.status = "completed"
     job.completed_at = datetime.now(UTC)
@@ -263,7 +275,7 @@ async def complete_if_done(session: AsyncSession, studio_id: uuid.UUID, job_id: 
             members_created=by_outcome.get("created", 0),
             members_updated=by_outcome.get("updated", 0),
             subscriptions_created=state.subscriptions_done,
-            failed_rows=0,
+            failed_rows=state.rows_failed,
         ),
         studio_id=studio_id,
     )

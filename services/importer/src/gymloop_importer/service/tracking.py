@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
+from gymloop_contracts.events.billing import (
+    BillingSettingsChanged,
+    PlanPublished,
+    SubscriptionActivated,
+    SubscriptionImportRejected,
+)
 from gymloop_contracts.events.common import ImportRef
-from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
+from gymloop_contracts.events.members import MemberImportRejected, MemberRegistered, MemberUpdated
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_importer.db.models import ImportRowState, MemberView, PlanView, StudioCollection
+from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy, RowProgress, RowRejection
 from gymloop_importer.service.imports import complete_if_done, row_id
+from gymloop_importer.service.row_state import progress_of, store_progress
 
 
 async def apply_plan(session: AsyncSession, studio_id: uuid.UUID, event: PlanPublished) -> None:
@@ -47,6 +55,13 @@ async def apply_member(session: AsyncSession, studio_id: uuid.UUID, event: Membe
     await session.execute(statement.on_conflict_do_update(index_elements=[MemberView.member_id], set_=values))
 
 
+async def apply_billing_settings(session: AsyncSession, studio_id: uuid.UUID, event: BillingSettingsChanged) -> None:
+    """Billing is the source of the studio's collection method (the caller applies only the newest event)."""
+    values = {"collection_method": event.collection_method}
+    statement = pg_insert(StudioCollection).values(studio_id=studio_id, **values)
+    await session.execute(statement.on_conflict_do_update(index_elements=[StudioCollection.studio_id], set_=values))
+
+
 async def _row_of(session: AsyncSession, studio_id: uuid.UUID, ref: ImportRef) -> ImportRowState | None:
     statement = (
         select(ImportRowState)
@@ -59,41 +74,44 @@ async def _row_of(session: AsyncSession, studio_id: uuid.UUID, ref: ImportRef) -
     return await session.scalar(statement)
 
 
-async def member_confirmed(
-    session: AsyncSession, studio_id: uuid.UUID, ref: ImportRef, member_id: uuid.UUID, outcome: str
-) -> None:
+async def _move_row(
+    session: AsyncSession, studio_id: uuid.UUID, ref: ImportRef, step: Callable[[RowProgress], RowProgress]
+) -> ImportRowState | None:
+    """Apply one answer of a service to its row; complete the job when that settled the last row.
+    Returns the row when the answer changed it."""
     row = await _row_of(session, studio_id, ref)
     if row is None:  # another studio's row, or a deleted job's
-        return
-    if row.member_outcome is not None:
-        # Registered and Updated travel on different topics, so they may arrive in either order: a
-        # registration means the import created the member, whichever event came first.
-        if outcome == "created":
-            row.member_outcome = outcome
-        return
-    row.member_outcome = outcome
-    row.member_id = member_id
+        return None
+    before = progress_of(row)
+    after = step(before)
+    if after == before:
+        return None
+    store_progress(row, after)
     await session.flush()
-    await complete_if_done(session, studio_id, ref.import_job_id)
+    if after.is_settled and not before.is_settled:
+        await complete_if_done(session, studio_id, ref.import_job_id)
+    return row
+
+
+async def member_confirmed(
+    session: AsyncSession, studio_id: uuid.UUID, ref: ImportRef, member_id: uuid.UUID, outcome: MemberOutcome
+) -> None:
+    row = await _move_row(session, studio_id, ref, lambda progress: progress.member_confirmed(outcome))
+    if row is not None and row.member_id is None:
+        row.member_id = member_id
 
 
 async def subscription_confirmed(session: AsyncSession, studio_id: uuid.UUID, event: SubscriptionActivated) -> None:
-    current = await session.get(StudioCollection, studio_id)
-    if current is None:
-        session.add(StudioCollection(studio_id=studio_id, collection_method=event.collection_method, source="event"))
-    elif current.source == "event":
-        current.collection_method = event.collection_method
-    if event.import_ref is None:
-        return
-    row = await _row_of(session, studio_id, event.import_ref)
-    if row is None or row.subscription_done:
-        return
-    row.subscription_done = True
-    await session.flush()
-    await complete_if_done(session, studio_id, event.import_ref.import_job_id)
+    if event.import_ref is not None:
+        await _move_row(session, studio_id, event.import_ref, lambda progress: progress.subscription_confirmed())
 
 
-async def set_collection_method(session: AsyncSession, studio_id: uuid.UUID, method: str) -> None:
-    values = {"collection_method": method, "source": "setting"}
-    statement = pg_insert(StudioCollection).values(studio_id=studio_id, **values)
-    await session.execute(statement.on_conflict_do_update(index_elements=[StudioCollection.studio_id], set_=values))
+async def row_rejected(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    event: MemberImportRejected | SubscriptionImportRejected,
+    refused_by: RefusedBy,
+) -> None:
+    """A service refused its part of a row: the row fails (once; a repeat or a late refusal changes nothing)."""
+    rejection = RowRejection(refused_by, event.code, event.field, event.message)
+    await _move_row(session, studio_id, event.import_ref, lambda progress: progress.rejected(rejection))

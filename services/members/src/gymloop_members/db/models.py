@@ -230,3 +230,17 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     uploaded_by_account_id: Mapped[uuid.UUID] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+
+
+class ImportRowRejection(Base):
+    """An import row members refused, and why: a row is refused once (one MemberImportRejected), however often
+    the importer's MemberImportRequested for it arrives. Added by migration 0002."""
+
+    __tablename__ = "import_row_rejection"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    row_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    code: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    rejected_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())

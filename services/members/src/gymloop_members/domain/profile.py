@@ -35,6 +35,16 @@ def check_name(value: str, *, field: str) -> str:
     return cleaned
 
 
+def check_length(value: str | None, *, field: str, limit: int) -> None:
+    """Free-text fields the API bounds already; other callers (the importer's rows) are checked here."""
+    if value is not None and len(value.strip()) > limit:
+        raise DomainError(
+            code="text_too_long",
+            field=field,
+            message=f"{field.replace('_', ' ')} has {len(value.strip())} characters, at most {limit} are allowed",
+        )
+
+
 def check_birth_date(birth_date: date | None, *, today: date) -> None:
     if birth_date is None:
         return

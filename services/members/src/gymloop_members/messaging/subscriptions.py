@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from gymloop_contracts import Envelope
-from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.importer import MemberImportRequested
+from gymloop_kit.errors import AppError
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.consumer import Subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.service import members
+from gymloop_members.service import member_import
 
 log = get_logger(__name__)
 
@@ -18,34 +18,17 @@ subscriptions = Subscriptions()
 
 @subscriptions.on(MemberImportRequested)
 async def on_member_import_requested(session: AsyncSession, event: MemberImportRequested, envelope: Envelope) -> None:
-    """Create or overwrite the member; the resulting MemberRegistered/MemberUpdated carries the import
-    reference so the importer's saga can follow the row. The inbox makes a redelivery a no-op."""
+    """Create or overwrite the member, or refuse the row with one MemberImportRejected. The inbox makes a
+    redelivery a no-op; a row refused before stays refused (the importer has already marked it failed)."""
     studio_id = envelope.studio_id
-    responsible = None
-    if event.responsible_employee_email:
-        employee = await members.find_staff_by_email(session, studio_id, event.responsible_employee_email)
-        if employee is None:
-            # The importer validated the file; an employee archived since then must not fail the row.
-            log.warning("import_responsible_unknown", row=event.row_number, job=str(event.import_job_id))
-        else:
-            responsible = employee.id
-    data = members.UpsertData(
-        email=event.email,
-        first_name=event.first_name,
-        last_name=event.last_name,
-        start_date=event.start_date,
-        phone=event.phone,
-        birth_date=event.birth_date,
-        address=event.address,
-        responsible_employee_id=responsible,
-        tag_names=list(event.tags),
-        is_employee=event.is_employee,
-    )
-    await members.upsert_by_email(
-        session,
-        studio_id,
-        data,
-        source="import",
-        import_ref=ImportRef(import_job_id=event.import_job_id, row_number=event.row_number),
-        today=envelope.occurred_at.date(),
-    )
+    if await member_import.was_refused(session, studio_id, event.row_id):
+        log.info("import_row_already_refused", row=event.row_number, job=str(event.import_job_id))
+        return
+    try:
+        # A SAVEPOINT: a refusal undoes whatever the upsert flushed, while the inbox record (written before
+        # this handler) and the refusal commit. Only domain refusals (AppError) are caught: a bug or a
+        # database failure propagates, so the consumer retries the message and then dead-letters it.
+        async with session.begin_nested():
+            await member_import.apply_row(session, studio_id, event, today=envelope.occurred_at.date())
+    except AppError as error:
+        await member_import.refuse_row(session, studio_id, event, error)

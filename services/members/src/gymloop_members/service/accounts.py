@@ -23,7 +23,7 @@ from gymloop_members.domain.passwords import check_password_strength
 from gymloop_members.domain.profile import check_name, normalize_email
 from gymloop_members.domain.tokens import check_one_time_token, hash_token, new_token, refresh_verdict
 from gymloop_members.service.common import lock_key, utcnow
-from gymloop_members.service.events import emit_registered
+from gymloop_members.service.events import emit_registered, emit_studio_updated
 from gymloop_members.service.mail import queue_password_mail
 from gymloop_members.service.members import NewMember, get_member, register_member
 from gymloop_members.service.passwords import hash_password, verify_password
@@ -176,6 +176,7 @@ async def signup_studio(session: AsyncSession, settings: MembersSettings, data: 
         )
     session.add(studio)
     await session.flush()
+    await emit_studio_updated(session, studio)
     membership = await register_member(
         session,
         studio.studio_id,
@@ -203,6 +204,7 @@ async def create_studio(
     studio = Studio(studio_id=uuid.uuid4(), name=check_name(name, field="name"), timezone=check_timezone(timezone))
     session.add(studio)
     await session.flush()
+    await emit_studio_updated(session, studio)
     membership = Membership(
         id=uuid.uuid4(),
         studio_id=studio.studio_id,

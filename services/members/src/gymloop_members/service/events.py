@@ -1,16 +1,17 @@
-"""The member's full state as an event: every change of the profile, tags, role or status emits it."""
+"""Full-state events: the member's (every change of the profile, tags, role or status) and the studio's (its
+creation and every change of its name or time zone)."""
 
 from __future__ import annotations
 
 from typing import Literal, cast
 
 from gymloop_contracts.events.common import ImportRef
-from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
+from gymloop_contracts.events.members import MemberRegistered, MemberUpdated, StudioUpdated
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.db.models import Account, Membership, MemberTag, Tag
+from gymloop_members.db.models import Account, Membership, MemberTag, Studio, Tag
 from gymloop_members.domain.roles import RoleName
 
 
@@ -60,3 +61,9 @@ async def emit_updated(session: AsyncSession, membership: Membership, *, import_
     state = await _state(session, membership)
     event = MemberUpdated(**state, import_ref=import_ref)
     await add_event(session, event, studio_id=membership.studio_id)
+
+
+async def emit_studio_updated(session: AsyncSession, studio: Studio) -> None:
+    """The studio's full state; billing, bookings and notifications follow its time zone for local days."""
+    event = StudioUpdated(studio_id=studio.studio_id, name=studio.name, time_zone=studio.timezone)
+    await add_event(session, event, studio_id=studio.studio_id)

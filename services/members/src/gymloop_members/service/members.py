@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_members.db.models import Account, Membership, MemberTag, Studio, Tag
 from gymloop_members.domain.errors import DomainConflict, DomainError
-from gymloop_members.domain.profile import check_birth_date, check_name, check_self_edit, normalize_email
+from gymloop_members.domain.member_import import check_import_may_overwrite
+from gymloop_members.domain.profile import (
+    check_birth_date,
+    check_length,
+    check_name,
+    check_self_edit,
+    normalize_email,
+)
 from gymloop_members.domain.roles import check_keeps_an_admin, is_staff, parse_role
 from gymloop_members.domain.status import check_can_archive, check_can_unarchive
 from gymloop_members.domain.tags import check_tag_name
@@ -464,9 +471,12 @@ async def upsert_by_email(
 ) -> tuple[Membership, bool]:
     """Create the person, or overwrite an existing member's data (seed 003). No e-mail is sent: the person
     receives a set-password e-mail at their first login. Empty optional values keep what is stored, so a
-    sparse import row does not wipe a phone number; given tags replace the member's tags."""
+    sparse import row does not wipe a phone number; given tags replace the member's tags. An import never
+    overwrites an admin or an archived member (domain.member_import)."""
     today = today or utcnow().date()
     email = normalize_email(data.email)
+    check_length(data.phone, field="phone", limit=40)
+    check_length(data.address, field="address", limit=500)
     tags = await ensure_tags(session, studio_id, data.tag_names)
     await lock_key(session, f"email:{email}")
     existing = await session.scalar(
@@ -493,6 +503,8 @@ async def upsert_by_email(
             session, studio_id, new, may_grant_roles=True, source=source, import_ref=import_ref, today=today
         )
         return membership, True
+    if source == "import":
+        check_import_may_overwrite(email=email, role=existing.role, status=existing.status)
     existing.first_name = check_name(data.first_name, field="first_name")
     existing.last_name = check_name(data.last_name, field="last_name")
     existing.start_date = data.start_date

@@ -46,10 +46,14 @@ async def get_settings(principal: Staff, session: Session) -> SettingsOut:
     return _settings_out(await ensure_studio(session, principal.studio_id))
 
 
-@router.patch("/settings", summary="Change notification settings (partial)", response_model=SettingsOut)
+@router.patch(
+    "/settings",
+    summary="Change notification settings (partial; the time zone is set in members and followed from its events)",
+    response_model=SettingsOut,
+)
 async def patch_settings(body: SettingsIn, principal: Admin, session: Session) -> SettingsOut:
     config = await update_studio_settings(
-        session, principal.studio_id, changes=body.notifications, time_zone=body.time_zone, refresh_at=body.refresh_at
+        session, principal.studio_id, changes=body.notifications, refresh_at=body.refresh_at
     )
     return _settings_out(config)
 

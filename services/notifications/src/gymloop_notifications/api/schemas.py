@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from gymloop_notifications.domain.notification import Notification
 
@@ -45,19 +46,36 @@ class NotificationOut(BaseModel):
         )
 
 
+TIME_ZONE_IS_THE_STUDIOS = (
+    "the time zone is the studio's and is set in members, not here: PATCH /api/members/studios/current with "
+    'e.g. {"timezone": "Europe/London"} (admins); notifications follows it. Leave time_zone out of this request'
+)
+
+
 class SettingsOut(BaseModel):
-    time_zone: str
+    time_zone: str = Field(description="The studio's IANA zone, from members (Europe/Amsterdam until it is known)")
     refresh_at: time
     next_refresh_at: datetime
     notifications: dict[str, dict[str, Any]]
 
 
 class SettingsIn(BaseModel):
-    time_zone: str | None = None
+    time_zone: Any = Field(
+        default=None,
+        description="Not accepted (422 time_zone_set_in_members): the studio's time zone is set in members "
+        "(PATCH /api/members/studios/current) and followed from its StudioUpdated event",
+        json_schema_extra={"deprecated": True},
+    )
     refresh_at: time | None = None
     notifications: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description='Partial update, e.g. {"absence": {"days": 21}}'
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _time_zone_is_set_in_members(cls, value: object) -> None:
+        # Runs only when a client sends the field (null included): refuse it rather than ignore it silently.
+        raise PydanticCustomError("time_zone_set_in_members", TIME_ZONE_IS_THE_STUDIOS)
 
 
 class RefreshOut(BaseModel):

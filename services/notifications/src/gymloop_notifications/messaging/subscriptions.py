@@ -1,5 +1,5 @@
-"""Events this service consumes: members (read model, responsible employee, archive), bookings
-(attendance, sign-ups) and billing (plan end dates)."""
+"""Events this service consumes: members (read model, responsible employee, archive, the studio's time zone),
+bookings (attendance, sign-ups) and billing (plan end dates)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gymloop_contracts.events.members import (
     MemberUnarchived,
     MemberUpdated,
     ResponsibleEmployeeAssigned,
+    StudioUpdated,
 )
 from gymloop_kit.messaging import inbox
 from gymloop_kit.messaging.consumer import Subscriptions
@@ -38,7 +39,7 @@ from gymloop_notifications.service.members import (
     upsert_member,
 )
 from gymloop_notifications.service.refresh import evaluate_early_attendance, record_attendance
-from gymloop_notifications.service.studios import ensure_studio
+from gymloop_notifications.service.studios import ensure_studio, follow_studio_zone
 
 CONSUMER = "notifications"
 subscriptions = Subscriptions()
@@ -65,6 +66,16 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
         ),
     )
     await evaluate_early_attendance(session, envelope.studio_id, event.member_id)
+
+
+@subscriptions.on(StudioUpdated)
+async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
+    """Members owns the studio's time zone; the newest StudioUpdated wins, an older one arriving late is dropped.
+    An unknown zone raises (retried, then DLQ) rather than being stored."""
+    if event.studio_id != envelope.studio_id:
+        raise ValueError(f"StudioUpdated for studio {event.studio_id} came in an envelope of {envelope.studio_id}")
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await follow_studio_zone(session, envelope.studio_id, event.time_zone)
 
 
 @subscriptions.on(ResponsibleEmployeeAssigned)

@@ -1,4 +1,5 @@
-"""Per-studio configuration: notification settings, time zone and nightly refresh time."""
+"""Per-studio configuration: notification settings, nightly refresh time, and the studio's time zone (owned by
+members, followed from its StudioUpdated events; Europe/Amsterdam until the first one arrives)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +49,12 @@ async def ensure_studio(
     session: AsyncSession, studio_id: uuid.UUID, *, default_time_zone: str = DEFAULT_TIME_ZONE, lock: bool = False
 ) -> StudioConfig:
     """The studio's configuration, created with defaults the first time the studio is seen."""
+    return _config(await _ensure_row(session, studio_id, default_time_zone, lock))
+
+
+async def _ensure_row(
+    session: AsyncSession, studio_id: uuid.UUID, default_time_zone: str, lock: bool
+) -> StudioSettings:
     zone = studio_zone(default_time_zone)
     now = datetime.now(UTC)
     await session.execute(
@@ -63,9 +70,9 @@ async def ensure_studio(
     )
     query = select(StudioSettings).where(StudioSettings.studio_id == studio_id)
     if lock:
-        query = query.with_for_update()
-    row = (await session.execute(query)).scalar_one()
-    return _config(row)
+        # Locked: read the row as committed now, not as this transaction may have cached it before.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(query)).scalar_one()
 
 
 async def update_studio_settings(
@@ -73,28 +80,42 @@ async def update_studio_settings(
     studio_id: uuid.UUID,
     *,
     changes: dict[str, Any] | None = None,
-    time_zone: str | None = None,
     refresh_at: time | None = None,
-    default_time_zone: str = DEFAULT_TIME_ZONE,
 ) -> StudioConfig:
-    await ensure_studio(session, studio_id, default_time_zone=default_time_zone)
-    row = (
-        await session.execute(select(StudioSettings).where(StudioSettings.studio_id == studio_id).with_for_update())
-    ).scalar_one()
+    row = await _ensure_row(session, studio_id, DEFAULT_TIME_ZONE, lock=True)
     current = _config(row)
     with as_invalid_input():
         updated = current.settings.updated(changes or {})
-        zone = studio_zone(time_zone) if time_zone is not None else current.zone
         if refresh_at is not None and refresh_at.tzinfo is not None:
             raise DomainError(
                 code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00"
             )
     row.settings = updated.to_mapping()
-    if time_zone is not None:
-        row.time_zone = time_zone
     if refresh_at is not None:
         row.refresh_at = refresh_at
+    row.next_refresh_at = next_nightly_run(datetime.now(UTC), current.zone, row.refresh_at)
+    row.updated_at = datetime.now(UTC)
+    await session.flush()
+    return _config(row)
+
+
+async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, time_zone: str) -> StudioConfig:
+    """Members changed (or first told) the studio's time zone. Local days follow it: the next nightly run is
+    re-planned at refresh_at in the new zone, and the attendance days kept so far are recounted in it (an
+    attendance at 23:30 belongs to another day in another zone). A zone that is already current changes nothing."""
+    zone = studio_zone(time_zone)
+    row = await _ensure_row(session, studio_id, zone.key, lock=True)  # a new studio starts in this zone
+    if row.time_zone == zone.key:
+        return _config(row)
+    row.time_zone = zone.key
     row.next_refresh_at = next_nightly_run(datetime.now(UTC), zone, row.refresh_at)
     row.updated_at = datetime.now(UTC)
+    await session.execute(
+        text(
+            "UPDATE attendance SET attended_on = (attended_at AT TIME ZONE :zone)::date"
+            " WHERE studio_id = :studio AND attended_on <> (attended_at AT TIME ZONE :zone)::date"
+        ),
+        {"zone": zone.key, "studio": studio_id},
+    )
     await session.flush()
     return _config(row)

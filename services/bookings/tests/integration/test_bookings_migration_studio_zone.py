@@ -1,0 +1,50 @@
+"""Migration 0002 on a database made by the old 0001 (time zone in studio_settings): the zone is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+from gymloop_kit.db import Database
+from gymloop_kit.migrations import upgrade
+from sqlalchemy import text
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+pytestmark = pytest.mark.integration
+
+
+async def test_0002_moves_an_old_policy_zone_into_studio_zone(new_database):
+    url = await new_database(None, prefix="bookings_mig")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "0001")
+    studio_id = uuid.uuid4()
+    database = Database(url, pool_size=1)
+    try:
+        async with database.transaction() as db:
+            # What the old 0001 made: the policy row carried the zone set through PUT /settings.
+            await db.execute(text("ALTER TABLE studio_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC'"))
+            await db.execute(
+                text(
+                    "INSERT INTO studio_settings (studio_id, studio_name, time_zone, booking_window_min,"
+                    " cancellation_cutoff_min, late_cancel_forfeits, waitlist_enabled, waitlist_cutoff_min,"
+                    " uses_check_in, staff_may_book_beyond_window)"
+                    " VALUES (:s, 'Oud', 'Europe/Lisbon', 60, 60, true, true, 60, false, true)"
+                ),
+                {"s": studio_id},
+            )
+        await asyncio.to_thread(upgrade, MIGRATIONS, url, "head")
+        async with database.transaction() as db:
+            zones = (await db.execute(text("SELECT studio_id, time_zone FROM studio_zone"))).all()
+            columns = (
+                await db.execute(
+                    text("SELECT column_name FROM information_schema.columns WHERE table_name = 'studio_settings'")
+                )
+            ).scalars()
+            kept = (await db.execute(text("SELECT studio_name FROM studio_settings"))).scalar_one()
+        assert zones == [(studio_id, "Europe/Lisbon")]
+        assert "time_zone" not in set(columns)
+        assert kept == "Oud"
+    finally:
+        await database.dispose()
