@@ -142,14 +142,16 @@ def _wait_for_plan_in_template(client: httpx.Client, admin: dict[str, str]) -> b
         time.sleep(0.5)
 
 
-def _import_and_wait(client: httpx.Client, admin: dict[str, str], data: bytes) -> tuple[dict[str, Any], float]:
+def _import_and_wait(
+    client: httpx.Client, admin: dict[str, str], data: bytes, rows: int = ROWS
+) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     job = _ok(
         client.post("/api/importer/imports", headers=admin, files={"file": ("members.xlsx", data, XLSX)}, timeout=120),
         202,
     )
     assert job["status"] == "running", job
-    assert job["rows_total"] == ROWS
+    assert job["rows_total"] == rows
     last: dict[str, Any] = job
     while last["status"] != "completed":
         if time.monotonic() - started > IMPORT_TIMEOUT_S:
@@ -292,6 +294,24 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         assert {r["subscription_id"] for r in rows} == set(subscription_of.values())
         timings["second_checks_s"] = time.monotonic() - started
         assert stack.dev.sink.mailbox.entries() == [], "a re-import must send no e-mail"
+
+        # A row members refuses (the owner's own e-mail: an import never overwrites an admin) ends as failed with
+        # members' reason, billing's side of it ends too, and the other row of the file is imported.
+        owner_row, newcomer = _people(ROWS + 1, today)[ROWS - 1 :]
+        owner_row = {**owner_row, "E-mail": "owner@sagagym.example.org"}
+        third, _ = _import_and_wait(client, admin, _fill(template, [owner_row, newcomer]), rows=2)
+        assert (third["rows_done"], third["rows_failed"]) == (1, 1), third
+        (failed,) = _ok(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))
+        assert (failed["row"], failed["email"], failed["refused_by"]) == (2, owner_row["E-mail"], "members")
+        assert failed["code"] == "import_overwrites_admin", failed
+        billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+        deadline = time.monotonic() + 30
+        while [r["status"] for r in billing_rows] != ["member_refused", "activated"]:
+            assert time.monotonic() < deadline, billing_rows
+            time.sleep(0.3)
+            billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+        assert newcomer["E-mail"] in _members_by_email(client, admin)
+        assert stack.dev.sink.mailbox.entries() == [], "a refused row sends no e-mail either"
 
         # Control: the sink does receive mail. An imported person's first login sends the set-password mail.
         login = _ok(client.post("/api/members/auth/login", json={"email": one["E-mail"]}), 200, 202)
