@@ -28,7 +28,8 @@ class ImportRowOut(BaseModel):
 
 @router.get(
     "/imports/{import_job_id}/rows",
-    summary="Billing's outcome per import row: waiting, activated, kept, refused or member_refused (with the reason), no_subscription",
+    summary="Billing's outcome per import row: waiting, activated, kept, refused or member_refused (with the reason), "
+    "no_subscription",
 )
 async def import_rows(import_job_id: uuid.UUID, principal: Staff, session: Session) -> list[ImportRowOut]:
     rows = await imports.import_rows(session, principal.studio_id, import_job_id)

@@ -9,7 +9,6 @@ by the caller so tests run any instant they like.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from typing import Protocol
 
 import structlog
 from gymloop_kit.app import ServiceRuntime
+from gymloop_kit.periodic import idle_forever, run_periodically
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -159,29 +159,21 @@ async def billing_scheduler(runtime: ServiceRuntime) -> None:
     """Background job: run the due work every `scheduler_interval_s` (off when scheduler_enabled is false)."""
     settings = BillingSettings.from_service_settings(runtime.settings)
     if not settings.scheduler_enabled:
-        # /ready reports a finished background task as down: a switched-off job idles until the service stops
-        await asyncio.Event().wait()
+        await idle_forever()
     from gymloop_billing.service.stripe_gateway import StripeGateway  # the SDK client only when it runs
 
     retrier = StripeGateway(settings)
-    while True:
-        try:
-            async with runtime.database.transaction() as session:
-                report = await run_due_work(session, datetime.now(UTC), retrier=retrier)
-            if report.renewed or report.ended or report.retried:
-                log.info(
-                    "billing_due_work_done",
-                    renewed=report.renewed,
-                    ended=report.ended,
-                    retried=report.retried,
-                    retries_succeeded=report.retries_succeeded,
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the database or Stripe may be briefly away; the next pass catches up
-            log.warning("billing_due_work_failed", error=repr(error))
-        # a cancellation that arrived inside the database or HTTP client can be swallowed there: honour it
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise asyncio.CancelledError
-        await asyncio.sleep(settings.scheduler_interval_s)
+
+    async def one_pass() -> None:
+        async with runtime.database.transaction() as session:
+            report = await run_due_work(session, datetime.now(UTC), retrier=retrier)
+        if report.renewed or report.ended or report.retried:
+            log.info(
+                "billing_due_work_done",
+                renewed=report.renewed,
+                ended=report.ended,
+                retried=report.retried,
+                retries_succeeded=report.retries_succeeded,
+            )
+
+    await run_periodically("billing_scheduler", one_pass, interval_s=settings.scheduler_interval_s)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from gymloop_kit.errors import AppError
 from gymloop_kit.logging import get_logger
+from gymloop_kit.periodic import run_periodically
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -73,10 +73,10 @@ async def run_once(runtime: ServiceRuntime, now: datetime | None = None) -> tupl
 
 
 async def housekeeping(runtime: ServiceRuntime) -> None:
+    """Background job: attendance of ended sessions and lapsed packs, every `housekeeping_interval_s`."""
     interval = float(getattr(runtime.settings, "housekeeping_interval_s", 30.0))
-    while True:
-        try:
-            await run_once(runtime)
-        except Exception:
-            log.exception("housekeeping_failed")
-        await asyncio.sleep(interval)
+
+    async def one_pass() -> None:
+        await run_once(runtime)
+
+    await run_periodically("housekeeping", one_pass, interval_s=interval)

@@ -3,7 +3,6 @@ job after commit. A crash between commit and send loses nothing; a crash between
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
@@ -12,6 +11,7 @@ import aiosmtplib
 from gymloop_kit.app import ServiceRuntime
 from gymloop_kit.db import Database
 from gymloop_kit.logging import get_logger
+from gymloop_kit.periodic import run_periodically
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,17 +104,8 @@ async def mail_sender(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     if not isinstance(settings, MembersSettings):
         settings = MembersSettings(**settings.model_dump())
-    while True:
-        try:
-            while await send_pending(runtime.database, settings) > 0:
-                pass
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # the database may be briefly away; try again on the next tick
-            log.warning("mail_drain_failed", error=repr(error))
-        # A cancellation that arrived inside the database or SMTP client can be swallowed there (seen on shutdown:
-        # the task kept looping while "cancelling"); honour it here so the service always stops.
-        task = asyncio.current_task()
-        if task is not None and task.cancelling():
-            raise asyncio.CancelledError
-        await asyncio.sleep(settings.mail_poll_interval_s)
+
+    async def drain_once() -> int:
+        return await send_pending(runtime.database, settings)
+
+    await run_periodically("mail_sender", drain_once, interval_s=settings.mail_poll_interval_s, drain=True)

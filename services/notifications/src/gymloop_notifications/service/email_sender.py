@@ -7,13 +7,13 @@ send one e-mail twice (SMTP has no idempotency key); the window is one message.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
 from gymloop_kit.app import ServiceRuntime
 from gymloop_kit.logging import get_logger
+from gymloop_kit.periodic import run_periodically
 from sqlalchemy import select
 
 from gymloop_notifications.db.models import Message, MessageDelivery
@@ -95,16 +95,12 @@ def _failed(delivery: MessageDelivery, error: BaseException, settings: Notificat
 
 
 async def email_sender_job(runtime: ServiceRuntime) -> None:
+    """Background job: send pending e-mails back to back, then poll every `email_poll_interval_s`."""
     settings = runtime.settings
     if not isinstance(settings, NotificationsSettings):
         settings = NotificationsSettings(**settings.model_dump())
-    while True:
-        try:
-            handled = await send_pending_emails(runtime, settings)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("email_sender_failed")
-            handled = 0
-        if handled == 0:
-            await asyncio.sleep(settings.email_poll_interval_s)
+
+    async def send_batch() -> int:
+        return await send_pending_emails(runtime, settings)
+
+    await run_periodically("email_sender", send_batch, interval_s=settings.email_poll_interval_s, drain=True)

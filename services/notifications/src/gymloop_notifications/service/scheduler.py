@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from gymloop_kit.app import ServiceRuntime
 from gymloop_kit.logging import get_logger
+from gymloop_kit.periodic import idle_forever, run_periodically
 
 from gymloop_notifications.service.refresh import claim_due_studio, refresh_studio
 from gymloop_notifications.settings import NotificationsSettings
@@ -30,17 +30,14 @@ async def run_due_refreshes(runtime: ServiceRuntime) -> int:
 
 
 async def nightly_refresh_job(runtime: ServiceRuntime) -> None:
+    """Background job: every `scheduler_poll_interval_s`, refresh the studios whose night has come."""
     settings = runtime.settings
     if not isinstance(settings, NotificationsSettings):
         settings = NotificationsSettings(**settings.model_dump())
     if not settings.scheduler_enabled:
-        return
-    interval = settings.scheduler_poll_interval_s
-    while True:
-        try:
-            await run_due_refreshes(runtime)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("nightly_refresh_failed")
-        await asyncio.sleep(interval)
+        await idle_forever()
+
+    async def one_pass() -> int:
+        return await run_due_refreshes(runtime)
+
+    await run_periodically("nightly_refresh", one_pass, interval_s=settings.scheduler_poll_interval_s)
