@@ -119,10 +119,12 @@ def free_port() -> int:
 
 @pytest.fixture
 def localstripe(tmp_path: Any) -> Iterator[str]:
+    """localstripe with what billing needs of Stripe's real API (iDEAL and its bank page, SEPA mandate_data,
+    invoices paid out of band): see gymloop_devstack.localstripe_server."""
     port = free_port()
     log = (tmp_path / "localstripe.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "localstripe", "--port", str(port), "--from-scratch"],
+        [sys.executable, "-m", "gymloop_devstack.localstripe_server", "--port", str(port), "--from-scratch"],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=tmp_path,

@@ -1,7 +1,8 @@
 """SEPA debit and shop purchases paid at once through Stripe: the real SDK against localstripe.
 
 localstripe settles a SEPA debit about 0.5 s after the charge (like Stripe, later) and declines the IBAN
-DE62370400440532013001; its card 4000000000000341 attaches but is declined when charged."""
+DE62370400440532013001; its card 4000000000000341 attaches but is declined when charged. Our localstripe
+extension refuses a SEPA debit without a mandate, as Stripe does (see gymloop_devstack.localstripe_server)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billin
     assert settings.status_code == 200, settings.text
 
 
+MEMBER_BROWSER = {"User-Agent": "Mozilla/5.0 (gymloop member app)", "X-Forwarded-For": "203.0.113.7, 10.0.0.2"}
+
+
 async def sepa_debit(http: httpx.AsyncClient, member_id: uuid.UUID, headers: dict[str, str], iban: str) -> Any:
     return await http.put(
         f"/members/{member_id}/stripe/payment-method",
@@ -53,11 +57,12 @@ async def test_sepa_debit_subscription_paid_and_declined(
         plan_id = (await http.post("/plans", json=PLAN, headers=admin)).json()["id"]
         payer, decliner = await add_member(studio), await add_member(studio)
         own = tokens.headers(studio_id=studio, role="member", member_id=payer)
-        registered = await sepa_debit(http, payer, own, GOOD_IBAN)  # the member themself
+        registered = await sepa_debit(http, payer, {**own, **MEMBER_BROWSER}, GOOD_IBAN)  # the member themself
         assert registered.status_code == 200, registered.text
         assert registered.json()["payment_method_type"] == "sepa_debit"
         assert registered.json()["payment_method_id"].startswith("pm_")
-        assert (await sepa_debit(http, decliner, admin, DECLINED_IBAN)).status_code == 200
+        by_staff = await sepa_debit(http, decliner, admin, DECLINED_IBAN)
+        assert by_staff.status_code == 200, by_staff.text
         async with EventProbe.for_events(private_kafka.bootstrap_servers, PaymentSucceeded, PaymentFailed) as probe:
             started = {}
             for member_id in (payer, decliner):
@@ -75,6 +80,7 @@ async def test_sepa_debit_subscription_paid_and_declined(
     assert (paid.payload["member_id"], paid.payload["method"]) == (str(payer), "stripe_sepa_debit")
     assert paid.payload["amount_cents"] == 5900
     assert paid.payload["subscription_id"] == started[payer]
+    assert paid.payload["purchase_id"] is None  # a subscription fee, not a purchase
     assert (failed.payload["member_id"], failed.payload["method"]) == (str(decliner), "stripe_sepa_debit")
     assert failed.payload["attempt"] == 1
     assert failed.payload["next_retry_on"] is not None
@@ -82,6 +88,16 @@ async def test_sepa_debit_subscription_paid_and_declined(
         ("succeeded", "stripe_sepa_debit")
     ]
     assert await sql("SELECT status FROM payment WHERE member_id = :m", m=decliner) == [("failed",)]
+    # the mandate acceptance Stripe needs was sent: online (the member's IP and browser) or offline (staff)
+    sdk = stripe.StripeClient("sk_test_gymloop", base_addresses={"api": localstripe})
+    online = await sdk.v1.mandates.retrieve_async(registered.json()["stripe_mandate_id"])
+    assert online.payment_method == registered.json()["payment_method_id"]
+    assert online.customer_acceptance.type == "online"
+    assert online.customer_acceptance.online is not None
+    assert online.customer_acceptance.online.ip_address == "203.0.113.7"
+    assert online.customer_acceptance.online.user_agent == MEMBER_BROWSER["User-Agent"]
+    offline = await sdk.v1.mandates.retrieve_async(by_staff.json()["stripe_mandate_id"])
+    assert (offline.customer_acceptance.type, offline.type) == ("offline", "multi_use")
 
 
 async def test_payment_method_bad_input_changes_nothing(client: Any, tokens: Any, add_member: Any, sql: Any) -> None:
@@ -97,7 +113,13 @@ async def test_payment_method_bad_input_changes_nothing(client: Any, tokens: Any
     assert bad_iban.json()["detail"][0]["type"] == "iban_checksum"
     assert bad_iban.json()["detail"][0]["loc"] == ["body", "iban"]
     ideal = await client.put(f"/members/{member_id}/stripe/payment-method", json={"type": "ideal"}, headers=admin)
-    assert (ideal.status_code, ideal.json()["detail"][0]["type"]) == (422, "ideal_needs_redirect")
+    assert (ideal.status_code, ideal.json()["detail"][0]["type"]) == (422, "ideal_not_recurring")
+    no_browser = await client.put(
+        f"/members/{member_id}/stripe/payment-method",
+        json={"type": "sepa_debit", "iban": GOOD_IBAN, "account_holder": "Anna de Vries"},
+        headers={**tokens.headers(studio_id=studio, role="member", member_id=member_id), "User-Agent": ""},
+    )
+    assert (no_browser.status_code, no_browser.json()["detail"][0]["type"]) == (422, "mandate_acceptance_incomplete")
     other = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
     assert (await sepa_debit(client, member_id, other, GOOD_IBAN)).status_code == 404
     assert await sql("SELECT count(*) FROM stripe_customer WHERE member_id = :m", m=member_id) == [(0,)]
@@ -154,8 +176,10 @@ async def test_shop_purchase_charged_once_by_card_and_declined_card_fails(
     (paid,) = probe.of_type(PaymentSucceeded)
     assert paid.payload["payment_id"] == first.json()["payment_id"]
     assert (paid.payload["amount_cents"], paid.payload["method"]) == (700, "stripe_card")
+    assert paid.payload["purchase_id"] == str(purchase_id)
     (failed,) = probe.of_type(PaymentFailed)  # the intent's failure webhook does not count it again
     assert failed.payload["member_id"] == str(broke)
+    assert failed.payload["purchase_id"] == declined.json()["id"]
     assert (failed.payload["next_retry_on"], failed.payload["overdue"]) == (None, False)
     customer = (await sql("SELECT stripe_customer_id FROM stripe_customer WHERE member_id = :m", m=buyer))[0][0]
     charges = await sdk.v1.charges.list_async(params={"customer": customer})
@@ -191,7 +215,11 @@ async def test_shop_purchase_by_sepa_debit_settles_by_webhook(
     (paid,) = probe.of_type(PaymentSucceeded)
     (failed,) = probe.of_type(PaymentFailed)
     assert (paid.payload["payment_id"], paid.payload["method"]) == (bought[payer]["payment_id"], "stripe_sepa_debit")
-    assert failed.payload["payment_id"] == bought[decliner]["payment_id"]
+    assert paid.payload["purchase_id"] == bought[payer]["id"]
+    assert (failed.payload["payment_id"], failed.payload["purchase_id"]) == (
+        bought[decliner]["payment_id"],
+        bought[decliner]["id"],
+    )
     assert await sql("SELECT purchase_id, status FROM payment WHERE member_id = :m", m=payer) == [
         (uuid.UUID(bought[payer]["id"]), "succeeded")
     ]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
-from pydantic import BaseModel
+from gymloop_kit.errors import NotFound
+from pydantic import BaseModel, Field
 
 from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.domain.retry_policy import PaymentState, may_book
-from gymloop_billing.service import payments, studio
+from gymloop_billing.service import ideal_payments, payments, studio
+from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["payments"])
 
@@ -26,6 +28,23 @@ class PaymentStateOut(BaseModel):
 class BankAnswerIn(BaseModel):
     succeeded: bool
     reason: str | None = None
+
+
+class IdealPaymentIn(BaseModel):
+    return_url: str = Field(description="The absolute URL the member comes back to after their bank")
+    bank: str | None = Field(default=None, description="The member's iDEAL bank, e.g. ing (optional)")
+
+
+class IdealPaymentOut(BaseModel):
+    payment_id: uuid.UUID
+    member_id: uuid.UUID
+    amount_cents: int
+    currency: str
+    status: str = Field(description="pending until the member has approved or refused the payment at their bank")
+    method: str
+    purchase_id: uuid.UUID | None
+    subscription_id: uuid.UUID | None
+    redirect_url: str = Field(description="Send the member here: their bank, then back to return_url")
 
 
 class PaymentOut(BaseModel):
@@ -57,4 +76,41 @@ async def bank_answer(payment_id: uuid.UUID, body: BankAnswerIn, principal: Staf
     )
     return PaymentOut(
         id=row.id, member_id=row.member_id, amount_cents=row.amount_cents, status=row.status, attempts=row.attempts
+    )
+
+
+@router.post(
+    "/payments/{payment_id}/ideal",
+    summary="Pay a failed payment by iDEAL (EUR): the member's bank redirect; staff or the member",
+    description=(
+        "For a declined shop purchase or a failed subscription fee in a Stripe studio. The payment is pending "
+        "until Stripe's webhook: PaymentSucceeded or PaymentFailed with method stripe_ideal. Asked again before "
+        "the member has been to their bank, it answers the same redirect_url"
+    ),
+)
+async def pay_by_ideal(
+    payment_id: uuid.UUID, body: IdealPaymentIn, request: Request, principal: AnyUser, session: Session
+) -> IdealPaymentOut:
+    if not principal.is_staff and principal.member_id is None:
+        raise NotFound("payment not found", code="payment_not_found")
+    started = await ideal_payments.start_for_payment(
+        session,
+        StripeGateway(request.app.state.billing_settings),
+        principal.studio_id,
+        payment_id,
+        member_id=None if principal.is_staff else principal.member_id,
+        return_url=body.return_url,
+        bank=body.bank,
+    )
+    row = started.payment
+    return IdealPaymentOut(
+        payment_id=row.id,
+        member_id=row.member_id,
+        amount_cents=row.amount_cents,
+        currency=row.currency,
+        status=row.status,
+        method=row.method,
+        purchase_id=row.purchase_id,
+        subscription_id=row.subscription_id,
+        redirect_url=started.redirect_url,
     )

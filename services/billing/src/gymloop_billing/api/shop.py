@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from gymloop_kit.app import Session
@@ -11,7 +12,7 @@ from gymloop_kit.auth import Admin, AnyUser, Staff
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.api.deps import today
-from gymloop_billing.service import shop
+from gymloop_billing.service import ideal_payments, shop
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["shop"])
@@ -40,6 +41,17 @@ class PurchaseIn(BaseModel):
     product_id: uuid.UUID
     quantity: int = 1
     purchased_on: date | None = None
+    pay_with: Literal["default_method", "ideal"] = Field(
+        default="default_method",
+        description=(
+            "Stripe studios: charge the member's default method at once, or iDEAL (EUR only): the answer's "
+            "redirect_url is the member's bank; the purchase is paid once they approve it there"
+        ),
+    )
+    return_url: str | None = Field(
+        default=None, description="pay_with=ideal: the absolute URL the member comes back to after their bank"
+    )
+    ideal_bank: str | None = Field(default=None, description="pay_with=ideal: the member's bank, e.g. ing (optional)")
 
 
 class PurchaseOut(BaseModel):
@@ -55,7 +67,10 @@ class PurchaseOut(BaseModel):
     settlement: str
     payment_id: uuid.UUID | None = Field(default=None, description="Stripe studios: the payment charged at once")
     payment_status: str | None = Field(
-        default=None, description="pending (SEPA debit: webhook to come) / succeeded / failed"
+        default=None, description="pending (SEPA debit or iDEAL: webhook to come) / succeeded / failed"
+    )
+    redirect_url: str | None = Field(
+        default=None, description="iDEAL: send the member here to approve the payment at their bank"
     )
 
 
@@ -75,9 +90,10 @@ async def list_products(principal: AnyUser, session: Session) -> list[ProductOut
 @router.post(
     "/purchases",
     status_code=201,
-    summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once",
+    summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once (or iDEAL)",
 )
 async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, session: Session) -> PurchaseOut:
+    gateway = StripeGateway(request.app.state.billing_settings)
     row = await shop.record(
         session,
         principal.studio_id,
@@ -86,10 +102,14 @@ async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, 
         quantity=body.quantity,
         purchased_on=body.purchased_on or today(),
         purchase_id=body.purchase_id,
-        gateway=StripeGateway(request.app.state.billing_settings),
+        gateway=gateway,
+        pay_with_ideal=body.pay_with == "ideal",
+        return_url=body.return_url,
+        ideal_bank=body.ideal_bank,
     )
     out = PurchaseOut.model_validate(row)
     payment = await shop.purchase_payment(session, principal.studio_id, row.id)
     if payment is not None:
         out.payment_id, out.payment_status = payment.id, payment.status
+        out.redirect_url = await ideal_payments.redirect_url(gateway, payment)
     return out

@@ -17,7 +17,9 @@ router = APIRouter(tags=["stripe"])
 
 
 class PaymentMethodIn(BaseModel):
-    type: str = Field(description="sepa_debit or card (ideal is refused: it needs a redirect flow, see README)")
+    type: str = Field(
+        description="sepa_debit or card (ideal is one-off: pay an amount due with POST /payments/{id}/ideal)"
+    )
     iban: str | None = Field(default=None, description="sepa_debit: the member's IBAN")
     account_holder: str | None = Field(default=None, description="sepa_debit: the account holder's name")
     payment_method: str | None = Field(default=None, description="card: the pm_... id made by Stripe.js")
@@ -28,17 +30,32 @@ class PaymentMethodOut(BaseModel):
     stripe_customer_id: str
     payment_method_id: str | None
     payment_method_type: str | None
+    stripe_mandate_id: str | None = Field(
+        default=None, description="sepa_debit: Stripe's mandate recording the account holder's acceptance"
+    )
+
+
+def client_ip(request: Request) -> str | None:
+    """The member's address: the first X-Forwarded-For entry (the gateway forwards it; billing is reachable
+    only through the gateway), else the connection's peer."""
+    if forwarded := request.headers.get("x-forwarded-for"):
+        return forwarded.split(",", 1)[0].strip() or None
+    return request.client.host if request.client else None
 
 
 @router.put(
     "/members/{member_id}/stripe/payment-method",
     summary="Set the member's default Stripe payment method (card or SEPA debit); staff or the member",
+    description=(
+        "A SEPA debit is set up with the mandate acceptance Stripe needs: online when the member registers it "
+        "(their IP address and User-Agent), offline when staff register a mandate the member signed"
+    ),
 )
 async def set_payment_method(
     member_id: uuid.UUID, body: PaymentMethodIn, request: Request, principal: AnyUser, session: Session
 ) -> PaymentMethodOut:
     ensure_own_member(principal, member_id)
-    row = await stripe_payment_methods.set_payment_method(
+    registered = await stripe_payment_methods.set_payment_method(
         session,
         StripeGateway(request.app.state.billing_settings),
         principal.studio_id,
@@ -47,10 +64,15 @@ async def set_payment_method(
         iban=body.iban,
         account_holder=body.account_holder,
         payment_method=body.payment_method,
+        by_member=not principal.is_staff,
+        ip_address=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
     )
+    row = registered.customer
     return PaymentMethodOut(
         member_id=row.member_id,
         stripe_customer_id=row.stripe_customer_id,
         payment_method_id=row.payment_method_id,
         payment_method_type=row.payment_method_type,
+        stripe_mandate_id=registered.mandate_id,
     )

@@ -7,6 +7,7 @@ from gymloop_kit.app import Session
 from pydantic import BaseModel
 
 from gymloop_billing.service import payments
+from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["stripe"])
 
@@ -17,7 +18,9 @@ class WebhookOut(BaseModel):
 
 
 @router.post(
-    "/stripe/webhook", summary="Stripe events (invoice paid/failed); 400 on a bad signature", responses={400: {}}
+    "/stripe/webhook",
+    summary="Stripe events (invoice and payment intent paid/failed); 400 on a bad signature",
+    responses={400: {}},
 )
 async def stripe_webhook(request: Request, session: Session) -> WebhookOut:
     settings = request.app.state.billing_settings
@@ -28,5 +31,5 @@ async def stripe_webhook(request: Request, session: Session) -> WebhookOut:
         settings.stripe_webhook_secret,
         settings.stripe_webhook_tolerance_s,
     )
-    outcome = await payments.apply_webhook(session, event)
+    outcome = await payments.apply_webhook(session, event, StripeGateway(settings))
     return WebhookOut(event_id=outcome.event_id, applied=outcome.applied)

@@ -27,6 +27,32 @@ class SepaDebitDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class MandateAcceptance:
+    """How the account holder accepted the SEPA mandate (Stripe's `mandate_data.customer_acceptance`):
+    online by the member themself (their IP address and browser), or offline (the studio holds the signed
+    paper mandate and staff register it)."""
+
+    online: bool
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+def mandate_acceptance(*, by_member: bool, ip_address: str | None, user_agent: str | None) -> MandateAcceptance:
+    if not by_member:
+        return MandateAcceptance(online=False)
+    if not ip_address or not user_agent:
+        raise DomainError(
+            code="mandate_acceptance_incomplete",
+            field="user_agent" if ip_address else "ip_address",
+            message=(
+                "a member accepting a SEPA mandate online must be identified by IP address and browser (User-Agent "
+                "header); send the request from the member's browser, or let staff register the signed mandate"
+            ),
+        )
+    return MandateAcceptance(online=True, ip_address=ip_address[:64], user_agent=user_agent[:500])
+
+
+@dataclass(frozen=True, slots=True)
 class CardDetails:
     payment_method_id: str  # a pm_... made by Stripe.js in the member's browser
 
@@ -50,12 +76,13 @@ def card(payment_method_id: str | None) -> CardDetails:
 
 
 def refuse_ideal() -> DomainError:
-    """iDEAL is a redirect to the member's bank: there is no server-side way to register it."""
+    """iDEAL pays one amount, confirmed by the member at their bank: it cannot be charged again later."""
     return DomainError(
-        code="ideal_needs_redirect",
+        code="ideal_not_recurring",
         field="type",
         message=(
-            "iDEAL needs the member to confirm in their bank's app (a Stripe redirect flow), which Gymloop "
-            "does not offer yet: register the member's IBAN as sepa_debit, or a card"
+            "iDEAL pays one amount at a time (the member approves it at their bank), so it cannot be the default "
+            "method for recurring collection: register the member's IBAN as sepa_debit, or a card. To pay an "
+            "amount due by iDEAL use POST /payments/{payment_id}/ideal, or POST /purchases with pay_with=ideal"
         ),
     )

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import stripe
+import structlog
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.messaging.outbox import add_event
@@ -23,10 +24,13 @@ from gymloop_billing.db.models import (
     StripeEventRow,
     SubscriptionRow,
 )
+from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
 from gymloop_billing.service import studio
+from gymloop_billing.service.stripe_gateway import StripeGateway
 
+log = structlog.get_logger(__name__)
 RETRY_POLICY = RetryPolicy()
 
 
@@ -72,6 +76,7 @@ async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
             currency=payment.currency,
             method=payment.method,
             subscription_id=payment.subscription_id,
+            purchase_id=payment.purchase_id,  # set only on a shop purchase paid at once
         ),
         studio_id=payment.studio_id,
     )
@@ -103,6 +108,7 @@ async def record_failure(
             currency=payment.currency,
             method=payment.method,
             subscription_id=payment.subscription_id,
+            purchase_id=payment.purchase_id,
             reason=reason,
             attempt=payment.attempts,
             next_retry_on=payment.next_retry_on,
@@ -149,14 +155,17 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance
     return event
 
 
-async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
+async def apply_webhook(
+    session: AsyncSession, event: dict[str, Any], gateway: StripeGateway | None = None
+) -> WebhookOutcome:
     """Apply one verified Stripe event once. Duplicates (same event id) change nothing; a late
-    payment_failed for an invoice already paid is ignored (paid is final), so order does not matter."""
+    payment_failed for an invoice already paid is ignored (paid is final), so order does not matter.
+    `gateway`: an iDEAL payment of a subscription fee marks the Stripe invoice paid out of band."""
     event_id: str = event["id"]
     event_type = event.get("type")
     invoice = event["data"].get("object") or {}
     if event_type in PAYMENT_INTENT_EVENTS:
-        return await _apply_payment_intent_event(session, event)
+        return await _apply_payment_intent_event(session, event, gateway)
     if event_type not in ("invoice.payment_succeeded", "invoice.payment_failed"):
         return WebhookOutcome(event_id, applied=False)
     owner = await _invoice_owner(session, invoice)
@@ -201,6 +210,10 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
         await session.flush()
     if payment.status == "succeeded":
         return WebhookOutcome(event_id, applied=False)
+    if payment.status == "pending" and payment.method == IDEAL_EVENT_METHOD:
+        if event_type == "invoice.payment_failed":
+            return WebhookOutcome(event_id, applied=False)  # being paid by iDEAL: its intent's webhook settles it
+        payment.method = await _customer_method(session, studio_id, member_id)  # Stripe charged the default
     attempt_count = invoice.get("attempt_count")
     if event_type == "invoice.payment_failed" and isinstance(attempt_count, int) and payment.attempts >= attempt_count:
         # the scheduler's retry already counted this failed attempt when Stripe answered it
@@ -240,9 +253,14 @@ async def _invoice_owner(
 PAYMENT_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
 
-async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
-    """A shop purchase charged at once (our payment id in the intent's metadata). Intents of invoices are
-    left to the invoice events; a payment already settled (a card answers at once) is not changed again."""
+async def _apply_payment_intent_event(
+    session: AsyncSession, event: dict[str, Any], gateway: StripeGateway | None
+) -> WebhookOutcome:
+    """A payment charged through its own PaymentIntent: a shop purchase paid at once, or an iDEAL payment
+    (of a purchase or of a failed subscription fee), found by our payment id in the intent's metadata.
+    Intents of invoices are left to the invoice events. Only the payment's current intent counts (an older
+    one of the same payment, e.g. the declined card before an iDEAL payment, changes nothing), and only
+    while the payment is pending (a card answers at once)."""
     event_id: str = event["id"]
     intent = event["data"].get("object") or {}
     metadata = intent.get("metadata") or {}
@@ -255,7 +273,7 @@ async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, An
     payment = (
         await session.execute(select(PaymentRow).where(PaymentRow.id == payment_id).with_for_update())
     ).scalar_one_or_none()
-    if payment is None or payment.purchase_id is None:
+    if payment is None or payment.stripe_payment_intent_id != str(intent.get("id")):
         return WebhookOutcome(event_id, applied=False)  # not (yet) ours: a redelivery after our commit applies
     inserted = (
         await session.execute(
@@ -272,16 +290,63 @@ async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, An
     ).first()
     if inserted is None or payment.status != "pending":
         return WebhookOutcome(event_id, applied=False)
-    if payment.stripe_payment_intent_id is None and intent.get("id"):
-        payment.stripe_payment_intent_id = str(intent["id"])
     if event.get("type") == "payment_intent.succeeded":
+        if payment.method == IDEAL_EVENT_METHOD and payment.stripe_invoice_id:
+            await _settle_invoice_out_of_band(gateway, payment)
         await record_success(session, payment)
-    else:
-        error = intent.get("last_payment_error") or {}
+        return WebhookOutcome(event_id, applied=True)
+    error = intent.get("last_payment_error") or {}
+    reason = str(error.get("message") or "payment failed")
+    if payment.purchase_id is not None:
         failed_on = datetime.fromtimestamp(int(event.get("created") or 0), UTC).date()
-        reason = str(error.get("message") or "payment failed")
         await record_failure(session, payment, reason, failed_on, schedule_retry=False)
+    else:
+        await _ideal_attempt_failed(session, payment, f"iDEAL payment failed: {reason}")
     return WebhookOutcome(event_id, applied=True)
+
+
+async def _settle_invoice_out_of_band(gateway: StripeGateway | None, payment: PaymentRow) -> None:
+    """The subscription fee was paid by iDEAL: Stripe must not collect the open invoice as well. A Stripe
+    error fails the webhook (answered 500, the transaction rolled back), so Stripe delivers it again."""
+    if gateway is None:
+        raise RuntimeError("settling an iDEAL payment of an invoice needs the Stripe gateway")
+    if not await gateway.mark_invoice_paid_out_of_band(
+        invoice_id=str(payment.stripe_invoice_id), payment_id=payment.id
+    ):
+        log.warning(
+            "ideal_payment_of_an_invoice_already_paid",  # paid twice: staff refund one of them
+            payment_id=str(payment.id),
+            invoice_id=payment.stripe_invoice_id,
+        )
+
+
+async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reason: str) -> None:
+    """An iDEAL attempt to pay a failed subscription fee failed (refused or abandoned at the member's bank).
+    The fee is due as before: failed again, its retry schedule (attempts, next retry) unchanged, and the
+    scheduler's retries charge the member's default method again. PaymentFailed says so with the member's
+    current state (this attempt neither counts as a retry nor makes the member overdue)."""
+    payment.status = "failed"
+    state = await get_payment_state(session, payment.studio_id, payment.member_id)
+    settings = await studio.get_settings(session, payment.studio_id)
+    current = PaymentState(state.state)
+    await add_event(
+        session,
+        PaymentFailed(
+            payment_id=payment.id,
+            member_id=payment.member_id,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            method=IDEAL_EVENT_METHOD,
+            subscription_id=payment.subscription_id,
+            reason=reason,
+            attempt=payment.attempts,
+            next_retry_on=payment.next_retry_on,
+            overdue=current is PaymentState.OVERDUE,
+            may_book=may_book(current, settings.overdue_members_may_book),
+        ),
+        studio_id=payment.studio_id,
+    )
+    payment.method = await _customer_method(session, payment.studio_id, payment.member_id)
 
 
 async def _customer_method(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> str:

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_billing.db.models import PaymentRow, ProductRow, PurchaseRow, StripeCustomerRow
 from gymloop_billing.domain.collection import CollectionMethod
 from gymloop_billing.domain.errors import DomainError
+from gymloop_billing.domain.ideal_payments import IdealRequest, ideal_request
 from gymloop_billing.domain.shop import Product, record_purchase
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD, StripeMethodType
-from gymloop_billing.service import members, payments, stripe_payment_methods, studio
+from gymloop_billing.service import ideal_payments, members, payments, stripe_payment_methods, studio
 from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
@@ -65,10 +66,14 @@ async def record(
     purchased_on: date,
     purchase_id: uuid.UUID | None = None,
     gateway: StripeGateway | None = None,
+    pay_with_ideal: bool = False,
+    return_url: str | None = None,
+    ideal_bank: str | None = None,
 ) -> PurchaseRow:
     """Record a purchase (PurchaseRecorded). `purchase_id` chosen by the caller makes the request safe to
     repeat: the same id again returns the recorded purchase and neither publishes nor charges again. In a
-    Stripe studio the purchase is paid at once (see `pay_now`)."""
+    Stripe studio the purchase is paid at once: on the member's default method (see `pay_now`), or by iDEAL
+    (`pay_with_ideal`: pending until the member has approved it at their bank, see `ideal_payments`)."""
     if purchase_id is not None:
         existing = await _existing_purchase(session, purchase_id)
         if existing is not None:
@@ -104,7 +109,8 @@ async def record(
     settings = await studio.get_settings(session, studio_id)
     settlement = SETTLEMENT_BY_METHOD[settings.collection_method]
     customer = None
-    if settlement == "stripe":
+    ideal = _ideal_request(settlement, purchase.currency, return_url, ideal_bank) if pay_with_ideal else None
+    if settlement == "stripe" and ideal is None:
         # checked before anything is written: a purchase we cannot charge is refused, not left unpaid
         customer = await stripe_payment_methods.find_customer(session, studio_id, member_id)
         if customer is None or not customer.payment_method_id:
@@ -149,11 +155,29 @@ async def record(
         ),
         studio_id=studio_id,
     )
-    if customer is not None:
+    if customer is not None or ideal is not None:
         if gateway is None:
             raise RuntimeError("a purchase in a Stripe studio needs the Stripe gateway")
-        await pay_now(session, gateway, row, customer)
+        if ideal is not None:
+            await ideal_payments.start_for_purchase(session, gateway, row, ideal)
+        elif customer is not None:
+            await pay_now(session, gateway, row, customer)
     return row
+
+
+def _ideal_request(settlement: str, currency: str, return_url: str | None, bank: str | None) -> IdealRequest:
+    """iDEAL goes through Stripe, in euros, with the member's way back: checked before anything is written."""
+    if settlement != "stripe":
+        raise InvalidInput(
+            f"iDEAL is paid through Stripe and this studio settles purchases by {settlement}: "
+            "record the purchase without pay_with",
+            code="not_stripe",
+            field="pay_with",
+        )
+    try:
+        return ideal_request(currency=currency, return_url=return_url, bank=bank)
+    except DomainError as error:
+        raise invalid(error) from error
 
 
 async def pay_now(
@@ -189,6 +213,7 @@ async def pay_now(
         studio_id=purchase.studio_id,
         customer_id=customer.stripe_customer_id,
         payment_method_id=str(customer.payment_method_id),
+        payment_method_type=customer.payment_method_type or StripeMethodType.CARD.value,
         amount_cents=payment.amount_cents,
         currency=payment.currency,
     )

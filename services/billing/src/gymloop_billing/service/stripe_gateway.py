@@ -14,6 +14,7 @@ from typing import Any, cast
 import stripe
 
 from gymloop_billing.db.models import PaymentRow
+from gymloop_billing.domain.stripe_payment_methods import MandateAcceptance
 from gymloop_billing.settings import BillingSettings
 
 
@@ -25,6 +26,36 @@ class ChargeOutcome:
     status: str
     payment_intent_id: str | None
     failure: str | None = None
+
+
+@dataclass(frozen=True)
+class SepaDebitRegistration:
+    payment_method_id: str
+    mandate_id: str | None  # Stripe's Mandate (the member's acceptance), made by the confirmed SetupIntent
+
+
+@dataclass(frozen=True)
+class IdealRedirect:
+    """An iDEAL PaymentIntent: `redirect_url` is the member's bank while it is `requires_action`."""
+
+    payment_intent_id: str
+    status: str
+    redirect_url: str | None
+
+
+def mandate_data(acceptance: MandateAcceptance) -> dict[str, Any]:
+    """Stripe's `mandate_data`: online acceptance carries the member's IP address and browser."""
+    if not acceptance.online:
+        return {"customer_acceptance": {"type": "offline"}}
+    online = {"ip_address": acceptance.ip_address, "user_agent": acceptance.user_agent}
+    return {"customer_acceptance": {"type": "online", "online": online}}
+
+
+def _redirect_of(intent: Any) -> IdealRedirect:
+    next_action = getattr(intent, "next_action", None)
+    redirect = getattr(next_action, "redirect_to_url", None) if next_action is not None else None
+    url = getattr(redirect, "url", None) if redirect is not None else None
+    return IdealRedirect(payment_intent_id=str(intent.id), status=str(intent.status), redirect_url=url)
 
 
 class StripeGateway:
@@ -112,10 +143,20 @@ class StripeGateway:
         return invoice.status == "paid"
 
     async def register_sepa_debit(
-        self, *, member_id: uuid.UUID, customer_id: str, iban: str, account_holder: str, email: str
-    ) -> str:
-        """Create a sepa_debit PaymentMethod, attach it to the customer and make it the default for
-        invoices. The key names the member and the IBAN: the same request again makes no second one."""
+        self,
+        *,
+        member_id: uuid.UUID,
+        customer_id: str,
+        iban: str,
+        account_holder: str,
+        email: str,
+        acceptance: MandateAcceptance,
+    ) -> SepaDebitRegistration:
+        """Create a sepa_debit PaymentMethod, set it up for off-session debits with the member's mandate
+        acceptance (a SetupIntent confirmed with `mandate_data`: Stripe refuses to debit an IBAN without a
+        mandate, and the SetupIntent attaches the method to the customer), then make it the default for
+        invoices. Later debits (invoices, purchases) use that mandate. The keys name the member and the IBAN
+        (and the acceptance): the same request again makes no second method."""
         method = await self.client.v1.payment_methods.create_async(
             params={
                 "type": "sepa_debit",
@@ -125,14 +166,35 @@ class StripeGateway:
             },
             options={"idempotency_key": f"gymloop-sepa-{member_id}-{sha256(iban.encode()).hexdigest()[:16]}"},
         )
-        return await self.make_default(customer_id=customer_id, payment_method_id=str(method.id))
+        data = mandate_data(acceptance)
+        params: dict[str, Any] = {
+            "customer": customer_id,
+            "payment_method": str(method.id),
+            "allowed_payment_method_types": ["sepa_debit"],
+            "usage": "off_session",
+            "confirm": True,
+            "mandate_data": data,
+            "metadata": {"member_id": str(member_id)},
+        }
+        acceptance_key = sha256(repr(data).encode()).hexdigest()[:16]
+        setup = await self.client.v1.setup_intents.create_async(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": f"gymloop-sepa-setup-{method.id}-{acceptance_key}"},
+        )
+        await self._set_default(customer_id, str(method.id))
+        mandate = getattr(setup, "mandate", None)
+        return SepaDebitRegistration(payment_method_id=str(method.id), mandate_id=str(mandate) if mandate else None)
 
     async def make_default(self, *, customer_id: str, payment_method_id: str) -> str:
+        """A card made by Stripe.js: attach it and make it the default for invoices."""
         await self.client.v1.payment_methods.attach_async(payment_method_id, params={"customer": customer_id})
+        await self._set_default(customer_id, payment_method_id)
+        return payment_method_id
+
+    async def _set_default(self, customer_id: str, payment_method_id: str) -> None:
         await self.client.v1.customers.update_async(
             customer_id, params={"invoice_settings": {"default_payment_method": payment_method_id}}
         )
-        return payment_method_id
 
     async def charge_now(
         self,
@@ -142,6 +204,7 @@ class StripeGateway:
         studio_id: uuid.UUID,
         customer_id: str,
         payment_method_id: str,
+        payment_method_type: str,
         amount_cents: int,
         currency: str,
     ) -> ChargeOutcome:
@@ -154,8 +217,9 @@ class StripeGateway:
                     "currency": currency.lower(),
                     "customer": customer_id,
                     "payment_method": payment_method_id,
+                    "allowed_payment_method_types": [payment_method_type],
                     "confirm": True,
-                    "off_session": True,
+                    "off_session": True,  # a SEPA debit uses the mandate of the method's SetupIntent
                     "metadata": {
                         "gymloop_payment_id": str(payment_id),
                         "gymloop_purchase_id": str(purchase_id),
@@ -172,3 +236,58 @@ class StripeGateway:
         if status == "requires_payment_method":
             return ChargeOutcome(status="failed", payment_intent_id=str(intent.id), failure="payment declined")
         return ChargeOutcome(status="processing", payment_intent_id=str(intent.id))
+
+    async def start_ideal_payment(
+        self,
+        *,
+        payment_id: uuid.UUID,
+        purchase_id: uuid.UUID | None,
+        studio_id: uuid.UUID,
+        customer_id: str | None,
+        amount_cents: int,
+        currency: str,
+        return_url: str,
+        bank: str | None,
+    ) -> IdealRedirect:
+        """An iDEAL PaymentIntent confirmed at once with the member's `return_url`: Stripe answers
+        `requires_action` with the bank's redirect URL; the outcome comes by webhook (our payment id is in the
+        metadata). A new key per start: a member may try again after a failed or abandoned attempt."""
+        method_data: dict[str, Any] = {"type": "ideal"}
+        if bank:
+            method_data["ideal"] = {"bank": bank}
+        metadata = {"gymloop_payment_id": str(payment_id), "studio_id": str(studio_id)}
+        if purchase_id is not None:
+            metadata["gymloop_purchase_id"] = str(purchase_id)
+        params: dict[str, Any] = {
+            "amount": amount_cents,
+            "currency": currency.lower(),
+            "allowed_payment_method_types": ["ideal"],
+            "payment_method_data": method_data,
+            "confirm": True,
+            "return_url": return_url,
+            "metadata": metadata,
+        }
+        if customer_id:
+            params["customer"] = customer_id
+        intent = await self.client.v1.payment_intents.create_async(
+            params=params,  # type: ignore[arg-type]
+            options={"idempotency_key": f"gymloop-ideal-{payment_id}-{uuid.uuid4().hex}"},
+        )
+        return _redirect_of(intent)
+
+    async def ideal_redirect(self, payment_intent_id: str) -> IdealRedirect:
+        return _redirect_of(await self.client.v1.payment_intents.retrieve_async(payment_intent_id))
+
+    async def mark_invoice_paid_out_of_band(self, *, invoice_id: str, payment_id: uuid.UUID) -> bool:
+        """The invoice's amount was paid by a separate iDEAL payment: Stripe must stop collecting it. False when
+        Stripe had already collected it (then the member paid twice: staff refund one)."""
+        try:
+            await self.client.v1.invoices.pay_async(
+                invoice_id, params={"paid_out_of_band": True}, options={"idempotency_key": f"gymloop-oob-{payment_id}"}
+            )
+            return True
+        except stripe.InvalidRequestError:
+            invoice = await self.client.v1.invoices.retrieve_async(invoice_id)
+            if invoice.status == "paid":
+                return bool(getattr(invoice, "paid_out_of_band", False))
+            raise

@@ -1,8 +1,9 @@
-"""A member's Stripe customer and default payment method (card or SEPA debit; iDEAL refused, see README)."""
+"""A member's Stripe customer and default payment method (card or SEPA debit; iDEAL is one-off, see README)."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 import stripe
 from gymloop_kit.errors import InvalidInput
@@ -16,6 +17,12 @@ from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.service import members, studio
 from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import StripeGateway
+
+
+@dataclass(frozen=True)
+class RegisteredMethod:
+    customer: StripeCustomerRow
+    mandate_id: str | None  # sepa_debit: Stripe's Mandate recording the member's acceptance
 
 
 async def ensure_stripe_studio(session: AsyncSession, studio_id: uuid.UUID) -> None:
@@ -73,8 +80,13 @@ async def set_payment_method(
     iban: str | None,
     account_holder: str | None,
     payment_method: str | None,
-) -> StripeCustomerRow:
-    """Register the member's default Stripe payment method; every check runs before Stripe is called."""
+    by_member: bool = False,
+    ip_address: str | None = None,
+    user_agent: str | None = None,
+) -> RegisteredMethod:
+    """Register the member's default Stripe payment method; every check runs before Stripe is called.
+    A SEPA debit carries the mandate acceptance: online (the member themself: their IP address and browser)
+    or offline (staff registering the mandate the member signed at the studio)."""
     await ensure_stripe_studio(session, studio_id)
     member = await members.get_member(session, studio_id, member_id)
     try:
@@ -93,19 +105,28 @@ async def set_payment_method(
             if kind is methods.StripeMethodType.SEPA_DEBIT
             else None
         )
+        acceptance = (
+            methods.mandate_acceptance(by_member=by_member, ip_address=ip_address, user_agent=user_agent)
+            if sepa is not None
+            else None
+        )
         card = methods.card(payment_method) if kind is methods.StripeMethodType.CARD else None
     except DomainError as error:
         raise invalid(error) from error
     customer = await ensure_customer(session, gateway, studio_id, member_id, source=None)
+    mandate_id = None
     try:
         if sepa is not None:
-            method_id = await gateway.register_sepa_debit(
+            assert acceptance is not None
+            registration = await gateway.register_sepa_debit(
                 member_id=member_id,
                 customer_id=customer.stripe_customer_id,
                 iban=sepa.iban,
                 account_holder=sepa.account_holder,
                 email=member.email,
+                acceptance=acceptance,
             )
+            method_id, mandate_id = registration.payment_method_id, registration.mandate_id
         else:
             assert card is not None
             method_id = await gateway.make_default(
@@ -126,4 +147,4 @@ async def set_payment_method(
     customer.payment_method_id = method_id
     customer.payment_method_type = kind.value
     await session.flush()
-    return customer
+    return RegisteredMethod(customer=customer, mandate_id=mandate_id)
