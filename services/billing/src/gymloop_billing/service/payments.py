@@ -27,7 +27,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import studio
+from gymloop_billing.service import studio, studio_day
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -137,8 +137,14 @@ async def mark_sepa_payment(
     else:
         # a returned direct debit is not retried automatically: the member is overdue at once
         payment.attempts = len(RETRY_POLICY.retry_after_days)
-        await record_failure(session, payment, reason or "returned by the bank", datetime.now(UTC).date())
+        returned_on = await studio_day.studio_today(session, studio_id)
+        await record_failure(session, payment, reason or "returned by the bank", returned_on)
     return payment
+
+
+async def _event_day(session: AsyncSession, studio_id: uuid.UUID, event: dict[str, Any]) -> date:
+    """The studio's local day on which Stripe's event happened (its `created` time): retry days count from it."""
+    return await studio_day.studio_date(session, studio_id, datetime.fromtimestamp(int(event.get("created") or 0), UTC))
 
 
 def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance_s: int) -> dict[str, Any]:
@@ -221,7 +227,7 @@ async def apply_webhook(
     if event_type == "invoice.payment_succeeded":
         await record_success(session, payment)
     else:
-        failed_on = datetime.fromtimestamp(int(event.get("created") or 0), UTC).date()
+        failed_on = await _event_day(session, payment.studio_id, event)
         await record_failure(session, payment, "card payment failed", failed_on)
     return WebhookOutcome(event_id, applied=True)
 
@@ -298,7 +304,7 @@ async def _apply_payment_intent_event(
     error = intent.get("last_payment_error") or {}
     reason = str(error.get("message") or "payment failed")
     if payment.purchase_id is not None:
-        failed_on = datetime.fromtimestamp(int(event.get("created") or 0), UTC).date()
+        failed_on = await _event_day(session, payment.studio_id, event)
         await record_failure(session, payment, reason, failed_on, schedule_retry=False)
     else:
         await _ideal_attempt_failed(session, payment, f"iDEAL payment failed: {reason}")
