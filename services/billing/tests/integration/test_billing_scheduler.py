@@ -18,6 +18,8 @@ from .conftest import billing_settings
 
 pytestmark = pytest.mark.integration
 
+MID_MARCH = datetime(2026, 3, 15, 12, tzinfo=UTC)  # billing knows no zone for these studios: UTC days
+
 MONTHLY = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5000, "currency": "EUR", "period": "monthly"}
 PACK = {
     "name": "10 sessions",
@@ -78,9 +80,9 @@ async def test_due_work_renews_ends_and_is_idempotent(
     database = Database(billing_url)
     try:
         async with database.transaction() as session:
-            first = await run_due_work(session, date(2026, 3, 15))
+            first = await run_due_work(session, MID_MARCH)
         async with database.transaction() as session:
-            second = await run_due_work(session, date(2026, 3, 15))
+            second = await run_due_work(session, MID_MARCH)
     finally:
         await database.dispose()
 
@@ -130,11 +132,11 @@ async def test_due_stripe_retries_follow_the_policy_and_overdue_may_book_setting
     database = Database(billing_url)
     try:
         async with database.transaction() as session:
-            offline = await run_due_work(session, date(2026, 3, 15))  # no Stripe client: nothing is touched
+            offline = await run_due_work(session, MID_MARCH)  # no Stripe client: nothing is touched
         async with database.transaction() as session:
-            first = await run_due_work(session, date(2026, 3, 15), retrier=stripe)
+            first = await run_due_work(session, MID_MARCH, retrier=stripe)
         async with database.transaction() as session:
-            second = await run_due_work(session, date(2026, 3, 15), retrier=stripe)
+            second = await run_due_work(session, MID_MARCH, retrier=stripe)
     finally:
         await database.dispose()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +22,12 @@ from gymloop_kit.db import Database
 from .conftest import WEBHOOK_SECRET, billing_settings, signed
 
 pytestmark = pytest.mark.integration
+
+
+def noon_utc(day: date) -> datetime:
+    """An instant on `day` in a studio without a known zone (billing's days are then UTC days)."""
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
 
 PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
 
@@ -102,7 +108,7 @@ async def test_failed_stripe_payment_retried_fails_on_the_declining_card_then_su
         try:
             async with EventProbe.for_events(private_kafka.bootstrap_servers, PaymentFailed, PaymentSucceeded) as probe:
                 async with database.transaction() as session:
-                    declined_again = await run_due_work(session, first_retry_on, retrier=retrier)
+                    declined_again = await run_due_work(session, noon_utc(first_retry_on), retrier=retrier)
                 ((attempts, second_retry_on),) = await sql(
                     "SELECT attempts, next_retry_on FROM payment WHERE id = :p", p=payment_id
                 )
@@ -111,9 +117,9 @@ async def test_failed_stripe_payment_retried_fails_on_the_declining_card_then_su
                 )
                 assert replaced.status_code == 200, replaced.text
                 async with database.transaction() as session:
-                    paid = await run_due_work(session, second_retry_on, retrier=retrier)
+                    paid = await run_due_work(session, noon_utc(second_retry_on), retrier=retrier)
                 async with database.transaction() as session:  # the same day again: nothing left to retry
-                    nothing = await run_due_work(session, second_retry_on, retrier=retrier)
+                    nothing = await run_due_work(session, noon_utc(second_retry_on), retrier=retrier)
                 await probe.wait_for(lambda evs: len(evs) >= 3, timeout_s=30, settle_s=2.5)  # + Stripe's webhook
         finally:
             await database.dispose()

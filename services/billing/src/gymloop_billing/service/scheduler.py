@@ -50,17 +50,12 @@ class DueWorkReport:
     studios: set[uuid.UUID] = field(default_factory=set)
 
 
-async def run_due_work(
-    session: AsyncSession, now: datetime | date, *, retrier: PaymentRetrier | None = None
-) -> DueWorkReport:
+async def run_due_work(session: AsyncSession, now: datetime, *, retrier: PaymentRetrier | None = None) -> DueWorkReport:
     """One scheduler pass for every studio at the instant `now`, in the caller's transaction (never commits).
-
-    Each studio's "today" is its local day at `now`. A plain `date` instead pins that day for every studio
-    (a catch-up for a given day, or a test that names the day rather than the instant)."""
+    Each studio's "today" is its local day at `now`."""
     report = DueWorkReport()
-    latest = now if not isinstance(now, datetime) else latest_local_date(now)
-    for studio_id in await _studios_with_open_work(session, latest):
-        today = await studio_day.studio_today(session, studio_id, now) if isinstance(now, datetime) else now
+    for studio_id in await _studios_with_open_work(session, latest_local_date(now)):
+        today = await studio_day.studio_today(session, studio_id, now)
         report.studios.add(studio_id)
         report.renewed += await renew_due_subscriptions(session, studio_id, today)
         report.ended += await subscriptions.expire_subscriptions(session, studio_id, today)
