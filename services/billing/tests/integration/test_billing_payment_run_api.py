@@ -140,6 +140,28 @@ async def test_payment_run_collects_good_members_and_reports_the_rest(
     # collected members' charges are closed and their mandates are RCUR next; problem members stay open
     open_charges = await sql("SELECT member_id FROM charge WHERE studio_id = :s AND payment_run_id IS NULL", s=studio)
     assert {row[0] for row in open_charges} == {bad_iban, unsigned, no_mandate}
+    run_id = uuid.UUID(body["id"])
+    payments = await sql(
+        "SELECT member_id, amount_cents, currency, method, status, attempts FROM payment WHERE payment_run_id = :r",
+        r=run_id,
+    )
+    assert sorted(payments) == sorted(
+        [(good, 5000, "EUR", "sepa_export", "pending", 1), (ampersand, 4500, "EUR", "sepa_export", "pending", 1)]
+    )
+    assert await sql("SELECT payment_run_id FROM purchase WHERE member_id = :m", m=good) == [(run_id,)]
+    rcur = await sql("SELECT member_id FROM mandate WHERE studio_id = :s AND last_collected_iban = iban", s=studio)
+    assert {row[0] for row in rcur} == {good, ampersand}
+    # a second run finds only the problem members' charges: the collected ones were closed by the first
+    again = await client.post(
+        "/payment-runs", json={"collection_date": collection_date.isoformat(), "period_label": "2026-02"}, headers=admin
+    )
+    assert again.status_code == 201, again.text
+    assert (again.json()["item_count"], again.json()["total_cents"], again.json()["file_url"]) == (0, 0, None)
+    assert {(p["member_id"], p["code"]) for p in again.json()["problems"]} == {
+        (str(bad_iban), "iban_checksum"),
+        (str(unsigned), "mandate_signature_missing"),
+        (str(no_mandate), "no_mandate"),
+    }
     mandate = await client.put(
         f"/members/{good}/mandate",
         json={

@@ -9,6 +9,7 @@ problem is left out of the file entirely; warnings (e.g. '&' replaced by '+') do
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -271,9 +272,15 @@ def _remittance_text(creditor: Creditor, charge: MemberCharge, period_label: str
         parts.append(f"shop {count} item{'s' if count != 1 else ''}")
     text = f"{creditor.name} {period_label}: {', '.join(parts)}"
     try:
-        return to_epc_text(text, field="remittance", max_length=REMITTANCE_MAX_LENGTH, truncate=True)
+        return _remittance_epc_text(text)
     except DomainError:
         # a plan name with e.g. an emoji must not block the collection; fall back to a plain text
         return to_epc_text(
             f"{creditor.name} {period_label}", field="remittance", max_length=REMITTANCE_MAX_LENGTH, truncate=True
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _remittance_epc_text(text: str) -> EpcText:
+    """Most members of a run share their remittance text (same plan, same period): convert each text once."""
+    return to_epc_text(text, field="remittance", max_length=REMITTANCE_MAX_LENGTH, truncate=True)

@@ -20,7 +20,7 @@ from typing import Any
 from lxml import etree
 from sepaxml import SepaDD
 
-from gymloop_billing.domain.epc_text import is_epc_text, validate_sepa_identifier
+from gymloop_billing.domain.epc_text import EPC_ALLOWED, validate_sepa_identifier
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.mandates import SequenceType
 from gymloop_billing.domain.money import format_cents
@@ -72,7 +72,9 @@ def build_sepa_file(run: PaymentRun, *, message_id: str, created_at: datetime) -
         for item in grouped.get(sequence, ()):
             document.add_payment(_payment(item, run))
     raw = document.export(validate=False)
+    del document  # its ElementTree (~20 objects per member) need not outlive the bytes during the checks
     xml = _make_deterministic(raw, message_id, created_at)
+    del raw
     check_sepa_file(xml, run)
     return xml
 
@@ -159,7 +161,8 @@ def _compare_with_run(root: etree._Element, run: PaymentRun) -> list[str]:
     if missing:
         issues.append(f"{len(missing)} items missing from the file, e.g. {sorted(missing)[0]}")
     for element in root.iter():
-        if element.text and element.text.strip() and not is_epc_text(element.text):
+        # EPC_ALLOWED.issuperset is is_epc_text at C speed: a file has ~19 texts per member
+        if element.text and element.text.strip() and not EPC_ALLOWED.issuperset(element.text):
             issues.append(f"{etree.QName(element).localname} {element.text!r} is outside the EPC set")
     return issues
 

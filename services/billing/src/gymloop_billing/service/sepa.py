@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from gymloop_kit.errors import InvalidInput, NotFound
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, Row, Uuid, any_, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import ChargeRow, MandateRow, MemberRow, PaymentRow, PaymentRunRow, PurchaseRow
@@ -88,7 +91,7 @@ async def get_mandate(session: AsyncSession, studio_id: uuid.UUID, member_id: uu
     return row
 
 
-def _mandate(row: MandateRow) -> Mandate:
+def _mandate(row: MandateRow | Row[Any]) -> Mandate:
     return Mandate(
         mandate_reference=row.mandate_reference,
         member_id=row.member_id,
@@ -99,12 +102,21 @@ def _mandate(row: MandateRow) -> Mandate:
     )
 
 
+def _uuids(values: Iterable[uuid.UUID]) -> BindParameter[Sequence[uuid.UUID]]:
+    """One array parameter (`= ANY(:ids)`): an IN list of a big studio would hit the 32,767 parameters of
+    one statement, and renders a new statement text for every length."""
+    ids: Sequence[uuid.UUID] = list(values)
+    return bindparam(None, ids, type_=ARRAY(Uuid()))
+
+
 async def create_payment_run(
     session: AsyncSession, studio_id: uuid.UUID, *, collection_date: date, period_label: str, today: date
 ) -> PaymentRunRow:
     """Collect every open subscription fee and 'next payment' shop purchase due by the collection date.
 
     Members with a problem keep their charges open for the next run and are listed in `problems`.
+    Set-based: a fixed number of statements whatever the studio's size, reading plain rows (not ORM
+    objects) and writing payments, closed charges and RCUR mandates with one statement each.
     """
     settings = await studio.get_settings(session, studio_id, lock=True)  # one run at a time per studio
     if settings.collection_method != CollectionMethod.SEPA_EXPORT.value:
@@ -117,68 +129,75 @@ async def create_payment_run(
     if creditor is None:
         raise InvalidInput("enter the studio's creditor details first", code="creditor_required", field="creditor")
     charges = (
-        (
-            await session.execute(
-                select(ChargeRow)
-                .where(
-                    ChargeRow.studio_id == studio_id,
-                    ChargeRow.payment_run_id.is_(None),
-                    ChargeRow.due_on <= collection_date,
-                )
-                .with_for_update()
+        await session.execute(
+            select(ChargeRow.id, ChargeRow.member_id, ChargeRow.description, ChargeRow.amount_cents, ChargeRow.currency)
+            .where(
+                ChargeRow.studio_id == studio_id,
+                ChargeRow.payment_run_id.is_(None),
+                ChargeRow.due_on <= collection_date,
             )
+            .with_for_update()
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     purchases = (
-        (
-            await session.execute(
-                select(PurchaseRow)
-                .where(
-                    PurchaseRow.studio_id == studio_id,
-                    PurchaseRow.payment_run_id.is_(None),
-                    PurchaseRow.settlement == "next_payment",
-                    PurchaseRow.purchased_on <= collection_date,
-                )
-                .with_for_update()
+        await session.execute(
+            select(
+                PurchaseRow.id,
+                PurchaseRow.studio_id,
+                PurchaseRow.member_id,
+                PurchaseRow.product_id,
+                PurchaseRow.product_name,
+                PurchaseRow.quantity,
+                PurchaseRow.unit_price_cents,
+                PurchaseRow.currency,
+                PurchaseRow.purchased_on,
             )
+            .where(
+                PurchaseRow.studio_id == studio_id,
+                PurchaseRow.payment_run_id.is_(None),
+                PurchaseRow.settlement == "next_payment",
+                PurchaseRow.purchased_on <= collection_date,
+            )
+            .with_for_update()
         )
-        .scalars()
-        .all()
-    )
-    fees: dict[uuid.UUID, list[ChargeRow]] = defaultdict(list)
+    ).all()
+    fees: dict[uuid.UUID, list[FeeLine]] = defaultdict(list)
     for charge in charges:
-        fees[charge.member_id].append(charge)
-    bought: dict[uuid.UUID, list[PurchaseRow]] = defaultdict(list)
+        fees[charge.member_id].append(FeeLine(charge.description, charge.amount_cents, charge.currency))
+    bought: dict[uuid.UUID, list[Purchase]] = defaultdict(list)
     for purchase in purchases:
-        bought[purchase.member_id].append(purchase)
+        bought[purchase.member_id].append(_purchase(purchase))
     member_ids = sorted(set(fees) | set(bought))
     names = {
         m.member_id: f"{m.first_name} {m.last_name}".strip()
-        for m in (
-            await session.execute(
-                select(MemberRow).where(MemberRow.studio_id == studio_id, MemberRow.member_id.in_(member_ids))
+        for m in await session.execute(
+            select(MemberRow.member_id, MemberRow.first_name, MemberRow.last_name).where(
+                MemberRow.studio_id == studio_id, MemberRow.member_id == any_(_uuids(member_ids))
             )
-        ).scalars()
+        )
     }
     mandates = {
-        m.member_id: m
-        for m in (
-            await session.execute(
-                select(MandateRow)
-                .where(MandateRow.studio_id == studio_id, MandateRow.member_id.in_(member_ids))
-                .with_for_update()
+        m.member_id: _mandate(m)
+        for m in await session.execute(
+            select(
+                MandateRow.member_id,
+                MandateRow.mandate_reference,
+                MandateRow.iban,
+                MandateRow.account_holder,
+                MandateRow.signed_on,
+                MandateRow.last_collected_iban,
             )
-        ).scalars()
+            .where(MandateRow.studio_id == studio_id, MandateRow.member_id == any_(_uuids(member_ids)))
+            .with_for_update()
+        )
     }
     member_charges = [
         MemberCharge(
             member_id=member_id,
             name=names.get(member_id, ""),
-            subscription_fees=tuple(FeeLine(c.description, c.amount_cents, c.currency) for c in fees[member_id]),
-            shop_purchases=tuple(_purchase(p) for p in bought[member_id]),
-            mandate=_mandate(mandates[member_id]) if member_id in mandates else None,
+            subscription_fees=tuple(fees[member_id]),
+            shop_purchases=tuple(bought[member_id]),
+            mandate=mandates.get(member_id),
         )
         for member_id in member_ids
     ]
@@ -218,38 +237,55 @@ async def create_payment_run(
         ],
     )
     session.add(row)
-    for item in run.items:
-        mandate_row = mandates[item.member_id]
-        mandate_row.last_collected_iban = mandate_row.iban  # the next collection is RCUR
-        session.add(
-            PaymentRow(
-                id=uuid.uuid4(),
-                studio_id=studio_id,
-                member_id=item.member_id,
-                amount_cents=item.amount_cents,
-                currency=item.currency,
-                method=CollectionMethod.SEPA_EXPORT.value,
-                status="pending",
-                attempts=1,
-                payment_run_id=run_id,
-            )
-        )
+    await session.flush()
     if collected:
         await session.execute(
+            insert(PaymentRow),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "studio_id": studio_id,
+                    "member_id": item.member_id,
+                    "amount_cents": item.amount_cents,
+                    "currency": item.currency,
+                    "method": CollectionMethod.SEPA_EXPORT.value,
+                    "status": "pending",
+                    "attempts": 1,
+                    "payment_run_id": run_id,
+                }
+                for item in run.items
+            ],
+        )
+        # rows locked above and never loaded as objects: nothing in the session to synchronise
+        unsynchronised = {"synchronize_session": False}
+        await session.execute(
+            update(MandateRow)
+            .where(MandateRow.studio_id == studio_id, MandateRow.member_id == any_(_uuids(collected)))
+            .values(last_collected_iban=MandateRow.iban),  # the next collection is RCUR
+            execution_options=unsynchronised,
+        )
+        await session.execute(
             update(ChargeRow)
-            .where(ChargeRow.id.in_([c.id for c in charges if c.member_id in collected]))
-            .values(payment_run_id=run_id)
+            .where(
+                ChargeRow.studio_id == studio_id,
+                ChargeRow.id == any_(_uuids(c.id for c in charges if c.member_id in collected)),
+            )
+            .values(payment_run_id=run_id),
+            execution_options=unsynchronised,
         )
         await session.execute(
             update(PurchaseRow)
-            .where(PurchaseRow.id.in_([p.id for p in purchases if p.member_id in collected]))
-            .values(payment_run_id=run_id)
+            .where(
+                PurchaseRow.studio_id == studio_id,
+                PurchaseRow.id == any_(_uuids(p.id for p in purchases if p.member_id in collected)),
+            )
+            .values(payment_run_id=run_id),
+            execution_options=unsynchronised,
         )
-    await session.flush()
     return row
 
 
-def _purchase(row: PurchaseRow) -> Purchase:
+def _purchase(row: PurchaseRow | Row[Any]) -> Purchase:
     return Purchase(
         purchase_id=row.id,
         studio_id=row.studio_id,
