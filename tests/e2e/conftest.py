@@ -1,5 +1,5 @@
-"""The local stack's processes, started for real (embedded PostgreSQL, Tansu, every service that exists so far,
-the gateway), on free ports and in a temporary data directory."""
+"""The local stack's processes, started for real (embedded PostgreSQL, Tansu, the local Stripe, every service that
+exists so far, the gateway), on free ports and in a temporary data directory."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def free_ports_env(data_dir: Path) -> dict[str, str]:
         "GYMLOOP_DEV_KAFKA_PORT": str(free_port()),
         "GYMLOOP_DEV_SMTP_PORT": str(free_port()),
         "GYMLOOP_DEV_MAIL_HTTP_PORT": str(free_port()),
+        "GYMLOOP_DEV_STRIPE_PORT": str(free_port()),
     }
 
 

@@ -1,10 +1,11 @@
 """`make dev`: the whole platform on this machine, each service as its own process.
 
 Embedded PostgreSQL (data kept in .dev-data/pg), the Tansu broker (in memory), the topics, every migration,
-a JWT key pair, an SMTP sink, every service that exists so far, the gateway on http://127.0.0.1:8000 and the
-demo data. Ctrl-C (or SIGTERM) stops it all. Settings are GYMLOOP_DEV_* environment variables (DevSettings);
-GYMLOOP_DEV_DATABASE_URL_TEMPLATE and GYMLOOP_DEV_KAFKA_BOOTSTRAP_SERVERS switch to an external PostgreSQL
-and Kafka.
+a JWT key pair, an SMTP sink, a local Stripe for billing (localstripe, data in .dev-data/stripe), every service
+that exists so far, the gateway on http://127.0.0.1:8000 and the demo data. Ctrl-C (or SIGTERM) stops it all.
+Settings are GYMLOOP_DEV_* environment variables (DevSettings); GYMLOOP_DEV_DATABASE_URL_TEMPLATE,
+GYMLOOP_DEV_KAFKA_BOOTSTRAP_SERVERS and GYMLOOP_DEV_STRIPE_API_BASE switch to an external PostgreSQL, Kafka and
+Stripe.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from gymloop_devstack import infra
+from gymloop_devstack import infra, local_stripe
 from gymloop_devstack.procs import ManagedProcess, stop_all
 from gymloop_devstack.smtp_sink import MailSink
 from gymloop_devstack.stack_services import GATEWAY_PORT, SERVICES, StackService, repo_root
@@ -49,11 +50,19 @@ class DevSettings(BaseSettings):
     kafka_port: int = 9092
     smtp_port: int = 1025
     mail_http_port: int = 8025
+    stripe_port: int = local_stripe.DEFAULT_PORT
     database_url_template: str | None = Field(
         default=None,
         description="External PostgreSQL instead of the embedded one: postgresql+asyncpg://u:p@host:5432/{service}",
     )
     kafka_bootstrap_servers: str | None = Field(default=None, description="External Kafka instead of Tansu")
+    stripe_api_base: str | None = Field(
+        default=None, description="External Stripe instead of the local one: https://api.stripe.com (test mode), ..."
+    )
+    stripe_api_key: str | None = Field(default=None, description="With stripe_api_base: its secret key (sk_test_...)")
+    stripe_webhook_secret: str | None = Field(
+        default=None, description="With stripe_api_base: the signing secret of billing's webhook endpoint there"
+    )
     topic_partitions: int = 3
     demo: bool = Field(default=True, description="Seed the demo studio through the gateway")
     ready_timeout_s: float = 60.0
@@ -97,6 +106,8 @@ class DevStack:
         self.postgres: infra.EmbeddedPostgres | None = None
         self.tansu: infra.TansuBroker | None = None
         self.sink: MailSink | None = None
+        self.stripe: local_stripe.LocalStripe | None = None
+        self.stripe_note = ""  # why there is no Stripe, or what went wrong with it
         self.gateway: ManagedProcess | None = None
         self.gateway_services: set[str] = set()
         self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dev")
@@ -175,6 +186,7 @@ class DevStack:
         self.check_ports(services)
         # PostgreSQL mostly waits (initdb, pg_ctl): it starts in a thread while the rest goes on.
         self.postgres_started = self.background.submit(self.start_postgres)
+        self.spawn_stripe(services)
         # The services and the gateway import their code while the keys, PostgreSQL, Kafka and the migrations
         # get ready; each goes on when released with the settings known only by then (gymloop_devstack.launch).
         self.spawn_services(services)
@@ -182,6 +194,7 @@ class DevStack:
         self.load_keys()
         self.release_gateway()
         self.start_kafka()
+        self.connect_stripe()
         self.postgres_started.result()
         self.create_databases(services)
         migrated = self.migrate(services)
@@ -199,12 +212,15 @@ class DevStack:
         ports["mail reader"] = self.settings.mail_http_port
         if not self.settings.kafka_bootstrap_servers:
             ports["kafka (tansu)"] = self.settings.kafka_port
+        if self.wants_local_stripe(services):
+            ports["stripe (localstripe)"] = self.settings.stripe_port
         ports.update({service.name: self.port_of(service) for service in services})
         busy = [f"{name} port {port}" for name, port in ports.items() if not _port_free(port)]
         if busy:
             raise StartupError(
                 f"in use already: {', '.join(busy)}. Another `make dev` running? Stop it, or set "
-                "GYMLOOP_DEV_GATEWAY_PORT / GYMLOOP_DEV_SERVICE_PORTS / GYMLOOP_DEV_KAFKA_PORT / GYMLOOP_DEV_SMTP_PORT"
+                "GYMLOOP_DEV_GATEWAY_PORT / GYMLOOP_DEV_SERVICE_PORTS / GYMLOOP_DEV_KAFKA_PORT / GYMLOOP_DEV_SMTP_PORT "
+                "/ GYMLOOP_DEV_MAIL_HTTP_PORT / GYMLOOP_DEV_STRIPE_PORT"
             )
 
     def start_postgres(self) -> None:
@@ -308,6 +324,62 @@ class DevStack:
             ).start()
             notes.append(f"SMTP 127.0.0.1:{self.settings.smtp_port}, read at {self.sink.http_url}/mail")
 
+    def wants_local_stripe(self, services: list[StackService]) -> bool:
+        """Stripe is billing's: without billing, or with an external Stripe, no local one."""
+        return not self.settings.stripe_api_base and any(service.name == "billing" for service in services)
+
+    def spawn_stripe(self, services: list[StackService]) -> None:
+        """Started with the infrastructure; it imports while the rest starts, `connect_stripe` waits for it."""
+        if not self.wants_local_stripe(services):
+            return
+        if not local_stripe.available():
+            self.stripe_note = "localstripe is not installed (a dev dependency: `make install`)"
+            return
+        self.stripe = local_stripe.LocalStripe(
+            self.settings.stripe_port,
+            store_path=self.data_dir / "stripe" / "localstripe.pickle",
+            log_path=self.logs_dir / "localstripe.log",
+            env=self.base_env(),
+        ).start()
+
+    def connect_stripe(self) -> None:
+        """Billing's webhook endpoint, registered with the local Stripe (it keeps them in memory only)."""
+        with self.step("stripe") as notes:
+            if self.settings.stripe_api_base:
+                notes.append(f"external at {self.settings.stripe_api_base}: webhooks are yours to forward")
+                return
+            if self.stripe is None:
+                notes.append(f"none: {self.stripe_note or 'billing is not started'}")
+                return
+            billing = next(service for service in SERVICES if service.name == "billing")
+            webhook = f"http://127.0.0.1:{self.port_of(billing)}/stripe/webhook"
+            try:
+                self.stripe.register_webhook(
+                    "billing", webhook, local_stripe.DEV_WEBHOOK_SECRET, timeout_s=self.settings.ready_timeout_s
+                )
+            except RuntimeError as error:  # billing without Stripe is still billing: go on, and say so
+                self.stripe_note = f"FAILED: {error}"
+                notes.append(self.stripe_note)
+                return
+            notes.append(f"local Stripe (localstripe) at {self.stripe.url}, webhooks to {webhook}")
+
+    def stripe_env(self) -> dict[str, str]:
+        """Billing's GYMLOOP_STRIPE_* settings: the local Stripe's, or the external one's as given."""
+        if self.settings.stripe_api_base:
+            given = {
+                "GYMLOOP_STRIPE_API_BASE": self.settings.stripe_api_base,
+                "GYMLOOP_STRIPE_API_KEY": self.settings.stripe_api_key,
+                "GYMLOOP_STRIPE_WEBHOOK_SECRET": self.settings.stripe_webhook_secret,
+            }
+            return {name: value for name, value in given.items() if value}
+        if self.stripe is None:
+            return {}
+        return {
+            "GYMLOOP_STRIPE_API_BASE": self.stripe.url,
+            "GYMLOOP_STRIPE_API_KEY": local_stripe.DEV_API_KEY,
+            "GYMLOOP_STRIPE_WEBHOOK_SECRET": local_stripe.DEV_WEBHOOK_SECRET,
+        }
+
     def base_env(self) -> dict[str, str]:
         env = dict(os.environ)
         # Let the children cache their bytecode: compiling FastAPI, pydantic and SQLAlchemy from source in
@@ -336,6 +408,8 @@ class DevStack:
         """What is known before PostgreSQL and the keys are; the rest comes with `release_env`."""
         env = self.base_env()
         env.update({"GYMLOOP_SERVICE_NAME": service.name, "GYMLOOP_HTTP_PORT": str(port)})
+        if service.name == "billing":
+            env.update(self.stripe_env())
         return env
 
     def release_env(self, running: RunningService) -> dict[str, str]:
@@ -499,12 +573,23 @@ class DevStack:
             lines.append(
                 f"  mail           SMTP 127.0.0.1:{self.settings.smtp_port}, caught mail at {self.sink.http_url}/mail"
             )
+        lines.append(f"  stripe         {self.stripe_summary()}")
         lines.append(f"  logs           {self.rel(self.logs_dir)}/")
         if self.demo_notes:
             lines.append("Demo:")
             lines += [f"  {note}" for note in self.demo_notes]
         lines.append("Ctrl-C stops everything.")
         return "\n".join(lines)
+
+    def stripe_summary(self) -> str:
+        if self.settings.stripe_api_base:
+            return f"external {self.settings.stripe_api_base}"
+        if self.stripe is None or self.stripe_note:
+            return f"not running: {self.stripe_note or 'billing is not started'}"
+        return (
+            f"local Stripe (localstripe) at {self.stripe.url}   key {local_stripe.DEV_API_KEY}   "
+            f"log {self.rel(self.stripe.log_path)}"
+        )
 
     def watch(self) -> None:
         """Until interrupted: report a child that exits (its routes then answer 503 at the gateway)."""
@@ -513,6 +598,13 @@ class DevStack:
                 assert running.process is not None
                 if not running.reported_exit and not running.process.alive():
                     self._report_exit(running, "")
+            if self.stripe is not None and not self.stripe.reported_exit and not self.stripe.alive():
+                self.stripe.reported_exit = True
+                assert self.stripe.process is not None
+                self.say(
+                    f"!!   localstripe exited (code {self.stripe.process.exit_code}): billing's Stripe calls fail; "
+                    f"last lines of {self.rel(self.stripe.log_path)}:\n{self.stripe.process.log_tail()}"
+                )
             if self.gateway is not None and not self.gateway.alive():
                 raise StartupError(f"the gateway exited (code {self.gateway.exit_code}):\n{self.gateway.log_tail()}")
             time.sleep(0.5)
@@ -529,7 +621,8 @@ class DevStack:
 
     def stop(self) -> None:
         started = time.monotonic()
-        children = [p for p in [self.gateway, *(r.process for r in self.running.values())] if p is not None]
+        stripe = self.stripe.process if self.stripe is not None else None
+        children = [p for p in [self.gateway, *(r.process for r in self.running.values()), stripe] if p is not None]
         killed = stop_all(children, timeout=self.settings.stop_timeout_s)
         if self.postgres_started is not None:
             with contextlib.suppress(Exception):
