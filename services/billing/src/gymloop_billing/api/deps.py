@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
 
 from gymloop_kit.auth import Principal
 from gymloop_kit.errors import NotFound
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def ensure_own_member(principal: Principal, member_id: uuid.UUID) -> None:

@@ -13,9 +13,9 @@ from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
 from pydantic import BaseModel, ConfigDict
 
-from gymloop_billing.api.deps import ensure_own_member, today
+from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
-from gymloop_billing.service import sepa, studio
+from gymloop_billing.service import sepa, studio, studio_day
 
 router = APIRouter(tags=["sepa"])
 
@@ -101,7 +101,11 @@ async def get_settings(principal: Staff, session: Session) -> SettingsOut:
 @router.put("/members/{member_id}/mandate", summary="Create or replace a member's SEPA mandate")
 async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, session: Session) -> MandateOut:
     row = await sepa.put_mandate(
-        session, principal.studio_id, member_id, sepa.MandateInput(**body.model_dump()), today()
+        session,
+        principal.studio_id,
+        member_id,
+        sepa.MandateInput(**body.model_dump()),
+        await studio_day.studio_today(session, principal.studio_id),
     )
     return _mandate_out(row)
 
@@ -131,7 +135,7 @@ async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
         principal.studio_id,
         collection_date=body.collection_date,
         period_label=body.period_label,
-        today=today(),
+        today=await studio_day.studio_today(session, principal.studio_id),
     )
     return _run_out(row)
 

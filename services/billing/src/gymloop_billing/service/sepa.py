@@ -136,6 +136,7 @@ async def create_payment_run(
                 ChargeRow.payment_run_id.is_(None),
                 ChargeRow.due_on <= collection_date,
             )
+            .order_by(ChargeRow.due_on, ChargeRow.id)  # a member's fees read in the same order in every run
             .with_for_update()
         )
     ).all()
@@ -158,6 +159,7 @@ async def create_payment_run(
                 PurchaseRow.settlement == "next_payment",
                 PurchaseRow.purchased_on <= collection_date,
             )
+            .order_by(PurchaseRow.purchased_on, PurchaseRow.id)
             .with_for_update()
         )
     ).all()
