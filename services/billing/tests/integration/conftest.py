@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
@@ -173,6 +174,23 @@ async def served_billing(
     finally:
         server.should_exit = True
         await task
+
+
+async def register_webhook(localstripe: str, served_billing: str) -> None:
+    """Register billing's webhook endpoint with localstripe, signed with the secret billing checks."""
+    async with httpx.AsyncClient() as raw:
+        registered = await raw.post(
+            f"{localstripe}/_config/webhooks/billing",
+            data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
+        )
+        registered.raise_for_status()
+
+
+async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billing: str, admin: dict[str, str]) -> None:
+    """A studio that collects through Stripe, with billing's webhook registered."""
+    await register_webhook(localstripe, served_billing)
+    settings = await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
+    assert settings.status_code == 200, settings.text
 
 
 def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:

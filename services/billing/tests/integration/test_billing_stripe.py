@@ -13,7 +13,7 @@ import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
 from gymloop_devstack.testing import EventProbe
 
-from .conftest import WEBHOOK_SECRET, signed
+from .conftest import register_webhook, signed
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +54,7 @@ async def test_subscription_invoice_paid_gives_payment_succeeded(
     studio = uuid.uuid4()
     admin = tokens.headers(studio_id=studio, role="admin")
     sdk = stripe.StripeClient("sk_test_gymloop", base_addresses={"api": localstripe})
-    async with httpx.AsyncClient() as raw:  # register our webhook endpoint with localstripe
-        registered = await raw.post(
-            f"{localstripe}/_config/webhooks/billing",
-            data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
-        )
-        registered.raise_for_status()
+    await register_webhook(localstripe, served_billing)
     card = await sdk.tokens.create_async(
         params={"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
     )

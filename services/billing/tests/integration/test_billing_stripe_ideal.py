@@ -15,24 +15,13 @@ import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded, PurchaseRecorded
 from gymloop_devstack.testing import EventProbe
 
-from .conftest import WEBHOOK_SECRET, signed
+from .conftest import signed, stripe_studio
 
 pytestmark = pytest.mark.integration
 
 PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
 RETURN_URL = "https://members.example/payments/done?from=gymloop"
 DECLINED_CARD = "4000000000000341"  # localstripe: attaches, declined when charged
-
-
-async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billing: str, admin: dict[str, str]) -> None:
-    async with httpx.AsyncClient() as raw:  # our webhook endpoint, registered with localstripe
-        registered = await raw.post(
-            f"{localstripe}/_config/webhooks/billing",
-            data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
-        )
-        registered.raise_for_status()
-    settings = await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
-    assert settings.status_code == 200, settings.text
 
 
 async def at_the_bank(redirect_url: str, *, approve: bool) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
 from gymloop_devstack.testing import EventProbe
 from gymloop_kit.db import Database
 
-from .conftest import WEBHOOK_SECRET, billing_settings, signed
+from .conftest import billing_settings, signed, stripe_studio
 
 pytestmark = pytest.mark.integration
 
@@ -53,13 +53,8 @@ async def test_failed_stripe_payment_retried_fails_on_the_declining_card_then_su
         return str(method.id)
 
     async with httpx.AsyncClient(base_url=served_billing, timeout=30) as http:
-        async with httpx.AsyncClient() as raw:  # localstripe's success webhook must not count the payment twice
-            registered = await raw.post(
-                f"{localstripe}/_config/webhooks/billing",
-                data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
-            )
-            registered.raise_for_status()
-        assert (await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)).is_success
+        # with the webhook registered: localstripe's success webhook must not count the payment twice
+        await stripe_studio(http, localstripe, served_billing, admin)
         plan_id = (await http.post("/plans", json=PLAN, headers=admin)).json()["id"]
         member_id = await add_member(studio)
         method_url = f"/members/{member_id}/stripe/payment-method"

@@ -16,24 +16,13 @@ import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded, PurchaseRecorded
 from gymloop_devstack.testing import EventProbe
 
-from .conftest import WEBHOOK_SECRET
+from .conftest import stripe_studio
 
 pytestmark = pytest.mark.integration
 
 PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
 GOOD_IBAN = "DE89 3704 0044 0532 0130 00"
 DECLINED_IBAN = "DE62370400440532013001"  # localstripe's failing SEPA debit
-
-
-async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billing: str, admin: dict[str, str]) -> None:
-    async with httpx.AsyncClient() as raw:  # our webhook endpoint, registered with localstripe
-        registered = await raw.post(
-            f"{localstripe}/_config/webhooks/billing",
-            data={"url": f"{served_billing}/stripe/webhook", "secret": WEBHOOK_SECRET},
-        )
-        registered.raise_for_status()
-    settings = await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
-    assert settings.status_code == 200, settings.text
 
 
 MEMBER_BROWSER = {"User-Agent": "Mozilla/5.0 (gymloop member app)", "X-Forwarded-For": "203.0.113.7, 10.0.0.2"}

@@ -97,8 +97,14 @@ async def record_failure(
         state.failed_attempts = payment.attempts
         if decision.state is PaymentState.OVERDUE:
             state.state = PaymentState.OVERDUE.value
+    await _announce_failure(session, payment, reason, PaymentState(state.state), payment.method)
+
+
+async def _announce_failure(
+    session: AsyncSession, payment: PaymentRow, reason: str, member_state: PaymentState, method: str
+) -> None:
+    """PaymentFailed with the member's payment state, and whether the studio lets them book in that state."""
     settings = await studio.get_settings(session, payment.studio_id)
-    current = PaymentState(state.state)
     await add_event(
         session,
         PaymentFailed(
@@ -106,14 +112,14 @@ async def record_failure(
             member_id=payment.member_id,
             amount_cents=payment.amount_cents,
             currency=payment.currency,
-            method=payment.method,
+            method=method,
             subscription_id=payment.subscription_id,
             purchase_id=payment.purchase_id,
             reason=reason,
             attempt=payment.attempts,
             next_retry_on=payment.next_retry_on,
-            overdue=current is PaymentState.OVERDUE,
-            may_book=may_book(current, settings.overdue_members_may_book),
+            overdue=member_state is PaymentState.OVERDUE,
+            may_book=may_book(member_state, settings.overdue_members_may_book),
         ),
         studio_id=payment.studio_id,
     )
@@ -333,25 +339,7 @@ async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reas
     current state (this attempt neither counts as a retry nor makes the member overdue)."""
     payment.status = "failed"
     state = await get_payment_state(session, payment.studio_id, payment.member_id)
-    settings = await studio.get_settings(session, payment.studio_id)
-    current = PaymentState(state.state)
-    await add_event(
-        session,
-        PaymentFailed(
-            payment_id=payment.id,
-            member_id=payment.member_id,
-            amount_cents=payment.amount_cents,
-            currency=payment.currency,
-            method=IDEAL_EVENT_METHOD,
-            subscription_id=payment.subscription_id,
-            reason=reason,
-            attempt=payment.attempts,
-            next_retry_on=payment.next_retry_on,
-            overdue=current is PaymentState.OVERDUE,
-            may_book=may_book(current, settings.overdue_members_may_book),
-        ),
-        studio_id=payment.studio_id,
-    )
+    await _announce_failure(session, payment, reason, PaymentState(state.state), IDEAL_EVENT_METHOD)
     payment.method = await _customer_method(session, payment.studio_id, payment.member_id)
 
 
