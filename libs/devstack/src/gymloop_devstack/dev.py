@@ -110,8 +110,9 @@ class DevStack:
         self.stripe_note = ""  # why there is no Stripe, or what went wrong with it
         self.gateway: ManagedProcess | None = None
         self.gateway_services: set[str] = set()
-        self.background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dev")
+        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dev")
         self.postgres_started: Future[None] | None = None
+        self.stripe_connected: Future[None] | None = None
         self.running: dict[str, RunningService] = {}
         self.skipped: list[Skipped] = []
         self.keys_dir = self.data_dir / "jwt"
@@ -119,6 +120,7 @@ class DevStack:
         self.private_key = ""
         self.demo_notes: list[str] = []
         self.ready_after_s: float | None = None
+        self.stopping = False
 
     # -- progress -------------------------------------------------------------------------------------------------
 
@@ -186,7 +188,9 @@ class DevStack:
         self.check_ports(services)
         # PostgreSQL mostly waits (initdb, pg_ctl): it starts in a thread while the rest goes on.
         self.postgres_started = self.background.submit(self.start_postgres)
+        # The local Stripe imports while the rest starts; its webhook is registered in the background too.
         self.spawn_stripe(services)
+        self.stripe_connected = self.background.submit(self.connect_stripe)
         # The services and the gateway import their code while the keys, PostgreSQL, Kafka and the migrations
         # get ready; each goes on when released with the settings known only by then (gymloop_devstack.launch).
         self.spawn_services(services)
@@ -194,7 +198,6 @@ class DevStack:
         self.load_keys()
         self.release_gateway()
         self.start_kafka()
-        self.connect_stripe()
         self.postgres_started.result()
         self.create_databases(services)
         migrated = self.migrate(services)
@@ -204,6 +207,7 @@ class DevStack:
         if set(self.running) != self.gateway_services:
             self.restart_gateway()
         self.wait_for_gateway()
+        self.stripe_connected.result()
         if self.settings.demo:
             self.seed_demo()
 
@@ -340,13 +344,19 @@ class DevStack:
             store_path=self.data_dir / "stripe" / "localstripe.pickle",
             log_path=self.logs_dir / "localstripe.log",
             env=self.base_env(),
-        ).start()
+        )
+        self.stripe.start()  # self.stripe first: `stop` then finds it even if a Ctrl-C cuts this short
 
     def connect_stripe(self) -> None:
-        """Billing's webhook endpoint, registered with the local Stripe (it keeps them in memory only)."""
+        """Billing's webhook endpoint, registered with the local Stripe (it keeps them in memory only). Runs in a
+        background thread; a Ctrl-C meanwhile stops localstripe, which ends the wait."""
         with self.step("stripe") as notes:
             if self.settings.stripe_api_base:
                 notes.append(f"external at {self.settings.stripe_api_base}: webhooks are yours to forward")
+                if not self.settings.stripe_api_key:
+                    notes.append("no GYMLOOP_DEV_STRIPE_API_KEY: billing keeps its own key")
+                if not self.settings.stripe_webhook_secret:
+                    notes.append("no GYMLOOP_DEV_STRIPE_WEBHOOK_SECRET: billing keeps its own")
                 return
             if self.stripe is None:
                 notes.append(f"none: {self.stripe_note or 'billing is not started'}")
@@ -358,7 +368,7 @@ class DevStack:
                     "billing", webhook, local_stripe.DEV_WEBHOOK_SECRET, timeout_s=self.settings.ready_timeout_s
                 )
             except RuntimeError as error:  # billing without Stripe is still billing: go on, and say so
-                self.stripe_note = f"FAILED: {error}"
+                self.stripe_note = "stopped before it listened" if self.stopping else f"FAILED: {error}"
                 notes.append(self.stripe_note)
                 return
             notes.append(f"local Stripe (localstripe) at {self.stripe.url}, webhooks to {webhook}")
@@ -402,6 +412,8 @@ class DevStack:
             }
         )
         env.pop("GYMLOOP_JWT_PRIVATE_KEY", None)
+        for secret in ("GYMLOOP_DEV_STRIPE_API_KEY", "GYMLOOP_DEV_STRIPE_WEBHOOK_SECRET"):  # billing's, see stripe_env
+            env.pop(secret, None)
         return env
 
     def service_env(self, service: StackService, port: int) -> dict[str, str]:
@@ -621,6 +633,7 @@ class DevStack:
 
     def stop(self) -> None:
         started = time.monotonic()
+        self.stopping = True
         stripe = self.stripe.process if self.stripe is not None else None
         children = [p for p in [self.gateway, *(r.process for r in self.running.values()), stripe] if p is not None]
         killed = stop_all(children, timeout=self.settings.stop_timeout_s)
