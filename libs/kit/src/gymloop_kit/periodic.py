@@ -26,7 +26,8 @@ async def run_periodically(name: str, step: Step, *, interval_s: float, drain: b
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            log.warning("periodic_step_failed", job=name, error=repr(error))
+            # the traceback too: a database blip reads the same every time, a bug does not
+            log.warning("periodic_step_failed", job=name, error=repr(error), exc_info=True)
             done = 0
         # A cancellation that arrived inside a database or network client can be swallowed there (seen on
         # shutdown: a task kept looping while "cancelling"); honour it here so the service always stops.
