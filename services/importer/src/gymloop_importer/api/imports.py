@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, UploadFile
@@ -24,11 +24,6 @@ from gymloop_importer.service.errors import upload_error
 router = APIRouter(tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Upload = Annotated[UploadFile, File(description="The filled-in import template (.xlsx)")]
-
-
-def _today() -> date:
-    # The studio's time zone is not known to the importer; UTC is at most a day off for a birth date check.
-    return datetime.now(UTC).date()
 
 
 async def _read_upload(file: UploadFile) -> bytes:
@@ -186,7 +181,10 @@ def _planned(member: PlannedMember) -> PlannedMemberOut:
 )
 async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut | JSONResponse:
     result = await imports.dry_run(
-        session, studio_id=principal.studio_id, data=await _read_upload(file), today=_today()
+        session,
+        studio_id=principal.studio_id,
+        data=await _read_upload(file),
+        today=await studio_state.studio_today(session, principal.studio_id),
     )
     if not isinstance(result, DryRun):
         return _rejection(result.issues, None)
@@ -216,7 +214,7 @@ async def start_import(principal: Staff, session: Session, file: Upload) -> Impo
         account_id=principal.account_id,
         file_name=file.filename,
         data=await _read_upload(file),
-        today=_today(),
+        today=await studio_state.studio_today(session, principal.studio_id),
     )
     if started.issues:
         return _rejection(started.issues, started.job.id)

@@ -1,4 +1,5 @@
-"""Events the importer consumes: plans, members and billing settings for validation and dry runs, and the
+"""Events the importer consumes: plans, members, billing settings and the studio's time zone for validation and
+dry runs, and the
 answers that move the saga's rows to done or failed (events carrying an import_ref)."""
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from gymloop_contracts.events.billing import (
     SubscriptionActivated,
     SubscriptionImportRejected,
 )
-from gymloop_contracts.events.members import MemberImportRejected, MemberRegistered, MemberUpdated
+from gymloop_contracts.events.members import MemberImportRejected, MemberRegistered, MemberUpdated, StudioUpdated
 from gymloop_kit.messaging import inbox
 from gymloop_kit.messaging.consumer import Subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy
-from gymloop_importer.service import tracking
+from gymloop_importer.service import studio_state, tracking
 
 CONSUMER = "importer"
 subscriptions = Subscriptions()
@@ -32,6 +33,13 @@ async def on_plan_published(session: AsyncSession, event: PlanPublished, envelop
 async def on_billing_settings_changed(session: AsyncSession, event: BillingSettingsChanged, envelope: Envelope) -> None:
     if await inbox.is_newest(session, CONSUMER, envelope):
         await tracking.apply_billing_settings(session, envelope.studio_id, event)
+
+
+@subscriptions.on(StudioUpdated)
+async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
+    # Full state per event: only the newest counts, so a late older event never overwrites a newer zone.
+    if await inbox.is_newest(session, CONSUMER, envelope):
+        await studio_state.record_studio_zone(session, envelope.studio_id, event.time_zone)
 
 
 @subscriptions.on(MemberRegistered, MemberUpdated)
