@@ -160,7 +160,7 @@ def seed_bookings(demo: Demo) -> str:
         "POST /api/bookings/schedules",
         "POST /api/bookings/schedules/{schedule_id}/generate",
     )
-    demo.call("PUT", "/api/bookings/settings", json={"studio_name": "Gymloop Demo Studio"})
+    demo.call("PUT", "/api/bookings/settings", json={})  # the default policy; name and zone come from members
     location = _by_name(demo.call("GET", "/api/bookings/locations"), "Main hall")
     if location is None:
         location = demo.call("POST", "/api/bookings/locations", json={"name": "Main hall"})

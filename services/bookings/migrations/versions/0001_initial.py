@@ -11,7 +11,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-ADDED_LATER = {"studio_zone"}  # 0002
+ADDED_LATER = {"studio_zone"}  # 0002 (its name column: 0003; studio_settings.studio_name was dropped by 0003)
 
 
 def upgrade() -> None:

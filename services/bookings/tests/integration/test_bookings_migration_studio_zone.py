@@ -1,4 +1,5 @@
-"""Migration 0002 on a database made by the old 0001 (time zone in studio_settings): the zone is kept."""
+"""Migrations 0002 and 0003 on a database made by the old 0001 (time zone and name in studio_settings): both are
+kept in studio_zone."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ async def test_0002_moves_an_old_policy_zone_into_studio_zone(new_database):
     database = Database(url, pool_size=1)
     try:
         async with database.transaction() as db:
-            # What the old 0001 made: the policy row carried the zone set through PUT /settings.
+            # What the old 0001 made: the policy row carried the zone and name set through PUT /settings.
             await db.execute(text("ALTER TABLE studio_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC'"))
+            await db.execute(text("ALTER TABLE studio_settings ADD COLUMN studio_name TEXT NOT NULL"))
             await db.execute(
                 text(
                     "INSERT INTO studio_settings (studio_id, studio_name, time_zone, booking_window_min,"
@@ -36,15 +38,43 @@ async def test_0002_moves_an_old_policy_zone_into_studio_zone(new_database):
             )
         await asyncio.to_thread(upgrade, MIGRATIONS, url, "head")
         async with database.transaction() as db:
-            zones = (await db.execute(text("SELECT studio_id, time_zone FROM studio_zone"))).all()
+            zones = (await db.execute(text("SELECT studio_id, time_zone, name FROM studio_zone"))).all()
             columns = (
                 await db.execute(
                     text("SELECT column_name FROM information_schema.columns WHERE table_name = 'studio_settings'")
                 )
             ).scalars()
-            kept = (await db.execute(text("SELECT studio_name FROM studio_settings"))).scalar_one()
-        assert zones == [(studio_id, "Europe/Lisbon")]
-        assert "time_zone" not in set(columns)
-        assert kept == "Oud"
+        assert zones == [(studio_id, "Europe/Lisbon", "Oud")]
+        assert not {"time_zone", "studio_name"} & set(columns)
+    finally:
+        await database.dispose()
+
+
+async def test_0003_keeps_an_admin_set_name_without_a_zone_and_drops_the_default_one(new_database):
+    url = await new_database(None, prefix="bookings_mig")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "0002")
+    named, unnamed, zoned = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    database = Database(url, pool_size=1)
+    try:
+        async with database.transaction() as db:
+            # A database made by the old 0001 then 0002: studio_settings still carries studio_name.
+            await db.execute(text("ALTER TABLE studio_settings ADD COLUMN studio_name TEXT NOT NULL"))
+            for studio_id, name in ((named, "Oud"), (unnamed, "Gymloop studio"), (zoned, "Gezoned")):
+                await db.execute(
+                    text(
+                        "INSERT INTO studio_settings (studio_id, studio_name, booking_window_min,"
+                        " cancellation_cutoff_min, late_cancel_forfeits, waitlist_enabled, waitlist_cutoff_min,"
+                        " uses_check_in, staff_may_book_beyond_window)"
+                        " VALUES (:s, :n, 60, 60, true, true, 60, false, true)"
+                    ),
+                    {"s": studio_id, "n": name},
+                )
+            await db.execute(
+                text("INSERT INTO studio_zone (studio_id, time_zone) VALUES (:s, 'Asia/Tokyo')"), {"s": zoned}
+            )
+        await asyncio.to_thread(upgrade, MIGRATIONS, url, "head")
+        async with database.transaction() as db:
+            zones = set((await db.execute(text("SELECT studio_id, time_zone, name FROM studio_zone"))).all())
+        assert zones == {(named, "Europe/Amsterdam", "Oud"), (zoned, "Asia/Tokyo", "Gezoned")}
     finally:
         await database.dispose()

@@ -1,4 +1,4 @@
-"""The studio's time zone comes from members' StudioUpdated (through the real broker), not from PUT /settings."""
+"""The studio's time zone and name come from members' StudioUpdated (through the real broker), not PUT /settings."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from gymloop_contracts import Envelope
 from gymloop_contracts.events.members import StudioUpdated
 from gymloop_devstack.testing import eventually, publish
 from gymloop_kit.db import Database
+from icalendar import Calendar
 from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
 
-async def _publish_zone(studio, time_zone: str, sequence: int) -> Envelope:
-    event = StudioUpdated(studio_id=studio.studio_id, name="Gymloop Oost", time_zone=time_zone)
+async def _publish_zone(studio, time_zone: str, sequence: int, name: str = "Gymloop Oost") -> Envelope:
+    event = StudioUpdated(studio_id=studio.studio_id, name=name, time_zone=time_zone)
     return await publish(studio.http.bootstrap, event, studio_id=studio.studio_id, sequence=sequence)
 
 
@@ -101,9 +102,12 @@ async def test_studio_updated_before_any_policy_then_put_settings_keeps_the_zone
     defaults = (await client.get("/settings", headers=admin)).json()
     assert (defaults["booking_window_hours"], defaults["waitlist_enabled"]) == (14 * 24, True)
 
-    saved = await client.put("/settings", json={"booking_window_hours": 48, "studio_name": "Nieuw"}, headers=admin)
+    assert defaults["studio_name"] == "Nieuw", "the name comes with the zone"
+
+    saved = await client.put("/settings", json={"booking_window_hours": 48}, headers=admin)
     assert saved.status_code == 200, saved.text
     assert (saved.json()["time_zone"], saved.json()["booking_window_hours"]) == ("Europe/London", 48)
+    assert saved.json()["studio_name"] == "Nieuw"
     assert (await client.get("/settings", headers=admin)).json()["studio_name"] == "Nieuw"
     # The zone is per studio: the other studio still counts in the default zone.
     assert await _zone(studio) == "Europe/Amsterdam"
@@ -124,6 +128,59 @@ async def test_put_settings_with_a_time_zone_is_refused_and_changes_nothing(make
     after = (await studio.http.get("/settings", headers=studio.staff)).json()
     assert after == before
     assert (after["booking_window_hours"], after["time_zone"]) == (72, "Europe/Amsterdam")
+
+
+async def _calendar_name(studio, member: uuid.UUID) -> str:
+    feed = await studio.http.get(f"/members/{member}/calendar.ics", headers=studio.member(member))
+    assert feed.status_code == 200, feed.text
+    return str(Calendar.from_ical(feed.content)["X-WR-CALNAME"])
+
+
+async def _name(studio) -> str:
+    answer = await studio.http.get("/settings", headers=studio.staff)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["studio_name"])
+
+
+async def test_studio_updated_renames_the_calendar_feed_and_an_older_event_does_not_win(make_studio):
+    studio = await make_studio()
+    member = uuid.uuid4()
+    await studio.grant(member)
+    booked = await studio.sign_up(await studio.session(starts_in=timedelta(days=2)), member)
+    assert booked.status_code == 201, booked.text
+    assert await _calendar_name(studio, member) == "Gymloop studio bookings", "the default until members tells"
+    assert await _name(studio) == "Gymloop studio"
+
+    await _publish_zone(studio, "Europe/Amsterdam", sequence=5, name="Gymloop Oost")
+    await eventually(lambda: _is(_name(studio), "Gymloop Oost"), timeout_s=30)
+    assert await _calendar_name(studio, member) == "Gymloop Oost bookings"
+    events = Calendar.from_ical(
+        (await studio.http.get(f"/members/{member}/calendar.ics", headers=studio.member(member))).content
+    ).walk("VEVENT")
+    assert [str(e["LOCATION"]).split(", ")[0] for e in events] == ["Gymloop Oost"]
+
+    # An older StudioUpdated (an earlier name) arriving late is seen by the consumer but changes nothing.
+    older = await _publish_zone(studio, "Europe/Amsterdam", sequence=4, name="Gymloop Oud")
+    await eventually(lambda: _consumed(studio, older), timeout_s=30)
+    assert await _name(studio) == "Gymloop Oost"
+    assert await _calendar_name(studio, member) == "Gymloop Oost bookings"
+
+
+@pytest.mark.parametrize("sent", ["Gymloop West", None])
+async def test_put_settings_with_a_studio_name_is_refused_and_changes_nothing(make_studio, sent):
+    studio = await make_studio(booking_window_hours=72)
+    before = (await studio.http.get("/settings", headers=studio.staff)).json()
+    refused = await studio.http.put(
+        "/settings", json={"studio_name": sent, "booking_window_hours": 1}, headers=studio.admin
+    )
+    assert refused.status_code == 422, refused.text
+    [detail] = refused.json()["detail"]
+    assert detail["loc"] == ["body", "studio_name"]
+    assert detail["type"] == "studio_name_set_in_members"
+    assert "PATCH /api/members/studios/current" in detail["msg"]
+    after = (await studio.http.get("/settings", headers=studio.staff)).json()
+    assert after == before
+    assert (after["booking_window_hours"], after["studio_name"]) == (72, "Gymloop studio")
 
 
 async def _is(awaitable, expected) -> bool:

@@ -16,10 +16,19 @@ TIME_ZONE_IS_THE_STUDIOS = (
     "the time zone is the studio's and is set in members, not here: PATCH /api/members/studios/current with "
     'e.g. {"timezone": "Europe/London"} (admins); bookings follows it. Leave time_zone out of this request'
 )
+STUDIO_NAME_IS_THE_STUDIOS = (
+    "the studio's name is set in members, not here: PATCH /api/members/studios/current with "
+    'e.g. {"name": "Gymloop Oost"} (admins); bookings follows it. Leave studio_name out of this request'
+)
 
 
 class StudioSettingsIn(BaseModel):
-    studio_name: str = Field(default="Gymloop studio", max_length=200)
+    studio_name: Any = Field(
+        default=None,
+        description="Not accepted (422 studio_name_set_in_members): the studio's name is set in members "
+        "(PATCH /api/members/studios/current) and followed from its StudioUpdated event",
+        json_schema_extra={"deprecated": True},
+    )
     time_zone: Any = Field(
         default=None,
         description="Not accepted (422 time_zone_set_in_members): the studio's time zone is set in members "
@@ -40,9 +49,14 @@ class StudioSettingsIn(BaseModel):
         # Runs only when a client sends the field (null included): refuse it rather than ignore it silently.
         raise PydanticCustomError("time_zone_set_in_members", TIME_ZONE_IS_THE_STUDIOS)
 
+    @field_validator("studio_name")
+    @classmethod
+    def _studio_name_is_set_in_members(cls, value: object) -> None:
+        raise PydanticCustomError("studio_name_set_in_members", STUDIO_NAME_IS_THE_STUDIOS)
+
 
 class StudioSettingsOut(BaseModel):
-    studio_name: str
+    studio_name: str = Field(description="The studio's name, from members (read-only; 'Gymloop studio' until known)")
     time_zone: str = Field(description="The studio's IANA zone, from members (Europe/Amsterdam until it is known)")
     booking_window_hours: int
     cancellation_cutoff_minutes: int

@@ -22,7 +22,7 @@ from gymloop_bookings.api.schemas import (
     StudioSettingsIn,
     StudioSettingsOut,
 )
-from gymloop_bookings.db.repository import load_policy
+from gymloop_bookings.db.repository import load_policy, load_studio_name
 from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.service import schedule_cases, views
@@ -33,7 +33,7 @@ router = APIRouter(tags=["schedules"])
 
 @router.put(
     "/settings",
-    summary="Set the studio's booking settings (the time zone is set in members and followed from its events)",
+    summary="Set the studio's booking settings (time zone and name are set in members and followed from its events)",
     response_model=StudioSettingsOut,
 )
 async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsOut:
@@ -51,8 +51,8 @@ async def put_settings(body: StudioSettingsIn, principal: Admin, session: Sessio
         )
     except DomainError as error:
         raise app_error(error) from error
-    await schedule_cases.save_settings(session, principal.studio_id, body.studio_name, policy)
-    return _settings_out(body.studio_name, policy)
+    await schedule_cases.save_settings(session, principal.studio_id, policy)
+    return _settings_out(await load_studio_name(session, principal.studio_id), policy)
 
 
 @router.post("/locations", status_code=201, summary="Add a location (calendar)", response_model=NamedOut)
@@ -161,7 +161,7 @@ async def get_agenda(
     return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
 
 
-@router.get("/settings", summary="The studio's booking settings and time zone", response_model=StudioSettingsOut)
+@router.get("/settings", summary="The studio's booking settings, time zone and name", response_model=StudioSettingsOut)
 async def get_settings(principal: Staff, session: Session) -> StudioSettingsOut:
     studio_name, policy = await views.studio_settings(session, principal.studio_id)
     return _settings_out(studio_name, policy)

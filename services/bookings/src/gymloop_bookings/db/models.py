@@ -18,12 +18,11 @@ class Base(DeclarativeBase):
 
 
 class StudioSettingsRow(Base):
-    """The studio's booking policy, set by its admins (PUT /settings). The time zone is not here: it is the
-    studio's, owned by members (StudioZoneRow), so a policy row exists with or without it."""
+    """The studio's booking policy, set by its admins (PUT /settings). The time zone and name are not here:
+    they are the studio's, owned by members (StudioZoneRow), so a policy row exists with or without them."""
 
     __tablename__ = "studio_settings"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    studio_name: Mapped[str] = mapped_column(Text, default="Gymloop studio")
     booking_window_min: Mapped[int] = mapped_column(Integer)
     cancellation_cutoff_min: Mapped[int] = mapped_column(Integer)
     late_cancel_forfeits: Mapped[bool] = mapped_column(Boolean)
@@ -34,12 +33,14 @@ class StudioSettingsRow(Base):
 
 
 class StudioZoneRow(Base):
-    """Read model of the studio's IANA time zone, followed from members' StudioUpdated (newest sequence wins).
-    No row yet: the studio counts in Europe/Amsterdam (repository.DEFAULT_TIME_ZONE)."""
+    """Read model of the studio's IANA time zone and name, followed from members' StudioUpdated (newest sequence
+    wins). No row yet: the studio counts in Europe/Amsterdam (repository.DEFAULT_TIME_ZONE) and is called
+    repository.DEFAULT_STUDIO_NAME; name is NULL only on rows made before migration 0003."""
 
     __tablename__ = "studio_zone"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     time_zone: Mapped[str] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
 
 
 class LocationRow(Base):

@@ -38,6 +38,7 @@ from gymloop_bookings.domain.sessions import Session, SessionStatus
 from gymloop_bookings.domain.waitlist import WaitlistEntry, WaitlistStatus
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # until members' StudioUpdated tells this studio's zone
+DEFAULT_STUDIO_NAME = "Gymloop studio"  # until members' StudioUpdated tells this studio's name
 
 
 def policy_from_row(row: StudioSettingsRow | None, time_zone: str | None = None) -> BookingPolicy:
@@ -69,11 +70,18 @@ async def load_policy(db: AsyncSession, studio_id: uuid.UUID) -> BookingPolicy:
     return policy_from_row(settings, time_zone)
 
 
-async def save_studio_zone(db: AsyncSession, studio_id: uuid.UUID, time_zone: str) -> None:
-    statement = pg_insert(StudioZoneRow).values(studio_id=studio_id, time_zone=time_zone)
+async def load_studio_name(db: AsyncSession, studio_id: uuid.UUID) -> str:
+    name = await db.scalar(select(StudioZoneRow.name).where(StudioZoneRow.studio_id == studio_id))
+    return name or DEFAULT_STUDIO_NAME
+
+
+async def save_studio(db: AsyncSession, studio_id: uuid.UUID, time_zone: str, name: str) -> None:
+    """Members' view of the studio (from StudioUpdated, full state): its time zone and name."""
+    statement = pg_insert(StudioZoneRow).values(studio_id=studio_id, time_zone=time_zone, name=name)
     await db.execute(
         statement.on_conflict_do_update(
-            index_elements=[StudioZoneRow.studio_id], set_={"time_zone": statement.excluded.time_zone}
+            index_elements=[StudioZoneRow.studio_id],
+            set_={"time_zone": statement.excluded.time_zone, "name": statement.excluded.name},
         )
     )
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import EntitlementRow, MemberRow
-from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio_zone
+from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio
 from gymloop_bookings.domain.policy import studio_zone
 from gymloop_bookings.messaging.billing_facts import BillingEvent, fact_from, merge
 
@@ -105,10 +105,11 @@ async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, e
 
 @subscriptions.on(StudioUpdated)
 async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
-    """Members owns the studio's time zone; the newest StudioUpdated wins, an older one arriving late is dropped."""
+    """Members owns the studio's time zone and name; the newest StudioUpdated wins, an older one arriving late is
+    dropped."""
     if event.studio_id != envelope.studio_id:
         raise ValueError(f"StudioUpdated for studio {event.studio_id} came in an envelope of {envelope.studio_id}")
     studio_zone(event.time_zone)  # an unknown zone fails here (retried, then DLQ), never in a later request
     if not await inbox.is_newest(session, CONSUMER, envelope):
         return
-    await save_studio_zone(session, envelope.studio_id, event.time_zone)
+    await save_studio(session, envelope.studio_id, event.time_zone, event.name)

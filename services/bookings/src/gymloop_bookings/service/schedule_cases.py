@@ -28,12 +28,12 @@ from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.outcomes import app_error, not_found, publish
 
 
-async def save_settings(db: AsyncSession, studio_id: uuid.UUID, studio_name: str, policy: BookingPolicy) -> None:
-    """The admins' policy; policy.time_zone is not stored here (members owns it, see save_studio_zone)."""
+async def save_settings(db: AsyncSession, studio_id: uuid.UUID, policy: BookingPolicy) -> None:
+    """The admins' policy; policy.time_zone and the studio's name are not stored here (members owns them, see
+    repository.save_studio)."""
     minutes = lambda span: int(span.total_seconds() // 60)  # noqa: E731
     values = {
         "studio_id": studio_id,
-        "studio_name": studio_name,
         "booking_window_min": minutes(policy.booking_window),
         "cancellation_cutoff_min": minutes(policy.cancellation_cutoff),
         "late_cancel_forfeits": policy.late_cancel_forfeits,

@@ -17,10 +17,15 @@ from gymloop_bookings.db.models import (
     MemberRow,
     SessionRow,
     SessionTypeRow,
-    StudioSettingsRow,
     UserLogRow,
 )
-from gymloop_bookings.db.repository import BookingStore, entitlement_from_row, load_policy, session_from_row
+from gymloop_bookings.db.repository import (
+    BookingStore,
+    entitlement_from_row,
+    load_policy,
+    load_studio_name,
+    session_from_row,
+)
 from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.descriptions import describe_session
@@ -30,8 +35,6 @@ from gymloop_bookings.domain.reports import Dimension, OccupancyRow, SessionReco
 from gymloop_bookings.domain.schedules import Location, SessionType
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.outcomes import not_found
-
-DEFAULT_STUDIO_NAME = "Gymloop studio"  # the default of PUT /settings' studio_name
 
 
 def _local_range_utc(policy: BookingPolicy, first_day: date, days: int) -> tuple[datetime, datetime]:
@@ -141,9 +144,8 @@ async def member_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uui
 
 
 async def studio_settings(db: AsyncSession, studio_id: uuid.UUID) -> tuple[str, BookingPolicy]:
-    """The studio's name as its admins set it here, and its policy (defaults until they set one)."""
-    row = await db.get(StudioSettingsRow, studio_id)
-    return (row.studio_name if row else DEFAULT_STUDIO_NAME), await load_policy(db, studio_id)
+    """The studio's name (from members), and its policy (defaults until the admins set one)."""
+    return await load_studio_name(db, studio_id), await load_policy(db, studio_id)
 
 
 async def member_ical(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> bytes:
@@ -154,9 +156,8 @@ async def member_ical(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UU
         await db.execute(select(SessionRow).where(SessionRow.id.in_({b.session_id for b in bookings})))
     ).scalars()
     sessions = {r.id: session_from_row(r) for r in session_rows if r.studio_id == studio_id}
-    settings = await db.get(StudioSettingsRow, studio_id)
     return member_calendar(
-        settings.studio_name if settings else "Gymloop",
+        await load_studio_name(db, studio_id),
         bookings,
         sessions,
         await session_types(db, studio_id),
