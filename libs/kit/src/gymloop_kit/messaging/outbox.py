@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from gymloop_contracts import Envelope, EventPayload, wrap
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,27 +24,41 @@ CHUNK = 1000
 NOTIFY_CHANNEL = "gymloop_outbox"  # the outbox trigger in tables.py notifies this channel
 
 
-async def reserve_sequences(session: AsyncSession, aggregates: list[tuple[str, str]]) -> list[int]:
-    """Per-aggregate sequence numbers for each (aggregate_type, aggregate_id), in order, in one statement.
-
+def _sequence_upsert(counts: Counter[tuple[str, str]]) -> Any:
+    """Raise each aggregate's last sequence by its count of new events; returns the new last sequences.
     The row lock taken by the upsert also serialises concurrent writers of one aggregate."""
-    counts = Counter(aggregates)
-    statement = (
-        pg_insert(outbox_sequence)
-        .values([{"aggregate_type": t, "aggregate_id": i, "last_sequence": n} for (t, i), n in counts.items()])
-        .on_conflict_do_update(
-            index_elements=[outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id],
-            set_={"last_sequence": outbox_sequence.c.last_sequence + pg_insert(outbox_sequence).excluded.last_sequence},
-        )
-        .returning(outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id, outbox_sequence.c.last_sequence)
+    values = pg_insert(outbox_sequence).values(
+        [{"aggregate_type": t, "aggregate_id": i, "last_sequence": n} for (t, i), n in counts.items()]
     )
-    last = {(row[0], row[1]): int(row[2]) for row in await session.execute(statement)}
-    next_free = {key: last[key] - counts[key] + 1 for key in counts}
+    return values.on_conflict_do_update(
+        index_elements=[outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id],
+        set_={"last_sequence": outbox_sequence.c.last_sequence + values.excluded.last_sequence},
+    ).returning(outbox_sequence.c.aggregate_type, outbox_sequence.c.aggregate_id, outbox_sequence.c.last_sequence)
+
+
+def _numbered(aggregates: list[tuple[str, str]], counts: Counter[tuple[str, str]], rows: Any) -> list[int]:
+    """Each aggregate's new numbers, in the order of `aggregates`, from the upsert's returned last sequences."""
+    next_free = {(row[0], row[1]): int(row[2]) - counts[(row[0], row[1])] + 1 for row in rows}
     sequences = []
     for key in aggregates:
         sequences.append(next_free[key])
         next_free[key] += 1
     return sequences
+
+
+def _outbox_row(envelope: Envelope) -> dict[str, Any]:
+    return {
+        "event_id": envelope.event_id,
+        "topic": envelope.topic,
+        "partition_key": envelope.partition_key,
+        "envelope": envelope.model_dump(mode="json"),
+    }
+
+
+async def reserve_sequences(session: AsyncSession, aggregates: list[tuple[str, str]]) -> list[int]:
+    """Per-aggregate sequence numbers for each (aggregate_type, aggregate_id), in order, in one statement."""
+    counts = Counter(aggregates)
+    return _numbered(aggregates, counts, await session.execute(_sequence_upsert(counts)))
 
 
 async def add_events(
@@ -73,20 +88,29 @@ async def add_events(
             )
             for payload, sequence in zip(chunk, sequences, strict=True)
         ]
-        await session.execute(
-            insert(outbox),
-            [
-                {
-                    "event_id": envelope.event_id,
-                    "topic": envelope.topic,
-                    "partition_key": envelope.partition_key,
-                    "envelope": envelope.model_dump(mode="json"),
-                }
-                for envelope in wrapped
-            ],
-        )
+        await session.execute(insert(outbox), [_outbox_row(envelope) for envelope in wrapped])
         envelopes += wrapped
     return envelopes  # the outbox trigger sends the NOTIFY that wakes the relay on commit
+
+
+def add_events_in_migration(
+    connection: Connection, payloads: Sequence[tuple[EventPayload, uuid.UUID]], *, correlation_id: str
+) -> list[Envelope]:
+    """`add_events` for a data migration: Alembic gives a synchronous connection, and one migration may
+    announce events of many studios (each payload with its studio id). Same rows, same sequences."""
+    envelopes: list[Envelope] = []
+    for start in range(0, len(payloads), CHUNK):
+        chunk = payloads[start : start + CHUNK]
+        aggregates = [(payload.aggregate_type, payload.aggregate_id) for payload, _ in chunk]
+        counts = Counter(aggregates)
+        sequences = _numbered(aggregates, counts, connection.execute(_sequence_upsert(counts)))
+        wrapped = [
+            wrap(payload, studio_id=studio_id, producer=payload.owner, correlation_id=correlation_id, sequence=sequence)
+            for (payload, studio_id), sequence in zip(chunk, sequences, strict=True)
+        ]
+        connection.execute(insert(outbox), [_outbox_row(envelope) for envelope in wrapped])
+        envelopes += wrapped
+    return envelopes
 
 
 async def add_event(
