@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer
@@ -15,6 +16,8 @@ from fastapi import FastAPI
 from gymloop_contracts import Envelope, topic_for
 from gymloop_contracts.base import EventPayload
 from gymloop_kit.auth import KeyPair, Role, issue_access_token
+from gymloop_kit.db import Database
+from sqlalchemy import text
 
 
 @contextlib.asynccontextmanager
@@ -142,3 +145,27 @@ async def eventually(check: Callable[[], object], timeout_s: float = 15.0, inter
             last_error = error
         await asyncio.sleep(interval_s)
     raise AssertionError(f"condition not met within {timeout_s}s") from last_error
+
+
+async def outbox_rows(database: Database) -> list[dict[str, Any]]:
+    """The outbox in the order it was written (event_id, topic, partition_key, envelope): what the relay sends."""
+    async with database.transaction() as session:
+        rows = await session.execute(text("SELECT event_id, topic, partition_key, envelope FROM outbox ORDER BY id"))
+        return [dict(row._mapping) for row in rows]
+
+
+def assert_outbox_row(row: dict[str, Any], expected: EventPayload, *, sequence: int) -> Envelope:
+    """One outbox row holds `expected` as add_event writes it: the owner as producer, the payload's aggregate and
+    partition key, the given per-aggregate sequence and a UUIDv7 event id."""
+    envelope = Envelope.model_validate(row["envelope"])
+    assert envelope.parse_payload() == expected
+    assert (envelope.producer, envelope.aggregate_type, envelope.aggregate_id) == (
+        expected.owner,
+        expected.aggregate_type,
+        expected.aggregate_id,
+    )
+    assert envelope.sequence == sequence
+    assert envelope.event_id.version == 7
+    assert row["event_id"] == envelope.event_id
+    assert (row["topic"], row["partition_key"]) == (envelope.topic, expected.partition_key)
+    return envelope

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.members import StudioUpdated
+from gymloop_devstack.testing import assert_outbox_row, outbox_rows
 from gymloop_kit.db import Database, asyncpg_dsn
 from gymloop_kit.messaging.outbox import NOTIFY_CHANNEL
 from gymloop_kit.migrations import upgrade
@@ -20,12 +20,6 @@ from sqlalchemy import text
 pytestmark = pytest.mark.integration
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-async def _outbox(database: Database) -> list[dict[str, Any]]:
-    async with database.transaction() as session:
-        rows = await session.execute(text("SELECT event_id, topic, partition_key, envelope FROM outbox ORDER BY id"))
-        return [dict(row._mapping) for row in rows]
 
 
 async def test_0003_announces_each_existing_studio_once_and_a_later_change_takes_the_next_sequence(
@@ -55,7 +49,7 @@ async def test_0003_announces_each_existing_studio_once_and_a_later_change_takes
         await asyncio.to_thread(upgrade, MIGRATIONS, url, "head")
 
         await asyncio.wait_for(notified.wait(), timeout=5)  # the outbox trigger woke the relay on commit
-        rows = await _outbox(database)
+        rows = await outbox_rows(database)
         envelopes = {Envelope.model_validate(row["envelope"]).studio_id: row for row in rows}
         assert len(rows) == 2
         assert set(envelopes) == {never_announced, announced_before}
@@ -63,22 +57,12 @@ async def test_0003_announces_each_existing_studio_once_and_a_later_change_takes
             never_announced: ("Oude Gym", "Europe/Amsterdam", 1),
             announced_before: ("Ny Gym", "Europe/Oslo", 2),
         }.items():
-            row = envelopes[studio_id]
-            envelope = Envelope.model_validate(row["envelope"])
-            assert envelope.parse_payload() == StudioUpdated(studio_id=studio_id, name=name, time_zone=zone)
-            assert (envelope.producer, envelope.aggregate_type, envelope.aggregate_id) == (
-                "members",
-                "studio",
-                str(studio_id),
-            )
-            assert envelope.sequence == sequence
-            assert envelope.event_id.version == 7
-            assert row["event_id"] == envelope.event_id
-            assert (row["topic"], row["partition_key"]) == (envelope.topic, str(studio_id))
+            expected = StudioUpdated(studio_id=studio_id, name=name, time_zone=zone)
+            assert_outbox_row(envelopes[studio_id], expected, sequence=sequence)
 
         async with database.transaction() as session:
             await update_studio(session, never_announced, name="Nieuwe Gym", timezone=None)
-        later = (await _outbox(database))[-1]
+        later = (await outbox_rows(database))[-1]
         envelope = Envelope.model_validate(later["envelope"])
         assert (envelope.studio_id, envelope.sequence, envelope.payload["name"]) == (never_announced, 2, "Nieuwe Gym")
         # The migration's rows have exactly the shape add_event writes.
