@@ -10,68 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
-from gymloop_contracts import Envelope, EventPayload, dlq_topic, topic_for
+from gymloop_contracts import Envelope, EventPayload, dlq_topic
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from gymloop_kit.db import Database
 from gymloop_kit.logging import correlation_id_var, get_logger, traceparent_var
 from gymloop_kit.messaging import inbox, metrics
 from gymloop_kit.messaging.kafka import create_consumer, start_with_retry
+from gymloop_kit.messaging.subscriptions import Handler, Subscription, Subscriptions
 
 log = get_logger(__name__)
-
-P = TypeVar("P", bound=EventPayload)
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Subscription:
-    model: type[EventPayload]
-    handler: Handler
-
-
-class Subscriptions:
-    """What a service consumes: `@subscriptions.on(SubscriptionActivated)` (or several types) above `async def
-    handler(session, event, envelope)`. The handler runs inside the message's transaction and must not commit."""
-
-    def __init__(self) -> None:
-        self._by_type: dict[tuple[str, int], Subscription] = {}
-
-    def on(self, *models: type[P]) -> Callable[[Callable[[AsyncSession, P, Envelope], Awaitable[None]]], Handler]:
-        """Register a handler for one or more event types (e.g. MemberRegistered and MemberUpdated alike)."""
-
-        def register(handler: Callable[[AsyncSession, P, Envelope], Awaitable[None]]) -> Handler:
-            for model in models:
-                key = (model.event_type, model.version)
-                if key in self._by_type:
-                    raise ValueError(f"{model.event_type} v{model.version} already has a handler")
-                self._by_type[key] = Subscription(model, handler)
-            return handler
-
-        return register
-
-    def get(self, event_type: str, version: int) -> Subscription | None:
-        return self._by_type.get((event_type, version))
-
-    @property
-    def models(self) -> list[type[EventPayload]]:
-        return [subscription.model for subscription in self._by_type.values()]
-
-    @property
-    def topics(self) -> list[str]:
-        return sorted(topic_for(model.event_type, model.version) for model in self.models)
-
-    def __bool__(self) -> bool:
-        return bool(self._by_type)
 
 
 @dataclass(frozen=True)
@@ -246,3 +202,6 @@ class EventConsumer:
         except (CommitFailedError, KafkaError) as error:
             # A rebalance took the partition away: its new owner redelivers, and the inbox drops duplicates.
             log.warning("commit_failed", partition=str(partition), offset=offset, error=repr(error))
+
+
+__all__ = ["EventConsumer", "Handler", "PoisonMessage", "Subscription", "Subscriptions"]
