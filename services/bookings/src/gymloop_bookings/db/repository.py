@@ -303,7 +303,7 @@ class BookingStore:
     # --- writing ------------------------------------------------------------------------------------
 
     async def add_session(self, session: Session) -> None:
-        await self.db.execute(insert(SessionRow.__table__), [session_values(session)])
+        await self.db.execute(insert(SessionRow.__table__).values(session_values(session)))
 
     async def save(self) -> None:
         """Write what the rules changed: new rows, the changed columns of loaded rows, and the new log entries."""
