@@ -119,8 +119,8 @@ async def save_studio(db: AsyncSession, studio_id: uuid.UUID, time_zone: str, na
 
 # The member's bookings the account rules need besides the active ones: this week's and later (weekly limits).
 _RECENT = timedelta(days=8)
-# Written in this order, so a sign-out's status change reaches the partial unique index of active bookings
-# before a new booking of the same member (updates go before inserts within a table, too).
+# The tables `save` writes, with their keys. Within a table updates go before inserts, so a sign-out's status
+# change reaches the partial unique index of active bookings before a new booking of that member and session.
 _TABLES: dict[str, tuple[Table, str]] = {
     "session": (SessionRow.__table__, "id"),
     "waitlist_entry": (WaitlistEntryRow.__table__, "id"),
