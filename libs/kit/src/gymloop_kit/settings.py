@@ -15,6 +15,13 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or CIDR networks of the proxies (the gateway, a load balancer) whose X-Forwarded-For and "
+            'X-Forwarded-Proto are believed, as JSON: ["10.0.0.5", "10.1.0.0/16"]; empty: none, the peer is the client'
+        ),
+    )
 
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/gymloop",
