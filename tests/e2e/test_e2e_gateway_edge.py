@@ -1,10 +1,12 @@
 """Through the gateway to real service processes: tokens checked at the edge, correlation ids carried to the
-service's log, and a service killed with SIGKILL named by /ready and answered 503 while the others go on.
+service's log, a client's X-Forwarded-For not believed, one JSON log line per request that names its service,
+and a service killed with SIGKILL named by /ready and answered 503 while the others go on.
 
 The kill test comes last in this module on purpose: it leaves the module's stack with one service down."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -73,6 +75,56 @@ def test_merged_openapi_has_every_running_service(stack):
     for service in stack.services:
         assert document["x-gymloop-services"][service]["status"] == "included"
         assert any(path.startswith(f"/api/{service}/") for path in document["paths"])
+
+
+def test_a_spoofed_forwarded_for_through_the_gateway_does_not_reset_the_login_throttle(stack):
+    if "members" not in stack.services:
+        pytest.skip("members is not running")
+    failures_per_address = 20  # members' default GYMLOOP_LOGIN_MAX_FAILURES_PER_IP
+    with stack.client() as client:
+        for n in range(failures_per_address):
+            wrong = client.post(
+                "/api/members/auth/login",
+                json={"email": f"guess{n}@spoof.example.com", "password": "Wrong-password-1"},
+                headers={"X-Forwarded-For": f"10.0.{n}.1"},  # a fresh address each time, if it were believed
+            )
+            assert wrong.status_code == 401, wrong.text
+        blocked = client.post(
+            "/api/members/auth/login",
+            json={"email": "guess-again@spoof.example.com", "password": "Wrong-password-1"},
+            headers={"X-Forwarded-For": "10.1.0.1"},
+        )
+    assert blocked.status_code == 429, blocked.text
+
+
+def log_lines(stack, process: str) -> list[str]:
+    return (stack.dev.logs_dir / f"{process}.log").read_text().splitlines()
+
+
+def test_every_log_line_names_its_service_and_a_request_is_logged_once(stack):
+    correlation_ids = {service: f"e2e-once-{service}-{uuid.uuid4()}" for service in stack.services}
+    with stack.client() as client:
+        for service, correlation_id in correlation_ids.items():
+            answer = client.get(
+                f"/api/{service}/asyncapi.json", headers={**stack.headers(), "X-Correlation-ID": correlation_id}
+            )
+            assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + 10
+    for service, correlation_id in correlation_ids.items():
+        while correlation_id not in "".join(log_lines(stack, service)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    time.sleep(0.5)  # a second line of the same request (an access log) would be written by now
+    for process in [*stack.services, "gateway"]:
+        lines = log_lines(stack, process)
+        assert lines, f"{process}.log is empty"
+        for line in lines:
+            assert json.loads(line).get("service") == process, f"{process}.log: {line}"
+    for service, correlation_id in correlation_ids.items():
+        for process in (service, "gateway"):
+            logged = [json.loads(line) for line in log_lines(stack, process) if correlation_id in line]
+            assert len(logged) == 1, f"{process}.log has {len(logged)} lines for one request: {logged}"
+            assert logged[0]["event"] == "http_request"
+            assert {"method", "path", "status", "duration_ms", "correlation_id"} <= logged[0].keys()
 
 
 def test_a_killed_service_is_named_by_ready_and_answered_503_while_the_others_go_on(stack):

@@ -420,6 +420,9 @@ class DevStack:
         """What is known before PostgreSQL and the keys are; the rest comes with `release_env`."""
         env = self.base_env()
         env.update({"GYMLOOP_SERVICE_NAME": service.name, "GYMLOOP_HTTP_PORT": str(port)})
+        # The gateway reaches the services from 127.0.0.1, so its X-Forwarded-For names the client; the gateway
+        # keeps the default (it believes nobody's) and replaces what a client sends.
+        env["GYMLOOP_TRUSTED_PROXIES"] = '["127.0.0.1"]'
         if service.name == "billing":
             env.update(self.stripe_env())
         return env

@@ -139,6 +139,8 @@ def make_settings(kafka_bootstrap: str, jwt_keys: KeyPair) -> Callable[..., Serv
             "consumer_retry_base_s": 0.01,
             "log_json": True,
             "database_pool_size": 5,
+            # as behind the gateway: the in-process client connects from 127.0.0.1, the gateway's address in make dev
+            "trusted_proxies": ["127.0.0.1"],
         }
         values.update(overrides)
         return ServiceSettings(**values)  # type: ignore[arg-type,unused-ignore]

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.db import Database
 from gymloop_kit.errors import AppError
+from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.health import router as health_router
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.logging import configure_logging, get_logger
@@ -78,6 +79,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     app = FastAPI(title=f"Gymloop {spec.name}", description=spec.description, version=spec.version, lifespan=lifespan)
     app.add_middleware(CorrelationMiddleware)
+    trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client
     app.include_router(health_router)
     for router in spec.routers:
         app.include_router(router)

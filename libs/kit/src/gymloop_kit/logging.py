@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 traceparent_var: ContextVar[str | None] = ContextVar("traceparent", default=None)
@@ -31,9 +32,22 @@ def _add_context(_: object, __: str, event_dict: dict) -> dict:
     return event_dict
 
 
+def _service_name(service: str) -> Processor:
+    """Every line names its service, whichever task or thread writes it: a processor fixed at configure time,
+    not a context variable (those bound in the lifespan never reach the tasks that serve requests)."""
+
+    def add_service(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return add_service
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
+    """JSON lines on stdout for structlog and the standard library alike; calling it again replaces the setup."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _service_name(service),
         _add_context,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -45,14 +59,21 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=False,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     # Route the standard library's loggers (uvicorn, aiokafka, sqlalchemy) through the same JSON renderer.
-    formatter = structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processor=renderer)
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,  # a traceback as text, not the repr of a tuple
+            renderer,
+        ],
+    )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)  # warnings become log lines too, not bare text on stderr
     for noisy in ("aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

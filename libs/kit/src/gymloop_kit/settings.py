@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import ipaddress
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +17,24 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     log_json: bool = True
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses or CIDR networks of the proxies (the gateway, a load balancer) whose X-Forwarded-For and "
+            'X-Forwarded-Proto are believed, as JSON: ["10.0.0.5", "10.1.0.0/16"]; empty: none, the peer is the client'
+        ),
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses_or_networks(cls, values: list[str]) -> list[str]:
+        # uvicorn would take a mistyped entry for a literal host name and silently trust nothing by it
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is neither an IP address nor a CIDR network") from None
+        return values
 
     database_url: str = Field(
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/gymloop",

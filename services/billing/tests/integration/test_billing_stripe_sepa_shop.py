@@ -25,7 +25,7 @@ GOOD_IBAN = "DE89 3704 0044 0532 0130 00"
 DECLINED_IBAN = "DE62370400440532013001"  # localstripe's failing SEPA debit
 
 
-MEMBER_BROWSER = {"User-Agent": "Mozilla/5.0 (gymloop member app)", "X-Forwarded-For": "203.0.113.7, 10.0.0.2"}
+MEMBER_BROWSER = {"User-Agent": "Mozilla/5.0 (gymloop member app)", "X-Forwarded-For": "203.0.113.7"}
 
 
 async def sepa_debit(http: httpx.AsyncClient, member_id: uuid.UUID, headers: dict[str, str], iban: str) -> Any:

@@ -1,4 +1,4 @@
-import uvicorn
+from gymloop_kit.serve import serve
 
 from gymloop_bookings.app import create_app
 from gymloop_bookings.settings import BookingsSettings
@@ -6,7 +6,7 @@ from gymloop_bookings.settings import BookingsSettings
 
 def main() -> None:
     settings = BookingsSettings()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

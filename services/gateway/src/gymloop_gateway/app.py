@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.errors import Unauthorized
+from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.logging import configure_logging, get_logger
 
@@ -88,6 +89,8 @@ def create_app(
         redoc_url=None,
     )
     app.add_middleware(CorrelationMiddleware)
+    # Only a proxy in front of the gateway (a load balancer) may speak for the client; by default nobody does.
+    trust_forwarded_headers(app, settings.trusted_proxies)
 
     def own_openapi() -> dict[str, Any]:
         return get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)

@@ -1,11 +1,13 @@
 """Forwarding one request to a service: method, path, query, body and headers pass through unchanged,
-except the hop-by-hop headers; the correlation id goes along. A service that does not answer is named."""
+except the hop-by-hop headers and X-Forwarded-*, which the gateway writes itself; the correlation id goes
+along. A service that does not answer is named."""
 
 from __future__ import annotations
 
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
 log = get_logger("gateway.proxy")
@@ -49,6 +51,8 @@ def upstream_url(request: Request, service: str, base_url: str) -> str:
 
 
 def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
+    """The client's headers minus hop-by-hop ones, with X-Forwarded-* replaced by what the gateway saw: a client
+    writes whatever it likes there, and the services believe these headers because they come from the gateway."""
     connection_listed = {
         token.strip().lower() for token in request.headers.get("connection", "").split(",") if token.strip()
     }
@@ -56,17 +60,16 @@ def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
         (key, value)
         for key, value in request.headers.items()
         if key not in HOP_BY_HOP and key not in connection_listed and key != CORRELATION_HEADER.lower()
-        and not key.startswith("x-forwarded-")
+        and not key.startswith("x-forwarded-") and key != "forwarded"
     ]  # fmt: skip
-    client_host = request.client.host if request.client else ""
-    previous = request.headers.get("x-forwarded-for")
     headers += [
         (CORRELATION_HEADER, current_correlation_id()),
-        ("X-Forwarded-For", f"{previous}, {client_host}" if previous else client_host),
-        ("X-Forwarded-Proto", request.headers.get("x-forwarded-proto", request.url.scheme)),
-        ("X-Forwarded-Host", request.headers.get("x-forwarded-host", request.headers.get("host", ""))),
+        ("X-Forwarded-Proto", request.url.scheme),
+        ("X-Forwarded-Host", request.headers.get("host", "")),
         ("X-Forwarded-Prefix", f"/api/{service}"),
     ]
+    if client := client_address(request):
+        headers.append(("X-Forwarded-For", client))
     return headers
 
 

@@ -1,4 +1,4 @@
-import uvicorn
+from gymloop_kit.serve import serve
 from gymloop_kit.settings import ServiceSettings
 
 from gymloop_importer.app import create_app
@@ -6,7 +6,7 @@ from gymloop_importer.app import create_app
 
 def main() -> None:
     settings = ServiceSettings(service_name="importer")
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_config=None)
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

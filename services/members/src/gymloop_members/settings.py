@@ -25,10 +25,6 @@ class MembersSettings(ServiceSettings):
     login_window_s: int = 15 * 60
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
-    trust_forwarded_for: bool = Field(
-        default=True,
-        description="Take the client IP from X-Forwarded-For: the service is reachable only through the gateway",
-    )
 
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536

@@ -1,4 +1,7 @@
-"""Correlation ids on every request: taken from X-Correlation-ID (or made), logged, and echoed back."""
+"""Correlation ids on every request: taken from X-Correlation-ID (or made), logged, and echoed back.
+
+The `http_request` line written here is the one log line per request (uvicorn's access log is off, see
+`gymloop_kit.serve`); probes of /health, /ready and /metrics are not logged."""
 
 from __future__ import annotations
 
@@ -40,7 +43,9 @@ class CorrelationMiddleware:
         finally:
             path = scope.get("path", "")
             if path not in ("/health", "/ready", "/metrics"):
+                client = scope.get("client")
                 log.info("http_request", method=scope.get("method"), path=path, status=status,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 2))  # fmt: skip
+                         duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                         client=client[0] if client else None)  # fmt: skip
             correlation_id_var.reset(correlation_token)
             traceparent_var.reset(trace_token)

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter, Request
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.forwarded import client_address
 from pydantic import BaseModel, Field
 
 from gymloop_billing.api.deps import ensure_own_member
@@ -35,14 +36,6 @@ class PaymentMethodOut(BaseModel):
     )
 
 
-def client_ip(request: Request) -> str | None:
-    """The member's address: the first X-Forwarded-For entry (the gateway forwards it; billing is reachable
-    only through the gateway), else the connection's peer."""
-    if forwarded := request.headers.get("x-forwarded-for"):
-        return forwarded.split(",", 1)[0].strip() or None
-    return request.client.host if request.client else None
-
-
 @router.put(
     "/members/{member_id}/stripe/payment-method",
     summary="Set the member's default Stripe payment method (card or SEPA debit); staff or the member",
@@ -65,7 +58,7 @@ async def set_payment_method(
         account_holder=body.account_holder,
         payment_method=body.payment_method,
         by_member=not principal.is_staff,
-        ip_address=client_ip(request),
+        ip_address=client_address(request),
         user_agent=request.headers.get("user-agent"),
     )
     row = registered.customer

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.forwarded import client_address
 
-from gymloop_members.api.deps import client_ip, database_of, settings_of
+from gymloop_members.api.deps import database_of, settings_of
 from gymloop_members.api.schemas import (
     Accepted,
     ChangePasswordRequest,
@@ -43,7 +44,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
     async with database_of(request).transaction() as session:
         outcome = await accounts.login(
             session, settings, email=body.email, password=body.password, studio_id=body.studio_id,
-            ip=client_ip(request, settings),
+            ip=(client_address(request) or "unknown")[:64],  # the throttle's column width
         )  # fmt: skip
     if isinstance(outcome, accounts.Refused):
         headers = {}

@@ -1,4 +1,4 @@
-"""What the routers share: settings and database of the running service, the caller's IP, member scoping."""
+"""What the routers share: settings and database of the running service, member scoping."""
 
 from __future__ import annotations
 
@@ -21,12 +21,6 @@ def settings_of(request: Request) -> MembersSettings:
 
 def database_of(request: Request) -> Database:
     return runtime_of(request).database
-
-
-def client_ip(request: Request, settings: MembersSettings) -> str:
-    if settings.trust_forwarded_for and (forwarded := request.headers.get("x-forwarded-for")):
-        return forwarded.split(",", 1)[0].strip()[:64]
-    return request.client.host if request.client else "unknown"
 
 
 def ensure_self_or_staff(principal: Principal, member_id: uuid.UUID) -> None:
