@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import stripe
 
-from gymloop_billing.db.models import PaymentRow
 from gymloop_billing.domain.stripe_payment_methods import MandateAcceptance
 from gymloop_billing.settings import BillingSettings
 
@@ -126,14 +125,11 @@ class StripeGateway:
         )
         return str(subscription.id)
 
-    async def retry_payment(self, payment: PaymentRow) -> bool:
-        """Pay the payment's open invoice again; True when it is paid. The idempotency key names the
-        payment and the attempt, so a pass that is repeated after a crash does not charge twice."""
-        invoice_id = str(payment.stripe_invoice_id)
+    async def retry_invoice(self, invoice_id: str, *, idempotency_key: str) -> bool:
+        """Pay the open invoice again; True when it is paid. The caller's key names the payment and the
+        attempt, so a retry repeated after a crash does not charge twice."""
         try:
-            invoice = await self.client.v1.invoices.pay_async(
-                invoice_id, options={"idempotency_key": f"gymloop-retry-{payment.id}-{payment.attempts}"}
-            )
+            invoice = await self.client.v1.invoices.pay_async(invoice_id, options={"idempotency_key": idempotency_key})
         except stripe.CardError:
             return False
         except stripe.InvalidRequestError:
