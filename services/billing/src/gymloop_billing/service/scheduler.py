@@ -32,7 +32,8 @@ from gymloop_billing.db.models import PaymentRow, SubscriptionRow
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.local_day import latest_local_date
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import payments, studio_day, subscriptions
+from gymloop_billing.service import payments, shop, stripe_subscriptions, studio_day, subscriptions
+from gymloop_billing.service.stripe_gateway import StripeGateway
 from gymloop_billing.settings import BillingSettings
 
 log = structlog.get_logger(__name__)
@@ -191,16 +192,20 @@ async def _retry(
 
 
 async def billing_scheduler(runtime: ServiceRuntime) -> None:
-    """Background job: run the due work every `scheduler_interval_s` (off when scheduler_enabled is false)."""
+    """Background job: run the due work every `scheduler_interval_s` (off when scheduler_enabled is false), after
+    making again the Stripe calls whose intent was left pending (Stripe subscriptions, purchase charges)."""
     settings = BillingSettings.from_service_settings(runtime.settings)
     if not settings.scheduler_enabled:
         await idle_forever()
-    from gymloop_billing.service.stripe_gateway import StripeGateway  # the SDK client only when it runs
-
-    retrier = StripeGateway(settings)
+    gateway = StripeGateway(settings)
 
     async def one_pass() -> None:
-        report = await run_due_work(runtime.database, datetime.now(UTC), retrier=retrier)
+        now = datetime.now(UTC)
+        linked = await stripe_subscriptions.link_pending(runtime.database, gateway, now)
+        charged = await shop.charge_pending(runtime.database, gateway, now)
+        report = await run_due_work(runtime.database, now, retrier=gateway)
+        if linked or charged:
+            log.info("stripe_intents_made_again", subscriptions=linked, purchase_charges=charged)
         if report.renewed or report.ended or report.retried or report.failed_studios:
             log.info(
                 "billing_due_work_done",

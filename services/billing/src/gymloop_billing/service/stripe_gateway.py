@@ -244,10 +244,12 @@ class StripeGateway:
         currency: str,
         return_url: str,
         bank: str | None,
+        attempt: str,
     ) -> IdealRedirect:
         """An iDEAL PaymentIntent confirmed at once with the member's `return_url`: Stripe answers
         `requires_action` with the bank's redirect URL; the outcome comes by webhook (our payment id is in the
-        metadata). A new key per start: a member may try again after a failed or abandoned attempt."""
+        metadata). The key names the payment and the caller's `attempt`: a member may try again after a failed
+        or abandoned attempt (a new attempt), a repeated request is the same intent (the same attempt)."""
         method_data: dict[str, Any] = {"type": "ideal"}
         if bank:
             method_data["ideal"] = {"bank": bank}
@@ -267,7 +269,7 @@ class StripeGateway:
             params["customer"] = customer_id
         intent = await self.client.v1.payment_intents.create_async(
             params=params,  # type: ignore[arg-type]
-            options={"idempotency_key": f"gymloop-ideal-{payment_id}-{uuid.uuid4().hex}"},
+            options={"idempotency_key": f"gymloop-ideal-{payment_id}-{attempt}"},
         )
         return _redirect_of(intent)
 
