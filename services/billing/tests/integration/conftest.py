@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import socket
 import subprocess
 import sys
@@ -227,6 +228,7 @@ class StripeCall:
 class StripeWatch:
     url: str
     calls: list[StripeCall] = field(default_factory=list)
+    unavailable: set[tuple[str, str]] = field(default_factory=set)  # (method, path) Stripe answers 503 to
 
     def inside_transactions(self) -> list[StripeCall]:
         return [call for call in self.calls if call.open_transactions]
@@ -243,6 +245,9 @@ def _watching_proxy(
         async with engine.connect() as connection:
             open_now = [str(row[0]) for row in await connection.execute(OPEN_TRANSACTIONS)]
         watch.calls.append(StripeCall(request.method, request.url.path, open_now))
+        if (request.method, request.url.path) in watch.unavailable:
+            outage = {"error": {"type": "api_error", "message": "Stripe is briefly unavailable"}}
+            return Response(json.dumps(outage), status_code=503, media_type="application/json")
         answer = await forward_client.request(
             request.method,
             request.url.path,

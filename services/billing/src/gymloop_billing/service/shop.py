@@ -32,7 +32,7 @@ from gymloop_billing.service import (
     studio_day,
 )
 from gymloop_billing.service.errors import invalid
-from gymloop_billing.service.stripe_gateway import ChargeOutcome, StripeGateway
+from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, ChargeOutcome, StripeGateway
 
 log = get_logger(__name__)
 
@@ -255,7 +255,11 @@ async def buy(
         )  # fmt: skip
     redirect = None
     if recorded.charge is not None:
-        await charge(database, gateway, recorded.charge)
+        try:
+            await charge(database, gateway, recorded.charge)
+        except STRIPE_UNAVAILABLE as error:
+            # the purchase stands, its payment pending: the scheduler charges it again with the same key
+            log.warning("purchase_charge_left_pending", purchase_id=str(recorded.purchase.id), error=repr(error))
     elif recorded.ideal is not None:
         started = await ideal_payments.send(gateway, recorded.ideal, field="pay_with")
         async with database.transaction() as session:

@@ -16,6 +16,9 @@ import stripe
 from gymloop_billing.domain.stripe_payment_methods import MandateAcceptance
 from gymloop_billing.settings import BillingSettings
 
+# Stripe did not answer, or answered that it cannot now: the same call may be made later with the same key
+STRIPE_UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
+
 
 @dataclass(frozen=True)
 class ChargeOutcome:

@@ -14,7 +14,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import stripe
 from gymloop_kit.db import Database
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.logging import get_logger
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_billing.db.models import SubscriptionRow
 from gymloop_billing.domain.plans import BillingPeriod
 from gymloop_billing.service import members, plans, stripe_intents, stripe_payment_methods, subscriptions
-from gymloop_billing.service.stripe_gateway import StripeGateway
+from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, StripeGateway
 
 log = get_logger(__name__)
 
@@ -136,7 +135,7 @@ async def start_stripe_subscription(
     link = StripeLink(row.id, studio_id, member_id, customer_id, stripe_plan_id)
     try:
         return await make_stripe_subscription(database, gateway, link)
-    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+    except STRIPE_UNAVAILABLE as error:
         # our subscription stands; its Stripe twin is made by the scheduler's next pass (the intent is pending)
         log.warning("stripe_subscription_left_pending", subscription_id=str(row.id), error=repr(error))
         return row
