@@ -78,6 +78,7 @@ class PurchaseCharge:
     """A purchase's payment to charge at once on the member's default Stripe method. The pending payment and
     the intent are committed with the purchase; Stripe is called after, with a key derived from the purchase."""
 
+    purchase_id: uuid.UUID
     payment: PaymentRow  # as committed (no longer attached to a session)
     customer_id: str
     payment_method_id: str
@@ -86,10 +87,10 @@ class PurchaseCharge:
 
     @property
     def idempotency_key(self) -> str:
-        return charge_key(self.payment.purchase_id)
+        return charge_key(self.purchase_id)
 
 
-def charge_key(purchase_id: uuid.UUID | None) -> str:
+def charge_key(purchase_id: uuid.UUID) -> str:
     return f"gymloop-purchase-{purchase_id}"
 
 
@@ -301,16 +302,17 @@ async def _intend_charge(session: AsyncSession, purchase: PurchaseRow, customer:
         subject_id=payment.id,
     )
     await session.flush()  # a concurrent twin hits the unique purchase_id here, before Stripe is called
-    return _charge_of(payment, customer, purchase.purchased_on)
+    return _charge_of(purchase, payment, customer)
 
 
-def _charge_of(payment: PaymentRow, customer: StripeCustomerRow, purchased_on: date) -> PurchaseCharge:
+def _charge_of(purchase: PurchaseRow, payment: PaymentRow, customer: StripeCustomerRow) -> PurchaseCharge:
     return PurchaseCharge(
+        purchase_id=purchase.id,
         payment=payment,
         customer_id=customer.stripe_customer_id,
         payment_method_id=str(customer.payment_method_id),
         payment_method_type=customer.payment_method_type or StripeMethodType.CARD.value,
-        purchased_on=purchased_on,
+        purchased_on=purchase.purchased_on,
     )
 
 
@@ -324,25 +326,25 @@ async def _charge_left(session: AsyncSession, purchase: PurchaseRow) -> Purchase
     customer = await stripe_payment_methods.find_customer(session, purchase.studio_id, purchase.member_id)
     if customer is None or not customer.payment_method_id:
         return None
-    return _charge_of(payment, customer, purchase.purchased_on)
+    return _charge_of(purchase, payment, customer)
 
 
-async def charge(database: Database, gateway: StripeGateway, charge: PurchaseCharge) -> PaymentRow:
+async def charge(database: Database, gateway: StripeGateway, to_charge: PurchaseCharge) -> PaymentRow:
     """Charge the purchase through Stripe (no transaction open), then keep the answer. The key is derived
     from the purchase: a repeated call (a retried request, the scheduler after a crash) is the same charge."""
-    payment = charge.payment
+    payment = to_charge.payment
     outcome = await gateway.charge_now(
         payment_id=payment.id,
-        purchase_id=charge.payment.purchase_id or payment.id,
+        purchase_id=to_charge.purchase_id,
         studio_id=payment.studio_id,
-        customer_id=charge.customer_id,
-        payment_method_id=charge.payment_method_id,
-        payment_method_type=charge.payment_method_type,
+        customer_id=to_charge.customer_id,
+        payment_method_id=to_charge.payment_method_id,
+        payment_method_type=to_charge.payment_method_type,
         amount_cents=payment.amount_cents,
         currency=payment.currency,
     )
     async with database.transaction() as session:
-        return await record_charge(session, charge, outcome)
+        return await record_charge(session, to_charge, outcome)
 
 
 async def record_charge(session: AsyncSession, charge: PurchaseCharge, outcome: ChargeOutcome) -> PaymentRow:
@@ -374,10 +376,13 @@ async def charge_pending(database: Database, gateway: StripeGateway, now: dateti
         charges = []
         for payment_id in await stripe_intents.pending(session, PURCHASE_CHARGE_INTENT, now):
             payment = await session.get(PaymentRow, payment_id)
-            purchase = await session.get(PurchaseRow, payment.purchase_id) if payment else None
-            left = await _charge_left(session, purchase) if purchase else None
-            if left is None:
-                await stripe_intents.mark_done(session, charge_key(payment.purchase_id if payment else None))
+            purchase = await session.get(PurchaseRow, payment.purchase_id) if payment and payment.purchase_id else None
+            if purchase is None:
+                log.error("purchase_charge_intent_without_its_purchase", payment_id=str(payment_id))
+                continue
+            left = await _charge_left(session, purchase)
+            if left is None:  # settled meanwhile (its webhook, or the request's own answer came after all)
+                await stripe_intents.mark_done(session, charge_key(purchase.id))
             else:
                 charges.append(left)
     for pending_charge in charges:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import SubscriptionRow
 from gymloop_billing.domain.plans import BillingPeriod
-from gymloop_billing.service import members, plans, stripe_intents, stripe_payment_methods, subscriptions
+from gymloop_billing.service import plans, stripe_intents, stripe_payment_methods, subscriptions
 from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, StripeGateway
 
 log = get_logger(__name__)
@@ -67,7 +67,7 @@ async def check_start(
     session: AsyncSession, studio_id: uuid.UUID, *, member_id: uuid.UUID, plan_id: uuid.UUID
 ) -> StripeStart:
     await stripe_payment_methods.ensure_stripe_studio(session, studio_id)
-    await members.get_member(session, studio_id, member_id)
+    new_customer = await stripe_payment_methods.new_customer(session, studio_id, member_id)  # the member exists
     try:
         plan_row = await plans.get_plan_row(session, studio_id, plan_id)
     except NotFound:
@@ -89,7 +89,7 @@ async def check_start(
         currency=plan_row.currency,
         interval=interval,
         customer_id=customer.stripe_customer_id if customer else None,
-        new_customer=await stripe_payment_methods.new_customer(session, studio_id, member_id),
+        new_customer=new_customer,
     )
 
 
@@ -172,7 +172,8 @@ async def pending_links(session: AsyncSession, now: datetime) -> list[StripeLink
         customer = await stripe_payment_methods.find_customer(session, row.studio_id, row.member_id)
         plan_row = await plans.get_plan_row(session, row.studio_id, row.plan_id)
         if customer is None or plan_row.stripe_plan_id is None:  # both are committed with the intent
-            raise RuntimeError(f"the Stripe intent of subscription {subscription_id} lacks its customer or plan")
+            log.error("stripe_intent_without_customer_or_plan", subscription_id=str(subscription_id))
+            continue
         links.append(
             StripeLink(row.id, row.studio_id, row.member_id, customer.stripe_customer_id, plan_row.stripe_plan_id)
         )
