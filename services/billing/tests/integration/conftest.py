@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -198,6 +199,19 @@ async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billin
     await register_webhook(localstripe, served_billing)
     settings = await http.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
     assert settings.status_code == 200, settings.text
+
+
+RETURN_URL = "https://members.example/payments/done?from=gymloop"
+
+
+async def at_the_bank(redirect_url: str, *, approve: bool) -> dict[str, list[str]]:
+    """The member's browser at the iDEAL bank page: approve or refuse; the bank sends them back to RETURN_URL."""
+    async with httpx.AsyncClient() as browser:
+        answer = await browser.get(f"{redirect_url}&success={'true' if approve else 'false'}")
+    assert answer.status_code == 302, answer.text
+    back = answer.headers["location"]
+    assert back.startswith(RETURN_URL + "&")
+    return parse_qs(urlsplit(back).query)
 
 
 def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:

@@ -16,7 +16,7 @@ from gymloop_billing.service.stripe_gateway import StripeGateway
 from gymloop_devstack.testing import eventually, service_client
 from gymloop_kit.db import Database
 
-from .conftest import StripeWatch, billing_settings
+from .conftest import RETURN_URL, StripeWatch, at_the_bank, billing_settings, register_webhook
 
 pytestmark = pytest.mark.integration
 
@@ -61,13 +61,13 @@ async def test_no_stripe_request_is_made_while_a_billing_transaction_is_open(
         bought = {"member_id": str(member_id), "product_id": product.json()["id"]}
         declined = await http.post("/purchases", json=bought, headers=admin)
         assert (declined.status_code, declined.json()["payment_status"]) == (201, "failed"), declined.text
-        ideal = {**bought, "pay_with": "ideal", "return_url": "https://studio.example/back"}
+        ideal = {**bought, "pay_with": "ideal", "return_url": RETURN_URL}
         by_bank = await http.post("/purchases", json=ideal, headers=admin)
         assert (by_bank.status_code, by_bank.json()["payment_status"]) == (201, "pending"), by_bank.text
         assert by_bank.json()["redirect_url"]
         again = await http.post(
             f"/payments/{declined.json()['payment_id']}/ideal",
-            json={"return_url": "https://studio.example/back"},
+            json={"return_url": RETURN_URL},
             headers=admin,
         )
         assert again.status_code == 200, again.text
@@ -100,6 +100,23 @@ async def test_no_stripe_request_is_made_while_a_billing_transaction_is_open(
         await database.dispose()
     assert (report.retried, report.retries_succeeded) == (1, 0)
     assert stripe_watch.inside_transactions() == []  # and the scheduler's retry
+
+    # the fee paid by iDEAL: Stripe's webhook marks the invoice paid out of band, with no transaction open
+    await register_webhook(localstripe, watched_billing)
+    async with httpx.AsyncClient(base_url=watched_billing, timeout=30) as http:
+        (fee_payment,) = await sql("SELECT id FROM payment WHERE stripe_invoice_id = :i", i=invoice_id)
+        by_ideal = await http.post(f"/payments/{fee_payment[0]}/ideal", json={"return_url": RETURN_URL}, headers=admin)
+        assert by_ideal.status_code == 200, by_ideal.text
+        await at_the_bank(by_ideal.json()["redirect_url"], approve=True)
+
+        async def fee_paid() -> bool:
+            return await sql("SELECT status FROM payment WHERE id = :p", p=fee_payment[0]) == [("succeeded",)]
+
+        await eventually(fee_paid, timeout_s=20)
+    assert (await sdk.v1.invoices.retrieve_async(invoice_id))["paid_out_of_band"] is True
+    invoice_paid = [call for call in stripe_watch.calls if call.path == f"/v1/invoices/{invoice_id}/pay"]
+    assert len(invoice_paid) == 2  # the scheduler's retry, then the webhook's out-of-band settlement
+    assert stripe_watch.inside_transactions() == []
 
     called = {(call.method, call.path.split("/")[2]) for call in stripe_watch.calls}
     assert {
