@@ -6,7 +6,8 @@ import pytest
 from gymloop_contracts.events.members import MemberArchived, MemberUnarchived
 from gymloop_kit.db import Database
 from gymloop_kit.messaging import inbox
-from gymloop_kit.messaging.outbox import add_event, add_events
+from gymloop_kit.messaging.outbox import add_event, add_events, add_restatement
+from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
@@ -59,5 +60,28 @@ async def test_newest_sequence_wins_whatever_the_arrival_order(kit_database):
             assert await inbox.claim(session, "reader", first) is True
             assert await inbox.claim(session, "reader", first) is False
             assert await inbox.claim(session, "another-reader", first) is True
+    finally:
+        await database.dispose()
+
+
+async def test_a_restatement_repeats_a_sequence_without_taking_a_new_one(kit_database):
+    database = Database(kit_database)
+    studio, member = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with database.transaction() as session:
+            original = await add_event(session, MemberArchived(member_id=member), studio_id=studio)
+            repeat = await add_restatement(session, MemberArchived(member_id=member), studio_id=studio, sequence=1)
+            after = await add_event(session, MemberUnarchived(member_id=member), studio_id=studio)
+            rows = (
+                await session.execute(
+                    text("SELECT event_id, (envelope->>'sequence')::int FROM outbox ORDER BY id DESC LIMIT 3")
+                )
+            ).all()
+        assert (original.sequence, repeat.sequence, after.sequence) == (1, 1, 2)
+        assert repeat.event_id != original.event_id  # a new event: inboxes do not take it for a redelivery
+        assert sorted(sequence for _, sequence in rows) == [1, 1, 2]
+        async with database.transaction() as session:
+            assert await inbox.is_newest(session, "reader", original) is True
+            assert await inbox.is_newest(session, "reader", repeat) is False  # nothing new for "newest wins"
     finally:
         await database.dispose()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -24,6 +27,11 @@ from gymloop_billing.settings import BillingSettings
 from gymloop_devstack.testing import service_client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 WEBHOOK_SECRET = "whsec_gymloop_test"
@@ -193,7 +201,126 @@ async def stripe_studio(http: httpx.AsyncClient, localstripe: str, served_billin
     assert settings.status_code == 200, settings.text
 
 
+RETURN_URL = "https://members.example/payments/done?from=gymloop"
+
+
+async def at_the_bank(redirect_url: str, *, approve: bool) -> dict[str, list[str]]:
+    """The member's browser at the iDEAL bank page: approve or refuse; the bank sends them back to RETURN_URL."""
+    async with httpx.AsyncClient() as browser:
+        answer = await browser.get(f"{redirect_url}&success={'true' if approve else 'false'}")
+    assert answer.status_code == 302, answer.text
+    back = answer.headers["location"]
+    assert back.startswith(RETURN_URL + "&")
+    return parse_qs(urlsplit(back).query)
+
+
 def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
     timestamp = int(time.time())
     signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
     return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+# --- Stripe behind a watching proxy: was a billing transaction open while Stripe was called? ---
+
+# Billing's connections inside a transaction, but not the relay's claim of outbox rows (it holds its claim while
+# publishing to the broker, by design) and not this query's own connection.
+OPEN_TRANSACTIONS = text(
+    "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND state LIKE 'idle in transaction%' AND query NOT ILIKE '%outbox%'"
+)
+HOP_HEADERS = {"host", "content-length", "transfer-encoding", "content-encoding", "connection"}
+
+
+@dataclass(frozen=True)
+class StripeCall:
+    method: str
+    path: str
+    open_transactions: list[str]  # the last statement of each billing transaction open during the call
+
+
+@dataclass
+class StripeWatch:
+    url: str
+    calls: list[StripeCall] = field(default_factory=list)
+    unavailable: set[tuple[str, str]] = field(default_factory=set)  # (method, path) Stripe answers 503 to
+
+    def inside_transactions(self) -> list[StripeCall]:
+        return [call for call in self.calls if call.open_transactions]
+
+
+def _watching_proxy(
+    upstream: str, database_url: str, watch: StripeWatch
+) -> tuple[Starlette, Callable[[], Awaitable[None]]]:
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    forward_client = httpx.AsyncClient(base_url=upstream, timeout=30)
+
+    async def forward(request: Request) -> Response:
+        # billing is waiting for this answer now: whatever transaction it has open stays open until we answer
+        async with engine.connect() as connection:
+            open_now = [str(row[0]) for row in await connection.execute(OPEN_TRANSACTIONS)]
+        watch.calls.append(StripeCall(request.method, request.url.path, open_now))
+        if (request.method, request.url.path) in watch.unavailable:
+            outage = {"error": {"type": "api_error", "message": "Stripe is briefly unavailable"}}
+            return Response(json.dumps(outage), status_code=503, media_type="application/json")
+        answer = await forward_client.request(
+            request.method,
+            request.url.path,
+            params=request.query_params.multi_items(),
+            content=await request.body(),
+            headers={k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS},
+        )
+        headers = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS}
+        return Response(answer.content, status_code=answer.status_code, headers=headers)
+
+    async def close() -> None:
+        await forward_client.aclose()
+        await engine.dispose()
+
+    return Starlette(routes=[Route("/{path:path}", forward, methods=["GET", "POST", "DELETE"])]), close
+
+
+async def _serve(app: Any, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "server did not start"
+    return server, task
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stripe_watch(localstripe: str, billing_url: str) -> AsyncIterator[StripeWatch]:
+    """localstripe behind a proxy that notes every Stripe request and billing's open transactions at that moment."""
+    port = free_port()
+    watch = StripeWatch(url=f"http://127.0.0.1:{port}")
+    app, close = _watching_proxy(localstripe, billing_url, watch)
+    server, task = await _serve(app, port)
+    try:
+        yield watch
+    finally:
+        server.should_exit = True
+        await task
+        await close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def watched_billing(
+    billing_url: str, make_settings: Any, private_kafka: Any, stripe_watch: StripeWatch
+) -> AsyncIterator[str]:
+    """The billing app on a real port, calling Stripe through `stripe_watch`."""
+    settings = billing_settings(
+        make_settings,
+        billing_url,
+        private_kafka.bootstrap_servers,
+        consumer_enabled=False,
+        stripe_api_base=stripe_watch.url,
+        http_port=free_port(),
+    )
+    server, task = await _serve(create_app(settings), settings.http_port)
+    try:
+        yield f"http://127.0.0.1:{settings.http_port}"
+    finally:
+        server.should_exit = True
+        await task

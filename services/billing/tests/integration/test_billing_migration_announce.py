@@ -90,4 +90,5 @@ async def test_0005_on_a_database_without_settings_queues_nothing(new_database) 
             sequences = (await session.execute(text("SELECT count(*) FROM outbox_sequence"))).scalar_one()
     finally:
         await database.dispose()
-    assert (version, queued, sequences) == ("0005", 0, 0)
+    assert int(version) >= 5  # 0005 ran (later migrations may follow it)
+    assert (queued, sequences) == (0, 0)

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from gymloop_billing.app import create_app
-from gymloop_billing.db.models import PaymentRow
 from gymloop_billing.service.scheduler import run_due_work
 from gymloop_devstack.testing import eventually, service_client
 from gymloop_kit.db import Database
@@ -39,10 +38,9 @@ class ScriptedRetrier:
         self.outcomes = outcomes
         self.charged: list[str] = []
 
-    async def retry_payment(self, payment: PaymentRow) -> bool:
-        invoice = str(payment.stripe_invoice_id)
-        self.charged.append(invoice)
-        return self.outcomes[invoice]
+    async def retry_invoice(self, invoice_id: str, *, idempotency_key: str) -> bool:
+        self.charged.append(invoice_id)
+        return self.outcomes[invoice_id]
 
 
 async def _events(sql: Any, studio: uuid.UUID) -> list[tuple[str, dict[str, Any]]]:
@@ -79,10 +77,8 @@ async def test_due_work_renews_ends_and_is_idempotent(
 
     database = Database(billing_url)
     try:
-        async with database.transaction() as session:
-            first = await run_due_work(session, MID_MARCH)
-        async with database.transaction() as session:
-            second = await run_due_work(session, MID_MARCH)
+        first = await run_due_work(database, MID_MARCH)
+        second = await run_due_work(database, MID_MARCH)
     finally:
         await database.dispose()
 
@@ -131,12 +127,9 @@ async def test_due_stripe_retries_follow_the_policy_and_overdue_may_book_setting
 
     database = Database(billing_url)
     try:
-        async with database.transaction() as session:
-            offline = await run_due_work(session, MID_MARCH)  # no Stripe client: nothing is touched
-        async with database.transaction() as session:
-            first = await run_due_work(session, MID_MARCH, retrier=stripe)
-        async with database.transaction() as session:
-            second = await run_due_work(session, MID_MARCH, retrier=stripe)
+        offline = await run_due_work(database, MID_MARCH)  # no Stripe client: nothing is touched
+        first = await run_due_work(database, MID_MARCH, retrier=stripe)
+        second = await run_due_work(database, MID_MARCH, retrier=stripe)
     finally:
         await database.dispose()
 

@@ -7,7 +7,6 @@ import json
 import time
 import uuid
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -15,23 +14,12 @@ import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded, PurchaseRecorded
 from gymloop_devstack.testing import EventProbe
 
-from .conftest import signed, stripe_studio
+from .conftest import RETURN_URL, at_the_bank, signed, stripe_studio
 
 pytestmark = pytest.mark.integration
 
 PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
-RETURN_URL = "https://members.example/payments/done?from=gymloop"
 DECLINED_CARD = "4000000000000341"  # localstripe: attaches, declined when charged
-
-
-async def at_the_bank(redirect_url: str, *, approve: bool) -> dict[str, list[str]]:
-    """The member's browser at the bank page: approve or refuse; the bank sends them back to return_url."""
-    async with httpx.AsyncClient() as browser:
-        answer = await browser.get(f"{redirect_url}&success={'true' if approve else 'false'}")
-    assert answer.status_code == 302, answer.text
-    back = answer.headers["location"]
-    assert back.startswith(RETURN_URL + "&")
-    return parse_qs(urlsplit(back).query)
 
 
 async def test_purchase_paid_by_ideal_at_the_bank_and_the_webhook_twice_has_one_effect(

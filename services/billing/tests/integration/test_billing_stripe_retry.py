@@ -1,4 +1,4 @@
-"""The scheduler's Stripe retrier (`StripeGateway.retry_payment`, `invoices.pay`) against localstripe: a
+"""The scheduler's Stripe retrier (`StripeGateway.retry_invoice`, `invoices.pay`) against localstripe: a
 failed subscription fee retried on the same declining card fails again; once the member has replaced the
 card, the next retry pays the invoice."""
 
@@ -102,8 +102,7 @@ async def test_failed_stripe_payment_retried_fails_on_the_declining_card_then_su
         database = Database(billing_url)
         try:
             async with EventProbe.for_events(private_kafka.bootstrap_servers, PaymentFailed, PaymentSucceeded) as probe:
-                async with database.transaction() as session:
-                    declined_again = await run_due_work(session, noon_utc(first_retry_on), retrier=retrier)
+                declined_again = await run_due_work(database, noon_utc(first_retry_on), retrier=retrier)
                 ((attempts, second_retry_on),) = await sql(
                     "SELECT attempts, next_retry_on FROM payment WHERE id = :p", p=payment_id
                 )
@@ -111,10 +110,9 @@ async def test_failed_stripe_payment_retried_fails_on_the_declining_card_then_su
                     method_url, json={"type": "card", "payment_method": await card("4242424242424242")}, headers=admin
                 )
                 assert replaced.status_code == 200, replaced.text
-                async with database.transaction() as session:
-                    paid = await run_due_work(session, noon_utc(second_retry_on), retrier=retrier)
-                async with database.transaction() as session:  # the same day again: nothing left to retry
-                    nothing = await run_due_work(session, noon_utc(second_retry_on), retrier=retrier)
+                paid = await run_due_work(database, noon_utc(second_retry_on), retrier=retrier)
+                # the same day again: nothing left to retry
+                nothing = await run_due_work(database, noon_utc(second_retry_on), retrier=retrier)
                 await probe.wait_for(lambda evs: len(evs) >= 3, timeout_s=30, settle_s=2.5)  # + Stripe's webhook
         finally:
             await database.dispose()

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from gymloop_billing.db.models import PaymentRow
 from gymloop_billing.service.scheduler import DueWorkReport, run_due_work
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.billing import PaymentFailed, SubscriptionRenewed
@@ -28,8 +27,8 @@ class FailingStripe:
     def __init__(self) -> None:
         self.charged: list[str] = []
 
-    async def retry_payment(self, payment: PaymentRow) -> bool:
-        self.charged.append(str(payment.stripe_invoice_id))
+    async def retry_invoice(self, invoice_id: str, *, idempotency_key: str) -> bool:
+        self.charged.append(invoice_id)
         return False
 
 
@@ -83,8 +82,7 @@ class Studio:
 
 
 async def _pass(database: Database, now: datetime, stripe: FailingStripe) -> DueWorkReport:
-    async with database.transaction() as session:
-        return await run_due_work(session, now, retrier=stripe)
+    return await run_due_work(database, now, retrier=stripe)
 
 
 async def test_renewals_and_retries_follow_the_studios_local_day(

@@ -93,6 +93,26 @@ async def add_events(
     return envelopes  # the outbox trigger sends the NOTIFY that wakes the relay on commit
 
 
+async def add_restatement(
+    session: AsyncSession, payload: EventPayload, *, studio_id: uuid.UUID, sequence: int
+) -> Envelope:
+    """Queue an event that repeats a fact already published, under that fact's `sequence` (not a new one).
+
+    Every consumer that applies "newer sequence wins" sees nothing new, while one that follows another key
+    (e.g. an import row's ref) sees the repeat. The event id is new, so inboxes do not drop it as a
+    redelivery. Same outbox row and envelope as `add_events`; only the sequence is given, not reserved."""
+    envelope = wrap(
+        payload,
+        studio_id=studio_id,
+        producer=payload.owner,
+        correlation_id=current_correlation_id(),
+        traceparent=traceparent_var.get(),
+        sequence=sequence,
+    )
+    await session.execute(insert(outbox), [_outbox_row(envelope)])
+    return envelope  # the outbox trigger wakes the relay on commit, as for every other row
+
+
 async def add_event(
     session: AsyncSession,
     payload: EventPayload,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from gymloop_kit.app import Session
+from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import AnyUser, Staff
 from gymloop_kit.errors import NotFound
 from pydantic import BaseModel, Field
@@ -89,12 +89,13 @@ async def bank_answer(payment_id: uuid.UUID, body: BankAnswerIn, principal: Staf
     ),
 )
 async def pay_by_ideal(
-    payment_id: uuid.UUID, body: IdealPaymentIn, request: Request, principal: AnyUser, session: Session
+    payment_id: uuid.UUID, body: IdealPaymentIn, request: Request, principal: AnyUser
 ) -> IdealPaymentOut:
     if not principal.is_staff and principal.member_id is None:
         raise NotFound("payment not found", code="payment_not_found")
+    # its own short transactions around the Stripe calls (never one open while Stripe answers)
     started = await ideal_payments.start_for_payment(
-        session,
+        runtime_of(request).database,
         StripeGateway(request.app.state.billing_settings),
         principal.studio_id,
         payment_id,

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from gymloop_kit.app import Session
+from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymloop_billing.service import ideal_payments, shop, studio_day
+from gymloop_billing.service import shop
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["shop"])
@@ -91,24 +91,23 @@ async def list_products(principal: AnyUser, session: Session) -> list[ProductOut
     status_code=201,
     summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once (or iDEAL)",
 )
-async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, session: Session) -> PurchaseOut:
-    gateway = StripeGateway(request.app.state.billing_settings)
-    row = await shop.record(
-        session,
+async def record_purchase(body: PurchaseIn, request: Request, principal: Staff) -> PurchaseOut:
+    # its own short transactions around the Stripe calls (never one open while Stripe answers)
+    bought = await shop.buy(
+        runtime_of(request).database,
+        StripeGateway(request.app.state.billing_settings),
         principal.studio_id,
         member_id=body.member_id,
         product_id=body.product_id,
         quantity=body.quantity,
-        purchased_on=body.purchased_on or await studio_day.studio_today(session, principal.studio_id),
+        purchased_on=body.purchased_on,
         purchase_id=body.purchase_id,
-        gateway=gateway,
         pay_with_ideal=body.pay_with == "ideal",
         return_url=body.return_url,
         ideal_bank=body.ideal_bank,
     )
-    out = PurchaseOut.model_validate(row)
-    payment = await shop.purchase_payment(session, principal.studio_id, row.id)
-    if payment is not None:
-        out.payment_id, out.payment_status = payment.id, payment.status
-        out.redirect_url = await ideal_payments.redirect_url(gateway, payment)
+    out = PurchaseOut.model_validate(bought.purchase)
+    if bought.payment is not None:
+        out.payment_id, out.payment_status = bought.payment.id, bought.payment.status
+        out.redirect_url = bought.redirect_url
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request
-from gymloop_kit.app import Session
+from gymloop_kit.app import runtime_of
 from gymloop_kit.auth import AnyUser
 from gymloop_kit.http.forwarded import client_address
 from pydantic import BaseModel, Field
@@ -45,11 +45,12 @@ class PaymentMethodOut(BaseModel):
     ),
 )
 async def set_payment_method(
-    member_id: uuid.UUID, body: PaymentMethodIn, request: Request, principal: AnyUser, session: Session
+    member_id: uuid.UUID, body: PaymentMethodIn, request: Request, principal: AnyUser
 ) -> PaymentMethodOut:
     ensure_own_member(principal, member_id)
+    # its own short transactions around the Stripe calls (never one open while Stripe answers)
     registered = await stripe_payment_methods.set_payment_method(
-        session,
+        runtime_of(request).database,
         StripeGateway(request.app.state.billing_settings),
         principal.studio_id,
         member_id,

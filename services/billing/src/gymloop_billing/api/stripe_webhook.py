@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from gymloop_kit.app import Session
+from gymloop_kit.app import runtime_of
 from pydantic import BaseModel
 
 from gymloop_billing.service import payments
@@ -22,7 +22,7 @@ class WebhookOut(BaseModel):
     summary="Stripe events (invoice and payment intent paid/failed); 400 on a bad signature",
     responses={400: {}},
 )
-async def stripe_webhook(request: Request, session: Session) -> WebhookOut:
+async def stripe_webhook(request: Request) -> WebhookOut:
     settings = request.app.state.billing_settings
     payload = await request.body()  # the raw bytes: re-serialised JSON would break the signature
     event = payments.verify_webhook(
@@ -31,5 +31,6 @@ async def stripe_webhook(request: Request, session: Session) -> WebhookOut:
         settings.stripe_webhook_secret,
         settings.stripe_webhook_tolerance_s,
     )
-    outcome = await payments.apply_webhook(session, event, StripeGateway(settings))
+    # its own short transactions around the Stripe call (never one open while Stripe answers)
+    outcome = await payments.receive_webhook(runtime_of(request).database, StripeGateway(settings), event)
     return WebhookOut(event_id=outcome.event_id, applied=outcome.applied)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
-from gymloop_kit.app import Session
+from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import AnyUser, Staff
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -80,11 +80,12 @@ async def start(body: StartIn, principal: Staff, session: Session) -> Subscripti
 
 
 @router.post("/stripe/subscriptions", status_code=201, summary="Start a subscription paid through Stripe")
-async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser, session: Session) -> SubscriptionOut:
+async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser) -> SubscriptionOut:
     ensure_own_member(principal, body.member_id)
     gateway = StripeGateway(request.app.state.billing_settings)
+    # its own short transactions around the Stripe calls (never one open while Stripe answers)
     row = await stripe_subscriptions.start_stripe_subscription(
-        session,
+        runtime_of(request).database,
         gateway,
         principal.studio_id,
         member_id=body.member_id,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -207,6 +207,20 @@ class StripeEventRow(Base):
     event_type: Mapped[str] = mapped_column(Text)
     created: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class StripeIntentRow(Base):
+    """A Stripe call committed before it is made (0006): `done_at` is set once Stripe's answer is kept. The
+    scheduler makes the calls of intents left pending again, with the same idempotency key."""
+
+    __tablename__ = "stripe_intent"
+    __table_args__ = (Index("ix_stripe_intent_pending", "created_at", postgresql_where=text("done_at IS NULL")),)
+    idempotency_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    kind: Mapped[str] = mapped_column(Text)  # what to make in Stripe, e.g. "subscription"
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    subject_id: Mapped[uuid.UUID] = mapped_column()  # our row it is made for, e.g. the subscription's id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ImportRowState(Base):

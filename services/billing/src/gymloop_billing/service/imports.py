@@ -23,7 +23,7 @@ from gymloop_contracts.events.importer import MemberImportRequested
 from gymloop_contracts.events.members import MemberImportRejected
 from gymloop_kit.errors import AppError
 from gymloop_kit.logging import get_logger
-from gymloop_kit.messaging.outbox import add_event
+from gymloop_kit.messaging.outbox import add_event, add_restatement
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +44,6 @@ from gymloop_billing.domain.imported_subscriptions import (
 from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
 from gymloop_billing.service import plans, studio, studio_day, subscriptions
-from gymloop_billing.service.restatement import add_restatement
 
 log = get_logger(__name__)
 

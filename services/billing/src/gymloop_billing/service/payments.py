@@ -11,6 +11,7 @@ from typing import Any
 import stripe
 import structlog
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
+from gymloop_kit.db import Database
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
@@ -167,17 +168,74 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance
     return event
 
 
-async def apply_webhook(
-    session: AsyncSession, event: dict[str, Any], gateway: StripeGateway | None = None
-) -> WebhookOutcome:
+async def receive_webhook(database: Database, gateway: StripeGateway, event: dict[str, Any]) -> WebhookOutcome:
+    """Apply one verified Stripe event, with no transaction open while Stripe is called: an iDEAL payment of a
+    subscription fee first marks the Stripe invoice paid out of band (idempotent: keyed by our payment), then
+    the event is applied in a transaction of its own. A failure in between answers 500, so Stripe delivers
+    the event again and both steps are repeated (the first one as the same call for Stripe)."""
+    async with database.transaction() as session:
+        settle = await invoice_paid_by_ideal(session, event)
+    settled = settle is None or await gateway.mark_invoice_paid_out_of_band(
+        invoice_id=settle.invoice_id, payment_id=settle.payment_id
+    )
+    if not settled:
+        assert settle is not None
+        log.warning(
+            "ideal_payment_of_an_invoice_already_paid",  # paid twice: staff refund one of them
+            payment_id=str(settle.payment_id),
+            invoice_id=settle.invoice_id,
+        )
+    async with database.transaction() as session:
+        return await apply_webhook(session, event)
+
+
+@dataclass(frozen=True)
+class InvoiceToSettle:
+    invoice_id: str
+    payment_id: uuid.UUID
+
+
+async def invoice_paid_by_ideal(session: AsyncSession, event: dict[str, Any]) -> InvoiceToSettle | None:
+    """The Stripe invoice a succeeded iDEAL intent paid (a failed subscription fee), if this event settles it:
+    Stripe must then stop collecting the invoice itself."""
+    intent = event["data"].get("object") or {}
+    if event.get("type") != "payment_intent.succeeded" or intent.get("invoice"):
+        return None
+    payment = await _intent_payment(session, intent, lock=False)
+    if payment is None or payment.status != "pending" or payment.method != IDEAL_EVENT_METHOD:
+        return None
+    if not payment.stripe_invoice_id:
+        return None
+    return InvoiceToSettle(invoice_id=payment.stripe_invoice_id, payment_id=payment.id)
+
+
+async def _intent_payment(session: AsyncSession, intent: dict[str, Any], *, lock: bool) -> PaymentRow | None:
+    """Our payment a PaymentIntent was made for (our id is in its metadata), if the intent is its current one.
+    A purchase's payment whose intent was never kept (our answer lost in a crash) adopts it while pending."""
+    try:
+        payment_id = uuid.UUID(str((intent.get("metadata") or {}).get("gymloop_payment_id")))
+    except ValueError:
+        return None
+    statement = select(PaymentRow).where(PaymentRow.id == payment_id)
+    payment = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
+    if payment is None:
+        return None
+    if payment.stripe_payment_intent_id is None and payment.status == "pending" and payment.purchase_id is not None:
+        if lock:
+            payment.stripe_payment_intent_id = str(intent.get("id"))
+        return payment
+    return payment if payment.stripe_payment_intent_id == str(intent.get("id")) else None
+
+
+async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
     """Apply one verified Stripe event once. Duplicates (same event id) change nothing; a late
     payment_failed for an invoice already paid is ignored (paid is final), so order does not matter.
-    `gateway`: an iDEAL payment of a subscription fee marks the Stripe invoice paid out of band."""
+    Makes no Stripe call (see `receive_webhook`)."""
     event_id: str = event["id"]
     event_type = event.get("type")
     invoice = event["data"].get("object") or {}
     if event_type in PAYMENT_INTENT_EVENTS:
-        return await _apply_payment_intent_event(session, event, gateway)
+        return await _apply_payment_intent_event(session, event)
     if event_type not in ("invoice.payment_succeeded", "invoice.payment_failed"):
         return WebhookOutcome(event_id, applied=False)
     owner = await _invoice_owner(session, invoice)
@@ -265,9 +323,7 @@ async def _invoice_owner(
 PAYMENT_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
 
-async def _apply_payment_intent_event(
-    session: AsyncSession, event: dict[str, Any], gateway: StripeGateway | None
-) -> WebhookOutcome:
+async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, Any]) -> WebhookOutcome:
     """A payment charged through its own PaymentIntent: a shop purchase paid at once, or an iDEAL payment
     (of a purchase or of a failed subscription fee), found by our payment id in the intent's metadata.
     Intents of invoices are left to the invoice events. Only the payment's current intent counts (an older
@@ -275,17 +331,10 @@ async def _apply_payment_intent_event(
     while the payment is pending (a card answers at once)."""
     event_id: str = event["id"]
     intent = event["data"].get("object") or {}
-    metadata = intent.get("metadata") or {}
-    try:
-        payment_id = uuid.UUID(str(metadata.get("gymloop_payment_id")))
-    except ValueError:
-        return WebhookOutcome(event_id, applied=False)
     if intent.get("invoice"):
         return WebhookOutcome(event_id, applied=False)
-    payment = (
-        await session.execute(select(PaymentRow).where(PaymentRow.id == payment_id).with_for_update())
-    ).scalar_one_or_none()
-    if payment is None or payment.stripe_payment_intent_id != str(intent.get("id")):
+    payment = await _intent_payment(session, intent, lock=True)
+    if payment is None:
         return WebhookOutcome(event_id, applied=False)  # not (yet) ours: a redelivery after our commit applies
     inserted = (
         await session.execute(
@@ -303,9 +352,7 @@ async def _apply_payment_intent_event(
     if inserted is None or payment.status != "pending":
         return WebhookOutcome(event_id, applied=False)
     if event.get("type") == "payment_intent.succeeded":
-        if payment.method == IDEAL_EVENT_METHOD and payment.stripe_invoice_id:
-            await _settle_invoice_out_of_band(gateway, payment)
-        await record_success(session, payment)
+        await record_success(session, payment)  # an invoice it paid was settled before (`receive_webhook`)
         return WebhookOutcome(event_id, applied=True)
     error = intent.get("last_payment_error") or {}
     reason = str(error.get("message") or "payment failed")
@@ -315,21 +362,6 @@ async def _apply_payment_intent_event(
     else:
         await _ideal_attempt_failed(session, payment, f"iDEAL payment failed: {reason}")
     return WebhookOutcome(event_id, applied=True)
-
-
-async def _settle_invoice_out_of_band(gateway: StripeGateway | None, payment: PaymentRow) -> None:
-    """The subscription fee was paid by iDEAL: Stripe must not collect the open invoice as well. A Stripe
-    error fails the webhook (answered 500, the transaction rolled back), so Stripe delivers it again."""
-    if gateway is None:
-        raise RuntimeError("settling an iDEAL payment of an invoice needs the Stripe gateway")
-    if not await gateway.mark_invoice_paid_out_of_band(
-        invoice_id=str(payment.stripe_invoice_id), payment_id=payment.id
-    ):
-        log.warning(
-            "ideal_payment_of_an_invoice_already_paid",  # paid twice: staff refund one of them
-            payment_id=str(payment.id),
-            invoice_id=payment.stripe_invoice_id,
-        )
 
 
 async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reason: str) -> None:

@@ -1,10 +1,17 @@
 """The daily due work of billing: renew finished periods, end what has ended, retry failed Stripe payments.
 
-`run_due_work(session, now)` is one pass over every studio. It is idempotent: every step re-checks its
-condition on the row it has locked (`SELECT ... FOR UPDATE`), so a second pass for the same day, or a pass of a
-second replica running at the same time, finds nothing left to do. Each studio works on its own local day at
-`now` (`studio_day.studio_today`: its time zone from members' StudioUpdated, UTC while unknown); `now` is given
-by the caller so tests run any instant they like.
+`run_due_work(database, now)` is one pass over every studio. Each studio's renewals and endings commit in a
+transaction of their own, so a studio that fails (logged) rolls back nothing of the others. Stripe is never
+called inside a transaction: a due retry is read (the failed payment and its attempt count are the committed
+intent), Stripe is called with an idempotency key derived from that intent, and the answer is recorded in a
+new transaction only if the payment is still at that attempt (a webhook or another replica may have settled
+it in between). A crash after the call repeats it on the next pass with the same key: charged once.
+
+The pass is idempotent: every step re-checks its condition on the row it has locked (`SELECT ... FOR
+UPDATE`), so a second pass for the same day, or a pass of a second replica running at the same time, finds
+nothing left to do. Each studio works on its own local day at `now` (`studio_day.studio_today`: its time
+zone from members' StudioUpdated, UTC while unknown); `now` is given by the caller so tests run any instant
+they like.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from typing import Protocol
 
 import structlog
 from gymloop_kit.app import ServiceRuntime
+from gymloop_kit.db import Database
 from gymloop_kit.periodic import idle_forever, run_periodically
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +32,8 @@ from gymloop_billing.db.models import PaymentRow, SubscriptionRow
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.local_day import latest_local_date
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import payments, studio_day, subscriptions
+from gymloop_billing.service import payments, shop, stripe_subscriptions, studio_day, subscriptions
+from gymloop_billing.service.stripe_gateway import StripeGateway
 from gymloop_billing.settings import BillingSettings
 
 log = structlog.get_logger(__name__)
@@ -35,9 +44,23 @@ MAX_RENEWALS_PER_PASS = 60
 
 
 class PaymentRetrier(Protocol):
-    """Charges a failed payment again; True when the charge went through."""
+    """Charges a failed invoice again; True when it is paid. The same key again is the same charge."""
 
-    async def retry_payment(self, payment: PaymentRow) -> bool: ...
+    async def retry_invoice(self, invoice_id: str, *, idempotency_key: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class DueRetry:
+    """A failed Stripe payment whose retry day has come, as committed: the intent of one retry."""
+
+    payment_id: uuid.UUID
+    attempts: int
+    invoice_id: str
+
+    @property
+    def idempotency_key(self) -> str:
+        # the payment and the attempt: a repeated pass re-sends the same charge, the next attempt is a new one
+        return f"gymloop-retry-{self.payment_id}-{self.attempts}"
 
 
 @dataclass
@@ -48,18 +71,31 @@ class DueWorkReport:
     retries_succeeded: int = 0
     retries_waiting: int = 0  # due retries left for a pass that can reach Stripe
     studios: set[uuid.UUID] = field(default_factory=set)
+    failed_studios: set[uuid.UUID] = field(default_factory=set)  # rolled back, tried again on the next pass
 
 
-async def run_due_work(session: AsyncSession, now: datetime, *, retrier: PaymentRetrier | None = None) -> DueWorkReport:
-    """One scheduler pass for every studio at the instant `now`, in the caller's transaction (never commits).
-    Each studio's "today" is its local day at `now`."""
+async def run_due_work(database: Database, now: datetime, *, retrier: PaymentRetrier | None = None) -> DueWorkReport:
+    """One scheduler pass for every studio at the instant `now`: a transaction per studio, and one per
+    recorded retry. Each studio's "today" is its local day at `now`."""
     report = DueWorkReport()
-    for studio_id in await _studios_with_open_work(session, latest_local_date(now)):
-        today = await studio_day.studio_today(session, studio_id, now)
+    async with database.transaction() as session:
+        studio_ids = await _studios_with_open_work(session, latest_local_date(now))
+    for studio_id in studio_ids:
         report.studios.add(studio_id)
-        report.renewed += await renew_due_subscriptions(session, studio_id, today)
-        report.ended += await subscriptions.expire_subscriptions(session, studio_id, today)
-        await retry_due_payments(session, studio_id, today, retrier, report)
+        try:
+            async with database.transaction() as session:
+                today = await studio_day.studio_today(session, studio_id, now)
+                renewed = await renew_due_subscriptions(session, studio_id, today)
+                ended = await subscriptions.expire_subscriptions(session, studio_id, today)
+                due = await due_retries(session, studio_id, today)
+        except Exception as error:  # a bug or bad data in one studio must not stop the others' renewals
+            log.warning("studio_due_work_failed", studio_id=str(studio_id), error=repr(error), exc_info=True)
+            report.failed_studios.add(studio_id)
+            continue
+        report.renewed += renewed
+        report.ended += ended
+        for retry in due:
+            await _retry(database, retry, today, retrier, report)
     return report
 
 
@@ -109,40 +145,45 @@ def _renewal_due(
     return end_date is None or valid_until < end_date
 
 
-async def retry_due_payments(
-    session: AsyncSession,
-    studio_id: uuid.UUID,
-    today: date,
-    retrier: PaymentRetrier | None,
-    report: DueWorkReport,
-) -> None:
-    """Charge again every failed Stripe payment whose retry day has come in the studio (`today` is its local
-    day; retry policy: 3/5/7 days, then overdue). A failure moves the next retry on, counted from that local
-    day (or makes the member overdue); a success clears it."""
-    due = (
-        await session.execute(
-            select(PaymentRow)
-            .where(
-                PaymentRow.studio_id == studio_id,
-                PaymentRow.status == "failed",
-                PaymentRow.next_retry_on <= today,
-                PaymentRow.stripe_invoice_id.is_not(None),
-            )
-            .order_by(PaymentRow.id)
-            .with_for_update(skip_locked=True)  # a webhook or another replica is settling it right now
+async def due_retries(session: AsyncSession, studio_id: uuid.UUID, today: date) -> list[DueRetry]:
+    """Every failed Stripe payment of the studio whose retry day has come (`today` is its local day)."""
+    rows = await session.execute(
+        select(PaymentRow.id, PaymentRow.attempts, PaymentRow.stripe_invoice_id)
+        .where(
+            PaymentRow.studio_id == studio_id,
+            PaymentRow.status == "failed",
+            PaymentRow.next_retry_on <= today,
+            PaymentRow.stripe_invoice_id.is_not(None),
         )
-    ).scalars()
-    for payment in list(due):
-        if retrier is None:
-            report.retries_waiting += 1
-            continue
-        try:
-            charged = await retrier.retry_payment(payment)
-        except Exception as error:  # Stripe unreachable or refusing the call: retry on the next pass
-            log.warning("payment_retry_not_attempted", payment_id=str(payment.id), error=repr(error))
-            report.retries_waiting += 1
-            continue
-        report.retried += 1
+        .order_by(PaymentRow.id)
+    )
+    return [DueRetry(payment_id=row[0], attempts=row[1], invoice_id=str(row[2])) for row in rows]
+
+
+async def _retry(
+    database: Database, retry: DueRetry, today: date, retrier: PaymentRetrier | None, report: DueWorkReport
+) -> None:
+    """Charge the payment again outside any transaction, then record the answer (retry policy: 3/5/7 days,
+    then overdue; a failure moves the next retry on, counted from the studio's local day; a success clears
+    it)."""
+    if retrier is None:
+        report.retries_waiting += 1
+        return
+    try:
+        charged = await retrier.retry_invoice(retry.invoice_id, idempotency_key=retry.idempotency_key)
+    except Exception as error:  # Stripe unreachable or refusing the call: retry on the next pass, same key
+        log.warning("payment_retry_not_attempted", payment_id=str(retry.payment_id), error=repr(error))
+        report.retries_waiting += 1
+        return
+    report.retried += 1
+    async with database.transaction() as session:
+        payment = (
+            await session.execute(select(PaymentRow).where(PaymentRow.id == retry.payment_id).with_for_update())
+        ).scalar_one()
+        if payment.status != "failed" or payment.attempts != retry.attempts:
+            # settled meanwhile (Stripe's webhook of this very charge, or another replica): counted once there
+            log.info("payment_retry_settled_meanwhile", payment_id=str(retry.payment_id), status=payment.status)
+            return
         if charged:
             report.retries_succeeded += 1
             await payments.record_success(session, payment)
@@ -151,24 +192,28 @@ async def retry_due_payments(
 
 
 async def billing_scheduler(runtime: ServiceRuntime) -> None:
-    """Background job: run the due work every `scheduler_interval_s` (off when scheduler_enabled is false)."""
+    """Background job: run the due work every `scheduler_interval_s` (off when scheduler_enabled is false), after
+    making again the Stripe calls whose intent was left pending (Stripe subscriptions, purchase charges)."""
     settings = BillingSettings.from_service_settings(runtime.settings)
     if not settings.scheduler_enabled:
         await idle_forever()
-    from gymloop_billing.service.stripe_gateway import StripeGateway  # the SDK client only when it runs
-
-    retrier = StripeGateway(settings)
+    gateway = StripeGateway(settings)
 
     async def one_pass() -> None:
-        async with runtime.database.transaction() as session:
-            report = await run_due_work(session, datetime.now(UTC), retrier=retrier)
-        if report.renewed or report.ended or report.retried:
+        now = datetime.now(UTC)
+        linked = await stripe_subscriptions.link_pending(runtime.database, gateway, now)
+        charged = await shop.charge_pending(runtime.database, gateway, now)
+        report = await run_due_work(runtime.database, now, retrier=gateway)
+        if linked or charged:
+            log.info("stripe_intents_made_again", subscriptions=linked, purchase_charges=charged)
+        if report.renewed or report.ended or report.retried or report.failed_studios:
             log.info(
                 "billing_due_work_done",
                 renewed=report.renewed,
                 ended=report.ended,
                 retried=report.retried,
                 retries_succeeded=report.retries_succeeded,
+                failed_studios=len(report.failed_studios),
             )
 
     await run_periodically("billing_scheduler", one_pass, interval_s=settings.scheduler_interval_s)

@@ -1,12 +1,16 @@
-"""Shop products and purchases."""
+"""Shop products and purchases; in a Stripe studio a purchase is paid at once, with Stripe called outside
+any transaction (see `buy`)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from gymloop_contracts.events.billing import PurchaseRecorded
+from gymloop_kit.db import Database
 from gymloop_kit.errors import Conflict, InvalidInput, NotFound
+from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_billing.db.models import PaymentRow, ProductRow, PurchaseRow, StripeCustomerRow
 from gymloop_billing.domain.collection import CollectionMethod
 from gymloop_billing.domain.errors import DomainError
-from gymloop_billing.domain.ideal_payments import IdealRequest, ideal_request
+from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD, IdealRequest, ideal_request
 from gymloop_billing.domain.shop import Product, record_purchase
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD, StripeMethodType
-from gymloop_billing.service import ideal_payments, members, payments, stripe_payment_methods, studio
+from gymloop_billing.service import (
+    ideal_payments,
+    members,
+    payments,
+    stripe_intents,
+    stripe_payment_methods,
+    studio,
+    studio_day,
+)
 from gymloop_billing.service.errors import invalid
-from gymloop_billing.service.stripe_gateway import StripeGateway
+from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, ChargeOutcome, StripeGateway
+
+log = get_logger(__name__)
 
 SETTLEMENT_BY_METHOD = {
     CollectionMethod.SEPA_EXPORT.value: "next_payment",
@@ -56,6 +70,37 @@ async def list_products(session: AsyncSession, studio_id: uuid.UUID) -> list[Pro
     return list((await session.execute(statement)).scalars())
 
 
+PURCHASE_CHARGE_INTENT = "purchase_charge"
+
+
+@dataclass(frozen=True)
+class PurchaseCharge:
+    """A purchase's payment to charge at once on the member's default Stripe method. The pending payment and
+    the intent are committed with the purchase; Stripe is called after, with a key derived from the purchase."""
+
+    purchase_id: uuid.UUID
+    payment: PaymentRow  # as committed (no longer attached to a session)
+    customer_id: str
+    payment_method_id: str
+    payment_method_type: str
+    purchased_on: date
+
+    @property
+    def idempotency_key(self) -> str:
+        return charge_key(self.purchase_id)
+
+
+def charge_key(purchase_id: uuid.UUID) -> str:
+    return f"gymloop-purchase-{purchase_id}"
+
+
+@dataclass(frozen=True)
+class RecordedPurchase:
+    purchase: PurchaseRow
+    charge: PurchaseCharge | None = None  # Stripe to charge now (after the commit)
+    ideal: ideal_payments.IdealStart | None = None  # an iDEAL payment to start (after the commit)
+
+
 async def record(
     session: AsyncSession,
     studio_id: uuid.UUID,
@@ -65,21 +110,21 @@ async def record(
     quantity: int,
     purchased_on: date,
     purchase_id: uuid.UUID | None = None,
-    gateway: StripeGateway | None = None,
     pay_with_ideal: bool = False,
     return_url: str | None = None,
     ideal_bank: str | None = None,
-) -> PurchaseRow:
+) -> RecordedPurchase:
     """Record a purchase (PurchaseRecorded). `purchase_id` chosen by the caller makes the request safe to
     repeat: the same id again returns the recorded purchase and neither publishes nor charges again. In a
-    Stripe studio the purchase is paid at once: on the member's default method (see `pay_now`), or by iDEAL
-    (`pay_with_ideal`: pending until the member has approved it at their bank, see `ideal_payments`)."""
+    Stripe studio the purchase is paid at once: its payment is recorded pending here, and what Stripe is to
+    do is returned (charge the member's default method, or start an iDEAL payment) for after the commit."""
     if purchase_id is not None:
         existing = await _existing_purchase(session, purchase_id)
         if existing is not None:
-            return _same_purchase(
+            same = _same_purchase(
                 existing, studio_id=studio_id, member_id=member_id, product_id=product_id, quantity=quantity
             )
+            return RecordedPurchase(same, charge=await _charge_left(session, same))
     await members.get_member(session, studio_id, member_id)
     product_row = (
         await session.execute(select(ProductRow).where(ProductRow.id == product_id, ProductRow.studio_id == studio_id))
@@ -110,10 +155,10 @@ async def record(
     settlement = SETTLEMENT_BY_METHOD[settings.collection_method]
     customer = None
     ideal = _ideal_request(settlement, purchase.currency, return_url, ideal_bank) if pay_with_ideal else None
-    if settlement == "stripe" and ideal is None:
+    if settlement == "stripe":
         # checked before anything is written: a purchase we cannot charge is refused, not left unpaid
         customer = await stripe_payment_methods.find_customer(session, studio_id, member_id)
-        if customer is None or not customer.payment_method_id:
+        if ideal is None and (customer is None or not customer.payment_method_id):
             raise InvalidInput(
                 "the member has no Stripe payment method to charge at once: register a card or SEPA debit "
                 f"with PUT /members/{member_id}/stripe/payment-method first",
@@ -140,7 +185,8 @@ async def record(
         twin = await _existing_purchase(session, row.id)
         if twin is None:
             raise
-        return _same_purchase(twin, studio_id=studio_id, member_id=member_id, product_id=product_id, quantity=quantity)
+        same = _same_purchase(twin, studio_id=studio_id, member_id=member_id, product_id=product_id, quantity=quantity)
+        return RecordedPurchase(same, charge=await _charge_left(session, same))
     await add_event(
         session,
         PurchaseRecorded(
@@ -155,14 +201,20 @@ async def record(
         ),
         studio_id=studio_id,
     )
-    if customer is not None or ideal is not None:
-        if gateway is None:
-            raise RuntimeError("a purchase in a Stripe studio needs the Stripe gateway")
-        if ideal is not None:
-            await ideal_payments.start_for_purchase(session, gateway, row, ideal)
-        elif customer is not None:
-            await pay_now(session, gateway, row, customer)
-    return row
+    if ideal is not None:
+        payment = ideal_payments.purchase_payment(row)
+        session.add(payment)
+        await session.flush()
+        start = ideal_payments.IdealStart(
+            payment=payment,
+            customer_id=customer.stripe_customer_id if customer else None,
+            request=ideal,
+            attempt="purchase",  # a repeated start of the purchase's payment is the same Stripe intent
+        )
+        return RecordedPurchase(row, ideal=start)
+    if customer is not None:
+        return RecordedPurchase(row, charge=await _intend_charge(session, row, customer))
+    return RecordedPurchase(row)
 
 
 def _ideal_request(settlement: str, currency: str, return_url: str | None, bank: str | None) -> IdealRequest:
@@ -180,20 +232,56 @@ def _ideal_request(settlement: str, currency: str, return_url: str | None, bank:
         raise invalid(error) from error
 
 
-async def pay_now(
-    session: AsyncSession, gateway: StripeGateway, purchase: PurchaseRow, customer: StripeCustomerRow
-) -> PaymentRow:
-    """Charge the purchase through Stripe once: one payment row per purchase (unique), and an idempotency
-    key derived from the purchase id. A card answers at once; SEPA debit stays pending until the webhook."""
-    payment = (
-        await session.execute(
-            select(PaymentRow)
-            .where(PaymentRow.purchase_id == purchase.id, PaymentRow.studio_id == purchase.studio_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if payment is not None:
-        return payment  # already charged (or being charged): never a second charge
+async def buy(
+    database: Database,
+    gateway: StripeGateway,
+    studio_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID,
+    product_id: uuid.UUID,
+    quantity: int,
+    purchased_on: date | None,
+    purchase_id: uuid.UUID | None = None,
+    pay_with_ideal: bool = False,
+    return_url: str | None = None,
+    ideal_bank: str | None = None,
+) -> Bought:
+    """Record a purchase and, in a Stripe studio, pay it at once: the purchase, its pending payment and the
+    intent commit first; Stripe is called with no transaction open; its answer is kept in a new one."""
+    async with database.transaction() as session:
+        recorded = await record(
+            session, studio_id, member_id=member_id, product_id=product_id, quantity=quantity,
+            purchased_on=purchased_on or await studio_day.studio_today(session, studio_id),
+            purchase_id=purchase_id, pay_with_ideal=pay_with_ideal, return_url=return_url, ideal_bank=ideal_bank,
+        )  # fmt: skip
+    redirect = None
+    if recorded.charge is not None:
+        try:
+            await charge(database, gateway, recorded.charge)
+        except STRIPE_UNAVAILABLE as error:
+            # the purchase stands, its payment pending: the scheduler charges it again with the same key
+            log.warning("purchase_charge_left_pending", purchase_id=str(recorded.purchase.id), error=repr(error))
+    elif recorded.ideal is not None:
+        started = await ideal_payments.send(gateway, recorded.ideal, field="pay_with")
+        async with database.transaction() as session:
+            kept = await ideal_payments.record_started(session, recorded.ideal.payment.id, started, replaces=None)
+        redirect = kept.redirect_url
+    async with database.transaction() as session:
+        payment = await purchase_payment(session, studio_id, recorded.purchase.id)
+    if payment is not None and redirect is None:
+        redirect = await ideal_payments.redirect_url(gateway, payment)
+    return Bought(purchase=recorded.purchase, payment=payment, redirect_url=redirect)
+
+
+@dataclass(frozen=True)
+class Bought:
+    purchase: PurchaseRow
+    payment: PaymentRow | None
+    redirect_url: str | None  # iDEAL: the member's bank
+
+
+async def _intend_charge(session: AsyncSession, purchase: PurchaseRow, customer: StripeCustomerRow) -> PurchaseCharge:
+    """The purchase's payment, pending (one per purchase: unique), and the intent to charge it."""
     payment = PaymentRow(
         id=uuid.uuid5(purchase.id, "stripe-payment"),
         studio_id=purchase.studio_id,
@@ -206,29 +294,103 @@ async def pay_now(
         purchase_id=purchase.id,
     )
     session.add(payment)
-    await session.flush()  # a concurrent twin hits the unique purchase_id here, before Stripe is called
-    outcome = await gateway.charge_now(
-        payment_id=payment.id,
-        purchase_id=purchase.id,
+    stripe_intents.intend(
+        session,
+        key=charge_key(purchase.id),
+        kind=PURCHASE_CHARGE_INTENT,
         studio_id=purchase.studio_id,
+        subject_id=payment.id,
+    )
+    await session.flush()  # a concurrent twin hits the unique purchase_id here, before Stripe is called
+    return _charge_of(purchase, payment, customer)
+
+
+def _charge_of(purchase: PurchaseRow, payment: PaymentRow, customer: StripeCustomerRow) -> PurchaseCharge:
+    return PurchaseCharge(
+        purchase_id=purchase.id,
+        payment=payment,
         customer_id=customer.stripe_customer_id,
         payment_method_id=str(customer.payment_method_id),
         payment_method_type=customer.payment_method_type or StripeMethodType.CARD.value,
+        purchased_on=purchase.purchased_on,
+    )
+
+
+async def _charge_left(session: AsyncSession, purchase: PurchaseRow) -> PurchaseCharge | None:
+    """A repeated request: the charge still to make if the first one's call never got its answer kept."""
+    payment = await purchase_payment(session, purchase.studio_id, purchase.id)
+    if payment is None or payment.status != "pending" or payment.stripe_payment_intent_id:
+        return None
+    if payment.method == IDEAL_EVENT_METHOD:
+        return None  # nothing is charged without the member: they start the iDEAL payment again
+    customer = await stripe_payment_methods.find_customer(session, purchase.studio_id, purchase.member_id)
+    if customer is None or not customer.payment_method_id:
+        return None
+    return _charge_of(purchase, payment, customer)
+
+
+async def charge(database: Database, gateway: StripeGateway, to_charge: PurchaseCharge) -> PaymentRow:
+    """Charge the purchase through Stripe (no transaction open), then keep the answer. The key is derived
+    from the purchase: a repeated call (a retried request, the scheduler after a crash) is the same charge."""
+    payment = to_charge.payment
+    outcome = await gateway.charge_now(
+        payment_id=payment.id,
+        purchase_id=to_charge.purchase_id,
+        studio_id=payment.studio_id,
+        customer_id=to_charge.customer_id,
+        payment_method_id=to_charge.payment_method_id,
+        payment_method_type=to_charge.payment_method_type,
         amount_cents=payment.amount_cents,
         currency=payment.currency,
     )
-    payment.stripe_payment_intent_id = outcome.payment_intent_id
+    async with database.transaction() as session:
+        return await record_charge(session, to_charge, outcome)
+
+
+async def record_charge(session: AsyncSession, charge: PurchaseCharge, outcome: ChargeOutcome) -> PaymentRow:
+    """Keep Stripe's answer to the purchase's charge, unless the webhook has settled the payment meanwhile."""
+    await stripe_intents.mark_done(session, charge.idempotency_key)
+    payment = (
+        await session.execute(select(PaymentRow).where(PaymentRow.id == charge.payment.id).with_for_update())
+    ).scalar_one()
+    if payment.status != "pending":
+        return payment  # Stripe's webhook of this charge came first and settled it
+    payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or outcome.payment_intent_id
     # A SEPA debit is settled only when Stripe's webhook says so (days later in real Stripe; localstripe
     # already calls the intent succeeded at once, then sends the webhook): never trust the first answer.
-    settles_by_webhook = customer.payment_method_type == StripeMethodType.SEPA_DEBIT.value
+    settles_by_webhook = charge.payment_method_type == StripeMethodType.SEPA_DEBIT.value
     if outcome.status == "succeeded" and not settles_by_webhook:
         await payments.record_success(session, payment)
     elif outcome.status == "failed":
         await payments.record_failure(
-            session, payment, outcome.failure or "payment declined", purchase.purchased_on, schedule_retry=False
+            session, payment, outcome.failure or "payment declined", charge.purchased_on, schedule_retry=False
         )
     await session.flush()
     return payment
+
+
+async def charge_pending(database: Database, gateway: StripeGateway, now: datetime) -> int:
+    """The scheduler's reconciliation: charge again every purchase whose charge was committed as an intent
+    but whose answer was never kept (same key: charged once)."""
+    async with database.transaction() as session:
+        charges = []
+        for payment_id in await stripe_intents.pending(session, PURCHASE_CHARGE_INTENT, now):
+            payment = await session.get(PaymentRow, payment_id)
+            purchase = await session.get(PurchaseRow, payment.purchase_id) if payment and payment.purchase_id else None
+            if purchase is None:
+                log.error("purchase_charge_intent_without_its_purchase", payment_id=str(payment_id))
+                continue
+            left = await _charge_left(session, purchase)
+            if left is None:  # settled meanwhile (its webhook, or the request's own answer came after all)
+                await stripe_intents.mark_done(session, charge_key(purchase.id))
+            else:
+                charges.append(left)
+    for pending_charge in charges:
+        try:
+            await charge(database, gateway, pending_charge)
+        except Exception as error:  # Stripe still away: the intent stays for the next pass
+            log.warning("purchase_charge_still_pending", payment_id=str(pending_charge.payment.id), error=repr(error))
+    return len(charges)
 
 
 async def purchase_payment(session: AsyncSession, studio_id: uuid.UUID, purchase_id: uuid.UUID) -> PaymentRow | None:

@@ -13,9 +13,11 @@ from typing import Any, cast
 
 import stripe
 
-from gymloop_billing.db.models import PaymentRow
 from gymloop_billing.domain.stripe_payment_methods import MandateAcceptance
 from gymloop_billing.settings import BillingSettings
+
+# Stripe did not answer, or answered that it cannot now: the same call may be made later with the same key
+STRIPE_UNAVAILABLE = (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError)
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,11 @@ class StripeGateway:
         )
         return str(subscription.id)
 
-    async def retry_payment(self, payment: PaymentRow) -> bool:
-        """Pay the payment's open invoice again; True when it is paid. The idempotency key names the
-        payment and the attempt, so a pass that is repeated after a crash does not charge twice."""
-        invoice_id = str(payment.stripe_invoice_id)
+    async def retry_invoice(self, invoice_id: str, *, idempotency_key: str) -> bool:
+        """Pay the open invoice again; True when it is paid. The caller's key names the payment and the
+        attempt, so a retry repeated after a crash does not charge twice."""
         try:
-            invoice = await self.client.v1.invoices.pay_async(
-                invoice_id, options={"idempotency_key": f"gymloop-retry-{payment.id}-{payment.attempts}"}
-            )
+            invoice = await self.client.v1.invoices.pay_async(invoice_id, options={"idempotency_key": idempotency_key})
         except stripe.CardError:
             return False
         except stripe.InvalidRequestError:
@@ -248,10 +247,12 @@ class StripeGateway:
         currency: str,
         return_url: str,
         bank: str | None,
+        attempt: str,
     ) -> IdealRedirect:
         """An iDEAL PaymentIntent confirmed at once with the member's `return_url`: Stripe answers
         `requires_action` with the bank's redirect URL; the outcome comes by webhook (our payment id is in the
-        metadata). A new key per start: a member may try again after a failed or abandoned attempt."""
+        metadata). The key names the payment and the caller's `attempt`: a member may try again after a failed
+        or abandoned attempt (a new attempt), a repeated request is the same intent (the same attempt)."""
         method_data: dict[str, Any] = {"type": "ideal"}
         if bank:
             method_data["ideal"] = {"bank": bank}
@@ -271,7 +272,7 @@ class StripeGateway:
             params["customer"] = customer_id
         intent = await self.client.v1.payment_intents.create_async(
             params=params,  # type: ignore[arg-type]
-            options={"idempotency_key": f"gymloop-ideal-{payment_id}-{uuid.uuid4().hex}"},
+            options={"idempotency_key": f"gymloop-ideal-{payment_id}-{attempt}"},
         )
         return _redirect_of(intent)
 
