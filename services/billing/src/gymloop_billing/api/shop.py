@@ -7,11 +7,12 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Request
+from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymloop_billing.service import ideal_payments, shop, studio_day
+from gymloop_billing.service import ideal_payments, shop
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["shop"])
@@ -99,7 +100,7 @@ async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, 
         member_id=body.member_id,
         product_id=body.product_id,
         quantity=body.quantity,
-        purchased_on=body.purchased_on or await studio_day.studio_today(session, principal.studio_id),
+        purchased_on=body.purchased_on or await studio_clock.today(session, principal.studio_id),
         purchase_id=body.purchase_id,
         gateway=gateway,
         pay_with_ideal=body.pay_with == "ideal",

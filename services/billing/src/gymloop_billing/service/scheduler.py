@@ -3,8 +3,8 @@
 `run_due_work(session, now)` is one pass over every studio. It is idempotent: every step re-checks its
 condition on the row it has locked (`SELECT ... FOR UPDATE`), so a second pass for the same day, or a pass of a
 second replica running at the same time, finds nothing left to do. Each studio works on its own local day at
-`now` (`studio_day.studio_today`: its time zone from members' StudioUpdated, UTC while unknown); `now` is given
-by the caller so tests run any instant they like.
+`now` (`studio_clock.today`: its time zone from members' StudioUpdated, the kit's default zone while unknown);
+`now` is given by the caller so tests run any instant they like.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 import structlog
+from gymloop_kit import studio_clock
 from gymloop_kit.app import ServiceRuntime
 from gymloop_kit.periodic import idle_forever, run_periodically
 from sqlalchemy import select
@@ -22,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, SubscriptionRow
 from gymloop_billing.domain.errors import DomainError
-from gymloop_billing.domain.local_day import latest_local_date
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import payments, studio_day, subscriptions
+from gymloop_billing.service import payments, subscriptions
 from gymloop_billing.settings import BillingSettings
 
 log = structlog.get_logger(__name__)
@@ -54,8 +54,8 @@ async def run_due_work(session: AsyncSession, now: datetime, *, retrier: Payment
     """One scheduler pass for every studio at the instant `now`, in the caller's transaction (never commits).
     Each studio's "today" is its local day at `now`."""
     report = DueWorkReport()
-    for studio_id in await _studios_with_open_work(session, latest_local_date(now)):
-        today = await studio_day.studio_today(session, studio_id, now)
+    for studio_id in await _studios_with_open_work(session, studio_clock.latest_local_day(now)):
+        today = await studio_clock.today(session, studio_id, now)
         report.studios.add(studio_id)
         report.renewed += await renew_due_subscriptions(session, studio_id, today)
         report.ended += await subscriptions.expire_subscriptions(session, studio_id, today)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gymloop_kit import studio_clock
 from sqlalchemy import Uuid, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,8 @@ from gymloop_bookings.db.models import (
     EntitlementRow,
     MemberRow,
     SessionRow,
+    StudioNameRow,
     StudioSettingsRow,
-    StudioZoneRow,
     UserLogRow,
     WaitlistEntryRow,
 )
@@ -37,12 +38,13 @@ from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.sessions import Session, SessionStatus
 from gymloop_bookings.domain.waitlist import WaitlistEntry, WaitlistStatus
 
-DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # until members' StudioUpdated tells this studio's zone
 DEFAULT_STUDIO_NAME = "Gymloop studio"  # until members' StudioUpdated tells this studio's name
 
 
 def policy_from_row(row: StudioSettingsRow | None, time_zone: str | None = None) -> BookingPolicy:
-    zone = time_zone or DEFAULT_TIME_ZONE
+    """The admins' policy in the studio's zone (`time_zone` as stored by the kit's studio clock; None: not known,
+    the clock's default)."""
+    zone = studio_clock.effective_zone(time_zone).key
     if row is None:
         return BookingPolicy(time_zone=zone)
     return BookingPolicy(
@@ -61,29 +63,24 @@ async def load_policy(db: AsyncSession, studio_id: uuid.UUID) -> BookingPolicy:
     """The admins' policy and members' time zone in one round trip; either may be missing (defaults)."""
     studio = select(literal(studio_id, Uuid).label("studio_id")).subquery()
     statement = (
-        select(StudioSettingsRow, StudioZoneRow.time_zone)
+        select(StudioSettingsRow, studio_clock.studio_zone.c.time_zone)
         .select_from(studio)
         .outerjoin(StudioSettingsRow, StudioSettingsRow.studio_id == studio.c.studio_id)
-        .outerjoin(StudioZoneRow, StudioZoneRow.studio_id == studio.c.studio_id)
+        .outerjoin(studio_clock.studio_zone, studio_clock.studio_zone.c.studio_id == studio.c.studio_id)
     )
     settings, time_zone = (await db.execute(statement)).one()
     return policy_from_row(settings, time_zone)
 
 
 async def load_studio_name(db: AsyncSession, studio_id: uuid.UUID) -> str:
-    name = await db.scalar(select(StudioZoneRow.name).where(StudioZoneRow.studio_id == studio_id))
+    name = await db.scalar(select(StudioNameRow.name).where(StudioNameRow.studio_id == studio_id))
     return name or DEFAULT_STUDIO_NAME
 
 
-async def save_studio(db: AsyncSession, studio_id: uuid.UUID, time_zone: str, name: str) -> None:
-    """Members' view of the studio (from StudioUpdated, full state): its time zone and name."""
-    statement = pg_insert(StudioZoneRow).values(studio_id=studio_id, time_zone=time_zone, name=name)
-    await db.execute(
-        statement.on_conflict_do_update(
-            index_elements=[StudioZoneRow.studio_id],
-            set_={"time_zone": statement.excluded.time_zone, "name": statement.excluded.name},
-        )
-    )
+async def save_studio_name(db: AsyncSession, studio_id: uuid.UUID, name: str) -> None:
+    """Members' name of the studio (from StudioUpdated; its zone is the kit's studio clock's)."""
+    statement = pg_insert(StudioNameRow).values(studio_id=studio_id, name=name)
+    await db.execute(statement.on_conflict_do_update(index_elements=[StudioNameRow.studio_id], set_={"name": name}))
 
 
 def session_from_row(row: Any) -> Session:
