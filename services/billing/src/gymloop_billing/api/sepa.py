@@ -12,9 +12,9 @@ from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
 from gymloop_billing.service import sepa, studio
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import SubscriptionRow
 from gymloop_billing.service import stripe_subscriptions, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway

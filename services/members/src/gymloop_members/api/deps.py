@@ -1,14 +1,10 @@
-"""What the routers share: settings and database of the running service, the caller's IP, member scoping."""
+"""What the routers share: settings and database of the running service, the caller's IP."""
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import Request
 from gymloop_kit.app import runtime_of
-from gymloop_kit.auth import Principal
 from gymloop_kit.db import Database
-from gymloop_kit.errors import NotFound
 
 from gymloop_members.settings import MembersSettings
 
@@ -27,9 +23,3 @@ def client_ip(request: Request, settings: MembersSettings) -> str:
     if settings.trust_forwarded_for and (forwarded := request.headers.get("x-forwarded-for")):
         return forwarded.split(",", 1)[0].strip()[:64]
     return request.client.host if request.client else "unknown"
-
-
-def ensure_self_or_staff(principal: Principal, member_id: uuid.UUID) -> None:
-    """A member sees only their own record; another member's is answered as not found."""
-    if not principal.is_staff and principal.member_id != member_id:
-        raise NotFound(f"member {member_id} not found", code="member_not_found")
