@@ -7,6 +7,7 @@ import uuid
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.members import MemberArchived
 from gymloop_kit.messaging.tables import metadata as delivery_metadata
+from gymloop_kit.studio_clock.table import metadata as studio_clock_metadata
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, insert, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -28,6 +29,7 @@ async def create_schema(database_url: str) -> None:
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(delivery_metadata.create_all)
+        await connection.run_sync(studio_clock_metadata.create_all)
         await connection.run_sync(test_metadata.create_all)
     await engine.dispose()
 

@@ -1,6 +1,7 @@
 """The scheduler works on each studio's local day: members' StudioUpdated on the broker gives billing the zone,
 and renewals and Stripe retries happen when the studio's day turns, not the UTC day. An older StudioUpdated
-arriving late does not overwrite a newer zone; a studio whose zone is unknown uses the UTC day."""
+arriving late does not overwrite a newer zone; a studio whose zone is not announced yet uses the kit's default
+zone (Europe/Amsterdam)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ async def test_renewals_and_retries_follow_the_studios_local_day(
 ) -> None:
     amsterdam = await Studio(consuming_client, tokens, sql, add_member, "ams").setup()
     new_york = await Studio(consuming_client, tokens, sql, add_member, "nyc").setup()
-    unknown = await Studio(consuming_client, tokens, sql, add_member, "utc").setup()  # no StudioUpdated: UTC
+    unannounced = await Studio(consuming_client, tokens, sql, add_member, "dflt").setup()  # no StudioUpdated yet
 
     await amsterdam.zone_is("Europe/Amsterdam", sequence=1)
     await new_york.zone_is("America/New_York", sequence=2)
@@ -108,22 +109,21 @@ async def test_renewals_and_retries_follow_the_studios_local_day(
     database = Database(billing_url)
     try:
         async with EventProbe.for_events(consuming_client.kafka, SubscriptionRenewed, PaymentFailed) as probe:
-            # 23:30 UTC on 31 January: already 1 February in Amsterdam, still 31 January in New York and UTC.
+            # 23:30 UTC on 31 January: already 1 February in Amsterdam (and in the default zone), still 31 January
+            # in New York.
             first = await _pass(database, datetime(2027, 1, 31, 23, 30, tzinfo=UTC), stripe)
-            assert (first.renewed, first.retried) == (1, 1)
-            assert stripe.charged == [amsterdam.invoice]
+            assert (first.renewed, first.retried) == (2, 2)
+            assert sorted(stripe.charged) == sorted([amsterdam.invoice, unannounced.invoice])
             assert await amsterdam.valid_until() == date(2027, 2, 28)
             assert await amsterdam.next_retry_on() == date(2027, 2, 6)  # 5 days from the local retry day
+            assert await unannounced.valid_until() == date(2027, 2, 28)
             assert await new_york.valid_until() == date(2027, 1, 31)
             assert await new_york.next_retry_on() == date(2027, 2, 1)
-            assert await unknown.valid_until() == date(2027, 1, 31)
 
-            # 04:30 UTC on 1 February: the UTC studio's day has turned; New York is still on 31 January (the late
-            # Tokyo zone, already on 1 February, was not applied).
+            # 04:30 UTC on 1 February: New York is still on 31 January (the late Tokyo zone, already on 1 February,
+            # was not applied).
             second = await _pass(database, datetime(2027, 2, 1, 4, 30, tzinfo=UTC), stripe)
-            assert (second.renewed, second.retried) == (1, 1)
-            assert stripe.charged == [amsterdam.invoice, unknown.invoice]
-            assert await unknown.valid_until() == date(2027, 2, 28)
+            assert (second.renewed, second.retried) == (0, 0)
             assert await new_york.valid_until() == date(2027, 1, 31)
             assert await new_york.next_retry_on() == date(2027, 2, 1)
 
@@ -147,7 +147,7 @@ async def test_renewals_and_retries_follow_the_studios_local_day(
     failed = {e.studio_id: PaymentFailed.model_validate(e.payload) for e in probe.of_type(PaymentFailed)}
     assert len(probe.of_type(SubscriptionRenewed)) == 3
     assert len(probe.of_type(PaymentFailed)) == 3
-    for studio in (amsterdam, new_york, unknown):
+    for studio in (amsterdam, new_york, unannounced):
         assert (renewed[studio.id].valid_from, renewed[studio.id].valid_until) == (date(2027, 2, 1), date(2027, 2, 28))
         assert (failed[studio.id].attempt, failed[studio.id].next_retry_on) == (2, date(2027, 2, 6))
 

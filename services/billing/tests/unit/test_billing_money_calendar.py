@@ -4,11 +4,12 @@ from datetime import date
 from uuid import uuid4
 
 import pytest
-from gymloop_billing.domain.calendar_math import add_months, last_day_of_period, month_key, previous_month_key
+from gymloop_billing.domain.calendar_math import last_day_of_period, month_key, previous_month_key
 from gymloop_billing.domain.collection import CollectionMethod, StudioBillingSettings
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.money import format_cents, validate_cents, validate_currency
+from gymloop_kit.studio_clock import add_months
 
 pytestmark = pytest.mark.unit
 

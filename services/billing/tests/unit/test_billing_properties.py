@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from gymloop_billing.domain.calendar_math import add_months
 from gymloop_billing.domain.collection_dates import is_target_business_day, next_collection_date
 from gymloop_billing.domain.creditor_id import creditor_id_checksum_ok
 from gymloop_billing.domain.epc_text import is_epc_text, to_epc_text
 from gymloop_billing.domain.errors import DomainError
+from gymloop_kit.studio_clock import add_months
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -9,7 +9,6 @@ from gymloop_notifications.domain.local_time import (
     attendance_local_dates,
     local_date,
     next_nightly_run,
-    studio_zone,
     today_in_zone,
 )
 from hypothesis import given
@@ -47,13 +46,6 @@ def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(DomainError) as raised:
         local_date(datetime(2026, 5, 1, 8, 0), AMSTERDAM)
     assert raised.value.code == "datetime_naive"
-
-
-def test_unknown_time_zone_is_refused_with_the_field() -> None:
-    with pytest.raises(DomainError) as raised:
-        studio_zone("Europe/Atlantis")
-    assert (raised.value.code, raised.value.field) == ("time_zone_unknown", "time_zone")
-    assert studio_zone("Europe/Amsterdam") == AMSTERDAM
 
 
 def test_next_run_is_tonight_at_three_local() -> None:

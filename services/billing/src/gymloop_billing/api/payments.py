@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import AnyUser, Staff
 from gymloop_kit.errors import NotFound
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.domain.retry_policy import PaymentState, may_book
 from gymloop_billing.service import ideal_payments, payments, studio
 from gymloop_billing.service.stripe_gateway import StripeGateway

@@ -8,14 +8,15 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
-from gymloop_billing.service import sepa, studio, studio_day
+from gymloop_billing.service import sepa, studio
 
 router = APIRouter(tags=["sepa"])
 
@@ -105,7 +106,7 @@ async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, s
         principal.studio_id,
         member_id,
         sepa.MandateInput(**body.model_dump()),
-        await studio_day.studio_today(session, principal.studio_id),
+        await studio_clock.today(session, principal.studio_id),
     )
     return _mandate_out(row)
 
@@ -135,7 +136,7 @@ async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
         principal.studio_id,
         collection_date=body.collection_date,
         period_label=body.period_label,
-        today=await studio_day.studio_today(session, principal.studio_id),
+        today=await studio_clock.today(session, principal.studio_id),
     )
     return _run_out(row)
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from gymloop_kit.app import runtime_of
 from gymloop_kit.auth import AnyUser
 from gymloop_kit.http.forwarded import client_address
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.service import stripe_payment_methods
 from gymloop_billing.service.stripe_gateway import StripeGateway
 

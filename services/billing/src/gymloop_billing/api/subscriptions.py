@@ -7,13 +7,14 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from gymloop_kit import studio_clock
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
 
-from gymloop_billing.api.deps import ensure_own_member
 from gymloop_billing.db.models import SubscriptionRow
-from gymloop_billing.service import stripe_subscriptions, studio_day, subscriptions
+from gymloop_billing.service import stripe_subscriptions, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["subscriptions"])
@@ -130,6 +131,6 @@ async def renew(subscription_id: uuid.UUID, body: RenewIn, principal: Staff, ses
 
 @router.post("/subscriptions/expire", summary="End subscriptions past their end date; SubscriptionEnded each")
 async def expire(body: ExpireIn, principal: Staff, session: Session) -> dict[str, int]:
-    today = body.today or await studio_day.studio_today(session, principal.studio_id)
+    today = body.today or await studio_clock.today(session, principal.studio_id)
     ended = await subscriptions.expire_subscriptions(session, principal.studio_id, today)
     return {"ended": ended}

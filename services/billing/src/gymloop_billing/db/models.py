@@ -30,14 +30,6 @@ class StudioBillingRow(Base):
     creditor_bic: Mapped[str | None] = mapped_column(Text)
 
 
-class StudioZoneRow(Base):
-    """Read model of the studio's time zone (members' StudioUpdated): billing's dates are the studio's local days."""
-
-    __tablename__ = "studio_zone"
-    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    time_zone: Mapped[str] = mapped_column(Text)
-
-
 class MemberRow(Base):
     """Read model of the members service's members (from MemberRegistered/MemberUpdated)."""
 

@@ -1,18 +1,10 @@
-"""Date arithmetic the billing rules share (month steps clamp to the month's last day)."""
+"""Date arithmetic the billing rules share, on the kit's `add_months` (month steps clamp to the month's last day)."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 
-
-def add_months(day: date, months: int) -> date:
-    """`day` plus `months` calendar months; 31 Jan + 1 month is 28/29 Feb, not 3 Mar."""
-    month_index = day.year * 12 + (day.month - 1) + months
-    year, month_zero_based = divmod(month_index, 12)
-    month = month_zero_based + 1
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last_day))
+from gymloop_kit.studio_clock import add_months
 
 
 def last_day_of_period(period_start: date, months: int) -> date:

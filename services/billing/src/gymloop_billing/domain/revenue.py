@@ -14,7 +14,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from gymloop_billing.domain.calendar_math import add_months, month_key, previous_month_key
+from gymloop_kit.studio_clock import add_months
+
+from gymloop_billing.domain.calendar_math import month_key, previous_month_key
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.money import validate_currency
 

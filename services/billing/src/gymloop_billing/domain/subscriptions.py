@@ -23,7 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
-from gymloop_billing.domain.calendar_math import add_months, last_day_of_period
+from gymloop_kit.studio_clock import add_months
+
+from gymloop_billing.domain.calendar_math import last_day_of_period
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.plans import Plan
 

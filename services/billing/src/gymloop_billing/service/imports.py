@@ -21,6 +21,7 @@ from gymloop_contracts.events.billing import SubscriptionImportRejected
 from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.importer import MemberImportRequested
 from gymloop_contracts.events.members import MemberImportRejected
+from gymloop_kit import studio_clock
 from gymloop_kit.errors import AppError
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event, add_restatement
@@ -43,7 +44,7 @@ from gymloop_billing.domain.imported_subscriptions import (
 )
 from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import plans, studio, studio_day, subscriptions
+from gymloop_billing.service import plans, studio, subscriptions
 
 log = get_logger(__name__)
 
@@ -186,7 +187,7 @@ async def _subscribe(session: AsyncSession, key: ImportRowKey, row: ImportRowSta
     )
     mandate = None
     if needs_mandate(method):
-        today = await studio_day.studio_today(session, key.studio_id)
+        today = await studio_clock.today(session, key.studio_id)
         mandate = imported_mandate(
             member_id=member_id,
             iban=row.iban or "",

@@ -11,6 +11,7 @@ from typing import Any
 import stripe
 import structlog
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
+from gymloop_kit import studio_clock
 from gymloop_kit.db import Database
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.messaging.outbox import add_event
@@ -28,7 +29,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import studio, studio_day
+from gymloop_billing.service import studio
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -144,14 +145,14 @@ async def mark_sepa_payment(
     else:
         # a returned direct debit is not retried automatically: the member is overdue at once
         payment.attempts = len(RETRY_POLICY.retry_after_days)
-        returned_on = await studio_day.studio_today(session, studio_id)
+        returned_on = await studio_clock.today(session, studio_id)
         await record_failure(session, payment, reason or "returned by the bank", returned_on)
     return payment
 
 
 async def _event_day(session: AsyncSession, studio_id: uuid.UUID, event: dict[str, Any]) -> date:
     """The studio's local day on which Stripe's event happened (its `created` time): retry days count from it."""
-    return await studio_day.studio_date(session, studio_id, datetime.fromtimestamp(int(event.get("created") or 0), UTC))
+    return await studio_clock.day_at(session, studio_id, datetime.fromtimestamp(int(event.get("created") or 0), UTC))
 
 
 def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance_s: int) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from gymloop_kit.studio_clock import add_months
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import ChargeRow, PlanRow, PurchaseRow
-from gymloop_billing.domain.calendar_math import add_months
 from gymloop_billing.domain.revenue import MonthRevenue, RevenueEntry, RevenueSource, revenue_report
 
 

@@ -9,9 +9,9 @@ it in between). A crash after the call repeats it on the next pass with the same
 
 The pass is idempotent: every step re-checks its condition on the row it has locked (`SELECT ... FOR
 UPDATE`), so a second pass for the same day, or a pass of a second replica running at the same time, finds
-nothing left to do. Each studio works on its own local day at `now` (`studio_day.studio_today`: its time
-zone from members' StudioUpdated, UTC while unknown); `now` is given by the caller so tests run any instant
-they like.
+nothing left to do. Each studio works on its own local day at `now` (`studio_clock.today`: its time zone
+from members' StudioUpdated, the kit's default zone while unknown); `now` is given by the caller so tests run
+any instant they like.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 import structlog
+from gymloop_kit import studio_clock
 from gymloop_kit.app import ServiceRuntime
 from gymloop_kit.db import Database
 from gymloop_kit.periodic import idle_forever, run_periodically
@@ -30,9 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, SubscriptionRow
 from gymloop_billing.domain.errors import DomainError
-from gymloop_billing.domain.local_day import latest_local_date
 from gymloop_billing.domain.subscriptions import SubscriptionStatus
-from gymloop_billing.service import payments, shop, stripe_subscriptions, studio_day, subscriptions
+from gymloop_billing.service import payments, shop, stripe_subscriptions, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 from gymloop_billing.settings import BillingSettings
 
@@ -79,12 +79,12 @@ async def run_due_work(database: Database, now: datetime, *, retrier: PaymentRet
     recorded retry. Each studio's "today" is its local day at `now`."""
     report = DueWorkReport()
     async with database.transaction() as session:
-        studio_ids = await _studios_with_open_work(session, latest_local_date(now))
+        studio_ids = await _studios_with_open_work(session, studio_clock.latest_local_day(now))
     for studio_id in studio_ids:
         report.studios.add(studio_id)
         try:
             async with database.transaction() as session:
-                today = await studio_day.studio_today(session, studio_id, now)
+                today = await studio_clock.today(session, studio_id, now)
                 renewed = await renew_due_subscriptions(session, studio_id, today)
                 ended = await subscriptions.expire_subscriptions(session, studio_id, today)
                 due = await due_retries(session, studio_id, today)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gymloop_contracts.events.billing import PurchaseRecorded
+from gymloop_kit import studio_clock
 from gymloop_kit.db import Database
 from gymloop_kit.errors import Conflict, InvalidInput, NotFound
 from gymloop_kit.logging import get_logger
@@ -29,7 +30,6 @@ from gymloop_billing.service import (
     stripe_intents,
     stripe_payment_methods,
     studio,
-    studio_day,
 )
 from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, ChargeOutcome, StripeGateway
@@ -251,7 +251,7 @@ async def buy(
     async with database.transaction() as session:
         recorded = await record(
             session, studio_id, member_id=member_id, product_id=product_id, quantity=quantity,
-            purchased_on=purchased_on or await studio_day.studio_today(session, studio_id),
+            purchased_on=purchased_on or await studio_clock.today(session, studio_id),
             purchase_id=purchase_id, pay_with_ideal=pay_with_ideal, return_url=return_url, ideal_bank=ideal_bank,
         )  # fmt: skip
     redirect = None

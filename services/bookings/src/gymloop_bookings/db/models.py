@@ -19,7 +19,8 @@ class Base(DeclarativeBase):
 
 class StudioSettingsRow(Base):
     """The studio's booking policy, set by its admins (PUT /settings). The time zone and name are not here:
-    they are the studio's, owned by members (StudioZoneRow), so a policy row exists with or without them."""
+    they are the studio's, owned by members (the kit's studio_zone table and StudioNameRow), so a policy row
+    exists with or without them."""
 
     __tablename__ = "studio_settings"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -32,15 +33,13 @@ class StudioSettingsRow(Base):
     staff_may_book_beyond_window: Mapped[bool] = mapped_column(Boolean)
 
 
-class StudioZoneRow(Base):
-    """Read model of the studio's IANA time zone and name, followed from members' StudioUpdated (newest sequence
-    wins). No row yet: the studio counts in Europe/Amsterdam (repository.DEFAULT_TIME_ZONE) and is called
-    repository.DEFAULT_STUDIO_NAME; name is NULL only on rows made before migration 0003."""
+class StudioNameRow(Base):
+    """Read model of the studio's name, followed from members' StudioUpdated (newest sequence wins, like its
+    time zone in the kit's studio_zone table). No row yet: the studio is called repository.DEFAULT_STUDIO_NAME."""
 
-    __tablename__ = "studio_zone"
+    __tablename__ = "studio_name"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    time_zone: Mapped[str] = mapped_column(Text)
-    name: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
 
 
 class LocationRow(Base):

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from gymloop_kit import studio_clock
 from sqlalchemy import ColumnElement, Select, Table, Uuid, and_, bindparam, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +37,8 @@ from gymloop_bookings.db.models import (
     EntitlementRow,
     MemberRow,
     SessionRow,
+    StudioNameRow,
     StudioSettingsRow,
-    StudioZoneRow,
     UserLogRow,
     WaitlistEntryRow,
 )
@@ -48,12 +49,13 @@ from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.sessions import Session
 
-DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # until members' StudioUpdated tells this studio's zone
 DEFAULT_STUDIO_NAME = "Gymloop studio"  # until members' StudioUpdated tells this studio's name
 
 
 def policy_from_row(row: Any, time_zone: str | None = None) -> BookingPolicy:
-    zone = time_zone or DEFAULT_TIME_ZONE
+    """The admins' policy in the studio's zone (`time_zone` as stored by the kit's studio clock; None: not known,
+    the clock's default)."""
+    zone = studio_clock.effective_zone(time_zone).key
     if row is None:
         return BookingPolicy(time_zone=zone)
     return BookingPolicy(
@@ -77,7 +79,7 @@ _POLICY_COLUMNS = (
     StudioSettingsRow.waitlist_cutoff_min,
     StudioSettingsRow.uses_check_in,
     StudioSettingsRow.staff_may_book_beyond_window,
-    StudioZoneRow.time_zone,
+    studio_clock.studio_zone.c.time_zone,
 )
 
 
@@ -86,7 +88,7 @@ def with_policy(query: Select[Any], studio_id: ColumnElement[uuid.UUID]) -> Sele
     return (
         query.add_columns(*_POLICY_COLUMNS)
         .outerjoin(StudioSettingsRow, StudioSettingsRow.studio_id == studio_id)
-        .outerjoin(StudioZoneRow, StudioZoneRow.studio_id == studio_id)
+        .outerjoin(studio_clock.studio_zone, studio_clock.studio_zone.c.studio_id == studio_id)
     )
 
 
@@ -102,19 +104,14 @@ async def load_policy(db: AsyncSession, studio_id: uuid.UUID) -> BookingPolicy:
 
 
 async def load_studio_name(db: AsyncSession, studio_id: uuid.UUID) -> str:
-    name = await db.scalar(select(StudioZoneRow.name).where(StudioZoneRow.studio_id == studio_id))
+    name = await db.scalar(select(StudioNameRow.name).where(StudioNameRow.studio_id == studio_id))
     return name or DEFAULT_STUDIO_NAME
 
 
-async def save_studio(db: AsyncSession, studio_id: uuid.UUID, time_zone: str, name: str) -> None:
-    """Members' view of the studio (from StudioUpdated, full state): its time zone and name."""
-    statement = pg_insert(StudioZoneRow).values(studio_id=studio_id, time_zone=time_zone, name=name)
-    await db.execute(
-        statement.on_conflict_do_update(
-            index_elements=[StudioZoneRow.studio_id],
-            set_={"time_zone": statement.excluded.time_zone, "name": statement.excluded.name},
-        )
-    )
+async def save_studio_name(db: AsyncSession, studio_id: uuid.UUID, name: str) -> None:
+    """Members' name of the studio (from StudioUpdated; its zone is the kit's studio clock's)."""
+    statement = pg_insert(StudioNameRow).values(studio_id=studio_id, name=name)
+    await db.execute(statement.on_conflict_do_update(index_elements=[StudioNameRow.studio_id], set_={"name": name}))
 
 
 # The member's bookings the account rules need besides the active ones: this week's and later (weekly limits).

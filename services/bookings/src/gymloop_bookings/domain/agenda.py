@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+
+from gymloop_kit.studio_clock import parse_time_zone
 
 from gymloop_bookings.domain.sessions import Session
 
@@ -33,7 +34,7 @@ def agenda_days(
     include_cancelled: bool = True,
 ) -> list[AgendaDay]:
     """One entry per local day from `first_day`, empty days included, optionally for one location."""
-    zone = ZoneInfo(time_zone)
+    zone = parse_time_zone(time_zone)
     last_day = first_day + timedelta(days=days - 1)
     per_day: dict[date, list[Session]] = defaultdict(list)
     for session in sessions:

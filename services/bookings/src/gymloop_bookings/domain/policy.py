@@ -6,19 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gymloop_kit.studio_clock import UnknownTimeZone, local_day, parse_time_zone
+
 from gymloop_bookings.domain.errors import DomainError
-
-
-def studio_zone(time_zone: str) -> ZoneInfo:
-    """The studio's IANA zone (members owns it); an unknown name is refused rather than guessed."""
-    try:
-        return ZoneInfo(time_zone)
-    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
-        raise DomainError(
-            "time_zone_unknown",
-            f"time zone {time_zone!r} is not an IANA zone: use e.g. 'Europe/Amsterdam'",
-            field="time_zone",
-        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,17 +33,20 @@ class BookingPolicy:
     staff_may_book_beyond_window: bool = True
 
     def __post_init__(self) -> None:
-        studio_zone(self.time_zone)
+        try:
+            parse_time_zone(self.time_zone)
+        except UnknownTimeZone as error:
+            raise DomainError("time_zone_unknown", str(error), field="time_zone") from None
         for name in ("booking_window", "cancellation_cutoff", "waitlist_cutoff"):
             if getattr(self, name) < timedelta(0):
                 raise DomainError("negative_duration", f"{name} must not be negative", field=name)
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return parse_time_zone(self.time_zone)
 
     def local_date(self, moment: datetime) -> date:
-        return moment.astimezone(self.zone).date()
+        return local_day(moment, self.zone)
 
     def today(self, now: datetime) -> date:
         return self.local_date(now)

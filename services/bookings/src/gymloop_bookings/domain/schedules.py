@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from gymloop_kit.studio_clock import parse_time_zone
+
 from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.sessions import Session, require_capacity
 
@@ -91,7 +93,7 @@ def generate_sessions(
     """Concrete sessions for `weeks` weeks from `first_day` (inclusive), skipping ids in `existing`."""
     if weeks < 1:
         raise DomainError("weeks_invalid", "generate at least one week", field="weeks")
-    zone = ZoneInfo(time_zone)
+    zone = parse_time_zone(time_zone)
     known = set(existing)
     sessions: list[Session] = []
     for offset in range(weeks * 7):
@@ -137,7 +139,7 @@ def one_off_session(
     """A session outside any weekly schedule, given in studio-local time."""
     if duration <= timedelta(0):
         raise DomainError("duration_invalid", "duration must be positive", field="duration")
-    starts_at = local_to_utc(day, start_time, ZoneInfo(time_zone))
+    starts_at = local_to_utc(day, start_time, parse_time_zone(time_zone))
     return Session(
         session_id=session_id,
         studio_id=studio_id,

@@ -20,19 +20,18 @@ from gymloop_contracts.events.members import (
     MemberUpdated,
     StudioUpdated,
 )
-from gymloop_kit.messaging import inbox
-from gymloop_kit.messaging.consumer import Subscriptions
+from gymloop_kit import studio_clock
+from gymloop_kit.messaging.subscriptions import Subscriptions
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import EntitlementRow, MemberRow
-from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio
-from gymloop_bookings.domain.policy import studio_zone
+from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio_name
 from gymloop_bookings.messaging.billing_facts import BillingEvent, fact_from, merge
 
-subscriptions = Subscriptions()
 CONSUMER = "bookings"
+subscriptions = Subscriptions(consumer=CONSUMER)
 
 
 @subscriptions.on(
@@ -59,10 +58,8 @@ async def apply_billing_event(session: AsyncSession, event: BillingEvent, envelo
     )
 
 
-@subscriptions.on(MemberRegistered, MemberUpdated)
+@subscriptions.on(MemberRegistered, MemberUpdated, newest_only=True)
 async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     values = {
         "studio_id": envelope.studio_id,
         "member_id": event.member_id,
@@ -81,8 +78,6 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
 
 
 async def _archive(session: AsyncSession, envelope: Envelope, member_id: object, archived: bool) -> None:
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     statement = pg_insert(MemberRow).values(
         studio_id=envelope.studio_id, member_id=member_id, tags=[], archived=archived
     )
@@ -93,23 +88,19 @@ async def _archive(session: AsyncSession, envelope: Envelope, member_id: object,
     )
 
 
-@subscriptions.on(MemberArchived)
+@subscriptions.on(MemberArchived, newest_only=True)
 async def on_member_archived(session: AsyncSession, event: MemberArchived, envelope: Envelope) -> None:
     await _archive(session, envelope, event.member_id, True)
 
 
-@subscriptions.on(MemberUnarchived)
+@subscriptions.on(MemberUnarchived, newest_only=True)
 async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
     await _archive(session, envelope, event.member_id, False)
 
 
-@subscriptions.on(StudioUpdated)
+@subscriptions.on(StudioUpdated, newest_only=True)
 async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
-    """Members owns the studio's time zone and name; the newest StudioUpdated wins, an older one arriving late is
-    dropped."""
-    if event.studio_id != envelope.studio_id:
-        raise ValueError(f"StudioUpdated for studio {event.studio_id} came in an envelope of {envelope.studio_id}")
-    studio_zone(event.time_zone)  # an unknown zone fails here (retried, then DLQ), never in a later request
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
-    await save_studio(session, envelope.studio_id, event.time_zone, event.name)
+    """Members owns the studio's time zone (the kit's studio clock, whose rules say what an unknown zone does)
+    and name."""
+    await studio_clock.follow_studio_updated(session, event, envelope)
+    await save_studio_name(session, envelope.studio_id, event.name)

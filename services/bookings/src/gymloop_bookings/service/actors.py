@@ -6,6 +6,7 @@ import uuid
 
 from gymloop_kit.auth import Principal, Role
 from gymloop_kit.errors import Forbidden, InvalidInput
+from gymloop_kit.ownership import ensure_own_member
 
 from gymloop_bookings.domain.actors import Actor, ActorRole
 
@@ -22,12 +23,12 @@ def actor_of(principal: Principal) -> Actor:
 
 
 def member_in_question(principal: Principal, member_id: uuid.UUID | None) -> uuid.UUID:
-    """The member a request is about: members only ever themselves, staff must name one."""
-    if principal.role is Role.member:
-        if member_id is not None and member_id != principal.member_id:
-            raise Forbidden("members can only act for themselves", code="not_allowed", field="member_id")
-        assert principal.member_id is not None
-        return principal.member_id
+    """The member a request is about: a member themself when none is named (another member is not found for
+    them, the kit's one answer), staff must name one."""
     if member_id is None:
-        raise InvalidInput("name the member to act for", code="member_required", field="member_id")
-    return member_id
+        if principal.is_staff:
+            raise InvalidInput("name the member to act for", code="member_required", field="member_id")
+        if principal.member_id is None:
+            raise Forbidden("this account has no member record in this studio", code="no_member_record")
+        return principal.member_id
+    return ensure_own_member(principal, member_id)

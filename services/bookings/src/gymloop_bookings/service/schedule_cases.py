@@ -31,7 +31,7 @@ from gymloop_bookings.service.outcomes import app_error, not_found, publish
 
 async def save_settings(db: AsyncSession, studio_id: uuid.UUID, policy: BookingPolicy) -> None:
     """The admins' policy; policy.time_zone and the studio's name are not stored here (members owns them, see
-    repository.save_studio)."""
+    repository.save_studio_name and the kit's studio clock)."""
     minutes = lambda span: int(span.total_seconds() // 60)  # noqa: E731
     values = {
         "studio_id": studio_id,

@@ -107,13 +107,3 @@ class StudioCollection(Base):
 
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     collection_method: Mapped[str] = mapped_column(String(16))
-
-
-class StudioZone(Base):
-    """The studio's IANA time zone, from members' StudioUpdated (newest wins). No row: not announced yet, so the
-    importer's "today" is the UTC day."""
-
-    __tablename__ = "studio_zone"
-
-    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    time_zone: Mapped[str] = mapped_column(Text)

@@ -12,40 +12,41 @@ from gymloop_contracts.events.billing import (
     SubscriptionImportRejected,
 )
 from gymloop_contracts.events.members import MemberImportRejected, MemberRegistered, MemberUpdated, StudioUpdated
-from gymloop_kit.messaging import inbox
-from gymloop_kit.messaging.consumer import Subscriptions
+from gymloop_kit import studio_clock
+from gymloop_kit.messaging.subscriptions import Subscriptions
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy
-from gymloop_importer.service import studio_state, tracking
+from gymloop_importer.service import tracking
 
 CONSUMER = "importer"
-subscriptions = Subscriptions()
+subscriptions = Subscriptions(consumer=CONSUMER)
 
 
-@subscriptions.on(PlanPublished)
+@subscriptions.on(PlanPublished, newest_only=True)
 async def on_plan_published(session: AsyncSession, event: PlanPublished, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await tracking.apply_plan(session, envelope.studio_id, event)
+    await tracking.apply_plan(session, envelope.studio_id, event)
 
 
-@subscriptions.on(BillingSettingsChanged)
+@subscriptions.on(BillingSettingsChanged, newest_only=True)
 async def on_billing_settings_changed(session: AsyncSession, event: BillingSettingsChanged, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await tracking.apply_billing_settings(session, envelope.studio_id, event)
+    await tracking.apply_billing_settings(session, envelope.studio_id, event)
 
 
-@subscriptions.on(StudioUpdated)
+@subscriptions.on(StudioUpdated, newest_only=True)
 async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
-    # Full state per event: only the newest counts, so a late older event never overwrites a newer zone.
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await studio_state.record_studio_zone(session, envelope.studio_id, event.time_zone)
+    await studio_clock.follow_studio_updated(session, event, envelope)
+
+
+@subscriptions.on(MemberRegistered, MemberUpdated, newest_only=True)
+async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
+    await tracking.apply_member(session, envelope.studio_id, event)
 
 
 @subscriptions.on(MemberRegistered, MemberUpdated)
-async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await tracking.apply_member(session, envelope.studio_id, event)
+async def confirm_import_row(
+    session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope
+) -> None:
     if event.import_ref is not None:  # the row is confirmed whatever the order of the profile events
         outcome = MemberOutcome.CREATED if isinstance(event, MemberRegistered) else MemberOutcome.UPDATED
         await tracking.member_confirmed(session, envelope.studio_id, event.import_ref, event.member_id, outcome)

@@ -1,22 +1,18 @@
 """What the importer knows about a studio from other services' events: plans, employees, collection, and its
-time zone, which makes the studio's "today" (its local day; the UTC day while members has not announced it)."""
+"today" (the kit's studio clock: its local day in the zone members announced)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
 
-from gymloop_kit.logging import get_logger
+from gymloop_kit import studio_clock
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_importer.db.models import MemberView, PlanView, StudioCollection, StudioZone
+from gymloop_importer.db.models import MemberView, PlanView, StudioCollection
 from gymloop_importer.domain.dry_run import ExistingMember
 from gymloop_importer.domain.import_context import CollectionMethod, ImportContext, PlanInfo
-from gymloop_importer.domain.local_day import known_zone, local_date
-
-log = get_logger(__name__)
 
 STAFF_ROLES = ("employee", "admin")
 
@@ -43,22 +39,8 @@ def utc_now() -> datetime:
 
 
 async def studio_today(session: AsyncSession, studio_id: uuid.UUID) -> date:
-    """The studio's local calendar day now; the UTC day while its zone is unknown (no StudioUpdated yet)."""
-    row = await session.get(StudioZone, studio_id)
-    return local_date(utc_now(), known_zone(row.time_zone) if row else None)
-
-
-async def record_studio_zone(session: AsyncSession, studio_id: uuid.UUID, time_zone: str) -> bool:
-    """Keep the zone of the newest StudioUpdated (the caller checks that it is the newest). A name this tz
-    database does not know is not stored, so the studio keeps its previous zone (or UTC): False, logged."""
-    if known_zone(time_zone) is None:
-        log.warning("studio_time_zone_ignored", studio_id=str(studio_id), time_zone=time_zone)
-        return False
-    statement = pg_insert(StudioZone).values(studio_id=studio_id, time_zone=time_zone)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=[StudioZone.studio_id], set_={"time_zone": time_zone})
-    )
-    return True
+    """The studio's local calendar day now."""
+    return await studio_clock.today(session, studio_id, utc_now())
 
 
 async def import_context(session: AsyncSession, studio_id: uuid.UUID, today: date) -> ImportContext:

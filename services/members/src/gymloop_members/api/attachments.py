@@ -9,8 +9,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.ownership import ensure_own_member
 
-from gymloop_members.api.deps import ensure_self_or_staff, settings_of
+from gymloop_members.api.deps import settings_of
 from gymloop_members.api.schemas import AttachmentOut
 from gymloop_members.db.models import Attachment
 from gymloop_members.service import attachments
@@ -76,7 +77,7 @@ async def delete(member_id: uuid.UUID, attachment_id: uuid.UUID, principal: Staf
 async def put_photo(
     member_id: uuid.UUID, file: Upload, principal: AnyUser, request: Request, session: Session
 ) -> AttachmentOut:
-    ensure_self_or_staff(principal, member_id)
+    ensure_own_member(principal, member_id)
     max_bytes = settings_of(request).attachment_max_bytes
     attachment = await attachments.add_attachment(
         session, principal.studio_id, member_id, filename=file.filename, content_type=file.content_type,
@@ -88,5 +89,5 @@ async def put_photo(
 @router.get("/members/{member_id}/photo", summary="The profile photo (staff; a member their own)",
             response_class=Response)  # fmt: skip
 async def get_photo(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
-    ensure_self_or_staff(principal, member_id)
+    ensure_own_member(principal, member_id)
     return _download(await attachments.get_photo(session, principal.studio_id, member_id))

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Role, Staff
 from gymloop_kit.errors import Forbidden
+from gymloop_kit.ownership import ensure_own_member
 
-from gymloop_members.api.deps import ensure_self_or_staff
 from gymloop_members.api.schemas import (
     ArchiveRequest,
     MemberCreate,
@@ -78,7 +78,7 @@ async def upsert_member(body: UpsertRequest, principal: Staff, session: Session)
     "/members/{member_id}", summary="A member's profile (staff; a member only their own)", response_model=MemberOut
 )
 async def get_member(member_id: uuid.UUID, principal: AnyUser, session: Session) -> MemberOut:
-    ensure_self_or_staff(principal, member_id)
+    ensure_own_member(principal, member_id)
     membership = await members.get_member(session, principal.studio_id, member_id)
     return MemberOut.of(await members.view(session, membership))
 
@@ -86,7 +86,7 @@ async def get_member(member_id: uuid.UUID, principal: AnyUser, session: Session)
 @router.patch("/members/{member_id}", summary="Edit a profile (staff; a member only their own personal fields)",
               response_model=MemberOut)  # fmt: skip
 async def update_member(member_id: uuid.UUID, body: MemberPatch, principal: AnyUser, session: Session) -> MemberOut:
-    ensure_self_or_staff(principal, member_id)
+    ensure_own_member(principal, member_id)
     membership = await members.update_member(
         session, principal.studio_id, member_id, body.model_dump(exclude_unset=True), self_edit=not principal.is_staff
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from gymloop_kit.auth import issue_access_token
 from gymloop_kit.errors import AppError, Forbidden, InvalidInput, NotFound, Unauthorized
+from gymloop_kit.studio_clock import UnknownTimeZone, parse_time_zone
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -145,11 +146,9 @@ class StudioSignup:
 
 
 def check_timezone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+        parse_time_zone(value)  # the kit's parser: every service reads a studio's zone by the same rules
+    except UnknownTimeZone:
         raise DomainError(
             code="timezone_unknown",
             field="timezone",

@@ -18,11 +18,11 @@ class Base(DeclarativeBase):
 
 
 class StudioSettings(Base):
-    """One row per studio known to this service; also the nightly schedule's state."""
+    """One row per studio known to this service; also the nightly schedule's state. The studio's time zone is the
+    kit's studio clock's (its studio_zone table)."""
 
     __tablename__ = "studio_settings"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    time_zone: Mapped[str] = mapped_column(Text)
     refresh_at: Mapped[time] = mapped_column(Time, server_default=text("'03:00'"))
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     next_refresh_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,19 +1,12 @@
-"""Month arithmetic on dates, always from a fixed anchor so that month ends do not drift."""
+"""Month fractions on dates, on the kit's `add_months`, always from a fixed anchor so that month ends do not
+drift."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from fractions import Fraction
 
-
-def add_months(anchor: date, months: int) -> date:
-    """31 January + 1 month is 28/29 February (clamped), + 2 months is 31 March again."""
-    month_index = anchor.month - 1 + months
-    year = anchor.year + month_index // 12
-    month = month_index % 12 + 1
-    day = min(anchor.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+from gymloop_kit.studio_clock import add_months
 
 
 def add_month_fraction(anchor: date, months: Fraction) -> date:

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+from gymloop_kit.studio_clock import local_day
 
 from gymloop_notifications.domain.errors import DomainError
 
 DEFAULT_NIGHTLY_RUN_AT = time(3, 0)
-
-
-def studio_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise DomainError(
-            code="time_zone_unknown",
-            field="time_zone",
-            message=f"{name!r} is not an IANA time zone name: use one like 'Europe/Amsterdam'",
-        ) from exc
 
 
 def require_aware(instant: datetime, field: str) -> datetime:
@@ -38,7 +29,7 @@ def require_aware(instant: datetime, field: str) -> datetime:
 
 
 def local_date(instant: datetime, zone: ZoneInfo, field: str = "instant") -> date:
-    return require_aware(instant, field).astimezone(zone).date()
+    return local_day(require_aware(instant, field), zone)
 
 
 def today_in_zone(now: datetime, zone: ZoneInfo) -> date:

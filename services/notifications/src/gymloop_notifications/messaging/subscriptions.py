@@ -25,8 +25,8 @@ from gymloop_contracts.events.members import (
     ResponsibleEmployeeAssigned,
     StudioUpdated,
 )
-from gymloop_kit.messaging import inbox
-from gymloop_kit.messaging.consumer import Subscriptions
+from gymloop_kit import studio_clock
+from gymloop_kit.messaging.subscriptions import Subscriptions
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,13 +42,11 @@ from gymloop_notifications.service.refresh import evaluate_early_attendance, rec
 from gymloop_notifications.service.studios import ensure_studio, follow_studio_zone
 
 CONSUMER = "notifications"
-subscriptions = Subscriptions()
+subscriptions = Subscriptions(consumer=CONSUMER)
 
 
-@subscriptions.on(MemberRegistered, MemberUpdated)
+@subscriptions.on(MemberRegistered, MemberUpdated, newest_only=True)
 async def on_member_profile(session: AsyncSession, event: MemberRegistered | MemberUpdated, envelope: Envelope) -> None:
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     await ensure_studio(session, envelope.studio_id)
     await upsert_member(
         session,
@@ -68,44 +66,36 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
     await evaluate_early_attendance(session, envelope.studio_id, event.member_id)
 
 
-@subscriptions.on(StudioUpdated)
+@subscriptions.on(StudioUpdated, newest_only=True)
 async def on_studio_updated(session: AsyncSession, event: StudioUpdated, envelope: Envelope) -> None:
-    """Members owns the studio's time zone; the newest StudioUpdated wins, an older one arriving late is dropped.
-    An unknown zone raises (retried, then DLQ) rather than being stored."""
-    if event.studio_id != envelope.studio_id:
-        raise ValueError(f"StudioUpdated for studio {event.studio_id} came in an envelope of {envelope.studio_id}")
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await follow_studio_zone(session, envelope.studio_id, event.time_zone)
+    """Members owns the studio's time zone: the kit's studio clock follows it (and says what an unknown zone
+    does); local days kept here follow the zone."""
+    followed = await studio_clock.follow_studio_updated(session, event, envelope)
+    await follow_studio_zone(session, envelope.studio_id, followed)
 
 
-@subscriptions.on(ResponsibleEmployeeAssigned)
+@subscriptions.on(ResponsibleEmployeeAssigned, newest_only=True)
 async def on_responsible_assigned(
     session: AsyncSession, event: ResponsibleEmployeeAssigned, envelope: Envelope
 ) -> None:
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     await set_responsible_employee(
         session, envelope.studio_id, event.member_id, event.employee_id, event.previous_employee_id
     )
 
 
-@subscriptions.on(MemberArchived)
+@subscriptions.on(MemberArchived, newest_only=True)
 async def on_member_archived(session: AsyncSession, event: MemberArchived, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await set_archived(session, envelope.studio_id, event.member_id, True)
+    await set_archived(session, envelope.studio_id, event.member_id, True)
 
 
-@subscriptions.on(MemberUnarchived)
+@subscriptions.on(MemberUnarchived, newest_only=True)
 async def on_member_unarchived(session: AsyncSession, event: MemberUnarchived, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await set_archived(session, envelope.studio_id, event.member_id, False)
+    await set_archived(session, envelope.studio_id, event.member_id, False)
 
 
-@subscriptions.on(AttendanceRecorded)
+@subscriptions.on(AttendanceRecorded, newest_only=True)
 async def on_attendance_recorded(session: AsyncSession, event: AttendanceRecorded, envelope: Envelope) -> None:
     # The aggregate is the booking: a later correction (attended -> no_show) wins, an older one is dropped.
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     await record_attendance(
         session,
         envelope.studio_id,
@@ -130,33 +120,28 @@ async def _booking(session: AsyncSession, envelope: Envelope, event: SessionBook
     )
 
 
-@subscriptions.on(SessionBooked)
+@subscriptions.on(SessionBooked, newest_only=True)
 async def on_session_booked(session: AsyncSession, event: SessionBooked, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await _booking(session, envelope, event)
+    await _booking(session, envelope, event)
 
 
-@subscriptions.on(WaitlistPromoted)
+@subscriptions.on(WaitlistPromoted, newest_only=True)
 async def on_waitlist_promoted(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await _booking(session, envelope, event)
+    await _booking(session, envelope, event)
 
 
-@subscriptions.on(BookingCancelled)
+@subscriptions.on(BookingCancelled, newest_only=True)
 async def on_booking_cancelled(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
-    if await inbox.is_newest(session, CONSUMER, envelope):
-        await session.execute(
-            update(Booking)
-            .where(Booking.studio_id == envelope.studio_id, Booking.booking_id == event.booking_id)
-            .values(cancelled=True)
-        )
+    await session.execute(
+        update(Booking)
+        .where(Booking.studio_id == envelope.studio_id, Booking.booking_id == event.booking_id)
+        .values(cancelled=True)
+    )
 
 
 async def _subscription_end(
     session: AsyncSession, envelope: Envelope, subscription_id: object, member_id: object, ends_on: object
 ) -> None:
-    if not await inbox.is_newest(session, CONSUMER, envelope):
-        return
     values = {"member_id": member_id, "ends_on": ends_on}
     await session.execute(
         pg_insert(Subscription)
@@ -165,26 +150,26 @@ async def _subscription_end(
     )
 
 
-@subscriptions.on(SubscriptionActivated)
+@subscriptions.on(SubscriptionActivated, newest_only=True)
 async def on_subscription_activated(session: AsyncSession, event: SubscriptionActivated, envelope: Envelope) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
 
 
-@subscriptions.on(SubscriptionRenewed)
+@subscriptions.on(SubscriptionRenewed, newest_only=True)
 async def on_subscription_renewed(session: AsyncSession, event: SubscriptionRenewed, envelope: Envelope) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
 
 
-@subscriptions.on(SubscriptionPaused)
+@subscriptions.on(SubscriptionPaused, newest_only=True)
 async def on_subscription_paused(session: AsyncSession, event: SubscriptionPaused, envelope: Envelope) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
 
 
-@subscriptions.on(SubscriptionResumed)
+@subscriptions.on(SubscriptionResumed, newest_only=True)
 async def on_subscription_resumed(session: AsyncSession, event: SubscriptionResumed, envelope: Envelope) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
 
 
-@subscriptions.on(SubscriptionEnded)
+@subscriptions.on(SubscriptionEnded, newest_only=True)
 async def on_subscription_ended(session: AsyncSession, event: SubscriptionEnded, envelope: Envelope) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.ended_on)

@@ -1,5 +1,5 @@
 """Per-studio configuration: notification settings, nightly refresh time, and the studio's time zone (owned by
-members, followed from its StudioUpdated events; Europe/Amsterdam until the first one arrives)."""
+members, followed from its StudioUpdated events by the kit's studio clock, which also says the default)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gymloop_kit import studio_clock
+from gymloop_kit.studio_clock import ZoneFollowed
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.db.models import StudioSettings
 from gymloop_notifications.domain.errors import DomainError
-from gymloop_notifications.domain.local_time import next_nightly_run, studio_zone, today_in_zone
+from gymloop_notifications.domain.local_time import next_nightly_run, today_in_zone
 from gymloop_notifications.domain.settings import NotificationSettings
 from gymloop_notifications.service.errors import as_invalid_input
 
-DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_REFRESH_AT = time(3, 0)
 
 
@@ -35,44 +36,48 @@ class StudioConfig:
         return today_in_zone(now, self.zone)
 
 
-def _config(row: StudioSettings) -> StudioConfig:
+def _config(row: StudioSettings, zone: ZoneInfo) -> StudioConfig:
     return StudioConfig(
         studio_id=row.studio_id,
-        zone=studio_zone(row.time_zone),
+        zone=zone,
         refresh_at=row.refresh_at,
         settings=NotificationSettings.from_mapping(row.studio_id, row.settings or {}),
         next_refresh_at=row.next_refresh_at,
     )
 
 
-async def ensure_studio(
-    session: AsyncSession, studio_id: uuid.UUID, *, default_time_zone: str = DEFAULT_TIME_ZONE, lock: bool = False
-) -> StudioConfig:
+async def ensure_studio(session: AsyncSession, studio_id: uuid.UUID, *, lock: bool = False) -> StudioConfig:
     """The studio's configuration, created with defaults the first time the studio is seen."""
-    return _config(await _ensure_row(session, studio_id, default_time_zone, lock))
+    return _config(*await _ensure_row(session, studio_id, lock))
 
 
-async def _ensure_row(
-    session: AsyncSession, studio_id: uuid.UUID, default_time_zone: str, lock: bool
-) -> StudioSettings:
-    zone = studio_zone(default_time_zone)
-    now = datetime.now(UTC)
-    await session.execute(
-        pg_insert(StudioSettings)
-        .values(
-            studio_id=studio_id,
-            time_zone=default_time_zone,
-            refresh_at=DEFAULT_REFRESH_AT,
-            settings={},
-            next_refresh_at=next_nightly_run(now, zone, DEFAULT_REFRESH_AT),
-        )
-        .on_conflict_do_nothing(index_elements=[StudioSettings.studio_id])
+async def _ensure_row(session: AsyncSession, studio_id: uuid.UUID, lock: bool) -> tuple[StudioSettings, ZoneInfo]:
+    """The studio's settings row (made the first time, its nightly run planned in the studio's zone) and zone."""
+    zone_table = studio_clock.studio_zone
+    query = (
+        select(StudioSettings, zone_table.c.time_zone)
+        .outerjoin(zone_table, zone_table.c.studio_id == StudioSettings.studio_id)
+        .where(StudioSettings.studio_id == studio_id)
     )
-    query = select(StudioSettings).where(StudioSettings.studio_id == studio_id)
     if lock:
         # Locked: read the row as committed now, not as this transaction may have cached it before.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    return (await session.execute(query)).scalar_one()
+        query = query.with_for_update(of=StudioSettings).execution_options(populate_existing=True)
+    found = (await session.execute(query)).first()
+    if found is None:
+        zone = await studio_clock.zone_of(session, studio_id)
+        await session.execute(
+            pg_insert(StudioSettings)
+            .values(
+                studio_id=studio_id,
+                refresh_at=DEFAULT_REFRESH_AT,
+                settings={},
+                next_refresh_at=next_nightly_run(datetime.now(UTC), zone, DEFAULT_REFRESH_AT),
+            )
+            .on_conflict_do_nothing(index_elements=[StudioSettings.studio_id])
+        )
+        found = (await session.execute(query)).one()
+    row, time_zone = found
+    return row, studio_clock.effective_zone(time_zone)
 
 
 async def update_studio_settings(
@@ -82,8 +87,8 @@ async def update_studio_settings(
     changes: dict[str, Any] | None = None,
     refresh_at: time | None = None,
 ) -> StudioConfig:
-    row = await _ensure_row(session, studio_id, DEFAULT_TIME_ZONE, lock=True)
-    current = _config(row)
+    row, zone = await _ensure_row(session, studio_id, lock=True)
+    current = _config(row, zone)
     with as_invalid_input():
         updated = current.settings.updated(changes or {})
         if refresh_at is not None and refresh_at.tzinfo is not None:
@@ -96,18 +101,17 @@ async def update_studio_settings(
     row.next_refresh_at = next_nightly_run(datetime.now(UTC), current.zone, row.refresh_at)
     row.updated_at = datetime.now(UTC)
     await session.flush()
-    return _config(row)
+    return _config(row, zone)
 
 
-async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, time_zone: str) -> StudioConfig:
-    """Members changed (or first told) the studio's time zone. Local days follow it: the next nightly run is
-    re-planned at refresh_at in the new zone, and the attendance days kept so far are recounted in it (an
-    attendance at 23:30 belongs to another day in another zone). A zone that is already current changes nothing."""
-    zone = studio_zone(time_zone)
-    row = await _ensure_row(session, studio_id, zone.key, lock=True)  # a new studio starts in this zone
-    if row.time_zone == zone.key:
-        return _config(row)
-    row.time_zone = zone.key
+async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, followed: ZoneFollowed) -> StudioConfig:
+    """The kit's studio clock followed a StudioUpdated (`followed`). Local days follow the zone: the next nightly
+    run is re-planned at refresh_at in the new zone, and the attendance days kept so far are recounted in it (an
+    attendance at 23:30 belongs to another day in another zone). A zone that did not change changes nothing; a
+    studio seen for the first time starts in its zone."""
+    row, zone = await _ensure_row(session, studio_id, lock=True)
+    if not followed.changed:
+        return _config(row, zone)
     row.next_refresh_at = next_nightly_run(datetime.now(UTC), zone, row.refresh_at)
     row.updated_at = datetime.now(UTC)
     await session.execute(
@@ -118,4 +122,4 @@ async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, time_z
         {"zone": zone.key, "studio": studio_id},
     )
     await session.flush()
-    return _config(row)
+    return _config(row, zone)
