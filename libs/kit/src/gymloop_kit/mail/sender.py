@@ -31,7 +31,7 @@ from gymloop_kit.mail.message import InvalidMail, build_message
 from gymloop_kit.mail.smtp import MailRefused, SmtpUnavailable, smtp_connection
 from gymloop_kit.mail.table import MailStatus, mail_outbox
 from gymloop_kit.periodic import run_periodically
-from gymloop_kit.settings import MailSettings
+from gymloop_kit.settings import MailSettings, ServiceSettings
 
 if TYPE_CHECKING:
     from gymloop_kit.app import BackgroundJob, ServiceRuntime
@@ -230,10 +230,11 @@ class MailSender:
                 log.warning("mail_failed", mail_id=result.mail_id, attempts=result.attempts, error=result.error)
 
 
-def mail_settings(settings: object) -> MailSettings:
+def mail_settings(settings: ServiceSettings) -> MailSettings:
+    """The service's settings when they are MailSettings already; else the mail ones from the environment."""
     if isinstance(settings, MailSettings):
         return settings
-    raise TypeError(f"the mail sender needs MailSettings (GYMLOOP_SMTP_*), got {type(settings).__name__}")
+    return MailSettings(**settings.model_dump())
 
 
 def mail_sender_job(*, on_settled: OnSettled | None = None) -> BackgroundJob:

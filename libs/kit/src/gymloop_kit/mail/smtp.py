@@ -42,8 +42,6 @@ def _client(settings: MailSettings) -> aiosmtplib.SMTP:
         start_tls=security is SmtpSecurity.STARTTLS,
         cert_bundle=settings.smtp_ca_file or None,
         timeout=settings.smtp_timeout_s,
-        # Not socket.getfqdn(): that is a blocking DNS lookup, and the name is only the EHLO greeting.
-        local_hostname=settings.service_name,
     )
 
 
