@@ -22,7 +22,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, and_, bindparam, func, select, update
+from sqlalchemy import Boolean, Interval, Row, and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.db import Database
@@ -197,25 +197,25 @@ class MailSender:
 
     async def _record(self, tries: list[_Try]) -> None:
         results = [self._result(attempt) for attempt in tries]
-        now = datetime.now(UTC)
         rows = [
             {
                 "mail_id": result.mail_id,
                 "new_status": result.status.value,
                 "error": result.error,
-                "sent_at": now if result.status is MailStatus.SENT else None,
-                "retry_at": now + self._retry_delay(result.attempts) if result.status is MailStatus.PENDING else now,
+                "sent": result.status is MailStatus.SENT,
+                "retry_in": self._retry_delay(result.attempts) if result.status is MailStatus.PENDING else timedelta(0),
             }
             for result in results
         ]
+        # The database's clock, as for the lease: one clock decides when a mail is due.
         statement = (
             update(mail_outbox)
             .where(mail_outbox.c.id == bindparam("mail_id"), mail_outbox.c.status == MailStatus.SENDING)
             .values(
                 status=bindparam("new_status"),
                 last_error=bindparam("error"),
-                sent_at=bindparam("sent_at"),
-                available_at=bindparam("retry_at"),
+                sent_at=case((bindparam("sent", type_=Boolean), func.now()), else_=None),
+                available_at=func.now() + bindparam("retry_in", type_=Interval),
             )
         )
         async with self.database.transaction() as session:
