@@ -2,8 +2,8 @@
 extra headers and a reference, text columns, and an index of the mails still to send.
 
 Mails already sent become `sent`; mails the old sender had parked after its 8 tries become `failed`; the rest
-stay `pending` and are sent by the new sender. Every step is idempotent (IF [NOT] EXISTS), so it also holds on a
-database whose mail_outbox was already made in the new shape.
+stay `pending` and are sent by the new sender. Every step is idempotent (IF [NOT] EXISTS): on a mail_outbox that
+has the new shape already, it changes nothing.
 """
 
 from alembic import op

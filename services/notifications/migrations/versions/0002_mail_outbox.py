@@ -2,8 +2,7 @@
 each result is written back to the e-mail delivery's status.
 
 E-mail deliveries still pending move into it (one mail each, with the attempts made so far), so nothing
-queued before this migration is lost. Idempotent (IF NOT EXISTS, no duplicate mails), so it also holds on a
-database whose mail_outbox was already made.
+queued before this migration is lost. Idempotent (IF NOT EXISTS, no mail queued twice for one delivery).
 """
 
 import sqlalchemy as sa
