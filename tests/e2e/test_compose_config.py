@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from gymloop_contracts.registry import SERVICES
-from gymloop_kit.settings import ServiceSettings
+from gymloop_kit.settings import MailSettings, ServiceSettings
 
 pytestmark = pytest.mark.unit
 
@@ -91,6 +91,17 @@ def test_only_members_gets_the_signing_key_and_the_gateway_knows_every_service()
     urls = services["gateway"]["environment"]["GYMLOOP_SERVICE_URLS"]
     gateway = GatewaySettings.model_validate({"service_urls": yaml.safe_load(urls)})
     assert set(gateway.service_urls) == set(SERVICES) - {"gateway"}
+
+
+@pytest.mark.parametrize("service", ["members", "notifications"])
+def test_the_services_that_send_mail_get_every_smtp_setting_from_the_env_file(service):
+    environment = compose()["services"][service]["environment"]
+    for name in (f"GYMLOOP_{field.upper()}" for field in MailSettings.model_fields if field.startswith("smtp_")):
+        assert str(environment.get(name, "")).startswith(f"${{{name}:-"), f"{service}: {name} is not taken from .env"
+    example = (ROOT / "deploy" / ".env.example").read_text()
+    named = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if "GYMLOOP_SMTP_" in line.split("=")[0]}
+    assert named, "deploy/.env.example shows no GYMLOOP_SMTP_* settings"
+    assert named <= set(environment), f"deploy/.env.example names settings compose does not pass: {named}"
 
 
 def test_the_postgres_init_script_makes_one_database_per_service():

@@ -36,6 +36,9 @@ from gymloop_devstack.procs import ManagedProcess, stop_all
 from gymloop_devstack.smtp_sink import MailSink
 from gymloop_devstack.stack_services import GATEWAY_PORT, SERVICES, StackService, repo_root
 
+# The SMTP sink listens here; the services are told so before it starts (they start first).
+SINK_HOST = "127.0.0.1"
+
 # Only members signs access tokens; everyone else just verifies them.
 SIGNING_SERVICES = ("members",)
 
@@ -324,9 +327,12 @@ class DevStack:
     def start_mail_sink(self) -> None:
         with self.step("mail sink") as notes:
             self.sink = MailSink(
-                self.data_dir / "mail", smtp_port=self.settings.smtp_port, http_port=self.settings.mail_http_port
+                self.data_dir / "mail",
+                host=SINK_HOST,
+                smtp_port=self.settings.smtp_port,
+                http_port=self.settings.mail_http_port,
             ).start()
-            notes.append(f"SMTP 127.0.0.1:{self.settings.smtp_port}, read at {self.sink.http_url}/mail")
+            notes.append(f"SMTP {SINK_HOST}:{self.settings.smtp_port}, read at {self.sink.http_url}/mail")
 
     def wants_local_stripe(self, services: list[StackService]) -> bool:
         """Stripe is billing's: without billing, or with an external Stripe, no local one."""
@@ -404,17 +410,28 @@ class DevStack:
                 "GYMLOOP_LOG_LEVEL": self.settings.log_level,
                 "GYMLOOP_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
                 "GYMLOOP_KAFKA_TOPIC_PARTITIONS": str(self.settings.topic_partitions),
-                "GYMLOOP_SMTP_HOST": "127.0.0.1",
-                "GYMLOOP_SMTP_PORT": str(self.settings.smtp_port),
                 "GYMLOOP_PUBLIC_BASE_URL": self.gateway_url,
                 # Marks every child of this stack (tests look for leftovers by it).
                 "GYMLOOP_DEV_STACK": str(self.data_dir),
             }
         )
+        env.update(self.mail_env())
         env.pop("GYMLOOP_JWT_PRIVATE_KEY", None)
         for secret in ("GYMLOOP_DEV_STRIPE_API_KEY", "GYMLOOP_DEV_STRIPE_WEBHOOK_SECRET"):  # billing's, see stripe_env
             env.pop(secret, None)
         return env
+
+    def mail_env(self) -> dict[str, str]:
+        """Every service mails the stack's SMTP sink: plain SMTP, no login, whatever GYMLOOP_SMTP_* the shell
+        holds for a real provider (its login without TLS would even stop the services from starting)."""
+        return {
+            "GYMLOOP_SMTP_HOST": SINK_HOST,
+            "GYMLOOP_SMTP_PORT": str(self.settings.smtp_port),
+            "GYMLOOP_SMTP_SECURITY": "none",
+            "GYMLOOP_SMTP_USERNAME": "",
+            "GYMLOOP_SMTP_PASSWORD": "",
+            "GYMLOOP_SMTP_CA_FILE": "",
+        }
 
     def service_env(self, service: StackService, port: int) -> dict[str, str]:
         """What is known before PostgreSQL and the keys are; the rest comes with `release_env`."""
@@ -586,7 +603,7 @@ class DevStack:
         )
         if self.sink is not None:
             lines.append(
-                f"  mail           SMTP 127.0.0.1:{self.settings.smtp_port}, caught mail at {self.sink.http_url}/mail"
+                f"  mail           SMTP {SINK_HOST}:{self.settings.smtp_port}, caught mail at {self.sink.http_url}/mail"
             )
         lines.append(f"  stripe         {self.stripe_summary()}")
         lines.append(f"  logs           {self.rel(self.logs_dir)}/")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -66,3 +67,43 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "gymloop-api"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 30 * 24 * 3600
+
+
+class SmtpSecurity(StrEnum):
+    """How the connection to the SMTP server is protected."""
+
+    NONE = "none"  # plain SMTP: only for a local sink or relay (no login allowed)
+    STARTTLS = "starttls"  # connect in plain text, then upgrade with STARTTLS (usually port 587)
+    TLS = "tls"  # TLS from the first byte, "implicit TLS" (usually port 465)
+
+
+class MailSettings(ServiceSettings):
+    """Settings of a service that sends e-mail through the kit's mail outbox (gymloop_kit.mail)."""
+
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server (submission host of the mail provider)")
+    smtp_port: int = Field(default=1025, description="1025 for the local sink; usually 587 with starttls, 465 with tls")
+    smtp_security: SmtpSecurity = Field(default=SmtpSecurity.NONE, description="none, starttls or tls")
+    smtp_username: str = Field(default="", description="SMTP login; empty: no AUTH")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="Password (or API key) of the SMTP login")
+    smtp_ca_file: str = Field(
+        default="", description="PEM file of the CA certificates to trust for the server; empty: the system's"
+    )
+    smtp_sender: str = Field(
+        default="Gymloop <no-reply@gymloop.example.com>", description="From address of every e-mail"
+    )
+    smtp_timeout_s: float = Field(default=10.0, description="Limit of each SMTP step (connect, login, each command)")
+
+    mail_poll_interval_s: float = Field(default=1.0, description="How often the mail outbox is looked at")
+    mail_batch_size: int = Field(default=50, description="Mails sent over one SMTP connection")
+    mail_max_attempts: int = Field(default=10, description="Tries per mail before it is marked failed")
+    mail_retry_base_s: float = Field(default=5.0, description="Wait after the first failed try; doubles each time")
+    mail_retry_max_s: float = Field(default=3600.0, description="Longest wait between two tries")
+
+    @model_validator(mode="after")
+    def _no_password_in_clear(self) -> MailSettings:
+        if self.smtp_username and self.smtp_security is SmtpSecurity.NONE:
+            raise ValueError(
+                "GYMLOOP_SMTP_USERNAME is set but GYMLOOP_SMTP_SECURITY is none: the password would cross the "
+                "network in clear text; set GYMLOOP_SMTP_SECURITY to starttls or tls"
+            )
+        return self

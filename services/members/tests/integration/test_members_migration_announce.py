@@ -73,7 +73,8 @@ async def test_0003_announces_each_existing_studio_once_and_a_later_change_takes
 
 
 async def test_0003_on_a_database_without_studios_queues_nothing(new_database) -> None:
-    url = await new_database(MIGRATIONS, prefix="members_announce_empty")
+    url = await new_database(None, prefix="members_announce_empty")
+    await asyncio.to_thread(upgrade, MIGRATIONS, url, "0003")
     database = Database(url, pool_size=1)
     try:
         async with database.transaction() as session:

@@ -55,7 +55,7 @@ async def service(new_database, make_settings, private_kafka, smtp_sink) -> Asyn
         **base.model_dump(),
         smtp_host=smtp_sink.host,
         smtp_port=smtp_sink.port,
-        email_poll_interval_s=0.2,
+        mail_poll_interval_s=0.2,
         scheduler_poll_interval_s=3600,
     )
     app = create_app(settings)

@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime
 
 from gymloop_kit.db import make_metadata
+from gymloop_kit.mail.table import define_mail_outbox
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -129,21 +130,8 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(TZ)
 
 
-class MailOutbox(Base):
-    """E-mails to send, written in the transaction that caused them and drained by a background job."""
-
-    __tablename__ = "mail_outbox"
-    __table_args__ = (Index("ix_mail_outbox_pending", "available_at", postgresql_where="sent_at IS NULL"),)
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    studio_id: Mapped[uuid.UUID | None] = mapped_column()
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
-    available_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(TZ)
+# Account e-mails wait here for the kit's mail sender (the shape is the kit's: gymloop_kit.mail).
+mail_outbox = define_mail_outbox(Base.metadata)
 
 
 class Tag(Base):

@@ -1,29 +1,17 @@
-"""Account e-mails through a mail outbox: queued in the transaction that caused them, sent by a background
-job after commit. A crash between commit and send loses nothing; a crash between send and mark resends once."""
+"""Account e-mails (first login, password reset), queued in the kit's mail outbox in the transaction that
+caused them and sent by the kit's mail sender after commit (gymloop_kit.mail)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from email.message import EmailMessage
 
-import aiosmtplib
-from gymloop_kit.app import ServiceRuntime
-from gymloop_kit.db import Database
-from gymloop_kit.logging import get_logger
-from gymloop_kit.periodic import run_periodically
-from sqlalchemy import select
+from gymloop_kit.mail import OutgoingMail, mail_sender_job, queue_mail
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.db.models import MailOutbox
-from gymloop_members.service.common import utcnow
 from gymloop_members.settings import MembersSettings
 
-log = get_logger(__name__)
-
-
-async def queue_mail(session: AsyncSession, *, to: str, subject: str, body: str, studio_id: uuid.UUID | None) -> None:
-    session.add(MailOutbox(to_address=to, subject=subject, body=body, studio_id=studio_id, attempts=0))
+# The service's background job that drains the mail outbox.
+mail_sender = mail_sender_job()
 
 
 def password_link(settings: MembersSettings, token: str, purpose: str) -> str:
@@ -58,54 +46,4 @@ async def queue_password_mail(
             f"Choose a new one with this link (valid {minutes} minutes, usable once):\n\n{link}\n\n"
             f"Token: {token}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n"
         )
-    await queue_mail(session, to=to, subject=subject, body=body, studio_id=studio_id)
-
-
-async def send_pending(database: Database, settings: MembersSettings, *, batch: int = 20) -> int:
-    """Send what is due; rows are claimed with SKIP LOCKED so several processes can drain together."""
-    sent = 0
-    async with database.transaction() as session:
-        rows = (
-            await session.scalars(
-                select(MailOutbox)
-                .where(MailOutbox.sent_at.is_(None), MailOutbox.available_at <= utcnow())
-                .order_by(MailOutbox.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for row in rows:
-            message = EmailMessage()
-            message["From"] = settings.smtp_sender
-            message["To"] = row.to_address
-            message["Subject"] = row.subject
-            message.set_content(row.body)
-            try:
-                await aiosmtplib.send(
-                    message, hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout_s
-                )
-            except (aiosmtplib.SMTPException, OSError) as error:
-                row.attempts += 1
-                row.last_error = repr(error)[:2000]
-                # Back off, and stop retrying a mail that keeps failing (it stays in the table for ops to see).
-                delay = min(3600.0, 2.0**row.attempts)
-                row.available_at = utcnow() + (
-                    timedelta(seconds=delay) if row.attempts < settings.mail_max_attempts else timedelta(days=3650)
-                )
-                log.warning("mail_send_failed", mail_id=row.id, attempts=row.attempts, error=repr(error))
-                continue
-            row.sent_at = utcnow()
-            sent += 1
-    return sent
-
-
-async def mail_sender(runtime: ServiceRuntime) -> None:
-    """Background job: drain the mail outbox every `mail_poll_interval_s`."""
-    settings = runtime.settings
-    if not isinstance(settings, MembersSettings):
-        settings = MembersSettings(**settings.model_dump())
-
-    async def drain_once() -> int:
-        return await send_pending(runtime.database, settings)
-
-    await run_periodically("mail_sender", drain_once, interval_s=settings.mail_poll_interval_s, drain=True)
+    await queue_mail(session, OutgoingMail(to=to, subject=subject, body=body, studio_id=studio_id))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from gymloop_kit.db import make_metadata
+from gymloop_kit.mail.table import define_mail_outbox
 from sqlalchemy import ARRAY, Boolean, Date, DateTime, Index, Integer, Text, Time, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -150,3 +151,7 @@ class MessageDelivery(Base):
         Index("ix_delivery_pending_email", "available_at", postgresql_where=text("status = 'pending'")),
         Index("ix_delivery_inbox", "studio_id", "member_id", "channel"),
     )
+
+
+# Message e-mails wait here for the kit's mail sender (the shape is the kit's: gymloop_kit.mail).
+mail_outbox = define_mail_outbox(Base.metadata)

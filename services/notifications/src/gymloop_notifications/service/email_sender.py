@@ -1,106 +1,89 @@
-"""E-mail delivery over SMTP: claims pending deliveries, sends, records the status per recipient.
-
-Claiming with FOR UPDATE SKIP LOCKED lets several replicas share the work; a failed send is retried
-with backoff and marked failed after `email_max_attempts`. A crash between sending and recording may
-send one e-mail twice (SMTP has no idempotency key); the window is one message.
-"""
+"""Member messages by e-mail through the kit's mail outbox (gymloop_kit.mail): one mail per e-mail delivery,
+queued with the message; the kit's sender sends them outside any transaction and reports each result, which
+becomes the delivery's status (sent, or failed with the reason) while staff watch the message."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+import uuid
+from collections.abc import Iterable, Sequence
 
-import aiosmtplib
-from gymloop_kit.app import ServiceRuntime
-from gymloop_kit.logging import get_logger
-from gymloop_kit.periodic import run_periodically
-from sqlalchemy import select
+from gymloop_kit.mail import MailResult, MailStatus, OutgoingMail, mail_sender_job, queue_mails
+from sqlalchemy import Boolean, and_, bindparam, case, func, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_notifications.db.models import Message, MessageDelivery
-from gymloop_notifications.settings import NotificationsSettings
+from gymloop_notifications.db.models import MessageDelivery
 
-log = get_logger(__name__)
+deliveries = MessageDelivery.__table__
+DELIVERY_STATUS = {MailStatus.SENT: "sent", MailStatus.FAILED: "failed", MailStatus.PENDING: "pending"}
 
 
-def _email(sender: str, to: str, subject: str, body: str, message_id: str) -> EmailMessage:
-    email = EmailMessage()
-    email["From"] = sender
-    email["To"] = to
-    email["Subject"] = subject
-    email["X-Gymloop-Message"] = message_id
-    email.set_content(body)
-    return email
+def delivery_reference(message_id: uuid.UUID, member_id: uuid.UUID) -> str:
+    return f"{message_id}/{member_id}"
 
 
-async def send_pending_emails(runtime: ServiceRuntime, settings: NotificationsSettings) -> int:
-    """One batch; returns how many deliveries it handled."""
-    now = datetime.now(UTC)
-    async with runtime.database.transaction() as session:
-        rows = (
-            await session.execute(
-                select(MessageDelivery, Message)
-                .join(Message, Message.message_id == MessageDelivery.message_id)
-                .where(
-                    MessageDelivery.status == "pending",
-                    MessageDelivery.channel == "email",
-                    MessageDelivery.available_at <= now,
-                )
-                .order_by(MessageDelivery.available_at)
-                .limit(settings.email_batch_size)
-                .with_for_update(of=MessageDelivery, skip_locked=True)
+async def queue_message_emails(
+    session: AsyncSession,
+    *,
+    message_id: uuid.UUID,
+    studio_id: uuid.UUID,
+    subject: str,
+    body: str,
+    recipients: Iterable[tuple[uuid.UUID, str]],
+) -> None:
+    """Queue the e-mails of one message, (member_id, address) each, in the transaction that stores it."""
+    await queue_mails(
+        session,
+        [
+            OutgoingMail(
+                to=address,
+                subject=subject,
+                body=body,
+                headers={"X-Gymloop-Message": str(message_id)},
+                studio_id=studio_id,
+                reference=delivery_reference(message_id, member_id),
             )
-        ).all()
-        if not rows:
-            return 0
-        smtp = aiosmtplib.SMTP(hostname=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout_s)
-        try:
-            await smtp.connect()
-        except (aiosmtplib.SMTPException, OSError) as error:
-            for delivery, _ in rows:
-                _failed(delivery, error, settings, now)
-            log.warning("smtp_unavailable", error=repr(error))
-            return len(rows)
-        try:
-            for delivery, message in rows:
-                try:
-                    await smtp.send_message(
-                        _email(
-                            settings.smtp_sender,
-                            delivery.email or "",
-                            message.subject,
-                            message.body,
-                            str(message.message_id),
-                        )
-                    )
-                    delivery.status = "sent"
-                    delivery.delivered_at = datetime.now(UTC)
-                    delivery.attempts += 1
-                except (aiosmtplib.SMTPException, OSError) as error:
-                    _failed(delivery, error, settings, now)
-        finally:
-            try:
-                await smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                pass
-        return len(rows)
+            for member_id, address in recipients
+        ],
+    )
 
 
-def _failed(delivery: MessageDelivery, error: BaseException, settings: NotificationsSettings, now: datetime) -> None:
-    delivery.attempts += 1
-    delivery.last_error = repr(error)[:1000]
-    if delivery.attempts >= settings.email_max_attempts:
-        delivery.status = "failed"
-    else:
-        delivery.available_at = now + timedelta(seconds=min(300, 2**delivery.attempts))
+async def record_email_results(session: AsyncSession, results: Sequence[MailResult]) -> None:
+    """The kit's sender calls this in the transaction that records its results."""
+    rows = []
+    for result in results:
+        message_id, _, member_id = (result.reference or "").partition("/")
+        if not member_id:
+            continue  # not a message delivery's mail
+        rows.append(
+            {
+                "ref_message_id": uuid.UUID(message_id),
+                "ref_member_id": uuid.UUID(member_id),
+                "new_status": DELIVERY_STATUS[result.status],
+                "new_attempts": result.attempts,
+                "error": result.error,
+                "sent": result.status is MailStatus.SENT,
+            }
+        )
+    if not rows:
+        return
+    await session.execute(
+        update(deliveries)
+        .where(
+            and_(
+                deliveries.c.message_id == bindparam("ref_message_id"),
+                deliveries.c.member_id == bindparam("ref_member_id"),
+                deliveries.c.channel == "email",
+            )
+        )
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            last_error=bindparam("error"),
+            delivered_at=case((bindparam("sent", type_=Boolean), func.now()), else_=deliveries.c.delivered_at),
+        ),
+        rows,
+    )
 
 
-async def email_sender_job(runtime: ServiceRuntime) -> None:
-    """Background job: send pending e-mails back to back, then poll every `email_poll_interval_s`."""
-    settings = runtime.settings
-    if not isinstance(settings, NotificationsSettings):
-        settings = NotificationsSettings(**settings.model_dump())
-
-    async def send_batch() -> int:
-        return await send_pending_emails(runtime, settings)
-
-    await run_periodically("email_sender", send_batch, interval_s=settings.email_poll_interval_s, drain=True)
+# The service's background job that drains the mail outbox.
+email_sender_job = mail_sender_job(on_settled=record_email_results)

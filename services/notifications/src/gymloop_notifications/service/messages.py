@@ -26,6 +26,7 @@ from gymloop_notifications.domain.audience import (
 )
 from gymloop_notifications.domain.errors import DomainError
 from gymloop_notifications.domain.messages import compose_message
+from gymloop_notifications.service.email_sender import queue_message_emails
 from gymloop_notifications.service.errors import as_invalid_input
 
 CHUNK = 2000
@@ -144,7 +145,7 @@ async def send_message(
     today: date,
 ) -> uuid.UUID:
     """Store the message and one delivery row per recipient and channel. In-app deliveries are in the
-    members' inboxes at once; e-mail ones are pending for the sender job."""
+    members' inboxes at once; e-mail ones are pending, their mails queued for the kit's mail sender."""
     with as_invalid_input():
         if not channels:
             raise DomainError(code="channels_empty", field="channels", message="choose in_app, email or both")
@@ -201,6 +202,16 @@ async def send_message(
             )
     for start in range(0, len(rows), CHUNK):
         await session.execute(pg_insert(MessageDelivery).on_conflict_do_nothing(), rows[start : start + CHUNK])
+    if Channel.EMAIL in selections:
+        email = composed[Channel.EMAIL]
+        await queue_message_emails(
+            session,
+            message_id=message_id,
+            studio_id=studio_id,
+            subject=email.subject,
+            body=email.body,
+            recipients=[(mid, emails[mid] or "") for mid in selections[Channel.EMAIL].recipients],
+        )
     return message_id
 
 
