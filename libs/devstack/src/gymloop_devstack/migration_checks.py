@@ -19,13 +19,13 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 
-async def schema_differences(database_url: str, models: MetaData) -> list[Any]:
-    """What autogenerate would write to turn the database into models.py plus the kit's delivery tables (columns,
+async def schema_differences(database_url: str, models: MetaData, *kit_tables: MetaData) -> list[Any]:
+    """What autogenerate would write to turn the database into models.py plus the kit's tables (columns,
     types, server defaults, keys, indexes): each difference is a migration still to write."""
 
     def compare(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
-        return list(compare_metadata(context, database_metadata(models)))
+        return list(compare_metadata(context, database_metadata(models, *kit_tables)))
 
     database = Database(database_url, pool_size=1)
     try:

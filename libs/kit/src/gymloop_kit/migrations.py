@@ -43,10 +43,11 @@ async def upgrade_async(migrations_dir: Path, database_url: str) -> None:
     await asyncio.to_thread(upgrade, migrations_dir, database_url)
 
 
-def database_metadata(models: MetaData) -> list[MetaData]:
-    """What a service database holds: the service's own tables and the kit's delivery tables. Autogenerate and the
-    schema tests compare a migrated database with this; migrations never build tables from it."""
-    return [models, delivery_metadata]
+def database_metadata(models: MetaData, *kit_tables: MetaData) -> list[MetaData]:
+    """What a service database holds: the service's own tables, the kit's delivery tables and the other kit
+    tables it uses (e.g. the studio clock's). Autogenerate and the schema tests compare a migrated database with
+    this; migrations never build tables from it."""
+    return [models, delivery_metadata, *kit_tables]
 
 
 def lock_migrations(connection: Connection) -> None:
@@ -54,12 +55,15 @@ def lock_migrations(connection: Connection) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
-def run_env(target_metadata: MetaData) -> None:
-    """The body of every service's migrations/env.py."""
+def run_env(target_metadata: MetaData, *kit_tables: MetaData) -> None:
+    """The body of every service's migrations/env.py: `kit_tables` are the kit metadata beyond the delivery
+    tables that the service's database holds (e.g. `studio_clock.metadata`)."""
     config = context.config
 
     def run(connection: Connection) -> None:
-        context.configure(connection=connection, target_metadata=database_metadata(target_metadata), compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=database_metadata(target_metadata, *kit_tables), compare_type=True
+        )
         with context.begin_transaction():
             lock_migrations(connection)  # before Alembic reads alembic_version
             context.run_migrations()
@@ -74,7 +78,8 @@ def run_env(target_metadata: MetaData) -> None:
 
     if context.is_offline_mode():
         context.configure(
-            url=config.get_main_option("sqlalchemy.url"), target_metadata=database_metadata(target_metadata)
+            url=config.get_main_option("sqlalchemy.url"),
+            target_metadata=database_metadata(target_metadata, *kit_tables),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -17,6 +17,7 @@ from gymloop_devstack.migration_checks import (
     public_schema_objects,
     schema_differences,
 )
+from gymloop_kit import studio_clock
 from gymloop_kit.migrations import downgrade, upgrade
 from gymloop_notifications.db.models import Base
 
@@ -31,7 +32,7 @@ def test_no_revision_imports_models_contracts_or_the_kit() -> None:
 
 async def test_a_database_migrated_from_scratch_matches_the_models(new_database) -> None:
     url = await new_database(MIGRATIONS, prefix="notifications_schema")
-    assert await schema_differences(url, Base.metadata) == []
+    assert await schema_differences(url, Base.metadata, studio_clock.metadata) == []
     assert await outbox_triggers(url) == ["outbox_notify"]
 
 
@@ -41,7 +42,7 @@ async def test_two_replicas_started_at_once_migrate_the_database_once(new_databa
     assert [run.returncode for run in runs] == [0, 0], "\n".join(run.stderr for run in runs)
     assert await applied_revisions(url) == [head_revision(MIGRATIONS)]
     assert await outbox_triggers(url) == ["outbox_notify"]
-    assert await schema_differences(url, Base.metadata) == []
+    assert await schema_differences(url, Base.metadata, studio_clock.metadata) == []
 
 
 async def test_a_downgrade_to_base_leaves_only_alembic_version_and_an_upgrade_rebuilds_the_schema(
@@ -51,4 +52,4 @@ async def test_a_downgrade_to_base_leaves_only_alembic_version_and_an_upgrade_re
     await asyncio.to_thread(downgrade, MIGRATIONS, url, "base")
     assert await public_schema_objects(url) == ["alembic_version", "alembic_version_pkc"]
     await asyncio.to_thread(upgrade, MIGRATIONS, url)
-    assert await schema_differences(url, Base.metadata) == []
+    assert await schema_differences(url, Base.metadata, studio_clock.metadata) == []

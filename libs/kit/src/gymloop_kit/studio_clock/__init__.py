@@ -22,7 +22,7 @@ from gymloop_kit.studio_clock.read_model import (
     today,
     zone_of,
 )
-from gymloop_kit.studio_clock.table import studio_zone
+from gymloop_kit.studio_clock.table import metadata, studio_zone
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
@@ -36,6 +36,7 @@ __all__ = [
     "follow_studio_updated",
     "latest_local_day",
     "local_day",
+    "metadata",
     "parse_time_zone",
     "record_zone",
     "stored_time_zone",
