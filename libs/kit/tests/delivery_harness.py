@@ -145,3 +145,21 @@ async def messages_on_topic(bootstrap: str, topic: str) -> int:
 async def unpublished(database: Database) -> int:
     async with database.transaction() as session:
         return int((await session.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one())
+
+
+async def read_dlq(bootstrap: str, topic: str, expected: int) -> list:
+    """The records on a dead-letter topic, read from the start until `expected` arrived (or 30 s passed)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"dlq-{uuid.uuid4()}", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        for _ in range(60):
+            batches = await consumer.getmany(timeout_ms=500)
+            records += [record for batch in batches.values() for record in batch]
+            if len(records) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return records
