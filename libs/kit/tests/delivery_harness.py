@@ -67,7 +67,13 @@ async def write_events(
 
 @contextlib.asynccontextmanager
 async def delivery(
-    database: Database, bootstrap: str, *, relays: int = 1, consumers: int = 1, with_relay: bool = True
+    database: Database,
+    bootstrap: str,
+    *,
+    relays: int = 1,
+    consumers: int = 1,
+    with_relay: bool = True,
+    max_event_age_s: float | None = None,
 ) -> AsyncIterator[list[EventConsumer]]:
     """Relay(s) and consumer(s) running in this process for the duration of the block."""
     await ensure_topics(bootstrap, TOPICS)
@@ -87,6 +93,7 @@ async def delivery(
             dlq_producer=producer,
             max_attempts=3,
             retry_base_s=0.01,
+            max_event_age_s=max_event_age_s,
         )
         for _ in range(consumers)
     ]
