@@ -1,9 +1,11 @@
 """Consuming events: at-least-once delivery from Kafka, exactly-once effects through the inbox.
 
-One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure).
-Offsets are committed only after the messages before them were processed (never auto-commit), so a crash
-redelivers and the inbox drops what was already applied. A message that keeps failing is retried a bounded
-number of times, then sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
+FastStream's KafkaBroker runs the fetch loop; one database transaction holds a partition's batch of inbox rows
+and the handlers' effects (one by one after a failure). Offsets are committed only after the messages before
+them were processed (never auto-commit), so a crash redelivers and the inbox drops what was already applied.
+A message that keeps failing is retried a bounded number of times, then sent to `<topic>.DLQ` with its error
+and origin in headers, and the partition moves on. An event older than the inbox remembers is not applied
+(see retention.py).
 """
 
 from __future__ import annotations
