@@ -39,7 +39,7 @@ log = get_logger(__name__)
 _faststream_log = logging.getLogger("gymloop_kit.faststream")
 # How long one poll of the fetched buffer waits (FastStream sleeps as long again after an empty poll): short,
 # so commit-to-handler latency stays low; the broker-side fetch wait is CONSUMER_OPTIONS' fetch_max_wait_ms.
-BATCH_WAIT_MS = 25
+BATCH_WAIT_MS = 10
 
 
 async def _records(message: Any) -> Any:
