@@ -67,7 +67,13 @@ async def write_events(
 
 @contextlib.asynccontextmanager
 async def delivery(
-    database: Database, bootstrap: str, *, relays: int = 1, consumers: int = 1, with_relay: bool = True
+    database: Database,
+    bootstrap: str,
+    *,
+    relays: int = 1,
+    consumers: int = 1,
+    with_relay: bool = True,
+    max_event_age_s: float | None = None,
 ) -> AsyncIterator[list[EventConsumer]]:
     """Relay(s) and consumer(s) running in this process for the duration of the block."""
     await ensure_topics(bootstrap, TOPICS)
@@ -87,6 +93,7 @@ async def delivery(
             dlq_producer=producer,
             max_attempts=3,
             retry_base_s=0.01,
+            max_event_age_s=max_event_age_s,
         )
         for _ in range(consumers)
     ]
@@ -145,3 +152,21 @@ async def messages_on_topic(bootstrap: str, topic: str) -> int:
 async def unpublished(database: Database) -> int:
     async with database.transaction() as session:
         return int((await session.execute(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))).scalar_one())
+
+
+async def read_dlq(bootstrap: str, topic: str, expected: int) -> list:
+    """The records on a dead-letter topic, read from the start until `expected` arrived (or 30 s passed)."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=f"dlq-{uuid.uuid4()}", auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    records: list = []
+    try:
+        for _ in range(60):
+            batches = await consumer.getmany(timeout_ms=500)
+            records += [record for batch in batches.values() for record in batch]
+            if len(records) >= expected:
+                break
+    finally:
+        await consumer.stop()
+    return records

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from gymloop_kit.periodic import run_periodically
@@ -80,3 +81,24 @@ async def test_a_cancellation_swallowed_inside_the_step_still_stops_the_job() ->
     job.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(job, timeout=2)
+
+
+async def test_a_step_that_keeps_failing_is_retried_with_growing_waits() -> None:
+    moments: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def step() -> int:
+        moments.append(loop.time())
+        raise RuntimeError("mail server away")
+
+    job = asyncio.create_task(run_periodically("backoff", step, interval_s=0.01, backoff_base_s=0.1,
+                                               backoff_max_s=0.4))  # fmt: skip
+    await asyncio.sleep(1.6)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    waits = [later - earlier for earlier, later in itertools.pairwise(moments)]
+    assert len(waits) >= 4
+    assert waits[0] == pytest.approx(0.1, abs=0.05)
+    assert waits[1] == pytest.approx(0.2, abs=0.05)
+    assert all(wait == pytest.approx(0.4, abs=0.05) for wait in waits[2:]), "capped at backoff_max_s"

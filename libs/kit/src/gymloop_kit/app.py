@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -30,7 +31,10 @@ from gymloop_kit.logging import configure_logging, get_logger
 from gymloop_kit.messaging.consumer import EventConsumer, Subscriptions
 from gymloop_kit.messaging.kafka import create_producer, ensure_topics, start_with_retry
 from gymloop_kit.messaging.relay import OutboxRelay
+from gymloop_kit.messaging.retention import max_event_age_s, purge_delivery_tables
+from gymloop_kit.periodic import run_periodically
 from gymloop_kit.settings import ServiceSettings
+from gymloop_kit.supervision import Supervisor
 
 log = get_logger(__name__)
 
@@ -54,7 +58,12 @@ class ServiceRuntime:
     producer: AIOKafkaProducer
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
-    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    supervisor: Supervisor = field(default_factory=Supervisor)
+
+    @property
+    def tasks(self) -> dict[str, asyncio.Task[None]]:
+        """The supervised background tasks by name (each restarts itself when it fails)."""
+        return {name: task.task for name, task in self.supervisor.tasks.items() if task.task is not None}
 
     async def ping_broker(self) -> None:
         await self.producer.client.fetch_all_metadata()
@@ -110,36 +119,38 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Service
             partitions=settings.kafka_topic_partitions,
             replication_factor=settings.kafka_replication_factor,
         )
-    runtime = ServiceRuntime(settings=settings, database=database, producer=producer)
+    supervisor = Supervisor(backoff_max_s=settings.task_restart_backoff_max_s)
+    runtime = ServiceRuntime(settings=settings, database=database, producer=producer, supervisor=supervisor)
     if settings.relay_enabled:
-        runtime.relay = OutboxRelay(
+        relay = runtime.relay = OutboxRelay(
             database, producer, service=spec.name, batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s, max_backoff=settings.relay_max_backoff_s,
             retention_hours=settings.outbox_retention_hours,
         )  # fmt: skip
-        runtime.tasks["relay"] = asyncio.create_task(runtime.relay.run(), name="relay")
+        supervisor.start("relay", relay.run, stop=relay.stop, liveness=relay.liveness)
     if spec.subscriptions and settings.consumer_enabled:
-        runtime.consumer = EventConsumer(
+        consumer = runtime.consumer = EventConsumer(
             name=spec.name, database=database, subscriptions=spec.subscriptions,
             bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=producer,
             max_attempts=settings.consumer_max_attempts, retry_base_s=settings.consumer_retry_base_s,
-            batch_size=settings.consumer_batch_size,
+            batch_size=settings.consumer_batch_size, max_event_age_s=max_event_age_s(settings.inbox_retention_s),
         )  # fmt: skip
-        runtime.tasks["consumer"] = asyncio.create_task(runtime.consumer.run(), name="consumer")
+        supervisor.start("consumer", consumer.run, stop=consumer.stop, liveness=consumer.liveness)
+    supervisor.start("delivery_retention", _purge_job(database, settings), core=False)
     for job in spec.background_jobs:
-        runtime.tasks[job.__name__] = asyncio.create_task(job(runtime), name=job.__name__)
+        supervisor.start(job.__name__, functools.partial(job, runtime))
     return runtime
 
 
+def _purge_job(database: Database, settings: ServiceSettings) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def purge() -> None:
+        await purge_delivery_tables(database, inbox_retention_s=settings.inbox_retention_s)
+
+    return functools.partial(run_periodically, "delivery_retention", purge, interval_s=settings.retention_interval_s)
+
+
 async def stop_runtime(runtime: ServiceRuntime) -> None:
-    if runtime.consumer:
-        runtime.consumer.stop()
-    if runtime.relay:
-        runtime.relay.stop()
-    for name, task in runtime.tasks.items():
-        if name not in ("relay", "consumer"):
-            task.cancel()
-    await asyncio.gather(*runtime.tasks.values(), return_exceptions=True)
+    await runtime.supervisor.stop()
     await runtime.producer.stop()
     await runtime.database.dispose()
 

@@ -61,6 +61,28 @@ class ServiceSettings(BaseSettings):
     consumer_retry_base_s: float = 0.05
     consumer_batch_size: int = 500
 
+    # Supervision of the background tasks (relay, consumer, jobs): see gymloop_kit.supervision.
+    task_restart_backoff_max_s: float = Field(default=30.0, description="Longest wait before restarting a failed task")
+    task_down_limit_s: float = Field(
+        default=120.0, description="/health answers 503 once a core background task has been down this long"
+    )
+
+    # Retention of the delivery tables: see gymloop_kit.messaging.retention.
+    kafka_topic_retention_hours: float = Field(
+        default=168.0, description="How long the broker keeps records (Kafka's default retention is 7 days)"
+    )
+    inbox_retention_hours: float | None = Field(
+        default=None,
+        description="How long inbox and applied_sequence rows are kept (default: topic retention + 24 h); "
+        "consumers refuse events older than this, less an hour of clock skew",
+    )
+    retention_interval_s: float = Field(default=3600.0, description="How often the delivery tables are purged")
+
+    @property
+    def inbox_retention_s(self) -> float:
+        hours = self.inbox_retention_hours
+        return 3600 * (self.kafka_topic_retention_hours + 24 if hours is None else hours)
+
     jwt_public_key: str = Field(default="", description="PEM Ed25519 public key that verifies access tokens")
     jwt_private_key: str = Field(default="", description="PEM private key; only the members service signs")
     jwt_issuer: str = "gymloop"

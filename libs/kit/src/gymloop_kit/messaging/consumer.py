@@ -1,33 +1,51 @@
 """Consuming events: at-least-once delivery from Kafka, exactly-once effects through the inbox.
 
-One database transaction holds a batch's inbox rows and the handlers' effects (one by one after a failure).
-Offsets are committed only after the messages before them were processed (never auto-commit), so a crash
-redelivers and the inbox drops what was already applied. A message that keeps failing is retried a bounded
-number of times, then sent to `<topic>.DLQ` with its error and origin in headers, and the partition moves on.
+FastStream's KafkaBroker runs the fetch loop; one database transaction holds a partition's batch of inbox rows
+and the handlers' effects (one by one after a failure). Offsets are committed only after the messages before
+them were processed (never auto-commit), so a crash redelivers and the inbox drops what was already applied.
+A message that keeps failing is retried a bounded number of times, then sent to `<topic>.DLQ` with its error
+and origin in headers, and the partition moves on. An event older than the inbox remembers is not applied
+(see retention.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
 from gymloop_contracts import Envelope, EventPayload, dlq_topic
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from gymloop_kit.db import Database
 from gymloop_kit.logging import correlation_id_var, get_logger, traceparent_var
-from gymloop_kit.messaging import inbox, metrics
-from gymloop_kit.messaging.kafka import create_consumer, start_with_retry
+from gymloop_kit.messaging import inbox, kafka_compat, metrics
+from gymloop_kit.messaging.kafka import CONSUMER_OPTIONS
 from gymloop_kit.messaging.subscriptions import Handler, Subscription, Subscriptions
+from gymloop_kit.supervision import Liveness
 
 log = get_logger(__name__)
+# FastStream logs every message it hands over at its service level: DEBUG, so only its warnings and errors show.
+_faststream_log = logging.getLogger("gymloop_kit.faststream")
+# How long one poll of the fetched buffer waits (FastStream sleeps as long again after an empty poll): short,
+# so commit-to-handler latency stays low; the broker-side fetch wait is CONSUMER_OPTIONS' fetch_max_wait_ms.
+BATCH_WAIT_MS = 10
+
+
+async def _records(message: Any) -> Any:
+    """FastStream's decoder for our subscriber: the raw records (we decode and validate envelopes ourselves,
+    so a record that is not JSON reaches us and goes to the DLQ instead of failing inside FastStream)."""
+    return message.raw_message
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,40 @@ class PoisonMessage(Exception):
     """A message that can never be processed (not JSON, not an envelope, unknown contract)."""
 
 
+class EventTooOld(Exception):
+    """An event older than the inbox's memory: applying it could apply a redelivery twice."""
+
+
+class _KnownDuplicate(Exception):
+    pass
+
+
+class _Assignment(ConsumerRebalanceListener):
+    """Sets `assigned` once the group gave this consumer partitions (tests and benchmarks wait for it)."""
+
+    def __init__(self, assigned: asyncio.Event) -> None:
+        self.assigned = assigned
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        if assigned:
+            self.assigned.set()
+
+
 class EventConsumer:
+    """A service's consumer: a FastStream `KafkaBroker` batch subscriber under our delivery rules.
+
+    FastStream runs the fetch loop (one consumer group per service, earliest offset, read_committed, no
+    auto-commit: `AckPolicy.MANUAL`); each fetched batch is split by partition and each partition's records are
+    applied in one transaction, then that partition's offset is committed. The inbox, the retries with
+    backoff and the DLQ are ours (FastStream has no DLQ, and its NACK redelivers without backoff).
+
+    An unexpected error (the DLQ producer fails, the database is gone) ends `run()` with that error after the
+    broker is stopped, with nothing of the failed batch committed: the supervisor restarts the consumer, which
+    gets the uncommitted records again. `liveness` is down while the broker does not answer."""
+
     def __init__(
         self,
         *,
@@ -67,6 +118,8 @@ class EventConsumer:
         retry_base_s: float = 0.05,
         batch_size: int = 500,
         group_id: str | None = None,
+        max_event_age_s: float | None = None,
+        probe_interval_s: float = 2.0,
     ) -> None:
         self.name = name
         self.group_id = group_id or name
@@ -77,32 +130,81 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.retry_base_s = retry_base_s
         self.batch_size = batch_size
+        self.max_event_age_s = max_event_age_s
+        self.probe_interval_s = probe_interval_s
+        self.liveness = Liveness()
         self._stopping = asyncio.Event()
+        self._failure: asyncio.Future[BaseException] | None = None
+        self._subscriber: Any = None
         self.assigned = asyncio.Event()
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
-        consumer = create_consumer(self.bootstrap_servers, self.group_id, self.subscriptions.topics)
-        await start_with_retry(consumer, f"consumer {self.group_id}")
-        log.info("consumer_started", consumer=self.name, topics=self.subscriptions.topics)
+        """Consume until `stop()`; raises the error that made a batch fail (nothing of it is committed)."""
+        kafka_compat.install()  # FastStream builds aiokafka clients: give them the same protocol support
+        self._failure = asyncio.get_running_loop().create_future()
+        broker = KafkaBroker(
+            self.bootstrap_servers, client_id=self.group_id, consumer_only=True, apply_types=False,
+            logger=_faststream_log, log_level=logging.DEBUG, graceful_timeout=30,
+        )  # fmt: skip
+        subscriber = broker.subscriber(
+            *self.subscriptions.topics, batch=True, group_id=self.group_id, max_records=self.batch_size,
+            batch_timeout_ms=BATCH_WAIT_MS, ack_policy=AckPolicy.MANUAL, decoder=_records,
+            listener=_Assignment(self.assigned), **CONSUMER_OPTIONS,
+        )  # fmt: skip
+        subscriber(self._on_batch)
+        self._subscriber = subscriber
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        waiters: list[asyncio.Future[Any]] = [stopping, self._failure]
         try:
-            while not self._stopping.is_set():
-                batches = await consumer.getmany(timeout_ms=500, max_records=self.batch_size)
-                if consumer.assignment():
-                    self.assigned.set()
-                for partition, records in batches.items():
-                    if self._stopping.is_set():
-                        break
-                    await self.process_batch(records)
-                    # Only processed offsets are committed; a crash before this redelivers the batch, and the
-                    # inbox turns those redeliveries into no-ops.
-                    await self._commit(consumer, partition, records[-1].offset + 1)
+            await broker.start()
+            log.info("consumer_started", consumer=self.name, topics=self.subscriptions.topics)
+            while not self._stopping.is_set() and not self._failure.done():
+                await asyncio.wait(waiters, timeout=self.probe_interval_s,
+                                   return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+                await self._probe(subscriber.consumer)
         finally:
+            stopping.cancel()
             with contextlib.suppress(Exception):
-                await consumer.stop()
+                await broker.stop()
             log.info("consumer_stopped", consumer=self.name)
+        if self._failure.done() and not self._stopping.is_set():
+            raise self._failure.result()
+
+    async def _probe(self, consumer: AIOKafkaConsumer | None) -> None:
+        """The fetch loop retries a missing broker quietly; ask it directly so /health can tell."""
+        if consumer is None or self._stopping.is_set():
+            return
+        try:
+            await asyncio.wait_for(consumer.topics(), timeout=max(1.0, self.probe_interval_s))
+        except Exception as error:
+            self.liveness.down(f"broker not answering: {error!r}")
+        else:
+            self.liveness.up()
+
+    async def _on_batch(self, records: tuple[ConsumerRecord, ...]) -> None:
+        """FastStream's handler: one fetched batch, possibly of several partitions."""
+        assert self._failure is not None
+        if self._failure.done() or self._stopping.is_set():
+            return  # not committed: the restarted consumer (or the group's next owner) gets these again
+        by_partition: dict[TopicPartition, list[ConsumerRecord]] = {}
+        for record in records:
+            by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
+        consumer = self._subscriber.consumer if self._subscriber is not None else None
+        try:
+            for partition, batch in by_partition.items():
+                if self._stopping.is_set():
+                    return
+                await self.process_batch(batch)
+                # Only processed offsets are committed; a crash before this redelivers the batch, and the
+                # inbox turns those redeliveries into no-ops.
+                await self._commit(consumer, partition, batch[-1].offset + 1)
+        except Exception as error:
+            log.error("consumer_batch_failed", consumer=self.name, error=repr(error), exc_info=True)
+            if not self._failure.done():
+                self._failure.set_result(error)
 
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
         """All of a partition's fetched records in one transaction (one inbox statement, one commit).
@@ -131,10 +233,30 @@ class EventConsumer:
             if subscription is None:
                 return None  # a type or version this service does not handle
             payload = subscription.model.model_validate(envelope.payload)
-        except (PoisonMessage, ValidationError) as error:
+            await self._refuse_if_expired(envelope)
+        except (PoisonMessage, ValidationError, EventTooOld) as error:
             await self._dead_letter(record, error, attempts=1)
             return None
+        except _KnownDuplicate:
+            metrics.consumer_processed.labels(self.name, envelope.event_type, "duplicate").inc()
+            return None
         return _Work(record, envelope, subscription, payload)
+
+    async def _refuse_if_expired(self, envelope: Envelope) -> None:
+        """The guard that makes purging the inbox safe (see retention.py): an event older than the inbox keeps
+        its rows cannot be told from a redelivery whose inbox row is gone, so it is not applied."""
+        if self.max_event_age_s is None:
+            return
+        age = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
+        if age <= self.max_event_age_s:
+            return
+        async with self.database.transaction() as session:
+            if await inbox.seen(session, self.name, envelope.event_id):
+                raise _KnownDuplicate
+        raise EventTooOld(
+            f"event {envelope.event_id} occurred {age / 3600:.1f} h ago, beyond the "
+            f"{self.max_event_age_s / 3600:.1f} h the inbox remembers: it may be a redelivery, so it is not applied"
+        )
 
     async def _apply_together(self, work: list[_Work]) -> None:
         outcomes: list[tuple[str, str]] = []
@@ -204,4 +326,4 @@ class EventConsumer:
             log.warning("commit_failed", partition=str(partition), offset=offset, error=repr(error))
 
 
-__all__ = ["EventConsumer", "Handler", "PoisonMessage", "Subscription", "Subscriptions"]
+__all__ = ["EventConsumer", "EventTooOld", "Handler", "PoisonMessage", "Subscription", "Subscriptions"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from gymloop_contracts import Envelope
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,12 @@ async def claim_many(session: AsyncSession, consumer: str, envelopes: list[Envel
     return {row[0] for row in await session.execute(statement)}
 
 
+async def seen(session: AsyncSession, consumer: str, event_id: uuid.UUID) -> bool:
+    """Whether this consumer has recorded the event (without recording it)."""
+    statement = select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id == event_id)
+    return (await session.execute(statement)).first() is not None
+
+
 async def is_newest(session: AsyncSession, consumer: str, envelope: Envelope) -> bool:
     """For state-carrying events applied order-insensitively: True (and remembered) only when this event's
     per-aggregate sequence is newer than any this consumer has applied for the aggregate."""
@@ -49,6 +56,7 @@ async def is_newest(session: AsyncSession, consumer: str, envelope: Envelope) ->
             aggregate_type=envelope.aggregate_type,
             aggregate_id=envelope.aggregate_id,
             sequence=envelope.sequence,
+            applied_at=func.now(),
         )
         .on_conflict_do_update(
             index_elements=[
@@ -56,7 +64,7 @@ async def is_newest(session: AsyncSession, consumer: str, envelope: Envelope) ->
                 applied_sequence.c.aggregate_type,
                 applied_sequence.c.aggregate_id,
             ],
-            set_={"sequence": envelope.sequence},
+            set_={"sequence": envelope.sequence, "applied_at": func.now()},
             where=applied_sequence.c.sequence < envelope.sequence,
         )
         .returning(applied_sequence.c.sequence)

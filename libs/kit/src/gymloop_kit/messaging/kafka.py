@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -29,26 +30,18 @@ def create_producer(bootstrap_servers: str, client_id: str, *, request_timeout_m
     )
 
 
-def create_consumer(
-    bootstrap_servers: str, group_id: str, topics: Iterable[str], **overrides: object
-) -> AIOKafkaConsumer:
-    """A consumer that commits only what it has processed, starting at the earliest offset."""
-    options: dict[str, object] = {
-        "bootstrap_servers": bootstrap_servers,
-        "group_id": group_id,
-        "client_id": group_id,
-        "enable_auto_commit": False,
-        "auto_offset_reset": "earliest",
-        "isolation_level": "read_committed",
-        "max_poll_interval_ms": 300000,
-        "session_timeout_ms": 10000,
-        "heartbeat_interval_ms": 3000,
-        # Tansu answers a fetch only when its wait is over, not when data arrives (Kafka's long poll does):
-        # a short wait keeps commit-to-handler latency low on both, at the cost of a few more idle fetches.
-        "fetch_max_wait_ms": 50,
-    }
-    options.update(overrides)
-    return AIOKafkaConsumer(*topics, **options)
+# What every event consumer uses (FastStream's subscriber passes them to aiokafka). No auto-commit: the
+# subscriber's AckPolicy.MANUAL turns it off and the consumer commits only what it has processed.
+CONSUMER_OPTIONS: dict[str, Any] = {
+    "auto_offset_reset": "earliest",
+    "isolation_level": "read_committed",
+    "max_poll_interval_ms": 300000,
+    "session_timeout_ms": 10000,
+    "heartbeat_interval_ms": 3000,
+    # Tansu answers a fetch only when its wait is over, not when data arrives (Kafka's long poll does):
+    # a short wait keeps commit-to-handler latency low on both, at the cost of a few more idle fetches.
+    "fetch_max_wait_ms": 50,
+}
 
 
 async def ensure_topics(

@@ -27,6 +27,7 @@ from gymloop_kit.db import Database, asyncpg_dsn
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging import metrics
 from gymloop_kit.messaging.outbox import NOTIFY_CHANNEL
+from gymloop_kit.supervision import Liveness
 
 log = get_logger(__name__)
 
@@ -82,6 +83,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._listener: asyncpg.Connection | None = None
+        # Down while passes fail or no publish is acknowledged; /health and /ready read it.
+        self.liveness = Liveness()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -96,8 +99,9 @@ class OutboxRelay:
                 self._wake.clear()  # a NOTIFY that arrives during this pass wakes the next one at once
                 try:
                     published = await self.publish_pending()
-                except Exception:  # keep relaying: the next pass retries the same rows
+                except Exception as error:  # keep relaying: the next pass retries the same rows
                     log.exception("relay_pass_failed")
+                    self.liveness.down(f"relay pass failed: {error!r}")
                     published = 0
                     await self._sleep(self.poll_interval)
                 if published >= self.batch_size:
@@ -115,6 +119,7 @@ class OutboxRelay:
         async with self.database.transaction() as session:
             rows = (await session.execute(_CLAIM, {"limit": self.batch_size})).all()
             if not rows:
+                self.liveness.up()
                 return 0
             results = await self._send_all(rows)
             published = [row for row, result in zip(rows, results, strict=True) if result is None]
@@ -131,6 +136,10 @@ class OutboxRelay:
                     retry_in_s=delay,
                     error=repr(error),
                 )
+        if published:
+            self.liveness.up()
+        else:
+            self.liveness.down(f"no publish acknowledged: {failed[0][1]!r}")
         now = datetime.now(UTC)
         metrics.outbox_published.labels(self.service).inc(len(published))
         metrics.outbox_publish_failures.labels(self.service).inc(len(failed))

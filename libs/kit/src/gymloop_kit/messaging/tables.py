@@ -61,6 +61,8 @@ inbox = Table(
     Column("event_id", UUID(as_uuid=True), primary_key=True),
     Column("event_type", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The retention purge deletes by age.
+    Index("ix_inbox_received_at", "received_at"),
 )
 
 applied_sequence = Table(
@@ -70,6 +72,8 @@ applied_sequence = Table(
     Column("aggregate_type", Text, primary_key=True),
     Column("aggregate_id", Text, primary_key=True),
     Column("sequence", BigInteger, nullable=False),
+    # When this consumer last accepted an event of the aggregate: rows idle past the inbox retention are purged.
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 DELIVERY_TABLES = (outbox, outbox_sequence, inbox, applied_sequence)
