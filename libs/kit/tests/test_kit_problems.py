@@ -6,7 +6,7 @@ import pytest
 from fastapi import APIRouter, HTTPException
 from gymloop_devstack.testing import error_fields, problem, service_client
 from gymloop_kit.app import ServiceSpec, create_service_app
-from gymloop_kit.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from gymloop_kit.errors import Conflict, Forbidden, InvalidFields, InvalidInput, NotFound, TooManyRequests
 from pydantic import BaseModel
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ async def refuse(kind: str) -> None:
     if kind == "throttled":
         raise TooManyRequests("too many logins", code="login_throttled", retry_after_s=30)
     if kind == "several":
-        raise InvalidInput.of(
+        raise InvalidFields(
             [
                 InvalidInput("write a subject", code="subject_empty", field="subject"),
                 InvalidInput("at most 60 days", code="too_long", field="absence.days"),

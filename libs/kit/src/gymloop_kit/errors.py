@@ -7,7 +7,7 @@ answer is an RFC 9457 problem document built by `gymloop_kit.http.problems`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -70,19 +70,25 @@ class AppError(Exception):
 class InvalidInput(AppError):
     """The request breaks a rule on its own (422)."""
 
-    @classmethod
-    def of(cls, problems: Sequence[AppError]) -> InvalidInput:
-        """Several problems answered at once, so a form can show every field in one round trip."""
-        if not problems:
-            raise ValueError("InvalidInput.of needs at least one problem")
-        if len(problems) == 1 and isinstance(problems[0], InvalidInput):
-            return problems[0]
-        return cls(
-            "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems),
-            code=problems[0].code if len(problems) == 1 else "validation_failed",
-            field=problems[0].field,
-            field_errors=[error for problem in problems for error in problem.field_errors],
+
+class InvalidFields(InvalidInput):
+    """Several problems answered at once, so a form can show every field in one round trip."""
+
+    def __init__(self, problems: Iterable[AppError]) -> None:
+        self.problems: tuple[AppError, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("InvalidFields needs at least one problem")
+        first = self.problems[0]
+        super().__init__(
+            "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in self.problems),
+            code=first.code if len(self.problems) == 1 else "validation_failed",
+            field=first.field,
+            field_errors=[error for problem in self.problems for error in problem.field_errors],
         )
+
+    @property
+    def fields(self) -> tuple[str | None, ...]:
+        return tuple(problem.field for problem in self.problems)
 
 
 class Conflict(AppError):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from gymloop_kit.errors import FieldError, Unauthorized
+from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
 log = get_logger("gateway.proxy")
@@ -32,9 +34,14 @@ DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower
 
 
 def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:
-    """The kit's error shape, plus the service it is about."""
-    body = {"detail": [{"loc": [], "msg": message, "type": code}], "service": service}
-    return JSONResponse(body, status_code=status)
+    """The kit's problem document, plus the service it is about."""
+    return problem_response(problem_body(status=status, code=code, detail=message, extensions={"service": service}))
+
+
+def edge_refusal(error: Unauthorized) -> JSONResponse:
+    """401 at the edge, naming the header at fault; it names no service, as the caller is not known yet."""
+    at_fault = FieldError(("header", "Authorization"), error.message, error.code)
+    return error_response(Unauthorized(error.message, code=error.code, field_errors=[at_fault]))
 
 
 def upstream_url(request: Request, service: str, base_url: str) -> str:

@@ -16,10 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, PurchaseRow
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD, IdealRequest, ensure_payable, ideal_request
 from gymloop_billing.service import stripe_payment_methods
-from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import IdealRedirect, StripeGateway
 
 # a started intent that can no longer be approved: a new one may be started
@@ -52,11 +50,8 @@ async def start_for_payment(
     if payment is None or (member_id is not None and payment.member_id != member_id):
         raise NotFound("payment not found", code="payment_not_found")
     await stripe_payment_methods.ensure_stripe_studio(session, studio_id)
-    try:
-        ensure_payable(payment.status, payment.method)
-        request = ideal_request(currency=payment.currency, return_url=return_url, bank=bank)
-    except DomainError as error:
-        raise invalid(error) from error
+    ensure_payable(payment.status, payment.method)
+    request = ideal_request(currency=payment.currency, return_url=return_url, bank=bank)
     if payment.status == "pending" and payment.stripe_payment_intent_id:
         current = await gateway.ideal_redirect(payment.stripe_payment_intent_id)
         if current.status == "requires_action" and current.redirect_url:

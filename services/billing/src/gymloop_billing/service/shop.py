@@ -14,12 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, ProductRow, PurchaseRow, StripeCustomerRow
 from gymloop_billing.domain.collection import CollectionMethod
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.ideal_payments import IdealRequest, ideal_request
 from gymloop_billing.domain.shop import Product, record_purchase
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD, StripeMethodType
 from gymloop_billing.service import ideal_payments, members, payments, stripe_payment_methods, studio
-from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 SETTLEMENT_BY_METHOD = {
@@ -32,12 +30,9 @@ SETTLEMENT_BY_METHOD = {
 async def create_product(
     session: AsyncSession, studio_id: uuid.UUID, *, name: str, price_cents: int, currency: str
 ) -> ProductRow:
-    try:
-        product = Product(
-            product_id=uuid.uuid4(), studio_id=studio_id, name=name.strip(), price_cents=price_cents, currency=currency
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    product = Product(
+        product_id=uuid.uuid4(), studio_id=studio_id, name=name.strip(), price_cents=price_cents, currency=currency
+    )
     row = ProductRow(
         id=product.product_id,
         studio_id=studio_id,
@@ -96,16 +91,13 @@ async def record(
         currency=product_row.currency,
         active=product_row.active,
     )
-    try:
-        purchase = record_purchase(
-            purchase_id=purchase_id or uuid.uuid4(),
-            product=product,
-            member_id=member_id,
-            quantity=quantity,
-            purchased_on=purchased_on,
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    purchase = record_purchase(
+        purchase_id=purchase_id or uuid.uuid4(),
+        product=product,
+        member_id=member_id,
+        quantity=quantity,
+        purchased_on=purchased_on,
+    )
     settings = await studio.get_settings(session, studio_id)
     settlement = SETTLEMENT_BY_METHOD[settings.collection_method]
     customer = None
@@ -174,10 +166,7 @@ def _ideal_request(settlement: str, currency: str, return_url: str | None, bank:
             code="not_stripe",
             field="pay_with",
         )
-    try:
-        return ideal_request(currency=currency, return_url=return_url, bank=bank)
-    except DomainError as error:
-        raise invalid(error) from error
+    return ideal_request(currency=currency, return_url=return_url, bank=bank)
 
 
 async def pay_now(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gymloop_bookings.domain.errors import DomainError
+from gymloop_kit.errors import InvalidInput
 
 
 def studio_zone(time_zone: str) -> ZoneInfo:
@@ -14,9 +14,9 @@ def studio_zone(time_zone: str) -> ZoneInfo:
     try:
         return ZoneInfo(time_zone)
     except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
-        raise DomainError(
-            "time_zone_unknown",
+        raise InvalidInput(
             f"time zone {time_zone!r} is not an IANA zone: use e.g. 'Europe/Amsterdam'",
+            code="time_zone_unknown",
             field="time_zone",
         ) from exc
 
@@ -46,7 +46,7 @@ class BookingPolicy:
         studio_zone(self.time_zone)
         for name in ("booking_window", "cancellation_cutoff", "waitlist_cutoff"):
             if getattr(self, name) < timedelta(0):
-                raise DomainError("negative_duration", f"{name} must not be negative", field=name)
+                raise InvalidInput(f"{name} must not be negative", code="negative_duration", field=name)
 
     @property
     def zone(self) -> ZoneInfo:

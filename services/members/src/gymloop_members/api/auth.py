@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.problems import error_response
 
 from gymloop_members.api.deps import client_ip, database_of, settings_of
 from gymloop_members.api.schemas import (
@@ -46,12 +47,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
             ip=client_ip(request, settings),
         )  # fmt: skip
     if isinstance(outcome, accounts.Refused):
-        headers = {}
-        if isinstance(outcome.error, accounts.TooManyAttempts):
-            headers["Retry-After"] = str(outcome.error.retry_after)
-        return JSONResponse(
-            {"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code, headers=headers
-        )
+        return error_response(outcome.error)  # Retry-After included when throttled
     if isinstance(outcome, accounts.ChooseStudio):
         return LoginResponse(
             status="choose_studio",
@@ -78,7 +74,7 @@ async def refresh(body: RefreshRequest, request: Request) -> TokenOut | JSONResp
         outcome = await accounts.refresh(session, settings_of(request), body.refresh_token)
     if isinstance(outcome, accounts.Refused):
         # The family revocation of a reused token is committed above, before this refusal.
-        return JSONResponse({"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code)
+        return error_response(outcome.error)
     return TokenOut.of(outcome)
 
 

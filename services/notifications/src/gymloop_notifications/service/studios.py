@@ -17,7 +17,6 @@ from gymloop_notifications.db.models import StudioSettings
 from gymloop_notifications.domain.errors import DomainError
 from gymloop_notifications.domain.local_time import next_nightly_run, studio_zone, today_in_zone
 from gymloop_notifications.domain.settings import NotificationSettings
-from gymloop_notifications.service.errors import as_invalid_input
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"
 DEFAULT_REFRESH_AT = time(3, 0)
@@ -84,12 +83,9 @@ async def update_studio_settings(
 ) -> StudioConfig:
     row = await _ensure_row(session, studio_id, DEFAULT_TIME_ZONE, lock=True)
     current = _config(row)
-    with as_invalid_input():
-        updated = current.settings.updated(changes or {})
-        if refresh_at is not None and refresh_at.tzinfo is not None:
-            raise DomainError(
-                code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00"
-            )
+    updated = current.settings.updated(changes or {})
+    if refresh_at is not None and refresh_at.tzinfo is not None:
+        raise DomainError(code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00")
     row.settings = updated.to_mapping()
     if refresh_at is not None:
         row.refresh_at = refresh_at
