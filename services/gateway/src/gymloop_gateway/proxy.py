@@ -94,7 +94,7 @@ async def forward(client: httpx.AsyncClient, request: Request, service: str, bas
         return error_answer(504, service, "service_timeout", f"the {service} service did not answer in time")
     except httpx.HTTPError as error:
         log.warning("service_error", target=service, url=base_url, error=repr(error)[:200])
-        return error_answer(502, service, "bad_gateway", f"the {service} service answered unusably: {error!r}")
+        return error_answer(502, service, "bad_gateway", f"the {service} service answered unusably: try again shortly")
     response = Response(content=answer.content, status_code=answer.status_code)
     response.raw_headers = [
         (key.encode("latin-1"), value.encode("latin-1"))
