@@ -1,7 +1,8 @@
 """Stripe payment methods (card, SEPA debit) per customer and shop purchases paid at once through Stripe.
 
-0001 builds its tables from models.py, so a database made by 0001 after this change already has these
-columns and indexes: every statement here is IF NOT EXISTS, and both paths end with the same schema."""
+0001 was built from models.py until it was written out as DDL (with these columns), so a database made by 0001
+after this change already has these columns and indexes: every statement here is IF NOT EXISTS, and both paths
+end with the same schema."""
 
 from alembic import op
 

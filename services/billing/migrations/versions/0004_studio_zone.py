@@ -1,6 +1,6 @@
 """The studio's time zone, followed from members' StudioUpdated, so the scheduler works in local days.
 
-0001 leaves this table out (ADDED_LATER), so every database gets it here."""
+0001 never had this table, so every database gets it here."""
 
 from alembic import op
 

@@ -1,9 +1,10 @@
 """The studio's time zone moves out of the booking policy into studio_zone, followed from members'
 StudioUpdated: a policy row no longer needs a zone, and the zone no longer needs a policy row.
 
-A database made by the old 0001 has studio_settings.time_zone: its values are kept in studio_zone (so nothing
-changes until members' event arrives) and the column is dropped. A database made by the current 0001 never had
-the column; both paths end with the same schema."""
+A database made by 0001 before this change has studio_settings.time_zone (0001 was built from models.py until
+it was written out as DDL): its values are kept in studio_zone (so nothing changes until members' event arrives)
+and the column is dropped. A database made by a later 0001 never had the column; both paths end with the same
+schema."""
 
 from alembic import op
 

@@ -1,10 +1,10 @@
 """The studio's name moves out of the booking policy into studio_zone.name, followed from members'
 StudioUpdated like the time zone (PUT /settings no longer takes it).
 
-A database made by the old 0001 has studio_settings.studio_name: a name its admins set (anything but the old
-default) is kept in studio_zone.name until members' next StudioUpdated replaces it, and the column is dropped.
-A studio without a zone row gets one in the default zone, which is what it counted in anyway. A database made
-by the current 0001 never had the column; both paths end with the same schema."""
+A database made by 0001 before this change has studio_settings.studio_name: a name its admins set (anything but
+the old default) is kept in studio_zone.name until members' next StudioUpdated replaces it, and the column is
+dropped. A studio without a zone row gets one in the default zone, which is what it counted in anyway. A database
+made by a later 0001 never had the column; both paths end with the same schema."""
 
 from alembic import op
 

@@ -1,16 +1,62 @@
-"""Initial schema of importer: import jobs and rows, plan/member/collection read models.
+"""Initial schema of importer: import jobs and rows, plan/member/collection read models, and the kit's
+delivery tables.
 
-Written out as the schema was at 0001 (it used to be models.py's create_all): later revisions change
-these tables, so 0001 must not follow models.py any more.
-"""
+Written out as plain DDL, as it was when it was frozen: a revision that has run must never change, so it imports no
+models and no kit tables. A schema change is a new revision after the last one."""
 
 from alembic import op
-from gymloop_kit.migrations import create_delivery_tables
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# The kit's outbox (with the trigger that wakes the relay on commit), outbox_sequence, inbox and applied_sequence.
+DELIVERY_TABLES = (
+    """CREATE TABLE outbox (
+        id BIGINT GENERATED ALWAYS AS IDENTITY,
+        event_id UUID NOT NULL,
+        topic TEXT NOT NULL,
+        partition_key TEXT NOT NULL,
+        envelope JSONB NOT NULL,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        available_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        attempts INTEGER DEFAULT 0 NOT NULL,
+        last_error TEXT,
+        published_at TIMESTAMP WITH TIME ZONE,
+        CONSTRAINT pk_outbox PRIMARY KEY (id),
+        CONSTRAINT uq_outbox_event_id UNIQUE (event_id)
+    )""",
+    "CREATE INDEX ix_outbox_pending ON outbox (available_at, id) WHERE published_at IS NULL",
+    (
+        "CREATE OR REPLACE FUNCTION gymloop_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "PERFORM pg_notify('gymloop_outbox', ''); RETURN NULL; END $$"
+    ),
+    (
+        "CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION "
+        "gymloop_outbox_notify()"
+    ),
+    """CREATE TABLE outbox_sequence (
+        aggregate_type TEXT NOT NULL,
+        aggregate_id TEXT NOT NULL,
+        last_sequence BIGINT NOT NULL,
+        CONSTRAINT pk_outbox_sequence PRIMARY KEY (aggregate_type, aggregate_id)
+    )""",
+    """CREATE TABLE inbox (
+        consumer TEXT NOT NULL,
+        event_id UUID NOT NULL,
+        event_type TEXT NOT NULL,
+        received_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+        CONSTRAINT pk_inbox PRIMARY KEY (consumer, event_id)
+    )""",
+    """CREATE TABLE applied_sequence (
+        consumer TEXT NOT NULL,
+        aggregate_type TEXT NOT NULL,
+        aggregate_id TEXT NOT NULL,
+        sequence BIGINT NOT NULL,
+        CONSTRAINT pk_applied_sequence PRIMARY KEY (consumer, aggregate_type, aggregate_id)
+    )""",
+)
 
 SCHEMA = (
     """CREATE TABLE import_job (
@@ -86,11 +132,18 @@ SCHEMA = (
 
 
 def upgrade() -> None:
-    create_delivery_tables(op.get_bind())  # outbox, outbox_sequence, inbox, applied_sequence
-    for statement in SCHEMA:
+    for statement in (*DELIVERY_TABLES, *SCHEMA):
         op.execute(statement)
 
 
+# Downgrade drops each table before the tables its foreign keys point to.
+DROPPED = (
+    "import_row", "studio_collection", "plan_view", "member_view", "import_job", "applied_sequence", "inbox",
+    "outbox_sequence", "outbox",
+)
+
+
 def downgrade() -> None:
-    for table in ("import_row", "studio_collection", "plan_view", "member_view", "import_job"):
+    for table in DROPPED:
         op.execute(f"DROP TABLE {table}")
+    op.execute("DROP FUNCTION gymloop_outbox_notify()")

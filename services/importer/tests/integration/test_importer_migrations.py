@@ -1,46 +1,19 @@
-"""The importer's migrations: the head schema is models.py's, and 0002 carries existing data over."""
+"""The importer's migration 0002 carries existing data over."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from gymloop_importer.db.models import Base
 from gymloop_kit.db import Database
 from gymloop_kit.migrations import upgrade
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
 
 pytestmark = pytest.mark.integration
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    """Compare the importer's own tables only (the kit's delivery tables are created by the kit)."""
-    table = obj if type_ == "table" else getattr(obj, "table", None)
-    return table is None or table.name in Base.metadata.tables
-
-
-def _differences_from_models(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _ours})
-    return list(compare_metadata(context, Base.metadata))
-
-
-async def test_migrated_schema_matches_the_models(new_database) -> None:
-    url = await new_database(MIGRATIONS, prefix="importer_schema")
-    database = Database(url, pool_size=1)
-    try:
-        async with database.engine.connect() as connection:
-            differences = await connection.run_sync(_differences_from_models)
-    finally:
-        await database.dispose()
-    assert differences == []
 
 
 async def test_0002_keeps_progress_and_drops_collection_methods_set_in_the_importer(new_database) -> None:

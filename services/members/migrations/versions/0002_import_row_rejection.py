@@ -1,6 +1,6 @@
 """Import rows members refused (one MemberImportRejected per row, however often the row is delivered).
 
-0001 leaves this table out (ADDED_LATER), so every database gets it here."""
+0001 never had this table, so every database gets it here."""
 
 import sqlalchemy as sa
 from alembic import op

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gymloop_contracts import Envelope, EventPayload, wrap
-from sqlalchemy import Connection, insert
+from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,26 +91,6 @@ async def add_events(
         await session.execute(insert(outbox), [_outbox_row(envelope) for envelope in wrapped])
         envelopes += wrapped
     return envelopes  # the outbox trigger sends the NOTIFY that wakes the relay on commit
-
-
-def add_events_in_migration(
-    connection: Connection, payloads: Sequence[tuple[EventPayload, uuid.UUID]], *, correlation_id: str
-) -> list[Envelope]:
-    """`add_events` for a data migration: Alembic gives a synchronous connection, and one migration may
-    announce events of many studios (each payload with its studio id). Same rows, same sequences."""
-    envelopes: list[Envelope] = []
-    for start in range(0, len(payloads), CHUNK):
-        chunk = payloads[start : start + CHUNK]
-        aggregates = [(payload.aggregate_type, payload.aggregate_id) for payload, _ in chunk]
-        counts = Counter(aggregates)
-        sequences = _numbered(aggregates, counts, connection.execute(_sequence_upsert(counts)))
-        wrapped = [
-            wrap(payload, studio_id=studio_id, producer=payload.owner, correlation_id=correlation_id, sequence=sequence)
-            for (payload, studio_id), sequence in zip(chunk, sequences, strict=True)
-        ]
-        connection.execute(insert(outbox), [_outbox_row(envelope) for envelope in wrapped])
-        envelopes += wrapped
-    return envelopes
 
 
 async def add_event(

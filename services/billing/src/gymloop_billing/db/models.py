@@ -159,7 +159,7 @@ class PaymentRunRow(Base):
 class PaymentRow(Base):
     __tablename__ = "payment"
     __table_args__ = (
-        # 0003: named unique indexes, so 0001 (create_all) and 0003 (explicit DDL) build the same schema
+        # named unique indexes (migration 0003)
         Index("ux_payment_purchase", "purchase_id", unique=True),
         Index("ux_payment_stripe_payment_intent", "stripe_payment_intent_id", unique=True),
     )

@@ -1,22 +1,36 @@
-"""Loading aggregates from rows and writing them back, with one identity map per transaction.
+"""Loading aggregates from rows and writing back only what changed, with one identity map per transaction.
 
 A booking appears both in its session's roster and in its member's account; the store hands out one
 Booking object per row so a change made through either is seen by both (as the pure model assumes).
 Lock order, everywhere: the session row first, then member rows in member_id order. A sign-up locks one
 session and one member, so concurrent requests queue instead of deadlocking.
+Writes: `save` compares each loaded row with what its aggregate maps to now (db/tracking.py) and writes new
+rows and changed columns only. So a transaction never puts back a column it did not change: a check-in,
+made under the session lock, survives a billing event handled at the same moment under the member lock.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Uuid, literal, or_, select
+from sqlalchemy import ColumnElement, Select, Table, Uuid, and_, bindparam, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gymloop_bookings.db.mapping import (
+    booking_from_row,
+    booking_values,
+    entitlement_from_row,
+    entitlement_values,
+    entry_from_row,
+    entry_values,
+    log_values,
+    session_from_row,
+    session_values,
+)
 from gymloop_bookings.db.models import (
     BookingRow,
     EntitlementRow,
@@ -27,21 +41,18 @@ from gymloop_bookings.db.models import (
     UserLogRow,
     WaitlistEntryRow,
 )
+from gymloop_bookings.db.tracking import ChangeTracker, RowWrite
 from gymloop_bookings.domain.accounts import MemberAccount
-from gymloop_bookings.domain.actors import Actor, ActorRole
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
-from gymloop_bookings.domain.credits import CreditBuckets
-from gymloop_bookings.domain.entitlements import DatePeriod, Entitlement, EntitlementKind
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
-from gymloop_bookings.domain.sessions import Session, SessionStatus
-from gymloop_bookings.domain.waitlist import WaitlistEntry, WaitlistStatus
+from gymloop_bookings.domain.sessions import Session
 
 DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # until members' StudioUpdated tells this studio's zone
 DEFAULT_STUDIO_NAME = "Gymloop studio"  # until members' StudioUpdated tells this studio's name
 
 
-def policy_from_row(row: StudioSettingsRow | None, time_zone: str | None = None) -> BookingPolicy:
+def policy_from_row(row: Any, time_zone: str | None = None) -> BookingPolicy:
     zone = time_zone or DEFAULT_TIME_ZONE
     if row is None:
         return BookingPolicy(time_zone=zone)
@@ -57,17 +68,37 @@ def policy_from_row(row: StudioSettingsRow | None, time_zone: str | None = None)
     )
 
 
+# The policy's sources, joined onto any query that has the studio id (a locked session row, or a bare id).
+_POLICY_COLUMNS = (
+    StudioSettingsRow.booking_window_min,
+    StudioSettingsRow.cancellation_cutoff_min,
+    StudioSettingsRow.late_cancel_forfeits,
+    StudioSettingsRow.waitlist_enabled,
+    StudioSettingsRow.waitlist_cutoff_min,
+    StudioSettingsRow.uses_check_in,
+    StudioSettingsRow.staff_may_book_beyond_window,
+    StudioZoneRow.time_zone,
+)
+
+
+def with_policy(query: Select[Any], studio_id: ColumnElement[uuid.UUID]) -> Select[Any]:
+    """The query with the admins' policy and members' time zone as extra columns; either may be missing."""
+    return (
+        query.add_columns(*_POLICY_COLUMNS)
+        .outerjoin(StudioSettingsRow, StudioSettingsRow.studio_id == studio_id)
+        .outerjoin(StudioZoneRow, StudioZoneRow.studio_id == studio_id)
+    )
+
+
+def policy_in(row: Any) -> BookingPolicy:
+    """The policy from a row of a `with_policy` query (the settings' columns are all NULL without a policy)."""
+    return policy_from_row(row if row.booking_window_min is not None else None, row.time_zone)
+
+
 async def load_policy(db: AsyncSession, studio_id: uuid.UUID) -> BookingPolicy:
     """The admins' policy and members' time zone in one round trip; either may be missing (defaults)."""
     studio = select(literal(studio_id, Uuid).label("studio_id")).subquery()
-    statement = (
-        select(StudioSettingsRow, StudioZoneRow.time_zone)
-        .select_from(studio)
-        .outerjoin(StudioSettingsRow, StudioSettingsRow.studio_id == studio.c.studio_id)
-        .outerjoin(StudioZoneRow, StudioZoneRow.studio_id == studio.c.studio_id)
-    )
-    settings, time_zone = (await db.execute(statement)).one()
-    return policy_from_row(settings, time_zone)
+    return policy_in((await db.execute(with_policy(select(studio.c.studio_id), studio.c.studio_id))).one())
 
 
 async def load_studio_name(db: AsyncSession, studio_id: uuid.UUID) -> str:
@@ -86,178 +117,18 @@ async def save_studio(db: AsyncSession, studio_id: uuid.UUID, time_zone: str, na
     )
 
 
-def session_from_row(row: Any) -> Session:
-    return Session(
-        session_id=row.id,
-        studio_id=row.studio_id,
-        location_id=row.location_id,
-        session_type_id=row.session_type_id,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        capacity=row.capacity,
-        coach_id=row.coach_id,
-        description=row.description,
-        slot_id=row.slot_id,
-        status=SessionStatus(row.status),
-    )
-
-
-def session_values(session: Session) -> dict[str, Any]:
-    return {
-        "id": session.session_id,
-        "studio_id": session.studio_id,
-        "location_id": session.location_id,
-        "session_type_id": session.session_type_id,
-        "starts_at": session.starts_at,
-        "ends_at": session.ends_at,
-        "capacity": session.capacity,
-        "coach_id": session.coach_id,
-        "description": session.description,
-        "slot_id": session.slot_id,
-        "status": session.status.value,
-    }
-
-
-def _actor(actor_id: uuid.UUID | None, role: str | None) -> Actor | None:
-    if actor_id is None or role is None:
-        return None
-    return Actor(actor_id, ActorRole(role))
-
-
-def _booking_from_row(row: Any) -> Booking:
-    booked_by = _actor(row.booked_by_id, row.booked_by_role)
-    assert booked_by is not None
-    return Booking(
-        booking_id=row.id,
-        studio_id=row.studio_id,
-        session_id=row.session_id,
-        member_id=row.member_id,
-        subscription_id=row.subscription_id,
-        charged_credit=row.charged_credit,
-        session_starts_at=row.session_starts_at,
-        session_ends_at=row.session_ends_at,
-        session_local_date=row.session_local_date,
-        booked_at=row.booked_at,
-        booked_by=booked_by,
-        status=BookingStatus(row.status),
-        cancelled_at=row.cancelled_at,
-        cancelled_by=_actor(row.cancelled_by_id, row.cancelled_by_role),
-        checked_in_at=row.checked_in_at,
-        marked_present=row.marked_present,
-        no_show=row.no_show,
-    )
-
-
-def _booking_values(booking: Booking) -> dict[str, Any]:
-    return {
-        "id": booking.booking_id,
-        "studio_id": booking.studio_id,
-        "session_id": booking.session_id,
-        "member_id": booking.member_id,
-        "subscription_id": booking.subscription_id,
-        "charged_credit": booking.charged_credit,
-        "session_starts_at": booking.session_starts_at,
-        "session_ends_at": booking.session_ends_at,
-        "session_local_date": booking.session_local_date,
-        "booked_at": booking.booked_at,
-        "booked_by_id": booking.booked_by.actor_id,
-        "booked_by_role": booking.booked_by.role.value,
-        "status": booking.status.value,
-        "cancelled_at": booking.cancelled_at,
-        "cancelled_by_id": booking.cancelled_by.actor_id if booking.cancelled_by else None,
-        "cancelled_by_role": booking.cancelled_by.role.value if booking.cancelled_by else None,
-        "checked_in_at": booking.checked_in_at,
-        "marked_present": booking.marked_present,
-        "no_show": booking.no_show,
-    }
-
-
-def _entry_from_row(row: Any) -> WaitlistEntry:
-    added_by = _actor(row.added_by_id, row.added_by_role)
-    assert added_by is not None
-    return WaitlistEntry(
-        entry_id=row.id,
-        session_id=row.session_id,
-        member_id=row.member_id,
-        joined_at=row.joined_at,
-        position=row.position,
-        added_by=added_by,
-        status=WaitlistStatus(row.status),
-        skip_code=row.skip_code,
-        skip_reason=row.skip_reason,
-        booking_id=row.booking_id,
-        decided_at=row.decided_at,
-    )
-
-
-def entitlement_from_row(row: Any) -> Entitlement:
-    return Entitlement(
-        subscription_id=row.subscription_id,
-        studio_id=row.studio_id,
-        member_id=row.member_id,
-        kind=EntitlementKind(row.kind),
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        weekly_limit=row.weekly_limit,
-        paused_periods=tuple(
-            DatePeriod(date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in row.paused_periods
-        ),
-        ended_on=row.ended_on,
-        sequence=row.sequence,
-        credits=CreditBuckets(
-            granted=row.granted,
-            left=row.credits_left,
-            held=row.held,
-            forfeited=row.forfeited,
-            attended=row.attended,
-            expired=row.expired,
-        ),
-    )
-
-
-def entitlement_values(entitlement: Entitlement) -> dict[str, Any]:
-    credits = entitlement.credits
-    return {
-        "subscription_id": entitlement.subscription_id,
-        "studio_id": entitlement.studio_id,
-        "member_id": entitlement.member_id,
-        "kind": entitlement.kind.value,
-        "valid_from": entitlement.valid_from,
-        "valid_until": entitlement.valid_until,
-        "weekly_limit": entitlement.weekly_limit,
-        "paused_periods": [
-            {"start": p.start.isoformat(), "end": p.end.isoformat()} for p in entitlement.paused_periods
-        ],
-        "ended_on": entitlement.ended_on,
-        "sequence": entitlement.sequence,
-        "granted": credits.granted,
-        "credits_left": credits.left,
-        "held": credits.held,
-        "forfeited": credits.forfeited,
-        "attended": credits.attended,
-        "expired": credits.expired,
-    }
-
-
-_UPSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
-
-
-def _upsert_statement(table: Any, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE of the given columns, built once (building it is costly).
-
-    Only the columns passed are updated, so columns owned by someone else (billing_state) stay untouched.
-    """
-    cache_key = (table.name, keys, columns)
-    cached = _UPSERTS.get(cache_key)
-    if cached is None:
-        statement = pg_insert(table)
-        updates = {name: statement.excluded[name] for name in columns if name not in keys}
-        cached = _UPSERTS[cache_key] = statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
-    return cached
-
-
-async def _upsert(db: AsyncSession, table: Any, values: dict[str, Any], keys: list[str]) -> None:
-    await db.execute(_upsert_statement(table, tuple(keys), tuple(values)), values)
+# The member's bookings the account rules need besides the active ones: this week's and later (weekly limits).
+_RECENT = timedelta(days=8)
+# The tables `save` writes, with their keys. Within a table updates go before inserts, so a sign-out's status
+# change reaches the partial unique index of active bookings before a new booking of that member and session.
+_TABLES: dict[str, tuple[Table, str]] = {
+    "session": (SessionRow.__table__, "id"),
+    "waitlist_entry": (WaitlistEntryRow.__table__, "id"),
+    "booking": (BookingRow.__table__, "id"),
+    "entitlement": (EntitlementRow.__table__, "subscription_id"),
+}
+# One UPDATE per table, built once: the SET columns come from each row's parameters (the changed ones).
+_UPDATES = {name: update(table).where(table.c[key] == bindparam("row_key")) for name, (table, key) in _TABLES.items()}
 
 
 class BookingStore:
@@ -268,170 +139,212 @@ class BookingStore:
         self._bookings: dict[uuid.UUID, Booking] = {}
         self.rosters: dict[uuid.UUID, SessionRoster] = {}
         self.accounts: dict[uuid.UUID, MemberAccount] = {}
-        # Values as loaded, so `save` writes only what the rules changed (or created).
-        self._loaded: dict[tuple[str, uuid.UUID], dict[str, Any]] = {}
+        self._policies: dict[uuid.UUID, BookingPolicy] = {}
+        self._archived: dict[uuid.UUID, bool] = {}  # the members locked so far, and whether they are archived
+        self._tracker = ChangeTracker()
 
-    def _booking(self, row: Any) -> Booking:
+    # --- reading ------------------------------------------------------------------------------------
+
+    def booking(self, row: Any) -> Booking:
+        """The one Booking object of this row in this transaction."""
         known = self._bookings.get(row.id)
         if known is None:
-            known = self._bookings[row.id] = _booking_from_row(row)
-            self._loaded[("booking", row.id)] = _booking_values(known)
+            known = self._bookings[row.id] = booking_from_row(row)
+            self._tracker.read("booking", row.id, booking_values(known))
         return known
 
-    async def _write(self, kind: str, key: uuid.UUID, table: Any, values: dict[str, Any], keys: list[str]) -> None:
-        if self._loaded.get((kind, key)) == values:
-            return
-        await _upsert(self.db, table, values, keys)
-        self._loaded[(kind, key)] = values
+    async def policy(self, studio_id: uuid.UUID) -> BookingPolicy:
+        """The studio's policy; read along with a roster, so after one this costs no statement."""
+        known = self._policies.get(studio_id)
+        if known is None:
+            known = self._policies[studio_id] = await load_policy(self.db, studio_id)
+        return known
 
     async def roster(self, studio_id: uuid.UUID, session_id: uuid.UUID, *, lock: bool = True) -> SessionRoster | None:
         """The session with its bookings and waitlist; None when absent or of another studio."""
-        query = select(SessionRow.__table__).where(SessionRow.id == session_id, SessionRow.studio_id == studio_id)
-        if lock:
-            query = query.with_for_update()
-        row = (await self.db.execute(query)).one_or_none()
+        row = await self._session_row(studio_id, session_id, lock)
         if row is None:
             return None
-        bookings = (
+        return await self._roster(row, await self._booking_rows(studio_id, session_id=session_id))
+
+    async def roster_and_account(
+        self, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, now: datetime
+    ) -> tuple[SessionRoster, MemberAccount] | None:
+        """`roster` and `account` for a use case that locks one member only (a sign-up), in fewer statements:
+        both locks are taken first, so the session's and the member's bookings come in one query."""
+        row = await self._session_row(studio_id, session_id, lock=True)
+        if row is None:
+            return None
+        await self._lock_member(studio_id, member_id)
+        bookings = await self._booking_rows(studio_id, session_id=session_id, member_ids=[member_id], now=now)
+        roster = await self._roster(row, bookings)
+        (account,) = (await self._accounts(studio_id, [member_id], bookings)).values()
+        return roster, account
+
+    async def account(self, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> MemberAccount:
+        """The member's entitlements and the bookings the rules need, under the member's row lock."""
+        return (await self.accounts_for(studio_id, [member_id], now))[member_id]
+
+    async def accounts_for(
+        self, studio_id: uuid.UUID, member_ids: Iterable[uuid.UUID], now: datetime
+    ) -> dict[uuid.UUID, MemberAccount]:
+        """The accounts of these members, each locked (in member_id order) before anything of theirs is read."""
+        ordered = sorted(set(member_ids), key=str)
+        missing = [member_id for member_id in ordered if member_id not in self.accounts]
+        for member_id in missing:
+            await self._lock_member(studio_id, member_id)
+        if missing:
+            await self._accounts(studio_id, missing, await self._booking_rows(studio_id, member_ids=missing, now=now))
+        return {member_id: self.accounts[member_id] for member_id in ordered}
+
+    def is_archived(self, member_id: uuid.UUID) -> bool:
+        """Whether a member locked through this store is archived in members."""
+        return self._archived[member_id]
+
+    async def _session_row(self, studio_id: uuid.UUID, session_id: uuid.UUID, lock: bool) -> Any:
+        session = SessionRow.__table__
+        query = with_policy(select(session), session.c.studio_id).where(
+            session.c.id == session_id, session.c.studio_id == studio_id
+        )
+        if lock:
+            query = query.with_for_update(of=session)
+        row = (await self.db.execute(query)).one_or_none()
+        if row is not None:
+            self._policies[studio_id] = policy_in(row)
+        return row
+
+    async def _lock_member(self, studio_id: uuid.UUID, member_id: uuid.UUID) -> None:
+        if member_id in self._archived:
+            return
+        if any(str(locked) > str(member_id) for locked in self._archived):
+            raise RuntimeError(f"member {member_id} locked after a later one: lock members in member_id order")
+        locked = (
+            select(MemberRow.archived)
+            .where(MemberRow.studio_id == studio_id, MemberRow.member_id == member_id)
+            .with_for_update()
+        )
+        archived = (await self.db.execute(locked)).scalar_one_or_none()
+        if archived is None:  # not known from members yet: the row exists to be locked
             await self.db.execute(
-                select(BookingRow.__table__)
-                .where(BookingRow.session_id == session_id, BookingRow.studio_id == studio_id)
-                .order_by(BookingRow.booked_at, BookingRow.id)
+                pg_insert(MemberRow)
+                .values(studio_id=studio_id, member_id=member_id, tags=[], archived=False)
+                .on_conflict_do_nothing(index_elements=[MemberRow.studio_id, MemberRow.member_id])
             )
-        ).all()
+            archived = (await self.db.execute(locked)).scalar_one()
+        self._archived[member_id] = archived
+
+    async def _booking_rows(
+        self,
+        studio_id: uuid.UUID,
+        *,
+        session_id: uuid.UUID | None = None,
+        member_ids: Sequence[uuid.UUID] = (),
+        now: datetime | None = None,
+    ) -> list[Any]:
+        """A session's bookings and/or those members' active and recent ones, in one query; read only after
+        the session's and members' locks, so none of them can change before the transaction ends."""
+        wanted = []
+        if session_id is not None:
+            wanted.append(BookingRow.session_id == session_id)
+        if member_ids:
+            assert now is not None
+            recent = or_(BookingRow.status == BookingStatus.ACTIVE.value, BookingRow.session_starts_at >= now - _RECENT)
+            wanted.append(and_(BookingRow.member_id.in_(member_ids), recent))
+        query = (
+            select(BookingRow.__table__)
+            .where(BookingRow.studio_id == studio_id, or_(*wanted))
+            .order_by(BookingRow.booked_at, BookingRow.id)
+        )
+        return list((await self.db.execute(query)).all())
+
+    async def _roster(self, row: Any, booking_rows: list[Any]) -> SessionRoster:
         entries = (
             await self.db.execute(
                 select(WaitlistEntryRow.__table__)
-                .where(WaitlistEntryRow.session_id == session_id, WaitlistEntryRow.studio_id == studio_id)
+                .where(WaitlistEntryRow.session_id == row.id, WaitlistEntryRow.studio_id == row.studio_id)
                 .order_by(WaitlistEntryRow.position)
             )
         ).all()
         roster = SessionRoster(
             session=session_from_row(row),
-            bookings=[self._booking(b) for b in bookings],
-            waitlist=[_entry_from_row(e) for e in entries],
+            bookings=[self.booking(b) for b in booking_rows if b.session_id == row.id],
+            waitlist=[entry_from_row(e) for e in entries],
         )
-        self._loaded[("session", session_id)] = session_values(roster.session)
+        self._tracker.read("session", row.id, session_values(roster.session))
         for entry in roster.waitlist:
-            self._loaded[("entry", entry.entry_id)] = _entry_values(roster, entry)
-        self.rosters[session_id] = roster
+            self._tracker.read("waitlist_entry", entry.entry_id, entry_values(row.studio_id, entry))
+        self.rosters[row.id] = roster
         return roster
 
-    async def lock_member(self, studio_id: uuid.UUID, member_id: uuid.UUID) -> None:
-        await self.db.execute(
-            pg_insert(MemberRow)
-            .values(studio_id=studio_id, member_id=member_id, tags=[], archived=False)
-            .on_conflict_do_nothing(index_elements=[MemberRow.studio_id, MemberRow.member_id])
-        )
-        await self.db.execute(
-            select(MemberRow.member_id)
-            .where(MemberRow.studio_id == studio_id, MemberRow.member_id == member_id)
-            .with_for_update()
-        )
-
-    async def account(self, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> MemberAccount:
-        """The member's entitlements and the bookings the rules need, under the member's row lock."""
-        known = self.accounts.get(member_id)
-        if known is not None:
-            return known
-        await self.lock_member(studio_id, member_id)
+    async def _accounts(
+        self, studio_id: uuid.UUID, member_ids: list[uuid.UUID], booking_rows: list[Any]
+    ) -> dict[uuid.UUID, MemberAccount]:
         entitlement_rows = (
             await self.db.execute(
                 select(EntitlementRow.__table__).where(
-                    EntitlementRow.studio_id == studio_id, EntitlementRow.member_id == member_id
+                    EntitlementRow.studio_id == studio_id, EntitlementRow.member_id.in_(member_ids)
                 )
             )
         ).all()
-        # Active bookings (overlaps, active sign-ups) and those of this week onward (weekly limits).
-        booking_rows = (
-            await self.db.execute(
-                select(BookingRow.__table__).where(
-                    BookingRow.studio_id == studio_id,
-                    BookingRow.member_id == member_id,
-                    or_(
-                        BookingRow.status == BookingStatus.ACTIVE.value,
-                        BookingRow.session_starts_at >= now - timedelta(days=8),
-                    ),
-                )
+        made = {}
+        for member_id in member_ids:
+            entitlements = [entitlement_from_row(r) for r in entitlement_rows if r.member_id == member_id]
+            account = MemberAccount(
+                studio_id=studio_id,
+                member_id=member_id,
+                entitlements={e.subscription_id: e for e in entitlements},
+                bookings=[self.booking(b) for b in booking_rows if b.member_id == member_id],
             )
-        ).all()
-        account = MemberAccount(
-            studio_id=studio_id,
-            member_id=member_id,
-            entitlements={row.subscription_id: entitlement_from_row(row) for row in entitlement_rows},
-            bookings=[self._booking(row) for row in booking_rows],
-        )
-        for entitlement in account.entitlements.values():
-            self._loaded[("entitlement", entitlement.subscription_id)] = entitlement_values(entitlement)
-        self.accounts[member_id] = account
-        return account
+            for entitlement in entitlements:
+                self._tracker.read("entitlement", entitlement.subscription_id, entitlement_values(entitlement))
+            made[member_id] = self.accounts[member_id] = account
+        return made
 
-    async def accounts_for(
-        self, studio_id: uuid.UUID, member_ids: Iterable[uuid.UUID], now: datetime
-    ) -> dict[uuid.UUID, MemberAccount]:
-        ordered = sorted(set(member_ids), key=str)
-        return {member_id: await self.account(studio_id, member_id, now) for member_id in ordered}
+    # --- writing ------------------------------------------------------------------------------------
 
     async def add_session(self, session: Session) -> None:
-        await _upsert(self.db, SessionRow.__table__, session_values(session), ["id"])
+        await self.db.execute(insert(SessionRow.__table__).values(session_values(session)))
 
     async def save(self) -> None:
-        """Write back everything loaded through this store (rows are upserted; log entries inserted)."""
-        self.remember_new_bookings()
+        """Write what the rules changed: new rows, the changed columns of loaded rows, and the new log entries."""
+        writes = [
+            write
+            for table, key, values in self._current_rows()
+            if (write := self._tracker.change(table, key, values)) is not None
+        ]
+        for name, (table, _) in _TABLES.items():
+            mine = [write for write in writes if write.table == name]
+            await self._update(name, [write for write in mine if not write.insert])
+            inserts = [dict(write.values) for write in mine if write.insert]
+            if inserts:
+                await self.db.execute(insert(table), inserts)
+        self._tracker.written(writes)
+        entries = [log_values(entry) for account in self.accounts.values() for entry in account.log]
+        if entries:
+            await self.db.execute(insert(UserLogRow.__table__), entries)
+        for account in self.accounts.values():
+            account.log.clear()
+
+    def _current_rows(self) -> Iterable[tuple[str, uuid.UUID, dict[str, Any]]]:
+        """Every row loaded or created through this store, with the values its aggregate maps to now."""
         for roster in self.rosters.values():
-            await _upsert(self.db, SessionRow.__table__, session_values(roster.session), ["id"])
+            studio_id = roster.session.studio_id
+            yield "session", roster.session.session_id, session_values(roster.session)
             for entry in roster.waitlist:
-                await _upsert(self.db, WaitlistEntryRow.__table__, _entry_values(roster, entry), ["id"])
-        # Sign-outs first so the partial unique index never sees two active rows for one member and session.
-        ordered = sorted(self._bookings.values(), key=lambda b: b.status is BookingStatus.ACTIVE)
-        for booking in ordered:
-            await _upsert(self.db, BookingRow.__table__, _booking_values(booking), ["id"])
+                yield "waitlist_entry", entry.entry_id, entry_values(studio_id, entry)
+        bookings = dict(self._bookings)
+        for booking in (b for holder in [*self.rosters.values(), *self.accounts.values()] for b in holder.bookings):
+            bookings.setdefault(booking.booking_id, booking)
+        for booking in bookings.values():
+            yield "booking", booking.booking_id, booking_values(booking)
         for account in self.accounts.values():
             for entitlement in account.entitlements.values():
-                await _upsert(self.db, EntitlementRow.__table__, entitlement_values(entitlement), ["subscription_id"])
-            await write_log(self.db, account)
+                yield "entitlement", entitlement.subscription_id, entitlement_values(entitlement)
 
-    def remember_new_bookings(self) -> None:
-        for roster in self.rosters.values():
-            for booking in roster.bookings:
-                self._bookings.setdefault(booking.booking_id, booking)
-
-
-async def write_log(db: AsyncSession, account: MemberAccount) -> None:
-    for entry in account.log:
-        db.add(
-            UserLogRow(
-                id=uuid.uuid4(),
-                studio_id=entry.studio_id,
-                member_id=entry.member_id,
-                subscription_id=entry.subscription_id,
-                at=entry.at,
-                actor_id=entry.actor.actor_id,
-                actor_role=entry.actor.role.value,
-                reason=entry.reason.value,
-                change=entry.change,
-                available_after=entry.available_after,
-                session_id=entry.session_id,
-                booking_id=entry.booking_id,
-            )
-        )
-    account.log.clear()
-    await db.flush()
-
-
-def _entry_values(roster: SessionRoster, entry: WaitlistEntry) -> dict[str, Any]:
-    return {
-        "id": entry.entry_id,
-        "studio_id": roster.session.studio_id,
-        "session_id": entry.session_id,
-        "member_id": entry.member_id,
-        "joined_at": entry.joined_at,
-        "position": entry.position,
-        "added_by_id": entry.added_by.actor_id,
-        "added_by_role": entry.added_by.role.value,
-        "status": entry.status.value,
-        "skip_code": entry.skip_code,
-        "skip_reason": entry.skip_reason,
-        "booking_id": entry.booking_id,
-        "decided_at": entry.decided_at,
-    }
+    async def _update(self, table: str, writes: list[RowWrite]) -> None:
+        """One statement per set of changed columns (rows changed alike, e.g. at a session's end, go together)."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for write in writes:
+            by_columns.setdefault(write.columns, []).append({"row_key": write.key, **write.values})
+        for rows in by_columns.values():
+            await self.db.execute(_UPDATES[table], rows)

@@ -9,8 +9,7 @@ from datetime import datetime
 from gymloop_kit.errors import InvalidInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_bookings.db.models import MemberRow
-from gymloop_bookings.db.repository import BookingStore, load_policy
+from gymloop_bookings.db.repository import BookingStore
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
 from gymloop_bookings.domain.bookings import Booking
@@ -46,12 +45,13 @@ async def sign_up_member(
 ) -> SignUpResult:
     async with session_gate(session_id):
         store = BookingStore(db)
-        roster = await _roster(store, studio_id, session_id)
-        policy = await load_policy(db, studio_id)
-        account = await store.account(studio_id, member_id, now)
-        member = await db.get(MemberRow, (studio_id, member_id))
-        if member is not None and member.archived:
+        loaded = await store.roster_and_account(studio_id, session_id, member_id, now)
+        if loaded is None:
+            raise not_found("session", "session_id")
+        roster, account = loaded
+        if store.is_archived(member_id):
             raise InvalidInput("the member is archived: unarchive them before booking", code="member_archived")
+        policy = await store.policy(studio_id)
         account.expire_lapsed(policy.today(now), now)
         result = sign_up(roster, account, policy, actor, now)
         await _finish(store, studio_id, roster)
@@ -64,7 +64,7 @@ async def sign_out_member(
     async with session_gate(session_id):
         store = BookingStore(db)
         roster = await _roster(store, studio_id, session_id)
-        policy = await load_policy(db, studio_id)
+        policy = await store.policy(studio_id)
         # Every member this may touch is locked up front, in member_id order (see db/repository.py).
         accounts = await store.accounts_for(studio_id, [member_id, *roster.waiting_member_ids()], now)
         booking = sign_out(roster, accounts[member_id], policy, actor, now)
@@ -87,7 +87,7 @@ async def cancel(
 ) -> list[Booking]:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    policy = await load_policy(db, studio_id)
+    policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
     refunded = cancel_session(roster, accounts, policy, actor, now, reason)
     await _finish(store, studio_id, roster)
@@ -99,7 +99,7 @@ async def change_capacity(
 ) -> list[Booking]:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    policy = await load_policy(db, studio_id)
+    policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, roster.waiting_member_ids(), now)
     roster.change_capacity(capacity)
     promoted = promote_waitlist(roster, accounts, policy, now)
@@ -130,7 +130,7 @@ async def record_attendance(
 ) -> list[Booking]:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    policy = await load_policy(db, studio_id)
+    policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
     attendees = end_session(roster, accounts, policy, now)
     await _finish(store, studio_id, roster)

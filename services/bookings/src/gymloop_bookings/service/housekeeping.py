@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import EntitlementRow, SessionRow
-from gymloop_bookings.db.repository import BookingStore, load_policy
+from gymloop_bookings.db.repository import BookingStore
 from gymloop_bookings.service.booking_cases import record_attendance
 
 if TYPE_CHECKING:
@@ -64,12 +64,17 @@ async def run_once(runtime: ServiceRuntime, now: datetime | None = None) -> tupl
             log.info("session_end_skipped", session_id=str(session_id), code=error.code)
     for studio_id, member_id in members:
         async with database.transaction() as db:
-            store = BookingStore(db)
-            account = await store.account(studio_id, member_id, now)
-            policy = await load_policy(db, studio_id)
-            account.expire_lapsed(policy.today(now), now)
-            await store.save()
+            await expire_lapsed_packs(db, studio_id, member_id, now)
     return ended, len(members)
+
+
+async def expire_lapsed_packs(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> None:
+    """Under the member's lock: the unused credits of the member's lapsed packs expire."""
+    store = BookingStore(db)
+    account = await store.account(studio_id, member_id, now)
+    policy = await store.policy(studio_id)
+    account.expire_lapsed(policy.today(now), now)
+    await store.save()
 
 
 async def housekeeping(runtime: ServiceRuntime) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gymloop_bookings.db.mapping import session_values
 from gymloop_bookings.db.models import (
     DayDescriptionRow,
     LocationRow,
@@ -19,7 +20,7 @@ from gymloop_bookings.db.models import (
     WeeklyScheduleRow,
     WeeklySlotRow,
 )
-from gymloop_bookings.db.repository import BookingStore, load_policy, session_values
+from gymloop_bookings.db.repository import BookingStore, load_policy
 from gymloop_bookings.domain.events import SessionScheduled
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.schedules import WeeklySchedule, WeeklySlot, generate_sessions, one_off_session

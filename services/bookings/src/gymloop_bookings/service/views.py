@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gymloop_bookings.db.mapping import entitlement_from_row, session_from_row
 from gymloop_bookings.db.models import (
     BookingRow,
     DayDescriptionRow,
@@ -19,13 +20,7 @@ from gymloop_bookings.db.models import (
     SessionTypeRow,
     UserLogRow,
 )
-from gymloop_bookings.db.repository import (
-    BookingStore,
-    entitlement_from_row,
-    load_policy,
-    load_studio_name,
-    session_from_row,
-)
+from gymloop_bookings.db.repository import BookingStore, load_policy, load_studio_name
 from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.descriptions import describe_session
@@ -75,10 +70,11 @@ async def describe(db: AsyncSession, studio_id: uuid.UUID, session: Session, pol
 
 
 async def session_detail(db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, Any]:
-    roster = await BookingStore(db).roster(studio_id, session_id, lock=False)
+    store = BookingStore(db)
+    roster = await store.roster(studio_id, session_id, lock=False)
     if roster is None:
         raise not_found("session", "session_id")
-    policy = await load_policy(db, studio_id)
+    policy = await store.policy(studio_id)
     session = roster.session
     return {
         "session": session,
@@ -151,7 +147,7 @@ async def studio_settings(db: AsyncSession, studio_id: uuid.UUID) -> tuple[str, 
 async def member_ical(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> bytes:
     store = BookingStore(db)
     rows = await member_bookings(db, studio_id, member_id)
-    bookings = [store._booking(r) for r in rows]
+    bookings = [store.booking(r) for r in rows]
     session_rows = (
         await db.execute(select(SessionRow).where(SessionRow.id.in_({b.session_id for b in bookings})))
     ).scalars()
