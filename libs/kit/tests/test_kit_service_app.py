@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import APIRouter
 from gymloop_contracts.events.members import MemberArchived
-from gymloop_devstack.testing import service_client
+from gymloop_devstack.testing import error_fields, problem, service_client
 from gymloop_kit.app import ServiceSpec, Session, create_service_app
 from gymloop_kit.auth import KeyPair, Staff, issue_access_token
 from gymloop_kit.errors import InvalidInput
@@ -77,12 +77,10 @@ async def test_tokens_are_checked_and_roles_enforced(client, tokens):
     assert (await client.post(url)).status_code == 401
     forged = issue_access_token(KeyPair.generate().private_pem, account_id=uuid.uuid4(), studio_id=studio, role="admin")
     answer = await client.post(url, headers={"Authorization": f"Bearer {forged}"})
-    assert answer.status_code == 401
-    assert answer.json()["detail"][0]["type"] == "invalid_token"
+    assert problem(answer, 401)["code"] == "invalid_token"
+    assert answer.headers["www-authenticate"] == "Bearer"
     expired = tokens(studio_id=studio, role="admin", ttl_s=-60)
-    assert (await client.post(url, headers={"Authorization": f"Bearer {expired}"})).json()["detail"][0]["type"] == (
-        "token_expired"
-    )
+    assert problem(await client.post(url, headers={"Authorization": f"Bearer {expired}"}))["code"] == "token_expired"
     member = await client.post(url, headers=tokens.headers(studio_id=studio, role="member"))
     assert member.status_code == 403
     assert (await client.post(url, headers=tokens.headers(studio_id=studio, role="employee"))).status_code == 200
@@ -92,10 +90,15 @@ async def test_a_failed_use_case_answers_clearly_and_writes_nothing(client, toke
     answer = await client.post(
         f"/archive/{uuid.uuid4()}", params={"fail": True}, headers=tokens.headers(studio_id=uuid.uuid4(), role="admin")
     )
-    assert answer.status_code == 422
-    assert answer.json() == {
-        "detail": [{"loc": ["body", "reason"], "msg": "reason must be given when archiving", "type": "reason_missing"}]
+    assert problem(answer, 422) == {
+        "type": "urn:gymloop:problem:reason_missing",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": "reason must be given when archiving",
+        "code": "reason_missing",
+        "errors": [{"loc": ["body", "reason"], "msg": "reason must be given when archiving", "type": "reason_missing"}],
     }
+    assert error_fields(answer)[0]["loc"] == ["body", "reason"]
     assert await _outbox(kit_database) == []
 
 

@@ -1,9 +1,11 @@
-"""Helpers for tests: run a service app in-process, watch topics on the real broker, mint tokens."""
+"""Helpers for tests: run a service app in-process or over real HTTP, read error answers, watch topics on the
+real broker, mint tokens."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import uvicorn
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 from gymloop_contracts import Envelope, topic_for
@@ -27,6 +30,47 @@ async def service_client(app: FastAPI, base_url: str = "http://testserver") -> A
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def http_server(app: FastAPI) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free local port (lifespan included); yields its base URL.
+
+    Unlike the in-process transport, the client sees the answer when the server sends it, so tests can
+    check what happens between sending an answer and finishing the request.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None, access_log=False))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()  # startup failed: raise why
+                raise RuntimeError("uvicorn stopped before it started")
+            await asyncio.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+        listener.close()
+
+
+def problem(response: httpx.Response, status: int | None = None) -> dict[str, Any]:
+    """The body of an error answer, checked to be an RFC 9457 problem document (of `status`, if given)."""
+    assert response.headers.get("content-type", "").startswith("application/problem+json"), response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == response.status_code, body
+    if status is not None:
+        assert response.status_code == status, response.text
+    return body
+
+
+def error_fields(response: httpx.Response) -> list[dict[str, Any]]:
+    """The field-level problems of an error answer: [{"loc": [...], "msg": ..., "type": code}, ...]."""
+    errors: list[dict[str, Any]] = problem(response)["errors"]
+    return errors
 
 
 @dataclass(frozen=True)

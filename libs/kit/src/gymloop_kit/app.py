@@ -15,18 +15,19 @@ from typing import Annotated, Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from gymloop_contracts import owned_by, topics
 from gymloop_contracts.asyncapi import asyncapi_document
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.auth import TokenVerifier
-from gymloop_kit.db import Database
-from gymloop_kit.errors import AppError
+from gymloop_kit.db import CommitFailed, Database
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.health import router as health_router
 from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.http.problem_docs import document_problems
+from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import configure_logging, get_logger
 from gymloop_kit.messaging.consumer import EventConsumer, Subscriptions
 from gymloop_kit.messaging.kafka import create_producer, ensure_topics, start_with_retry
@@ -87,6 +88,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
             await stop_runtime(runtime)
 
     app = FastAPI(title=f"Gymloop {spec.name}", description=spec.description, version=spec.version, lifespan=lifespan)
+    install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
     app.add_middleware(CorrelationMiddleware)
     trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client
     app.include_router(health_router)
@@ -101,10 +103,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document(spec.name, spec.subscriptions.models, version=spec.version)
 
-    @app.exception_handler(AppError)
-    async def app_error(_: Request, error: AppError) -> JSONResponse:
-        return JSONResponse({"detail": error.as_detail()}, status_code=error.status_code)
-
+    document_problems(app)
     return app
 
 
@@ -156,12 +155,24 @@ async def stop_runtime(runtime: ServiceRuntime) -> None:
 
 
 async def db_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the endpoint returns, rolled back when it raises."""
-    async with request.app.state.runtime.database.transaction() as session:
-        yield session
+    """One transaction per request: committed when the endpoint returns, rolled back when it raises.
+
+    `Session` uses it with scope="function", so the commit happens after the answer is built and before a
+    byte of it is sent: a client that got a 2xx reads its own write, and a commit that fails (a deferred
+    constraint, a serialization failure) is the answer instead (CommitFailed, 500), with nothing stored.
+    """
+    committing = False
+    try:
+        async with runtime_of(request).database.transaction() as session:
+            yield session
+            committing = True
+    except Exception as error:
+        if not committing:
+            raise  # the endpoint's own error: rolled back, answered by its handler
+        raise CommitFailed() from error
 
 
-Session = Annotated[AsyncSession, Depends(db_session)]
+Session = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

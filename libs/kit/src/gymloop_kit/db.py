@@ -14,6 +14,8 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from gymloop_kit.errors import AppError
+
 # Stable constraint names, so Alembic migrations stay reproducible across services.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +24,20 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class CommitFailed(AppError):
+    """The work was done but the database refused to commit it, so nothing of it was stored."""
+
+    status_code = 500
+    title = "Commit failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database refused to store this change, so nothing was changed: try again, and if it keeps "
+            "failing, report it with the X-Correlation-ID of this answer",
+            code="commit_failed",
+        )
 
 
 def make_metadata() -> MetaData:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
@@ -18,7 +17,6 @@ from gymloop_billing.api import (
     stripe_webhook,
     subscriptions,
 )
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.messaging.subscriptions import subscriptions as event_subscriptions
 from gymloop_billing.service.scheduler import billing_scheduler
 from gymloop_billing.settings import BillingSettings
@@ -51,11 +49,5 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, billing_settings)
     app.state.billing_settings = billing_settings
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        # a rule the use case did not translate itself: still a clear 422 naming the field
-        loc = ["body", error.field] if error.field else []
-        return JSONResponse({"detail": [{"loc": loc, "msg": error.message, "type": error.code}]}, status_code=422)
 
     return app

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 
 pytestmark = pytest.mark.integration
 
@@ -81,7 +81,7 @@ async def test_bad_plans_rejected_and_nothing_written(
         "/plans", json={**PLAN, **override}, headers=tokens.headers(studio_id=studio, role="admin")
     )
     assert response.status_code == 422
-    (detail,) = response.json()["detail"]
+    (detail,) = error_fields(response)
     assert detail["loc"] == ["body", field]
     assert detail["type"] == code
     assert detail["msg"]
@@ -101,19 +101,19 @@ async def test_subscription_start_checks_plan_and_member_start(
         headers=admin,
     )
     assert unknown.status_code == 422
-    assert unknown.json()["detail"][0]["type"] == "plan_unknown"
+    assert error_fields(unknown)[0]["type"] == "plan_unknown"
     early = await client.post(
         "/subscriptions",
         json={"member_id": str(member_id), "plan_id": plan_id, "start_date": "2026-12-31"},
         headers=admin,
     )
     assert early.status_code == 422
-    assert early.json()["detail"][0] == {
+    assert error_fields(early)[0] == {
         "loc": ["body", "start_date"],
-        "msg": early.json()["detail"][0]["msg"],
+        "msg": error_fields(early)[0]["msg"],
         "type": "subscription_before_member_start",
     }
-    assert "2027-01-01" in early.json()["detail"][0]["msg"]
+    assert "2027-01-01" in error_fields(early)[0]["msg"]
     assert await sql("SELECT count(*) FROM subscription WHERE studio_id = :s", s=studio) == [(0,)]
     assert await sql("SELECT count(*) FROM charge WHERE studio_id = :s", s=studio) == [(0,)]
     async with EventProbe.for_events(client.kafka, SubscriptionActivated) as probe:

@@ -15,7 +15,7 @@ from gymloop_contracts.events.billing import (
     SubscriptionResumed,
 )
 from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
-from gymloop_devstack.testing import EventProbe, eventually, publish
+from gymloop_devstack.testing import EventProbe, error_fields, eventually, publish
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ async def test_members_read_model_follows_events_newest_wins(consuming_client: A
         json={"member_id": str(member_id), "plan_id": plan_id, "start_date": "2027-01-15"},
         headers=admin,
     )
-    assert early.json()["detail"][0]["type"] == "subscription_before_member_start"
+    assert error_fields(early)[0]["type"] == "subscription_before_member_start"
     other = tokens.headers(studio_id=uuid.uuid4(), role="admin")
     foreign = await consuming_client.put(
         f"/members/{member_id}/mandate",
@@ -106,7 +106,7 @@ async def test_pause_resume_renew_cancel_expire_publish_events(client: Any, toke
         again = await client.post(
             f"/subscriptions/{sid}/cancel", json={"requested_on": "2027-02-21", "notice_months": 1}, headers=admin
         )
-        assert again.json()["detail"][0]["type"] == "already_cancelled"
+        assert error_fields(again)[0]["type"] == "already_cancelled"
         expired = await client.post("/subscriptions/expire", json={"today": "2027-04-15"}, headers=admin)
         assert expired.json() == {"ended": 1}
         assert (await client.post("/subscriptions/expire", json={"today": "2027-04-16"}, headers=admin)).json() == {
@@ -193,4 +193,4 @@ async def test_returned_debit_makes_member_overdue_and_revenue_report(
     someone_else = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
     assert (await client.get(f"/members/{member_id}/payment-state", headers=someone_else)).status_code == 404
     again = await client.post(f"/payments/{payment_id}/bank-answer", json={"succeeded": True}, headers=admin)
-    assert again.json()["detail"][0]["type"] == "payment_settled"
+    assert error_fields(again)[0]["type"] == "payment_settled"

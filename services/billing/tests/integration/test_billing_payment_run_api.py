@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_devstack.testing import error_fields
 from lxml import etree
 
 pytestmark = pytest.mark.integration
@@ -37,8 +38,8 @@ async def test_bad_creditor_and_iban_rejected_nothing_written(
         "/billing-settings", json={**CREDITOR, "creditor_id": "NL98ZZZ999999999999"}, headers=admin
     )
     assert bad_creditor.status_code == 422
-    assert bad_creditor.json()["detail"][0]["type"] == "creditor_id_checksum"
-    assert bad_creditor.json()["detail"][0]["loc"] == ["body", "creditor_id"]
+    assert error_fields(bad_creditor)[0]["type"] == "creditor_id_checksum"
+    assert error_fields(bad_creditor)[0]["loc"] == ["body", "creditor_id"]
     assert await sql("SELECT count(*) FROM studio_billing WHERE studio_id = :s", s=studio) == [(0,)]
     member_id = await add_member(studio)
     bad_iban = await client.put(
@@ -52,8 +53,8 @@ async def test_bad_creditor_and_iban_rejected_nothing_written(
         headers=admin,
     )
     assert bad_iban.status_code == 422
-    assert bad_iban.json()["detail"][0]["type"] == "iban_checksum"
-    assert "bad checksum" in bad_iban.json()["detail"][0]["msg"]
+    assert error_fields(bad_iban)[0]["type"] == "iban_checksum"
+    assert "bad checksum" in error_fields(bad_iban)[0]["msg"]
     assert await sql("SELECT count(*) FROM mandate WHERE studio_id = :s", s=studio) == [(0,)]
 
 
@@ -187,10 +188,10 @@ async def test_payment_run_refuses_holiday_and_offline_studio(client: Any, token
         "/payment-runs", json={"collection_date": "2027-04-01", "period_label": "x"}, headers=admin
     )
     assert offline.status_code == 422
-    assert offline.json()["detail"][0]["type"] == "not_sepa_export"
+    assert error_fields(offline)[0]["type"] == "not_sepa_export"
     await client.put("/billing-settings", json=CREDITOR, headers=admin)
     holiday = await client.post(
         "/payment-runs", json={"collection_date": "2027-03-29", "period_label": "x"}, headers=admin
     )
     assert holiday.status_code == 422
-    assert holiday.json()["detail"][0]["type"] == "collection_date_not_business_day"
+    assert error_fields(holiday)[0]["type"] == "collection_date_not_business_day"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.billing import BillingSettingsChanged
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 
 pytestmark = pytest.mark.integration
 
@@ -56,14 +56,14 @@ async def test_settings_changes_are_announced_once_each_and_no_ops_are_not(clien
         ).is_success
         await probe.wait_for(lambda events: len(events) >= 5, timeout_s=30, settle_s=1.5)
 
-    assert refused["detail"] == [
+    assert refused["errors"] == [
         {
             "loc": ["body", "currency"],
             "msg": "currency 'euro' is not an ISO 4217 code: use three capital letters such as 'EUR'",
             "type": "currency_invalid",
         }
     ]
-    assert no_creditor["detail"][0]["loc"] == ["body", "creditor_name"]
+    assert no_creditor["errors"][0]["loc"] == ["body", "creditor_name"]
     changes = announced(probe, studio)
     assert [(c.collection_method, c.currency, c.overdue_members_may_book) for _, c in changes] == [
         ("stripe", "EUR", False),
@@ -84,7 +84,7 @@ async def test_a_refused_first_configuration_writes_and_announces_nothing(client
     bad = {"collection_method": "sepa_export", **CREDITOR, "creditor_iban": "NL91ABNA0417164301"}
     answer = await client.put("/billing-settings", json=bad, headers=admin)
     assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"][0]["loc"] == ["body", "creditor_iban"]
+    assert error_fields(answer)[0]["loc"] == ["body", "creditor_iban"]
     assert await sql("SELECT count(*) FROM studio_billing WHERE studio_id = :s", s=studio) == [(0,)]
     outbox = "SELECT count(*) FROM outbox WHERE envelope->>'studio_id' = :s"
     assert await sql(outbox, s=str(studio)) == [(0,)]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded, PurchaseRecorded
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 
 from .conftest import RETURN_URL, at_the_bank, signed, stripe_studio
 
@@ -202,7 +202,7 @@ async def test_ideal_bad_input_forged_webhook_and_other_members_change_nothing(
         return {"member_id": str(member_id), "product_id": product["id"], "pay_with": "ideal", **extra}
 
     sepa_studio = await client.post("/purchases", json=ideal_purchase(euros, return_url=RETURN_URL), headers=admin)
-    assert (sepa_studio.status_code, sepa_studio.json()["detail"][0]["type"]) == (422, "not_stripe")
+    assert (sepa_studio.status_code, error_fields(sepa_studio)[0]["type"]) == (422, "not_stripe")
     assert (
         await client.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
     ).status_code == 200
@@ -214,7 +214,7 @@ async def test_ideal_bad_input_forged_webhook_and_other_members_change_nothing(
     }
     for code, body in refusals.items():
         answer = await client.post("/purchases", json=body, headers=admin)
-        assert (answer.status_code, answer.json()["detail"][0]["type"]) == (422, code), answer.text
+        assert (answer.status_code, error_fields(answer)[0]["type"]) == (422, code), answer.text
     assert await sql("SELECT count(*) FROM purchase WHERE studio_id = :s", s=studio) == [(0,)]
 
     # a pending iDEAL payment and payments that are not due
@@ -235,7 +235,7 @@ async def test_ideal_bad_input_forged_webhook_and_other_members_change_nothing(
         )
     member = tokens.headers(studio_id=studio, role="member", member_id=member_id)
     settled = await client.post(f"/payments/{paid}/ideal", json={"return_url": RETURN_URL}, headers=member)
-    assert (settled.status_code, settled.json()["detail"][0]["type"]) == (422, "payment_settled")
+    assert (settled.status_code, error_fields(settled)[0]["type"]) == (422, "payment_settled")
     not_theirs = await client.post(f"/payments/{foreign}/ideal", json={"return_url": RETURN_URL}, headers=member)
     assert not_theirs.status_code == 404
     other_studio = tokens.headers(studio_id=uuid.uuid4(), role="admin")
@@ -259,7 +259,7 @@ async def test_ideal_bad_input_forged_webhook_and_other_members_change_nothing(
         }
     ).encode()
     answer = await client.post("/stripe/webhook", content=forged, headers=signed(forged, secret="whsec_forged"))
-    assert (answer.status_code, answer.json()["detail"][0]["type"]) == (400, "webhook_signature_invalid")
+    assert (answer.status_code, error_fields(answer)[0]["type"]) == (400, "webhook_signature_invalid")
     assert await sql("SELECT status FROM payment WHERE id = :p", p=pending) == [("pending",)]
     assert await sql("SELECT count(*) FROM stripe_event") == [(0,)]
     assert await sql("SELECT count(*) FROM outbox") == outbox_before  # no event from the refusals either

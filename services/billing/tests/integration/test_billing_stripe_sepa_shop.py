@@ -14,7 +14,7 @@ import httpx
 import pytest
 import stripe
 from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded, PurchaseRecorded
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 
 from .conftest import stripe_studio
 
@@ -95,20 +95,20 @@ async def test_payment_method_bad_input_changes_nothing(client: Any, tokens: Any
     admin = tokens.headers(studio_id=studio, role="admin")
     member_id = await add_member(studio)
     not_stripe = await sepa_debit(client, member_id, admin, GOOD_IBAN)
-    assert (not_stripe.status_code, not_stripe.json()["detail"][0]["type"]) == (422, "not_stripe")
+    assert (not_stripe.status_code, error_fields(not_stripe)[0]["type"]) == (422, "not_stripe")
     await client.put("/billing-settings", json={"collection_method": "stripe"}, headers=admin)
     bad_iban = await sepa_debit(client, member_id, admin, "DE89370400440532013001")
     assert bad_iban.status_code == 422
-    assert bad_iban.json()["detail"][0]["type"] == "iban_checksum"
-    assert bad_iban.json()["detail"][0]["loc"] == ["body", "iban"]
+    assert error_fields(bad_iban)[0]["type"] == "iban_checksum"
+    assert error_fields(bad_iban)[0]["loc"] == ["body", "iban"]
     ideal = await client.put(f"/members/{member_id}/stripe/payment-method", json={"type": "ideal"}, headers=admin)
-    assert (ideal.status_code, ideal.json()["detail"][0]["type"]) == (422, "ideal_not_recurring")
+    assert (ideal.status_code, error_fields(ideal)[0]["type"]) == (422, "ideal_not_recurring")
     no_browser = await client.put(
         f"/members/{member_id}/stripe/payment-method",
         json={"type": "sepa_debit", "iban": GOOD_IBAN, "account_holder": "Anna de Vries"},
         headers={**tokens.headers(studio_id=studio, role="member", member_id=member_id), "User-Agent": ""},
     )
-    assert (no_browser.status_code, no_browser.json()["detail"][0]["type"]) == (422, "mandate_acceptance_incomplete")
+    assert (no_browser.status_code, error_fields(no_browser)[0]["type"]) == (422, "mandate_acceptance_incomplete")
     other = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
     assert (await sepa_debit(client, member_id, other, GOOD_IBAN)).status_code == 404
     assert await sql("SELECT count(*) FROM stripe_customer WHERE member_id = :m", m=member_id) == [(0,)]
@@ -159,8 +159,8 @@ async def test_shop_purchase_charged_once_by_card_and_declined_card_fails(
     assert again.json() == first.json()
     assert declined.status_code == 201, declined.text
     assert declined.json()["payment_status"] == "failed"
-    assert (no_method.status_code, no_method.json()["detail"][0]["type"]) == (422, "no_stripe_payment_method")
-    assert (reused.status_code, reused.json()["detail"][0]["type"]) == (409, "purchase_id_reused")
+    assert (no_method.status_code, error_fields(no_method)[0]["type"]) == (422, "no_stripe_payment_method")
+    assert (reused.status_code, error_fields(reused)[0]["type"]) == (409, "purchase_id_reused")
     assert len(probe.of_type(PurchaseRecorded)) == 2
     (paid,) = probe.of_type(PaymentSucceeded)
     assert paid.payload["payment_id"] == first.json()["payment_id"]

@@ -13,7 +13,7 @@ from gymloop_contracts.events.bookings import (
     SessionScheduled,
     WaitlistPromoted,
 )
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ async def _refused(studio, member_id, session_id, status, code):
     before = await studio.account(member_id)
     answer = await studio.sign_up(session_id, member_id)
     assert answer.status_code == status, answer.text
-    detail = answer.json()["detail"][0]
+    detail = error_fields(answer)[0]
     assert detail["type"] == code
     assert detail["msg"]
     assert await studio.account(member_id) == before  # nothing charged
@@ -84,7 +84,7 @@ async def test_bad_sign_ups_are_refused_and_charge_nothing(studio, client, make_
 
     broke = uuid.uuid4()
     await studio.sign_up(bookable, broke)  # creates nothing
-    assert (await studio.sign_up(bookable, broke)).json()["detail"][0]["type"] == "no_entitlement"
+    assert error_fields(await studio.sign_up(bookable, broke))[0]["type"] == "no_entitlement"
 
     limited = uuid.uuid4()
     await studio.grant(limited, kind="unlimited", weekly_limit=1)

@@ -10,7 +10,7 @@ from gymloop_bookings.service.housekeeping import run_once
 from gymloop_contracts.events.billing import SubscriptionActivated, SubscriptionEnded
 from gymloop_contracts.events.bookings import AttendanceRecorded
 from gymloop_contracts.events.members import MemberArchived, MemberRegistered
-from gymloop_devstack.testing import EventProbe, eventually, publish
+from gymloop_devstack.testing import EventProbe, error_fields, eventually, publish
 from icalendar import Calendar
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,7 @@ async def test_billing_events_become_entitlements_and_member_tags_show_on_the_li
 
     async def refused_as_archived() -> bool:
         answer = await studio.sign_up(later, member)
-        return answer.status_code == 422 and answer.json()["detail"][0]["type"] == "member_archived"
+        return answer.status_code == 422 and error_fields(answer)[0]["type"] == "member_archived"
 
     await eventually(refused_as_archived, timeout_s=30)
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.members import StudioUpdated
-from gymloop_devstack.testing import eventually, publish
+from gymloop_devstack.testing import error_fields, eventually, publish
 from gymloop_kit.db import Database
 from icalendar import Calendar
 from sqlalchemy import text
@@ -121,7 +121,7 @@ async def test_put_settings_with_a_time_zone_is_refused_and_changes_nothing(make
         "/settings", json={"time_zone": sent, "booking_window_hours": 1}, headers=studio.admin
     )
     assert refused.status_code == 422, refused.text
-    [detail] = refused.json()["detail"]
+    [detail] = error_fields(refused)
     assert detail["loc"] == ["body", "time_zone"]
     assert detail["type"] == "time_zone_set_in_members"
     assert "PATCH /api/members/studios/current" in detail["msg"]
@@ -174,7 +174,7 @@ async def test_put_settings_with_a_studio_name_is_refused_and_changes_nothing(ma
         "/settings", json={"studio_name": sent, "booking_window_hours": 1}, headers=studio.admin
     )
     assert refused.status_code == 422, refused.text
-    [detail] = refused.json()["detail"]
+    [detail] = error_fields(refused)
     assert detail["loc"] == ["body", "studio_name"]
     assert detail["type"] == "studio_name_set_in_members"
     assert "PATCH /api/members/studios/current" in detail["msg"]

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
 from gymloop_bookings.domain.bookings import BookingStatus
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import AttendanceRecorded
 from gymloop_bookings.domain.user_log import LogReason
+from gymloop_kit.errors import AppError
 
 pytestmark = pytest.mark.unit
 
@@ -50,7 +50,7 @@ def test_check_in_records_the_first_arrival(world):
 def test_check_in_of_someone_not_on_the_list_is_refused(world):
     roster, _ = _booked(world)
     stranger = world.member()
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         check_in(roster, stranger.member_id, world.now)
     assert caught.value.code == "not_booked"
     assert "sign them up first" in caught.value.message
@@ -91,14 +91,14 @@ def test_without_check_in_nobody_is_flagged(world):
 
 def test_session_cannot_end_early_or_twice(world):
     roster, _ = _booked(world)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         end_session(roster, world.accounts, world.policy, roster.session.ends_at - timedelta(minutes=1))
     assert caught.value.code == "session_not_over"
     end_session(roster, world.accounts, world.policy, roster.session.ends_at)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         end_session(roster, world.accounts, world.policy, roster.session.ends_at)
     assert caught.value.code == "session_ended"
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         check_in(roster, roster.bookings[0].member_id, roster.session.ends_at)
     assert caught.value.code == "session_closed"
 

@@ -9,9 +9,9 @@ import pytest
 from gymloop_bookings.domain.accounts import MemberAccount
 from gymloop_bookings.domain.credits import CreditBuckets
 from gymloop_bookings.domain.entitlements import DatePeriod, EntitlementKind, SubscriptionFact
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.user_log import LogReason
+from gymloop_kit.errors import AppError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,7 +107,7 @@ def test_lower_total_takes_back_only_unused_credits():
 
 
 def test_fact_for_another_member_is_refused():
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         _account().apply_fact(_fact(1, member_id=uuid.UUID(int=99)), AT)
     assert caught.value.code == "fact_for_other_member"
 
@@ -121,13 +121,13 @@ def test_fact_for_another_member_is_refused():
     ],
 )
 def test_invalid_facts_are_refused(changes, code):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         _fact(1, **changes)
     assert caught.value.code == code
 
 
 def test_reversed_pause_is_refused():
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         DatePeriod(date(2026, 12, 5), date(2026, 12, 1))
     assert caught.value.code == "period_reversed"
 
@@ -171,7 +171,7 @@ def test_ended_subscription_cannot_pay_from_its_end_date(world):
         world.now,
     )
     assert world.sign_up(world.session(starts_in=timedelta(days=2)), member).booking is not None
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_up(world.session(starts_in=timedelta(days=4)), member)
     assert caught.value.code == "subscription_ended"
 
@@ -216,9 +216,9 @@ def test_credit_buckets_conserve_through_every_move():
 
 
 def test_policy_refuses_unknown_time_zone_and_negative_durations():
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         BookingPolicy(time_zone="Mars/Olympus")
     assert caught.value.code == "time_zone_unknown"
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         BookingPolicy(time_zone="Europe/Amsterdam", cancellation_cutoff=timedelta(hours=-1))
     assert caught.value.field == "cancellation_cutoff"

@@ -11,7 +11,6 @@ from gymloop_bookings.domain.agenda import agenda_days, agenda_week
 from gymloop_bookings.domain.attendance import check_in, end_session
 from gymloop_bookings.domain.cancellation import cancel_session
 from gymloop_bookings.domain.descriptions import describe_session
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.ical_feed import member_calendar
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.reports import Dimension, occupancy_by, session_record, sessions_report
@@ -24,6 +23,7 @@ from gymloop_bookings.domain.schedules import (
     one_off_session,
 )
 from gymloop_bookings.domain.sessions import Session
+from gymloop_kit.errors import AppError
 from icalendar import Calendar
 
 pytestmark = pytest.mark.unit
@@ -107,17 +107,17 @@ def test_one_off_session_in_local_time():
     ],
 )
 def test_bad_schedule_input_is_refused(build, code):
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         build()
     assert caught.value.code == code
 
 
 def test_naive_or_reversed_session_times_are_refused():
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         Session(uuid.uuid4(), STUDIO, LOCATION, CROSSFIT, datetime(2026, 1, 1, 9), datetime(2026, 1, 1, 10), 5)
     assert caught.value.code == "naive_datetime"
     start = datetime(2026, 1, 1, 9, tzinfo=UTC)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         Session(uuid.uuid4(), STUDIO, LOCATION, CROSSFIT, start, start, 5)
     assert caught.value.code == "session_ends_before_start"
 

@@ -10,11 +10,11 @@ from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.cancellation import cancel_session
 from gymloop_bookings.domain.entitlements import DatePeriod
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import BookingCancelled, SessionBooked, SessionCancelled, WaitlistSkipped
 from gymloop_bookings.domain.promotion import leave_waitlist, promote_waitlist
 from gymloop_bookings.domain.user_log import LogReason
 from gymloop_bookings.domain.waitlist import WaitlistStatus
+from gymloop_kit.errors import AppError
 
 pytestmark = pytest.mark.unit
 
@@ -79,7 +79,7 @@ def test_sign_out_after_start_is_refused(world):
     roster = world.session(starts_in=timedelta(hours=1))
     world.sign_up(roster, member)
     world.now += timedelta(hours=1)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_out(roster, member)
     assert caught.value.code == "session_started"
     assert roster.bookings[0].is_active
@@ -87,7 +87,7 @@ def test_sign_out_after_start_is_refused(world):
 
 def test_sign_out_without_booking_is_refused(world):
     (member,) = _members(world, 1)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_out(world.session(), member)
     assert caught.value.code == "not_booked"
 
@@ -101,7 +101,7 @@ def test_full_session_puts_member_on_waitlist_without_charging(world):
     assert result.booking is None
     assert world.left(second) == 6
     assert roster.waiting_member_ids() == [second.member_id]
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_up(roster, second)
     assert caught.value.code == "already_waitlisted"
 
@@ -194,7 +194,7 @@ def test_member_can_leave_the_waitlist(world):
     world.sign_up(roster, waiting)
     leave_waitlist(roster, waiting.member_id, world.now)
     assert roster.waiting == []
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         leave_waitlist(roster, waiting.member_id, world.now)
     assert caught.value.code == "not_waitlisted"
 
@@ -204,7 +204,7 @@ def test_waitlisted_member_signing_out_is_told_to_leave_the_waitlist(world):
     roster = world.session(capacity=1)
     world.sign_up(roster, booked)
     world.sign_up(roster, waiting)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_out(roster, waiting)
     assert caught.value.code == "only_waitlisted"
 
@@ -217,7 +217,7 @@ def test_raising_capacity_lets_the_waitlist_in_and_lowering_below_bookings_is_re
     roster.change_capacity(2)
     promoted = world.promote(roster)
     assert [b.member_id for b in promoted] == [second.member_id]
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         roster.change_capacity(1)
     assert caught.value.code == "capacity_below_bookings"
     assert roster.session.capacity == 2
@@ -244,11 +244,11 @@ def test_cancelling_a_session_refunds_everyone_and_closes_the_waitlist(world):
 def test_cancelling_twice_or_by_a_member_is_refused(world):
     (member,) = _members(world, 1)
     roster = world.session()
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         cancel_session(roster, world.accounts, world.policy, Actor.member(member.member_id), world.now)
     assert caught.value.code == "not_allowed"
     cancel_session(roster, world.accounts, world.policy, world.staff, world.now)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         cancel_session(roster, world.accounts, world.policy, world.staff, world.now)
     assert caught.value.code == "session_cancelled"
 

@@ -1,4 +1,4 @@
-"""Bad sign-ups: each is a DomainError with a code, field and message, and charges nothing."""
+"""Bad sign-ups: each is an AppError with a code, field and message, and charges nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from gymloop_bookings.domain.actors import Actor, ActorRole
 from gymloop_bookings.domain.cancellation import cancel_session
 from gymloop_bookings.domain.entitlements import DatePeriod, EntitlementKind
-from gymloop_bookings.domain.errors import DomainError
+from gymloop_kit.errors import AppError
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +20,7 @@ def _refused(world, roster, account, code, actor=None):
     bookings_before = len(roster.bookings)
     log_before = len(account.log)
     events_before = len(roster.events)
-    with pytest.raises(DomainError) as caught:
+    with pytest.raises(AppError) as caught:
         world.sign_up(roster, account, actor=actor)
     error = caught.value
     assert error.code == code
@@ -175,13 +175,13 @@ def test_session_of_another_studio_is_refused(world):
     world.subscribe(member)
     roster = world.session()
     roster.session.studio_id = uuid.uuid4()
-    _refused(world, roster, member, "studio_mismatch")
+    _refused(world, roster, member, "session_not_found")
 
 
 def test_domain_error_carries_code_field_and_message():
-    error = DomainError("iban_invalid", "check the digits", field="iban")
+    error = AppError("check the digits", code="iban_invalid", field="iban")
     assert error.as_dict() == {"code": "iban_invalid", "field": "iban", "message": "check the digits"}
-    assert "iban_invalid" in str(error)
+    assert "iban_invalid" in repr(error)
 
 
 def test_employee_role_is_staff_and_member_is_not():

@@ -16,12 +16,12 @@ from gymloop_bookings.domain.attendance import check_in, end_session
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.cancellation import cancel_session
 from gymloop_bookings.domain.entitlements import EntitlementKind, SubscriptionFact
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.promotion import promote_waitlist
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.domain.signup import sign_out, sign_up
+from gymloop_kit.errors import AppError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -115,10 +115,10 @@ class BookingModel(RuleBasedStateMachine):
 
     def _refused_changes_nothing(self, action) -> None:
         before = self._snapshot()
-        refusal: DomainError | None = None
+        refusal: AppError | None = None
         try:
             action()
-        except DomainError as error:
+        except AppError as error:
             refusal = error
         if refusal is not None:
             assert refusal.code

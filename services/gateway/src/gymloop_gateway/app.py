@@ -22,11 +22,13 @@ from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.errors import Unauthorized
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.http.problem_docs import with_problem_responses
+from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import configure_logging, get_logger
 
 from gymloop_gateway.edge_auth import EdgeAuth
 from gymloop_gateway.openapi_cache import MergedOpenAPI
-from gymloop_gateway.proxy import error_answer, forward
+from gymloop_gateway.proxy import edge_refusal, error_answer, forward
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 
@@ -88,12 +90,14 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
+    install_problem_handlers(app)  # the gateway's own errors (unknown routes, 405, 500) in the kit's schema
     app.add_middleware(CorrelationMiddleware)
     # Only a proxy in front of the gateway (a load balancer) may speak for the client; by default nobody does.
     trust_forwarded_headers(app, settings.trusted_proxies)
 
     def own_openapi() -> dict[str, Any]:
-        return get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        return with_problem_responses(document)
 
     def edge_of(request: Request) -> Edge:
         edge: Edge = request.app.state.edge
@@ -125,8 +129,7 @@ def create_app(
             try:
                 edge.auth.authenticate(request.headers.get("authorization"))
             except Unauthorized as error:
-                body = {"detail": [{"loc": ["header", "Authorization"], "msg": error.message, "type": error.code}]}
-                return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                return edge_refusal(error)
         base_url = settings.service_urls.get(service)
         if base_url is None:
             known = ", ".join(sorted(settings.service_urls)) or "none"

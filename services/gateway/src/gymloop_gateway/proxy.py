@@ -7,7 +7,9 @@ from __future__ import annotations
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from gymloop_kit.errors import FieldError, Unauthorized
 from gymloop_kit.http.forwarded import client_address
+from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
 log = get_logger("gateway.proxy")
@@ -34,9 +36,14 @@ DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower
 
 
 def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:
-    """The kit's error shape, plus the service it is about."""
-    body = {"detail": [{"loc": [], "msg": message, "type": code}], "service": service}
-    return JSONResponse(body, status_code=status)
+    """The kit's problem document, plus the service it is about."""
+    return problem_response(problem_body(status=status, code=code, detail=message, extensions={"service": service}))
+
+
+def edge_refusal(error: Unauthorized) -> JSONResponse:
+    """401 at the edge, naming the header at fault; it names no service, as the caller is not known yet."""
+    at_fault = FieldError(("header", "Authorization"), error.message, error.code)
+    return error_response(Unauthorized(error.message, code=error.code, field_errors=[at_fault]))
 
 
 def upstream_url(request: Request, service: str, base_url: str) -> str:
@@ -90,7 +97,7 @@ async def forward(client: httpx.AsyncClient, request: Request, service: str, bas
         return error_answer(504, service, "service_timeout", f"the {service} service did not answer in time")
     except httpx.HTTPError as error:
         log.warning("service_error", target=service, url=base_url, error=repr(error)[:200])
-        return error_answer(502, service, "bad_gateway", f"the {service} service answered unusably: {error!r}")
+        return error_answer(502, service, "bad_gateway", f"the {service} service answered unusably: try again shortly")
     response = Response(content=answer.content, status_code=answer.status_code)
     response.raw_headers = [
         (key.encode("latin-1"), value.encode("latin-1"))

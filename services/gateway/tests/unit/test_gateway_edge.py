@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from gymloop_devstack.testing import TokenFactory, service_client
+from gymloop_devstack.testing import TokenFactory, error_fields, problem, service_client
 from gymloop_gateway.app import create_app
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_kit.auth import KeyPair
@@ -116,11 +116,13 @@ async def test_no_token_or_a_forged_one_is_refused_at_the_edge(gateway):
     missing = await gateway.get("/api/members/echo/x")
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
-    assert missing.json()["detail"][0]["type"] == "missing_token"
+    assert problem(missing)["code"] == "missing_token"
+    assert error_fields(missing)[0]["loc"] == ["header", "Authorization"]
+    assert "service" not in missing.json()  # a caller without a token learns nothing about the services
     forged = TokenFactory(KeyPair.generate()).headers(studio_id=STUDIO, role="admin")
     refused = await gateway.get("/api/members/echo/x", headers=forged)
     assert refused.status_code == 401
-    assert refused.json()["detail"][0]["type"] == "invalid_token"
+    assert error_fields(refused)[0]["type"] == "invalid_token"
 
 
 async def test_public_routes_need_no_token_and_keep_every_answer_header(gateway):
@@ -133,9 +135,9 @@ async def test_public_routes_need_no_token_and_keep_every_answer_header(gateway)
 async def test_a_down_service_answers_503_naming_it_while_others_keep_answering(gateway, router):
     router.down.add("members")
     down = await gateway.get("/api/members/echo/x", headers=auth())
-    assert down.status_code == 503
-    assert down.json()["service"] == "members"
-    assert "members service is unavailable" in down.json()["detail"][0]["msg"]
+    body = problem(down, 503)
+    assert (body["code"], body["service"]) == ("service_unavailable", "members")
+    assert "members service is unavailable" in body["detail"]
     assert (await gateway.get("/api/bookings/echo/x", headers=auth())).status_code == 200
     ready = await gateway.get("/ready")
     assert ready.status_code == 503
@@ -158,9 +160,17 @@ async def test_ready_is_200_only_when_every_service_is_ready(gateway, router):
 
 async def test_an_unknown_service_is_404_with_the_known_ones_but_only_with_a_token(gateway):
     answer = await gateway.get("/api/nope/x", headers=auth())
-    assert answer.status_code == 404
-    assert "members" in answer.json()["detail"][0]["msg"]
+    assert (problem(answer, 404)["code"], answer.json()["service"]) == ("unknown_service", "nope")
+    assert "members" in problem(answer)["detail"]
     assert (await gateway.get("/api/nope/x")).status_code == 401
+
+
+async def test_the_gateways_own_unknown_routes_and_methods_answer_problems(gateway):
+    assert problem(await gateway.get("/nope"), 404)["type"] == "about:blank"
+    assert problem(await gateway.post("/ready"), 405)["code"] == "method_not_allowed"
+    document = (await gateway.get("/openapi.json")).json()
+    assert "Problem" in document["components"]["schemas"]
+    assert "application/problem+json" in document["paths"]["/ready"]["get"]["responses"]["default"]["content"]
 
 
 async def test_merged_openapi_has_every_service_and_docs_page(gateway, router):

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
 from gymloop_contracts.events.members import MemberRegistered
-from gymloop_devstack.testing import eventually, publish
+from gymloop_devstack.testing import error_fields, eventually, problem, publish
 
 pytestmark = pytest.mark.integration
 
@@ -59,16 +59,16 @@ async def test_malformed_file_is_rejected_with_located_messages_and_nothing_requ
 
     response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
 
-    assert response.status_code == 422
-    body = response.json()
-    assert [entry["msg"] for entry in body["detail"]] == [
+    body = problem(response, 422)
+    assert body["code"] == "import_invalid"
+    assert [entry["msg"] for entry in body["errors"]] == [
         "Row 3, column B (Last name *): Last name is required but empty: fill in the member's last name",
         "Row 3, column C (E-mail *): JAN@example.com is also used on row 2 (e-mail addresses are compared "
         "ignoring case): every member needs their own e-mail address, so change or remove row 2 or row 3",
         "Row 3, column D (Start date *): '2025-02-30' is not an existing calendar date: check the day and month",
     ]
-    assert body["detail"][0]["row"] == 3
-    assert body["detail"][0]["column_letter"] == "B"
+    assert body["errors"][0]["row"] == 3
+    assert body["errors"][0]["column_letter"] == "B"
     assert await importer.scalar("SELECT count(*) FROM outbox") == 0
     assert await importer.scalar("SELECT count(*) FROM import_row") == 0
     log = await importer.http.get(f"/imports/{body['import_id']}/log", headers=importer.staff())
@@ -83,7 +83,7 @@ async def test_oversize_upload_is_refused_with_413(importer) -> None:
     )
 
     assert response.status_code == 413
-    assert response.json()["detail"][0]["type"] == "file_too_large"
+    assert error_fields(response)[0]["type"] == "file_too_large"
     assert await importer.scalar("SELECT count(*) FROM import_job") == 0
 
 
@@ -101,7 +101,7 @@ async def test_subscription_refused_until_billing_announces_the_collection_metho
     response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
 
     assert response.status_code == 422
-    (entry,) = response.json()["detail"]
+    (entry,) = error_fields(response)
     assert entry["type"] == "collection_method_unknown"
     assert entry["msg"].startswith(
         "Row 2, column J (Subscription): subscriptions can only be imported when the studio collects payments by "
@@ -157,8 +157,8 @@ async def test_billing_settings_drive_the_collection_method_newest_first_per_stu
     assert "Stripe" in settings["explanation"]
     response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(gold))
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "subscription_not_importable"
-    assert "this studio uses Stripe" in response.json()["detail"][0]["msg"]
+    assert error_fields(response)[0]["type"] == "subscription_not_importable"
+    assert "this studio uses Stripe" in error_fields(response)[0]["msg"]
 
 
 async def test_dry_run_shows_creations_and_field_changes_and_changes_nothing(importer) -> None:
@@ -229,7 +229,7 @@ async def test_many_malformed_files_over_http_are_rejected_and_request_nothing(i
             "/imports", headers=importer.staff(), **importer.upload(importer.template([row]))
         )
         assert response.status_code == 422, row
-        messages = [entry["msg"] for entry in response.json()["detail"]]
+        messages = [entry["msg"] for entry in error_fields(response)]
         assert len(messages) == 1, messages
         assert messages[0].startswith(expected_start), messages
     assert await importer.scalar("SELECT count(*) FROM outbox") == 0

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from gymloop_contracts.events.members import StudioUpdated
-from gymloop_devstack.testing import publish
+from gymloop_devstack.testing import error_fields, publish
 from gymloop_importer.service import studio_state
 
 pytestmark = pytest.mark.integration
@@ -33,7 +33,7 @@ async def _announce_zone(importer, time_zone: str, sequence: int) -> None:
 
 
 def _error_codes(response) -> list[str]:
-    return [entry["type"] for entry in response.json()["detail"]]
+    return [entry["type"] for entry in error_fields(response)]
 
 
 async def test_a_birth_date_of_tomorrow_in_utc_is_accepted_once_the_studio_is_in_kiritimati(importer, clock) -> None:

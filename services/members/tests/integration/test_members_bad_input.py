@@ -1,6 +1,7 @@
 """Bad input is answered 422 or 409 naming the field, and nothing is written."""
 
 import pytest
+from gymloop_devstack.testing import error_fields
 from members_testkit import add_member, counts, signup
 
 pytestmark = pytest.mark.integration
@@ -9,7 +10,7 @@ TABLES = ("account", "membership", "outbox", "attachment", "tag", "member_tag", 
 
 
 def field_of(response):
-    return response.json()["detail"][0]["loc"][-1]
+    return error_fields(response)[0]["loc"][-1]
 
 
 @pytest.fixture
@@ -81,8 +82,8 @@ async def test_bad_input_names_the_field_and_writes_nothing(
 
     assert response.status_code == status, response.text
     assert field_of(response) == field
-    assert response.json()["detail"][0]["type"] == code
-    assert response.json()["detail"][0]["msg"]
+    assert error_fields(response)[0]["type"] == code
+    assert error_fields(response)[0]["msg"]
     assert await counts(client.database_url, *TABLES) == before
     assert (await client.get(f"/members/{member['id']}", headers=studio.admin)).json() == profile_before
 

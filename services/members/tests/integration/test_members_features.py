@@ -164,5 +164,11 @@ async def test_openapi_and_asyncapi_documents(client):
     openapi = (await client.get("/openapi.json")).json()
     assert "/auth/login" in openapi["paths"]
     assert all(op.get("summary") for path in openapi["paths"].values() for op in path.values())
+    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    operations = [op for path in openapi["paths"].values() for op in path.values()]
+    assert all(op["responses"]["default"]["content"] == problem_content for op in operations)
+    assert openapi["paths"]["/auth/login"]["post"]["responses"]["429"]["content"] == problem_content
+    assert openapi["paths"]["/auth/login"]["post"]["responses"]["422"]["content"] == problem_content
+    assert "HTTPValidationError" not in openapi["components"]["schemas"]
     asyncapi = (await client.get("/asyncapi.json")).json()
     assert "MemberImportRequested" in str(asyncapi)

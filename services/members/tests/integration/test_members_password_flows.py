@@ -6,6 +6,7 @@ import hashlib
 import uuid
 
 import pytest
+from gymloop_devstack.testing import error_fields
 from members_testkit import PASSWORD, add_member, bearer, db_execute, db_fetch, signup, token_from
 
 pytestmark = pytest.mark.integration
@@ -38,8 +39,8 @@ async def test_first_login_mails_a_set_password_link_then_the_new_password_logs_
 
     weak = await client.post("/auth/set-password", json={"token": token, "new_password": "firstlogin99"})
     assert weak.status_code == 422
-    assert weak.json()["detail"][0]["loc"] == ["body", "new_password"]
-    assert weak.json()["detail"][0]["type"] == "password_contains_email"
+    assert error_fields(weak)[0]["loc"] == ["body", "new_password"]
+    assert error_fields(weak)[0]["type"] == "password_contains_email"
 
     chosen = await client.post("/auth/set-password", json={"token": token, "new_password": NEW_PASSWORD})
     assert chosen.status_code == 204, chosen.text
@@ -56,7 +57,7 @@ async def test_first_login_mails_a_set_password_link_then_the_new_password_logs_
 
     reused = await client.post("/auth/set-password", json={"token": token, "new_password": "Another-Pass-77"})
     assert reused.status_code == 422
-    assert reused.json()["detail"][0] == {
+    assert error_fields(reused)[0] == {
         "loc": ["body", "token"],
         "msg": "this link was already used: ask for a new password e-mail",
         "type": "token_used",
@@ -91,14 +92,14 @@ async def test_password_reset_by_mail_and_expired_or_unknown_tokens_are_refused(
     )
     expired = await client.post("/auth/set-password", json={"token": second, "new_password": "Yet-Another-Pass-1"})
     assert expired.status_code == 422
-    assert expired.json()["detail"][0]["type"] == "token_expired"
+    assert error_fields(expired)[0]["type"] == "token_expired"
     assert (
         await client.post("/auth/login", json={"email": studio.admin_email, "password": NEW_PASSWORD})
     ).status_code == 200
 
     unknown = await client.post("/auth/set-password", json={"token": "nope" * 10, "new_password": "Yet-Another-Pass-1"})
     assert unknown.status_code == 422
-    assert unknown.json()["detail"][0]["type"] == "token_invalid"
+    assert error_fields(unknown)[0]["type"] == "token_invalid"
 
     # unknown e-mail: the same answer, and no mail
     nobody = await client.post("/auth/password-reset", json={"email": "nobody@gym.example.com"})
@@ -116,11 +117,11 @@ async def test_login_is_throttled_per_account_with_retry_after(client):
             headers={"X-Forwarded-For": f"10.0.0.{attempt}"},
         )
         assert wrong.status_code == 401
-        assert wrong.json()["detail"][0]["type"] == "invalid_credentials"
+        assert error_fields(wrong)[0]["type"] == "invalid_credentials"
     blocked = await client.post("/auth/login", json={"email": studio.admin_email, "password": PASSWORD})
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["Retry-After"]) <= 15 * 60
-    assert blocked.json()["detail"][0]["type"] == "login_throttled"
+    assert error_fields(blocked)[0]["type"] == "login_throttled"
     # once the window has passed, the right password works again
     await db_execute(client.database_url, "UPDATE login_failure SET at = at - interval '16 minutes'")
     assert (
@@ -161,11 +162,11 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(client):
 
     replay = await client.post("/auth/refresh", json={"refresh_token": rotated})
     assert replay.status_code == 401
-    assert replay.json()["detail"][0]["type"] == "refresh_token_reused"
+    assert error_fields(replay)[0]["type"] == "refresh_token_reused"
     # the whole family is gone, the newest token included
     after = await client.post("/auth/refresh", json={"refresh_token": newest})
     assert after.status_code == 401
-    assert after.json()["detail"][0]["type"] == "refresh_token_revoked"
+    assert error_fields(after)[0]["type"] == "refresh_token_revoked"
 
     stored = [row["token_hash"] for row in await db_fetch(client.database_url, "SELECT token_hash FROM refresh_token")]
     assert newest not in stored
@@ -222,7 +223,7 @@ async def test_change_password_needs_the_current_one(client):
         "/auth/change-password", json={"current_password": "nope", "new_password": NEW_PASSWORD}, headers=studio.admin
     )
     assert wrong.status_code == 422
-    assert wrong.json()["detail"][0]["loc"] == ["body", "current_password"]
+    assert error_fields(wrong)[0]["loc"] == ["body", "current_password"]
     ok = await client.post(
         "/auth/change-password", json={"current_password": PASSWORD, "new_password": NEW_PASSWORD}, headers=studio.admin
     )
@@ -237,7 +238,7 @@ async def test_expired_refresh_tokens_and_archived_members_are_refused(client, m
     await db_execute(client.database_url, "UPDATE refresh_token SET expires_at = now() - interval '1 second'")
     expired = await client.post("/auth/refresh", json={"refresh_token": studio.refresh_token})
     assert expired.status_code == 401
-    assert expired.json()["detail"][0]["type"] == "refresh_token_expired"
+    assert error_fields(expired)[0]["type"] == "refresh_token_expired"
 
     member = await add_member(client, studio.admin, email="leaving@gym.example.com")
     await client.post("/auth/login", json={"email": "leaving@gym.example.com", "password": "x"})
@@ -251,7 +252,7 @@ async def test_expired_refresh_tokens_and_archived_members_are_refused(client, m
     await client.post(f"/members/{member['id']}/archive", json={"reason": "moved away"}, headers=studio.admin)
     refused = await client.post("/auth/login", json={"email": "leaving@gym.example.com", "password": NEW_PASSWORD})
     assert refused.status_code == 403
-    assert refused.json()["detail"][0]["type"] == "no_active_membership"
+    assert error_fields(refused)[0]["type"] == "no_active_membership"
     gone = await client.post("/auth/refresh", json={"refresh_token": refresh_token})
     assert gone.status_code == 401
-    assert gone.json()["detail"][0]["type"] == "membership_gone"
+    assert error_fields(gone)[0]["type"] == "membership_gone"

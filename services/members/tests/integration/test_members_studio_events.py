@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 from gymloop_contracts.events.members import StudioUpdated
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 from members_testkit import counts, signup
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ async def test_studio_updated_on_creation_and_on_each_real_change(client, privat
         # a refused change publishes nothing and changes nothing
         refused = await client.patch("/studios/current", json={"timezone": "Mars/Olympus"}, headers=studio.admin)
         assert refused.status_code == 422
-        assert refused.json()["detail"][0]["type"] == "timezone_unknown"
+        assert error_fields(refused)[0]["type"] == "timezone_unknown"
 
         renamed = await client.patch("/studios/current", json={"name": "Iron Temple West"}, headers=studio.admin)
         assert renamed.status_code == 200

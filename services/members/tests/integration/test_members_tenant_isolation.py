@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from gymloop_devstack.testing import error_fields
 from members_testkit import add_member, bearer, signup
 
 pytestmark = pytest.mark.integration
@@ -103,7 +104,7 @@ async def test_studio_a_cannot_see_or_touch_studio_b(client, tokens):
         f"/members/{a_member['id']}/responsible-employee", json={"employee_id": b_employee["id"]}, headers=a.admin
     )
     assert cross.status_code == 422
-    assert cross.json()["detail"][0]["loc"] == ["body", "responsible_employee_id"]
+    assert error_fields(cross)[0]["loc"] == ["body", "responsible_employee_id"]
 
     # and B is exactly as it was
     after = (await client.get(f"/members/{b_member['id']}", headers=b.admin)).json()

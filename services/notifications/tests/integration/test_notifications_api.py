@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from gymloop_devstack.testing import error_fields
 
 pytestmark = pytest.mark.integration
 
@@ -39,14 +40,14 @@ async def test_bad_settings_name_every_field_and_change_nothing(service, tokens)
         json={"notifications": {"absence": {"days": 0}, "upward_trend": {"percent": "lots"}}},
     )
     assert bad.status_code == 422
-    locs = {tuple(d["loc"]) for d in bad.json()["detail"]}
+    locs = {tuple(d["loc"]) for d in error_fields(bad)}
     assert locs == {("body", "absence", "days"), ("body", "upward_trend", "percent")}
     for sent in ("Europe/London", None):
         zone_sent = await service.patch(
             "/settings", headers=admin, json={"time_zone": sent, "notifications": {"absence": {"days": 30}}}
         )
         assert zone_sent.status_code == 422, zone_sent.text
-        [detail] = zone_sent.json()["detail"]
+        [detail] = error_fields(zone_sent)
         assert (detail["loc"], detail["type"]) == (["body", "time_zone"], "time_zone_set_in_members")
         assert "PATCH /api/members/studios/current" in detail["msg"]
     after = await service.get("/settings", headers=admin)
@@ -67,7 +68,7 @@ async def test_delete_all_open_needs_confirmation(service, tokens) -> None:
     admin = tokens.headers(studio_id=uuid.uuid4(), role="admin")
     refused = await service.delete("/notifications", headers=admin)
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["type"] == "confirmation_required"
+    assert error_fields(refused)[0]["type"] == "confirmation_required"
     confirmed = await service.delete("/notifications", headers=admin, params={"confirm": "true"})
     assert confirmed.status_code == 200
     assert confirmed.json() == {"deleted": 0}

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from gymloop_devstack.testing import eventually
+from gymloop_devstack.testing import error_fields, eventually
 from gymloop_kit.db import Database
 from gymloop_notifications.db.models import Member
 from sqlalchemy import insert
@@ -118,7 +118,7 @@ async def test_group_by_tag_and_single_member_and_validation(service, tokens) ->
         "/messages", headers=staff, json={"subject": "Hi\nBcc: x", "body": "", "audience": {"type": "all"}}
     )
     assert bad.status_code == 422
-    assert {tuple(d["loc"]) for d in bad.json()["detail"]} == {("body", "subject"), ("body", "body")}
+    assert {tuple(d["loc"]) for d in error_fields(bad)} == {("body", "subject"), ("body", "body")}
 
     stranger = tokens.headers(studio_id=studio, role="employee")
     other_studio = tokens.headers(studio_id=uuid.uuid4(), role="admin")
@@ -130,4 +130,4 @@ async def test_group_by_tag_and_single_member_and_validation(service, tokens) ->
         json={"subject": "Hi", "body": "x", "audience": {"type": "member", "member_id": str(members[1]["member_id"])}},
     )
     assert missing.status_code == 422
-    assert missing.json()["detail"][0]["type"] == "member_not_found"
+    assert error_fields(missing)[0]["type"] == "member_not_found"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from gymloop_contracts.events.notifications import NotificationRaised
-from gymloop_devstack.testing import EventProbe
+from gymloop_devstack.testing import EventProbe, error_fields
 from gymloop_kit.db import Database
 from gymloop_notifications.db.models import Member, StudioSettings
 from gymloop_notifications.service.scheduler import run_due_refreshes
@@ -62,7 +62,7 @@ async def test_custom_notification_snooze_and_done(service, tokens) -> None:
         f"/members/{member_id}/notifications", headers=staff, json={"text": " ", "due_date": "2000-01-01"}
     )
     assert bad.status_code == 422
-    assert {tuple(d["loc"]) for d in bad.json()["detail"]} == {("body", "text"), ("body", "due_date")}
+    assert {tuple(d["loc"]) for d in error_fields(bad)} == {("body", "text"), ("body", "due_date")}
 
     notification_id = created.json()["notification_id"]
     snoozed = await service.post(
@@ -72,7 +72,7 @@ async def test_custom_notification_snooze_and_done(service, tokens) -> None:
     assert (await service.get("/dashboard", headers=staff)).json() == []
     past = await service.post(f"/notifications/{notification_id}/snooze", headers=staff, json={"until": str(today)})
     assert past.status_code == 422
-    assert past.json()["detail"][0]["type"] == "snooze_not_in_future"
+    assert error_fields(past)[0]["type"] == "snooze_not_in_future"
 
     done = await service.post(f"/notifications/{notification_id}/done", headers=staff)
     assert done.json()["status"] == "done"

@@ -1,19 +1,10 @@
-"""Domain errors: a machine code, the offending field and a message saying what to change."""
+"""Billing's domain errors: the kit's InvalidInput (422), raised with a machine code, the field at fault and a
+message saying what to change. The kit answers them; nothing translates them."""
 
 from __future__ import annotations
 
+from gymloop_kit.errors import InvalidInput
 
-class DomainError(Exception):
-    """A broken business rule. `code` is stable for machines, `message` is for the person fixing it."""
 
-    def __init__(self, *, code: str, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"DomainError(code={self.code!r}, field={self.field!r}, message={self.message!r})"
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "field": self.field, "message": self.message}
+class DomainError(InvalidInput):
+    """A billing rule refused the input; nothing was changed."""

@@ -23,7 +23,6 @@ from gymloop_billing.db.models import PaymentRow, PurchaseRow
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD, IdealRequest, ensure_payable, ideal_request
 from gymloop_billing.service import stripe_payment_methods
-from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import IdealRedirect, StripeGateway
 
 # a started intent that can no longer be approved: a new one may be started
@@ -63,11 +62,8 @@ async def check_payment(
     if payment is None or (member_id is not None and payment.member_id != member_id):
         raise NotFound("payment not found", code="payment_not_found")
     await stripe_payment_methods.ensure_stripe_studio(session, studio_id)
-    try:
-        ensure_payable(payment.status, payment.method)
-        request = ideal_request(currency=payment.currency, return_url=return_url, bank=bank)
-    except DomainError as error:
-        raise invalid(error) from error
+    ensure_payable(payment.status, payment.method)
+    request = ideal_request(currency=payment.currency, return_url=return_url, bank=bank)
     customer = await stripe_payment_methods.find_customer(session, studio_id, payment.member_id)
     return IdealStart(
         payment=payment,

@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import ImportRowState, MandateRow, SubscriptionRow
 from gymloop_billing.domain.collection import CollectionMethod
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.imported_subscriptions import (
     ImportRowKey,
     ImportRowStatus,
@@ -164,7 +163,7 @@ async def _act_when_complete(session: AsyncSession, key: ImportRowKey) -> None:
         # The checks come before any write; the savepoint still guarantees a refused row leaves nothing behind.
         async with session.begin_nested():
             await _subscribe(session, key, row)
-    except (DomainError, AppError) as error:  # AppError: a use case's own check (unknown plan, start date)
+    except AppError as error:  # a domain rule or a use case's own check (unknown plan, start date)
         await session.refresh(row)
         await _refuse(session, row, error.code, error.field, error.message)
 

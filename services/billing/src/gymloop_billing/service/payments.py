@@ -38,6 +38,7 @@ RETRY_POLICY = RetryPolicy()
 
 class WebhookRejected(InvalidInput):
     status_code = 400
+    title = "Bad request"
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PlanRow
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.plans import BillingPeriod, Plan, PlanKind
-from gymloop_billing.service.errors import invalid
 
 
 @dataclass(frozen=True)
@@ -74,24 +72,21 @@ def _validated(plan_id: uuid.UUID, studio_id: uuid.UUID, data: PlanInput) -> Pla
             code="plan_period_invalid",
             field="period",
         ) from None
-    try:
-        return Plan(
-            plan_id=plan_id,
-            studio_id=studio_id,
-            name=data.name.strip(),
-            kind=kind,
-            price_cents=data.price_cents,
-            currency=data.currency,
-            period=period,
-            visible=data.visible,
-            free=data.free,
-            sessions=data.sessions,
-            valid_days=data.valid_days,
-            valid_until=data.valid_until,
-            weekly_limit=data.weekly_limit,
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    return Plan(
+        plan_id=plan_id,
+        studio_id=studio_id,
+        name=data.name.strip(),
+        kind=kind,
+        price_cents=data.price_cents,
+        currency=data.currency,
+        period=period,
+        visible=data.visible,
+        free=data.free,
+        sessions=data.sessions,
+        valid_days=data.valid_days,
+        valid_until=data.valid_until,
+        weekly_limit=data.weekly_limit,
+    )
 
 
 def _apply(row: PlanRow, plan: Plan) -> None:

@@ -16,13 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import ChargeRow, MandateRow, MemberRow, PaymentRow, PaymentRunRow, PurchaseRow
 from gymloop_billing.domain.collection import CollectionMethod
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.payment_run import FeeLine, MemberCharge, build_payment_run
 from gymloop_billing.domain.sepa_file import build_sepa_file
 from gymloop_billing.domain.shop import Purchase
 from gymloop_billing.service import members, studio
-from gymloop_billing.service.errors import invalid
 
 
 @dataclass(frozen=True)
@@ -38,17 +36,14 @@ async def put_mandate(
 ) -> MandateRow:
     """Create or replace the member's mandate; a changed IBAN makes the next collection FRST again."""
     await members.get_member(session, studio_id, member_id)
-    try:
-        mandate = Mandate.create(
-            mandate_reference=data.mandate_reference,
-            member_id=member_id,
-            iban=data.iban,
-            account_holder=data.account_holder,
-            signed_on=data.signed_on,
-            today=today,
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    mandate = Mandate.create(
+        mandate_reference=data.mandate_reference,
+        member_id=member_id,
+        iban=data.iban,
+        account_holder=data.account_holder,
+        signed_on=data.signed_on,
+        today=today,
+    )
     clash = (
         await session.execute(
             select(MandateRow.member_id).where(
@@ -204,19 +199,16 @@ async def create_payment_run(
         for member_id in member_ids
     ]
     run_id = uuid.uuid4()
-    try:
-        run = build_payment_run(
-            run_id=run_id,
-            creditor=creditor,
-            collection_date=collection_date,
-            today=today,
-            charges=member_charges,
-            period_label=period_label,
-        )
-        message_id = f"GL{run_id.hex}"
-        xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
-    except DomainError as error:
-        raise invalid(error) from error
+    run = build_payment_run(
+        run_id=run_id,
+        creditor=creditor,
+        collection_date=collection_date,
+        today=today,
+        charges=member_charges,
+        period_label=period_label,
+    )
+    message_id = f"GL{run_id.hex}"
+    xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
     collected = {item.member_id for item in run.items}
     row = PaymentRunRow(
         id=run_id,

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, ProductRow, PurchaseRow, StripeCustomerRow
 from gymloop_billing.domain.collection import CollectionMethod
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD, IdealRequest, ideal_request
 from gymloop_billing.domain.shop import Product, record_purchase
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD, StripeMethodType
@@ -31,7 +30,6 @@ from gymloop_billing.service import (
     stripe_payment_methods,
     studio,
 )
-from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import STRIPE_UNAVAILABLE, ChargeOutcome, StripeGateway
 
 log = get_logger(__name__)
@@ -46,12 +44,9 @@ SETTLEMENT_BY_METHOD = {
 async def create_product(
     session: AsyncSession, studio_id: uuid.UUID, *, name: str, price_cents: int, currency: str
 ) -> ProductRow:
-    try:
-        product = Product(
-            product_id=uuid.uuid4(), studio_id=studio_id, name=name.strip(), price_cents=price_cents, currency=currency
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    product = Product(
+        product_id=uuid.uuid4(), studio_id=studio_id, name=name.strip(), price_cents=price_cents, currency=currency
+    )
     row = ProductRow(
         id=product.product_id,
         studio_id=studio_id,
@@ -141,16 +136,13 @@ async def record(
         currency=product_row.currency,
         active=product_row.active,
     )
-    try:
-        purchase = record_purchase(
-            purchase_id=purchase_id or uuid.uuid4(),
-            product=product,
-            member_id=member_id,
-            quantity=quantity,
-            purchased_on=purchased_on,
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    purchase = record_purchase(
+        purchase_id=purchase_id or uuid.uuid4(),
+        product=product,
+        member_id=member_id,
+        quantity=quantity,
+        purchased_on=purchased_on,
+    )
     settings = await studio.get_settings(session, studio_id)
     settlement = SETTLEMENT_BY_METHOD[settings.collection_method]
     customer = None
@@ -226,10 +218,7 @@ def _ideal_request(settlement: str, currency: str, return_url: str | None, bank:
             code="not_stripe",
             field="pay_with",
         )
-    try:
-        return ideal_request(currency=currency, return_url=return_url, bank=bank)
-    except DomainError as error:
-        raise invalid(error) from error
+    return ideal_request(currency=currency, return_url=return_url, bank=bank)
 
 
 async def buy(

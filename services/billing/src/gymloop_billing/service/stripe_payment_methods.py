@@ -18,9 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_billing.db.models import StripeCustomerRow
 from gymloop_billing.domain import stripe_payment_methods as methods
 from gymloop_billing.domain.collection import CollectionMethod
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.service import members, studio
-from gymloop_billing.service.errors import invalid
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 
@@ -151,22 +149,15 @@ async def prepare_payment_method(
             code="payment_method_type",
             field="type",
         ) from None
-    try:
-        if kind is methods.StripeMethodType.IDEAL:
-            raise methods.refuse_ideal()
-        sepa = (
-            methods.sepa_debit(iban or "", account_holder or "")
-            if kind is methods.StripeMethodType.SEPA_DEBIT
-            else None
-        )
-        acceptance = (
-            methods.mandate_acceptance(by_member=by_member, ip_address=ip_address, user_agent=user_agent)
-            if sepa is not None
-            else None
-        )
-        card = methods.card(payment_method) if kind is methods.StripeMethodType.CARD else None
-    except DomainError as error:
-        raise invalid(error) from error
+    if kind is methods.StripeMethodType.IDEAL:
+        raise methods.refuse_ideal()
+    sepa = methods.sepa_debit(iban or "", account_holder or "") if kind is methods.StripeMethodType.SEPA_DEBIT else None
+    acceptance = (
+        methods.mandate_acceptance(by_member=by_member, ip_address=ip_address, user_agent=user_agent)
+        if sepa is not None
+        else None
+    )
+    card = methods.card(payment_method) if kind is methods.StripeMethodType.CARD else None
     existing = await find_customer(session, studio_id, member_id)
     return MethodRequest(
         studio_id=studio_id,

@@ -19,7 +19,6 @@ from gymloop_billing.db.models import StudioBillingRow
 from gymloop_billing.domain.collection import AnnouncedSettings, CollectionMethod, StudioBillingSettings
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.errors import DomainError
-from gymloop_billing.service.errors import invalid
 
 
 @dataclass(frozen=True)
@@ -62,32 +61,27 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
     try:
         method = CollectionMethod(data.collection_method)
     except ValueError:
-        raise invalid(
-            DomainError(
-                code="collection_method_invalid",
-                field="collection_method",
-                message=f"collection method {data.collection_method!r} is unknown: use sepa_export, stripe or offline",
-            )
+        raise DomainError(
+            code="collection_method_invalid",
+            field="collection_method",
+            message=f"collection method {data.collection_method!r} is unknown: use sepa_export, stripe or offline",
         ) from None
     creditor = None
-    try:
-        if data.creditor_name or data.creditor_iban or data.creditor_id or method is CollectionMethod.SEPA_EXPORT:
-            creditor = Creditor.create(
-                name=data.creditor_name or "",
-                iban=data.creditor_iban or "",
-                creditor_id=data.creditor_id or "",
-                bic=data.creditor_bic,
-                currency=data.currency,
-            )
-        wanted = StudioBillingSettings(
-            studio_id=studio_id,
-            collection_method=method,
+    if data.creditor_name or data.creditor_iban or data.creditor_id or method is CollectionMethod.SEPA_EXPORT:
+        creditor = Creditor.create(
+            name=data.creditor_name or "",
+            iban=data.creditor_iban or "",
+            creditor_id=data.creditor_id or "",
+            bic=data.creditor_bic,
             currency=data.currency,
-            overdue_members_may_book=data.overdue_members_may_book,
-            creditor=creditor,
         )
-    except DomainError as error:
-        raise invalid(error) from error
+    wanted = StudioBillingSettings(
+        studio_id=studio_id,
+        collection_method=method,
+        currency=data.currency,
+        overdue_members_may_book=data.overdue_members_may_book,
+        creditor=creditor,
+    )
     # The first configuration inserts the row; a concurrent first PUT waits on its key, then sees it as existing,
     # so exactly one of them announces the first configuration.
     created = (

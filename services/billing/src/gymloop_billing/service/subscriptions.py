@@ -20,10 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import ChargeRow, SubscriptionRow
-from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.subscriptions import PausedPeriod, Subscription, SubscriptionChange, SubscriptionStatus
 from gymloop_billing.service import members, plans, studio
-from gymloop_billing.service.errors import invalid
 
 
 def _ranges(periods: tuple[PausedPeriod, ...]) -> list[DateRange]:
@@ -124,16 +122,13 @@ async def start_subscription(
         ) from None
     if not plan_row.active:
         raise InvalidInput(f"plan {plan_row.name!r} is no longer offered", code="plan_inactive", field="plan_id")
-    try:
-        change = Subscription.start(
-            subscription_id=subscription_id or uuid.uuid4(),
-            member_id=member_id,
-            plan=plans.to_domain(plan_row),
-            start_date=start_date,
-            member_start_date=member.start_date,
-        )
-    except DomainError as error:
-        raise invalid(error) from error
+    change = Subscription.start(
+        subscription_id=subscription_id or uuid.uuid4(),
+        member_id=member_id,
+        plan=plans.to_domain(plan_row),
+        start_date=start_date,
+        member_start_date=member.start_date,
+    )
     sub = change.subscription
     row = SubscriptionRow(
         id=sub.subscription_id, studio_id=studio_id, member_id=member_id, plan_id=plan_id, start_date=sub.start_date
@@ -174,10 +169,7 @@ async def pause_subscription(
     session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, first_day: date, last_day: date
 ) -> SubscriptionRow:
     row, sub = await load(session, studio_id, subscription_id)
-    try:
-        change = sub.pause_between(first_day, last_day)
-    except DomainError as error:
-        raise invalid(error) from error
+    change = sub.pause_between(first_day, last_day)
     _store(row, change.subscription)
     await add_event(
         session,
@@ -197,10 +189,7 @@ async def resume_subscription(
     session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, on: date
 ) -> SubscriptionRow:
     row, sub = await load(session, studio_id, subscription_id)
-    try:
-        change = sub.end_pause_early(on)
-    except DomainError as error:
-        raise invalid(error) from error
+    change = sub.end_pause_early(on)
     _store(row, change.subscription)
     await add_event(
         session,
@@ -222,10 +211,7 @@ async def cancel_subscription(
     """Cancelling only plans the end; SubscriptionEnded is published when the end date has passed
     (`expire_subscriptions`)."""
     row, sub = await load(session, studio_id, subscription_id)
-    try:
-        change = sub.cancel(requested_on, notice_months)
-    except DomainError as error:
-        raise invalid(error) from error
+    change = sub.cancel(requested_on, notice_months)
     _store(row, change.subscription)
     return row
 
@@ -234,10 +220,7 @@ async def renew_subscription(
     session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, on: date | None
 ) -> SubscriptionRow:
     row, sub = await load(session, studio_id, subscription_id)
-    try:
-        change = sub.renew(on)
-    except DomainError as error:
-        raise invalid(error) from error
+    change = sub.renew(on)
     renewed = change.subscription
     _store(row, renewed)
     charge = _charge(renewed, change)

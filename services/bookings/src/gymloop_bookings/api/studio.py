@@ -23,10 +23,8 @@ from gymloop_bookings.api.schemas import (
     StudioSettingsOut,
 )
 from gymloop_bookings.db.repository import load_policy, load_studio_name
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.service import schedule_cases, views
-from gymloop_bookings.service.outcomes import app_error
 
 router = APIRouter(tags=["schedules"])
 
@@ -38,19 +36,16 @@ router = APIRouter(tags=["schedules"])
 )
 async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsOut:
     current = await load_policy(session, principal.studio_id)
-    try:
-        policy = BookingPolicy(
-            time_zone=current.time_zone,
-            booking_window=timedelta(hours=body.booking_window_hours),
-            cancellation_cutoff=timedelta(minutes=body.cancellation_cutoff_minutes),
-            late_cancel_forfeits=body.late_cancel_forfeits,
-            waitlist_enabled=body.waitlist_enabled,
-            waitlist_cutoff=timedelta(minutes=body.waitlist_cutoff_minutes),
-            uses_check_in=body.uses_check_in,
-            staff_may_book_beyond_window=body.staff_may_book_beyond_window,
-        )
-    except DomainError as error:
-        raise app_error(error) from error
+    policy = BookingPolicy(
+        time_zone=current.time_zone,
+        booking_window=timedelta(hours=body.booking_window_hours),
+        cancellation_cutoff=timedelta(minutes=body.cancellation_cutoff_minutes),
+        late_cancel_forfeits=body.late_cancel_forfeits,
+        waitlist_enabled=body.waitlist_enabled,
+        waitlist_cutoff=timedelta(minutes=body.waitlist_cutoff_minutes),
+        uses_check_in=body.uses_check_in,
+        staff_may_book_beyond_window=body.staff_may_book_beyond_window,
+    )
     await schedule_cases.save_settings(session, principal.studio_id, policy)
     return _settings_out(await load_studio_name(session, principal.studio_id), policy)
 

@@ -9,10 +9,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from gymloop_kit.errors import AppError, InvalidInput
+
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import COUNTS_FOR_WEEK, Booking
 from gymloop_bookings.domain.entitlements import Entitlement, SubscriptionFact
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.user_log import LogReason, UserLogEntry
 
 # Most telling refusal first, when no subscription can pay: the member learns what to fix.
@@ -40,9 +41,9 @@ class MemberAccount:
     def apply_fact(self, fact: SubscriptionFact, at: datetime) -> bool:
         """Apply billing's terms; returns False when the fact is stale (older or equal sequence)."""
         if fact.studio_id != self.studio_id or fact.member_id != self.member_id:
-            raise DomainError(
-                "fact_for_other_member",
+            raise InvalidInput(
                 f"fact for subscription {fact.subscription_id} belongs to another studio or member",
+                code="fact_for_other_member",
                 field="member_id",
             )
         entitlement = self.entitlements.get(fact.subscription_id)
@@ -103,13 +104,13 @@ class MemberAccount:
 
     def choose_payer(self, session_day: date, today: date) -> Entitlement:
         """The subscription that pays for a session on `session_day`: the usable one expiring first."""
-        refusals: list[DomainError] = []
+        refusals: list[AppError] = []
         for entitlement in sorted(self.entitlements.values(), key=Entitlement.expiry_order):
             if entitlement.lapsed_on(today):
                 refusals.append(
-                    DomainError(
-                        "subscription_ended",
+                    InvalidInput(
                         f"the subscription {entitlement.subscription_id} has run out: renew it to book",
+                        code="subscription_ended",
                         field="subscription_id",
                     )
                 )
@@ -120,9 +121,9 @@ class MemberAccount:
                 return entitlement
             refusals.append(refusal)
         if not refusals:
-            raise DomainError(
-                "no_entitlement",
+            raise InvalidInput(
                 "the member has no subscription or pack in this studio: sell one before booking",
+                code="no_entitlement",
                 field="member_id",
             )
         refusals.sort(key=lambda r: _REFUSAL_PRIORITY.index(r.code))

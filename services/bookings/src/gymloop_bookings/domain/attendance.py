@@ -10,9 +10,10 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
+from gymloop_kit.errors import Conflict
+
 from gymloop_bookings.domain.accounts import MemberAccount
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import AttendanceRecorded
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
@@ -23,9 +24,9 @@ from gymloop_bookings.domain.waitlist import WaitlistStatus
 def _listed_booking(roster: SessionRoster, member_id: uuid.UUID) -> Booking:
     booking = next((b for b in roster.active_bookings if b.member_id == member_id), None)
     if booking is None:
-        raise DomainError(
-            "not_booked",
+        raise Conflict(
             "the member is not on the attendance list: sign them up first so their session is taken",
+            code="not_booked",
             field="member_id",
         )
     return booking
@@ -35,7 +36,7 @@ def check_in(roster: SessionRoster, member_id: uuid.UUID, now: datetime) -> Book
     """Record arrival at the desk; a second check-in keeps the first arrival time."""
     session = roster.session
     if session.is_cancelled or session.has_ended:
-        raise DomainError("session_closed", "the session is cancelled or over: no check-in", field="session_id")
+        raise Conflict("the session is cancelled or over: no check-in", code="session_closed", field="session_id")
     booking = _listed_booking(roster, member_id)
     if booking.checked_in_at is None:
         booking.checked_in_at = now
@@ -60,12 +61,12 @@ def end_session(
     """Record attendance for everyone on the list; their held credits are used. Returns the attendees."""
     session = roster.session
     if session.is_cancelled:
-        raise DomainError("session_cancelled", "a cancelled session has no attendance", field="session_id")
+        raise Conflict("a cancelled session has no attendance", code="session_cancelled", field="session_id")
     if session.has_ended:
-        raise DomainError("session_ended", "attendance was already recorded", field="session_id")
+        raise Conflict("attendance was already recorded", code="session_ended", field="session_id")
     if now < session.ends_at:
-        raise DomainError(
-            "session_not_over", "the session has not ended yet: record attendance afterwards", "session_id"
+        raise Conflict(
+            "the session has not ended yet: record attendance afterwards", code="session_not_over", field="session_id"
         )
     attendees = roster.active_bookings
     missing = [b.member_id for b in attendees if b.member_id not in accounts]

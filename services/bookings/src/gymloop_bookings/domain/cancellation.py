@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
+from gymloop_kit.errors import Conflict, Forbidden
+
 from gymloop_bookings.domain.accounts import MemberAccount
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import BookingCancelled, SessionCancelled
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
@@ -32,11 +33,11 @@ def cancel_session(
     """
     session = roster.session
     if not actor.is_staff:
-        raise DomainError("not_allowed", "only staff can cancel a session", field="session_id")
+        raise Forbidden("only staff can cancel a session", code="not_allowed", field="session_id")
     if session.is_cancelled:
-        raise DomainError("session_cancelled", "the session is already cancelled", field="session_id")
+        raise Conflict("the session is already cancelled", code="session_cancelled", field="session_id")
     if session.has_ended:
-        raise DomainError("session_ended", "the session has already taken place", field="session_id")
+        raise Conflict("the session has already taken place", code="session_ended", field="session_id")
     refunded = roster.active_bookings
     missing = [b.member_id for b in refunded if b.member_id not in accounts]
     if missing:

@@ -13,8 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
+from gymloop_kit.errors import AppError, InvalidInput
+
 from gymloop_bookings.domain.credits import CreditBuckets
-from gymloop_bookings.domain.errors import DomainError
 
 
 class EntitlementKind(enum.StrEnum):
@@ -31,7 +32,9 @@ class DatePeriod:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise DomainError("period_reversed", f"period ends {self.end} before it starts {self.start}", field="end")
+            raise InvalidInput(
+                f"period ends {self.end} before it starts {self.start}", code="period_reversed", field="end"
+            )
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -56,11 +59,11 @@ class SubscriptionFact:
 
     def __post_init__(self) -> None:
         if self.credits_total < 0:
-            raise DomainError("credits_negative", "credits_total must be 0 or more", field="credits_total")
+            raise InvalidInput("credits_total must be 0 or more", code="credits_negative", field="credits_total")
         if self.weekly_limit is not None and self.weekly_limit < 1:
-            raise DomainError("weekly_limit_invalid", "weekly_limit must be 1 or more", field="weekly_limit")
+            raise InvalidInput("weekly_limit must be 1 or more", code="weekly_limit_invalid", field="weekly_limit")
         if self.valid_until is not None and self.valid_until < self.valid_from:
-            raise DomainError("validity_reversed", "valid_until lies before valid_from", field="valid_until")
+            raise InvalidInput("valid_until lies before valid_from", code="validity_reversed", field="valid_until")
 
 
 @dataclass(slots=True)
@@ -112,38 +115,38 @@ class Entitlement:
     def is_paused_on(self, day: date) -> bool:
         return any(period.contains(day) for period in self.paused_periods)
 
-    def refusal_for(self, session_day: date, bookings_that_week: int) -> DomainError | None:
+    def refusal_for(self, session_day: date, bookings_that_week: int) -> AppError | None:
         """Why this subscription cannot pay for a session on `session_day`, or None if it can."""
         if session_day < self.valid_from or (self.valid_until is not None and session_day > self.valid_until):
-            return DomainError(
-                "no_entitlement",
+            return InvalidInput(
                 f"the subscription is valid {self.valid_from} to {self.valid_until or 'open end'}, "
                 f"not on {session_day}: choose a session in that period or renew",
+                code="no_entitlement",
                 field="subscription_id",
             )
         if self.ended_on is not None and session_day >= self.ended_on:
-            return DomainError(
-                "subscription_ended",
+            return InvalidInput(
                 f"the subscription ended on {self.ended_on}: buy a new one to book",
+                code="subscription_ended",
                 field="subscription_id",
             )
         if self.is_paused_on(session_day):
-            return DomainError(
-                "subscription_paused",
+            return InvalidInput(
                 f"the subscription is paused on {session_day}: choose a day outside the pause",
+                code="subscription_paused",
                 field="session_id",
             )
         if self.is_pack and self.credits.left < 1:
-            return DomainError(
-                "no_credits_left",
+            return InvalidInput(
                 "no sessions left on the pack: buy or renew a pack to book",
+                code="no_credits_left",
                 field="subscription_id",
             )
         if not self.is_pack and self.weekly_limit is not None and bookings_that_week >= self.weekly_limit:
-            return DomainError(
-                "weekly_limit_reached",
+            return InvalidInput(
                 f"already {bookings_that_week} of {self.weekly_limit} sessions booked that week: "
                 "sign out of one or choose another week",
+                code="weekly_limit_reached",
                 field="session_id",
             )
         return None

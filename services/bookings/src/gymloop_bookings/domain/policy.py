@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gymloop_kit.errors import InvalidInput
 from gymloop_kit.studio_clock import UnknownTimeZone, local_day, parse_time_zone
-
-from gymloop_bookings.domain.errors import DomainError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +35,10 @@ class BookingPolicy:
         try:
             parse_time_zone(self.time_zone)
         except UnknownTimeZone as error:
-            raise DomainError("time_zone_unknown", str(error), field="time_zone") from None
+            raise InvalidInput(str(error), code="time_zone_unknown", field="time_zone") from None
         for name in ("booking_window", "cancellation_cutoff", "waitlist_cutoff"):
             if getattr(self, name) < timedelta(0):
-                raise DomainError("negative_duration", f"{name} must not be negative", field=name)
+                raise InvalidInput(f"{name} must not be negative", code="negative_duration", field=name)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
+from gymloop_kit.errors import AppError, Conflict
+
 from gymloop_bookings.domain.accounts import MemberAccount
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import Booking
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import WaitlistSkipped
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
@@ -46,7 +47,7 @@ def promote_waitlist(
         account = accounts[entry.member_id]
         try:
             payer = check_can_take_place(roster, account, policy, now)
-        except DomainError as refusal:
+        except AppError as refusal:
             entry.status = WaitlistStatus.SKIPPED
             entry.skip_code = refusal.code
             entry.skip_reason = refusal.message
@@ -73,6 +74,6 @@ def promote_waitlist(
 def leave_waitlist(roster: SessionRoster, member_id: uuid.UUID, now: datetime) -> None:
     entry = roster.waiting_entry_for(member_id)
     if entry is None:
-        raise DomainError("not_waitlisted", "the member is not on the waitlist of this session", field="member_id")
+        raise Conflict("the member is not on the waitlist of this session", code="not_waitlisted", field="member_id")
     entry.status = WaitlistStatus.LEFT
     entry.decided_at = now

@@ -6,9 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gymloop_kit.errors import Conflict
+
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import DomainEvent
 from gymloop_bookings.domain.sessions import Session, require_capacity
 from gymloop_bookings.domain.waitlist import WaitlistEntry
@@ -63,9 +64,9 @@ class SessionRoster:
         require_capacity(capacity)
         booked = len(self.active_bookings)
         if capacity < booked:
-            raise DomainError(
-                "capacity_below_bookings",
+            raise Conflict(
                 f"{booked} members are booked: capacity must be at least {booked} (sign members out first)",
+                code="capacity_below_bookings",
                 field="capacity",
             )
         self.session.capacity = capacity

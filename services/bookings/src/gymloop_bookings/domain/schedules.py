@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from gymloop_kit.errors import InvalidInput
 from gymloop_kit.studio_clock import parse_time_zone
 
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.sessions import Session, require_capacity
 
 _SESSION_NAMESPACE = uuid.UUID("5b0a7c0e-4d8e-4f55-9a8e-2f1f6b3c9d10")
@@ -52,13 +52,13 @@ class WeeklySlot:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise DomainError("weekday_invalid", "weekday must be 0 (Monday) to 6 (Sunday)", field="weekday")
+            raise InvalidInput("weekday must be 0 (Monday) to 6 (Sunday)", code="weekday_invalid", field="weekday")
         if self.start_time.tzinfo is not None:
-            raise DomainError(
-                "start_time_not_local", "start_time is a local wall-clock time without zone", "start_time"
+            raise InvalidInput(
+                "start_time is a local wall-clock time without zone", code="start_time_not_local", field="start_time"
             )
         if self.duration <= timedelta(0):
-            raise DomainError("duration_invalid", "duration must be positive", field="duration")
+            raise InvalidInput("duration must be positive", code="duration_invalid", field="duration")
         require_capacity(self.capacity)
 
 
@@ -92,7 +92,7 @@ def generate_sessions(
 ) -> list[Session]:
     """Concrete sessions for `weeks` weeks from `first_day` (inclusive), skipping ids in `existing`."""
     if weeks < 1:
-        raise DomainError("weeks_invalid", "generate at least one week", field="weeks")
+        raise InvalidInput("generate at least one week", code="weeks_invalid", field="weeks")
     zone = parse_time_zone(time_zone)
     known = set(existing)
     sessions: list[Session] = []
@@ -138,7 +138,7 @@ def one_off_session(
 ) -> Session:
     """A session outside any weekly schedule, given in studio-local time."""
     if duration <= timedelta(0):
-        raise DomainError("duration_invalid", "duration must be positive", field="duration")
+        raise InvalidInput("duration must be positive", code="duration_invalid", field="duration")
     starts_at = local_to_utc(day, start_time, parse_time_zone(time_zone))
     return Session(
         session_id=session_id,

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from gymloop_bookings.domain.errors import DomainError
+from gymloop_kit.errors import InvalidInput
 
 
 class SessionStatus(enum.StrEnum):
@@ -34,7 +34,7 @@ class Session:
         require_aware(self.starts_at, "starts_at")
         require_aware(self.ends_at, "ends_at")
         if self.ends_at <= self.starts_at:
-            raise DomainError("session_ends_before_start", "ends_at must lie after starts_at", field="ends_at")
+            raise InvalidInput("ends_at must lie after starts_at", code="session_ends_before_start", field="ends_at")
         require_capacity(self.capacity)
 
     @property
@@ -55,9 +55,11 @@ class Session:
 
 def require_aware(moment: datetime, field_name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise DomainError("naive_datetime", f"{field_name} must carry a time zone (UTC in storage)", field=field_name)
+        raise InvalidInput(
+            f"{field_name} must carry a time zone (UTC in storage)", code="naive_datetime", field=field_name
+        )
 
 
 def require_capacity(capacity: int) -> None:
     if capacity < 1:
-        raise DomainError("capacity_invalid", f"capacity must be 1 or more, got {capacity}", field="capacity")
+        raise InvalidInput(f"capacity must be 1 or more, got {capacity}", code="capacity_invalid", field="capacity")

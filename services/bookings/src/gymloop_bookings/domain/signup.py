@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from gymloop_kit.errors import Conflict, Forbidden, InvalidInput, NotFound
+
 from gymloop_bookings.domain.accounts import MemberAccount
 from gymloop_bookings.domain.actors import Actor, ActorRole
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.entitlements import Entitlement
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import BookingCancelled, SessionBooked
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
@@ -41,26 +42,26 @@ def sign_up(
     now: datetime,
     new_id: IdFactory = uuid.uuid4,
 ) -> SignUpResult:
-    """Book the member, or put them on the waitlist when full. A DomainError means nothing changed."""
+    """Book the member, or put them on the waitlist when full. An AppError (the kit's) means nothing changed."""
     session = roster.session
     _require_may_act_for(actor, account)
     _require_same_studio(roster, account)
     require_bookable(roster, now)
     if account.active_booking_for(session.session_id) is not None:
-        raise DomainError("already_booked", "the member is already signed up for this session", field="session_id")
+        raise Conflict("the member is already signed up for this session", code="already_booked", field="session_id")
     if roster.waiting_entry_for(account.member_id) is not None:
-        raise DomainError(
-            "already_waitlisted", "the member is already on the waitlist of this session", field="session_id"
+        raise Conflict(
+            "the member is already on the waitlist of this session", code="already_waitlisted", field="session_id"
         )
     _require_inside_window(roster, policy, actor, now)
     payer = check_can_take_place(roster, account, policy, now)
     if roster.free_places < 1:
         if not policy.waitlist_enabled:
-            raise DomainError("session_full", "the session is full: choose another session", field="session_id")
+            raise Conflict("the session is full: choose another session", code="session_full", field="session_id")
         if now > session.starts_at - policy.waitlist_cutoff:
-            raise DomainError(
-                "session_full",
+            raise Conflict(
                 "the session is full and its waitlist has closed: choose another session",
+                code="session_full",
                 field="session_id",
             )
         return SignUpResult(waitlist_entry=roster.add_to_waitlist(account.member_id, actor, now, new_id()))
@@ -85,15 +86,13 @@ def sign_out(
     if booking is None:
         entry = roster.waiting_entry_for(account.member_id)
         if entry is not None:
-            raise DomainError(
-                "only_waitlisted", "the member is on the waitlist, not booked: leave the waitlist instead"
+            raise Conflict(
+                "the member is on the waitlist, not booked: leave the waitlist instead", code="only_waitlisted"
             )
-        raise DomainError("not_booked", "the member is not signed up for this session", field="session_id")
+        raise Conflict("the member is not signed up for this session", code="not_booked", field="session_id")
     if now >= session.starts_at:
-        raise DomainError(
-            "session_started",
-            "the session has started: signing out is no longer possible",
-            field="session_id",
+        raise Conflict(
+            "the session has started: signing out is no longer possible", code="session_started", field="session_id"
         )
     late = now > session.starts_at - policy.cancellation_cutoff
     forfeits = late and policy.late_cancel_forfeits
@@ -122,12 +121,12 @@ def sign_out(
 def require_bookable(roster: SessionRoster, now: datetime) -> None:
     session = roster.session
     if session.is_cancelled:
-        raise DomainError("session_cancelled", "the session was cancelled: choose another one", field="session_id")
+        raise Conflict("the session was cancelled: choose another one", code="session_cancelled", field="session_id")
     if session.has_ended or now >= session.starts_at:
-        raise DomainError(
-            "session_in_past",
+        raise InvalidInput(
             "the session has already started or taken place: choose a later one",
-            "session_id",
+            code="session_in_past",
+            field="session_id",
         )
 
 
@@ -139,9 +138,9 @@ def check_can_take_place(
     clash = account.overlapping_booking(session.starts_at, session.ends_at)
     if clash is not None:
         local = clash.session_starts_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
-        raise DomainError(
-            "overlapping_booking",
+        raise Conflict(
             f"the member is already booked for another session at {local}: sign out of that one first",
+            code="overlapping_booking",
             field="session_id",
         )
     return account.choose_payer(policy.local_date(session.starts_at), policy.today(now))
@@ -159,7 +158,7 @@ def book(
 ) -> Booking:
     session = roster.session
     if roster.free_places < 1:  # callers check first; this guards the no-overbooking rule itself
-        raise DomainError("session_full", "the session is full: choose another session", field="session_id")
+        raise Conflict("the session is full: choose another session", code="session_full", field="session_id")
     booking = Booking(
         booking_id=booking_id,
         studio_id=session.studio_id,
@@ -194,12 +193,12 @@ def book(
 
 def _require_may_act_for(actor: Actor, account: MemberAccount) -> None:
     if actor.role is ActorRole.MEMBER and actor.actor_id != account.member_id:
-        raise DomainError("not_allowed", "members can only sign themselves up or out", field="member_id")
+        raise Forbidden("members can only sign themselves up or out", code="not_allowed", field="member_id")
 
 
 def _require_same_studio(roster: SessionRoster, account: MemberAccount) -> None:
     if roster.session.studio_id != account.studio_id:
-        raise DomainError("studio_mismatch", "the session belongs to another studio", field="session_id")
+        raise NotFound("session not found", code="session_not_found", field="session_id")
 
 
 def _require_inside_window(roster: SessionRoster, policy: BookingPolicy, actor: Actor, now: datetime) -> None:
@@ -208,8 +207,8 @@ def _require_inside_window(roster: SessionRoster, policy: BookingPolicy, actor: 
     opens_at = roster.session.starts_at - policy.booking_window
     if now < opens_at:
         local = opens_at.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M")
-        raise DomainError(
-            "outside_booking_window",
+        raise InvalidInput(
             f"booking for this session opens at {local}: sign up from then on",
+            code="outside_booking_window",
             field="session_id",
         )

@@ -14,12 +14,11 @@ from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
 from gymloop_bookings.domain.bookings import Booking
 from gymloop_bookings.domain.cancellation import cancel_session
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.promotion import leave_waitlist, promote_waitlist
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.signup import SignUpResult, sign_out, sign_up
 from gymloop_bookings.service.gates import session_gate
-from gymloop_bookings.service.outcomes import app_error, not_found, publish
+from gymloop_bookings.service.outcomes import not_found, publish
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,7 @@ async def sign_up_member(
             raise InvalidInput("the member is archived: unarchive them before booking", code="member_archived")
         policy = await store.policy(studio_id)
         account.expire_lapsed(policy.today(now), now)
-        try:
-            result = sign_up(roster, account, policy, actor, now)
-        except DomainError as error:
-            raise app_error(error) from error
+        result = sign_up(roster, account, policy, actor, now)
         await _finish(store, studio_id, roster)
         return result
 
@@ -71,10 +67,7 @@ async def sign_out_member(
         policy = await store.policy(studio_id)
         # Every member this may touch is locked up front, in member_id order (see db/repository.py).
         accounts = await store.accounts_for(studio_id, [member_id, *roster.waiting_member_ids()], now)
-        try:
-            booking = sign_out(roster, accounts[member_id], policy, actor, now)
-        except DomainError as error:
-            raise app_error(error) from error
+        booking = sign_out(roster, accounts[member_id], policy, actor, now)
         promoted = promote_waitlist(roster, accounts, policy, now)
         await _finish(store, studio_id, roster)
         return SignOutOutcome(booking, promoted)
@@ -85,10 +78,7 @@ async def leave_session_waitlist(
 ) -> None:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    try:
-        leave_waitlist(roster, member_id, now)
-    except DomainError as error:
-        raise app_error(error) from error
+    leave_waitlist(roster, member_id, now)
     await _finish(store, studio_id, roster)
 
 
@@ -99,10 +89,7 @@ async def cancel(
     roster = await _roster(store, studio_id, session_id)
     policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
-    try:
-        refunded = cancel_session(roster, accounts, policy, actor, now, reason)
-    except DomainError as error:
-        raise app_error(error) from error
+    refunded = cancel_session(roster, accounts, policy, actor, now, reason)
     await _finish(store, studio_id, roster)
     return refunded
 
@@ -114,10 +101,7 @@ async def change_capacity(
     roster = await _roster(store, studio_id, session_id)
     policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, roster.waiting_member_ids(), now)
-    try:
-        roster.change_capacity(capacity)
-    except DomainError as error:
-        raise app_error(error) from error
+    roster.change_capacity(capacity)
     promoted = promote_waitlist(roster, accounts, policy, now)
     await _finish(store, studio_id, roster)
     return promoted
@@ -128,10 +112,7 @@ async def desk_check_in(
 ) -> Booking:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    try:
-        booking = check_in(roster, member_id, now)
-    except DomainError as error:
-        raise app_error(error) from error
+    booking = check_in(roster, member_id, now)
     await _finish(store, studio_id, roster)
     return booking
 
@@ -139,10 +120,7 @@ async def desk_check_in(
 async def press_present(db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID) -> Booking:
     store = BookingStore(db)
     roster = await _roster(store, studio_id, session_id)
-    try:
-        booking = toggle_present(roster, member_id)
-    except DomainError as error:
-        raise app_error(error) from error
+    booking = toggle_present(roster, member_id)
     await _finish(store, studio_id, roster)
     return booking
 
@@ -154,9 +132,6 @@ async def record_attendance(
     roster = await _roster(store, studio_id, session_id)
     policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
-    try:
-        attendees = end_session(roster, accounts, policy, now)
-    except DomainError as error:
-        raise app_error(error) from error
+    attendees = end_session(roster, accounts, policy, now)
     await _finish(store, studio_id, roster)
     return attendees

@@ -1,4 +1,4 @@
-"""Turning domain errors into API errors and domain events into published contracts (through the outbox)."""
+"""Turning domain events into published contracts (through the outbox), and the not-found answer."""
 
 from __future__ import annotations
 
@@ -7,41 +7,11 @@ from collections.abc import Iterable
 
 from gymloop_contracts.base import EventPayload
 from gymloop_contracts.events import bookings as contracts
-from gymloop_kit.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from gymloop_kit.errors import NotFound
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.domain import events
-from gymloop_bookings.domain.errors import DomainError
-
-# Refusals that depend on the state of the session or booking, not on the request itself.
-_CONFLICTS = frozenset(
-    {
-        "already_booked",
-        "already_waitlisted",
-        "session_full",
-        "session_cancelled",
-        "session_ended",
-        "session_started",
-        "session_closed",
-        "overlapping_booking",
-        "capacity_below_bookings",
-        "not_booked",
-        "only_waitlisted",
-        "not_waitlisted",
-        "session_not_over",
-    }
-)
-
-
-def app_error(error: DomainError) -> AppError:
-    if error.code == "not_allowed":
-        return Forbidden(error.message, code=error.code, field=error.field)
-    if error.code == "studio_mismatch":
-        return NotFound("session not found", code="session_not_found", field="session_id")
-    if error.code in _CONFLICTS:
-        return Conflict(error.message, code=error.code, field=error.field)
-    return InvalidInput(error.message, code=error.code, field=error.field)
 
 
 def not_found(what: str, field: str) -> NotFound:

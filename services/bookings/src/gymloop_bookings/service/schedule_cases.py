@@ -21,12 +21,11 @@ from gymloop_bookings.db.models import (
     WeeklySlotRow,
 )
 from gymloop_bookings.db.repository import BookingStore, load_policy
-from gymloop_bookings.domain.errors import DomainError
 from gymloop_bookings.domain.events import SessionScheduled
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.schedules import WeeklySchedule, WeeklySlot, generate_sessions, one_off_session
 from gymloop_bookings.domain.sessions import Session
-from gymloop_bookings.service.outcomes import app_error, not_found, publish
+from gymloop_bookings.service.outcomes import not_found, publish
 
 
 async def save_settings(db: AsyncSession, studio_id: uuid.UUID, policy: BookingPolicy) -> None:
@@ -117,13 +116,10 @@ async def create_schedule(
     """slots: (weekday, local start, duration in minutes, session type, capacity, coach)."""
     await _owned(db, LocationRow, location_id, studio_id, "location", "location_id")
     types = await _type_names(db, studio_id)
-    try:
-        domain_slots = tuple(
-            WeeklySlot(uuid.uuid4(), weekday, start, timedelta(minutes=minutes), type_id, capacity, coach)
-            for weekday, start, minutes, type_id, capacity, coach in slots
-        )
-    except DomainError as error:
-        raise app_error(error) from error
+    domain_slots = tuple(
+        WeeklySlot(uuid.uuid4(), weekday, start, timedelta(minutes=minutes), type_id, capacity, coach)
+        for weekday, start, minutes, type_id, capacity, coach in slots
+    )
     for slot in domain_slots:
         if slot.session_type_id not in types:
             raise not_found("session type", "session_type_id")
@@ -175,10 +171,7 @@ async def generate(
         ),
     )
     policy = await load_policy(db, studio_id)
-    try:
-        candidates = generate_sessions(schedule, policy.time_zone, first_day, weeks)
-    except DomainError as error:
-        raise app_error(error) from error
+    candidates = generate_sessions(schedule, policy.time_zone, first_day, weeks)
     if not candidates:
         return []
     existing = set(
@@ -213,22 +206,19 @@ async def add_one_off(
     await _owned(db, LocationRow, location_id, studio_id, "location", "location_id")
     await _owned(db, SessionTypeRow, session_type_id, studio_id, "session type", "session_type_id")
     policy = await load_policy(db, studio_id)
-    try:
-        session = one_off_session(
-            uuid.uuid4(),
-            studio_id,
-            location_id,
-            session_type_id,
-            policy.time_zone,
-            day,
-            start,
-            timedelta(minutes=duration_min),
-            capacity,
-            coach_id,
-            description,
-        )
-    except DomainError as error:
-        raise app_error(error) from error
+    session = one_off_session(
+        uuid.uuid4(),
+        studio_id,
+        location_id,
+        session_type_id,
+        policy.time_zone,
+        day,
+        start,
+        timedelta(minutes=duration_min),
+        capacity,
+        coach_id,
+        description,
+    )
     await BookingStore(db).add_session(session)
     await publish(db, studio_id, [_scheduled(session)], await _type_names(db, studio_id))
     return session

@@ -10,16 +10,16 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.problems import error_response
 from pydantic import BaseModel
 
 from gymloop_importer.db.models import ImportJob
 from gymloop_importer.domain.dry_run import DryRun, PlannedMember, format_value
-from gymloop_importer.domain.errors import ImportIssue, UploadRejected
+from gymloop_importer.domain.errors import ImportIssue, ImportRejected, UploadTooLarge
 from gymloop_importer.domain.import_context import CollectionMethod
 from gymloop_importer.domain.safety import DEFAULT_LIMITS
 from gymloop_importer.domain.template import build_template
 from gymloop_importer.service import imports, studio_state
-from gymloop_importer.service.errors import upload_error
 
 router = APIRouter(tags=["imports"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -30,12 +30,10 @@ async def _read_upload(file: UploadFile) -> bytes:
     """Read at most one byte more than the limit, so an oversized upload is refused without holding it."""
     data = await file.read(DEFAULT_LIMITS.max_upload_bytes + 1)
     if len(data) > DEFAULT_LIMITS.max_upload_bytes:
-        raise upload_error(
-            UploadRejected(
-                "file_too_large",
-                f"The file is larger than {DEFAULT_LIMITS.max_upload_bytes // (1024 * 1024)} MB: remove images and "
-                "unused sheets, or split the members over several files.",
-            )
+        raise UploadTooLarge(
+            "file_too_large",
+            f"The file is larger than {DEFAULT_LIMITS.max_upload_bytes // (1024 * 1024)} MB: remove images and "
+            "unused sheets, or split the members over several files.",
         )
     return data
 
@@ -61,20 +59,9 @@ def _issue(issue: ImportIssue) -> IssueOut:
 
 
 def _rejection(issues: tuple[ImportIssue, ...], import_id: uuid.UUID | None) -> JSONResponse:
-    """422 in the kit's error shape, one entry per problem, each naming row and column."""
-    detail = [
-        {
-            "loc": ["body", "file"],
-            "msg": str(issue),
-            "type": issue.code,
-            "row": issue.row,
-            "column": issue.column_header,
-            "column_letter": issue.column_letter,
-        }
-        for issue in issues
-    ]
-    body: dict[str, object] = {"detail": detail, "import_id": str(import_id) if import_id else None}
-    return JSONResponse(body, status_code=422)
+    """422 with one field error per problem, each naming row and column; the rejected import is kept (committed),
+    so this is answered rather than raised."""
+    return error_response(ImportRejected(issues), extensions={"import_id": str(import_id) if import_id else None})
 
 
 class ImportOut(BaseModel):

@@ -1,26 +1,28 @@
-"""Errors of the import domain: what went wrong, where in the file, and what to change."""
+"""Errors of the import domain: what went wrong, where in the file, and what to change.
+
+They are the kit's errors (answered 422, or 413 for an upload over the limit); nothing translates them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
-class ImporterDomainError(Exception):
-    """A domain rule was broken; `code` is for machines, `message` tells a person what to change."""
-
-    def __init__(self, code: str, field: str | None, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.field = field
-        self.message = message
+from gymloop_kit.errors import FieldError, InvalidInput
 
 
-class UploadRejected(ImporterDomainError):
-    """The upload as a whole is refused before any row is looked at (size, format, safety, row limit)."""
+class UploadRejected(InvalidInput):
+    """The upload as a whole is refused before any row is looked at (format, safety, row limit)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(code=code, field="file", message=message)
+        super().__init__(message, code=code, field="file")
+
+
+class UploadTooLarge(UploadRejected):
+    """The upload is over the size limit."""
+
+    status_code = 413
+    title = "Content too large"
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,27 @@ class ImportIssue:
         return f"{self.location}: {self.message}"
 
 
-class ImportRejected(ImporterDomainError):
-    """The file has at least one invalid row: the import is all-or-nothing, so nothing is created."""
+class ImportRejected(InvalidInput):
+    """The file has at least one invalid row: the import is all-or-nothing, so nothing is created.
+
+    Each issue is one field error on the file, with the row and column where the user finds it in Excel.
+    """
 
     def __init__(self, issues: Sequence[ImportIssue]) -> None:
         count = len(issues)
         noun = "error" if count == 1 else "errors"
         super().__init__(
+            f"The file has {count} {noun}; nothing was imported. Fix them and import the file again.",
             code="import_invalid",
             field="file",
-            message=f"The file has {count} {noun}; nothing was imported. Fix them and import the file again.",
+            field_errors=[
+                FieldError(
+                    ("body", "file"),
+                    str(issue),
+                    issue.code,
+                    {"row": issue.row, "column": issue.column_header, "column_letter": issue.column_letter},
+                )
+                for issue in issues
+            ],
         )
         self.issues = tuple(issues)

@@ -12,7 +12,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 
-from gymloop_importer.domain.errors import UploadRejected
+from gymloop_importer.domain.errors import UploadRejected, UploadTooLarge
 
 MIB = 1024 * 1024
 
@@ -41,7 +41,7 @@ def check_upload_size(data: bytes, limits: UploadLimits = DEFAULT_LIMITS) -> Non
     if not data:
         raise UploadRejected("file_empty", "The uploaded file is empty: choose the filled-in import template.")
     if len(data) > limits.max_upload_bytes:
-        raise UploadRejected(
+        raise UploadTooLarge(
             "file_too_large",
             f"The file is {_megabytes(len(data))}, more than the limit of "
             f"{_megabytes(limits.max_upload_bytes)}: remove images and unused sheets, or split the members "

@@ -16,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_importer.db.models import ImportJob, ImportRowState
 from gymloop_importer.domain.dry_run import DryRun, plan_dry_run
-from gymloop_importer.domain.errors import ImportIssue, UploadRejected
+from gymloop_importer.domain.errors import ImportIssue
 from gymloop_importer.domain.import_file import ParsedImport, parse_import_file
 from gymloop_importer.domain.import_log import FailedRow, ImportLog, LoggedMember, LoggedSubscription
 from gymloop_importer.domain.import_row import ImportRow
 from gymloop_importer.domain.row_progress import MemberOutcome, RowStatus
 from gymloop_importer.domain.validation import ValidatedMember
-from gymloop_importer.service.errors import upload_error
 from gymloop_importer.service.row_state import progress_of
 from gymloop_importer.service.studio_state import active_plans, existing_members, import_context
 
@@ -33,11 +32,8 @@ def row_id(job_id: uuid.UUID, row_number: int) -> str:
 
 async def _parse(session: AsyncSession, studio_id: uuid.UUID, data: bytes, today: date) -> ParsedImport:
     context = await import_context(session, studio_id, today)
-    try:
-        # Reading and validating 10,000 rows takes seconds of CPU: keep the event loop free meanwhile.
-        return await asyncio.to_thread(parse_import_file, data, context)
-    except UploadRejected as error:
-        raise upload_error(error) from error
+    # Reading and validating 10,000 rows takes seconds of CPU: keep the event loop free meanwhile.
+    return await asyncio.to_thread(parse_import_file, data, context)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
 from gymloop_kit.http.forwarded import client_address
+from gymloop_kit.http.problems import error_response
 
 from gymloop_members.api.deps import database_of, settings_of
 from gymloop_members.api.schemas import (
@@ -47,12 +48,7 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
             ip=(client_address(request) or "unknown")[:64],  # the throttle's column width
         )  # fmt: skip
     if isinstance(outcome, accounts.Refused):
-        headers = {}
-        if isinstance(outcome.error, accounts.TooManyAttempts):
-            headers["Retry-After"] = str(outcome.error.retry_after)
-        return JSONResponse(
-            {"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code, headers=headers
-        )
+        return error_response(outcome.error)  # Retry-After included when throttled
     if isinstance(outcome, accounts.ChooseStudio):
         return LoginResponse(
             status="choose_studio",
@@ -79,7 +75,7 @@ async def refresh(body: RefreshRequest, request: Request) -> TokenOut | JSONResp
         outcome = await accounts.refresh(session, settings_of(request), body.refresh_token)
     if isinstance(outcome, accounts.Refused):
         # The family revocation of a reused token is committed above, before this refusal.
-        return JSONResponse({"detail": outcome.error.as_detail()}, status_code=outcome.error.status_code)
+        return error_response(outcome.error)
     return TokenOut.of(outcome)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gymloop_kit.auth import issue_access_token
-from gymloop_kit.errors import AppError, Forbidden, InvalidInput, NotFound, Unauthorized
+from gymloop_kit.errors import AppError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gymloop_kit.studio_clock import UnknownTimeZone, parse_time_zone
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,14 +66,12 @@ class Refused:
     error: AppError
 
 
-class TooManyAttempts(AppError):
-    status_code = 429
-
+class TooManyAttempts(TooManyRequests):
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed logins: try again in {retry_after} seconds", code="login_throttled", field=None
-        )
-        self.retry_after = retry_after
+            f"too many failed logins: try again in {retry_after} seconds", code="login_throttled",
+            retry_after_s=retry_after,
+        )  # fmt: skip
 
 
 LoginOutcome = TokenPair | ChooseStudio | PasswordSetupSent | Refused

@@ -218,7 +218,7 @@ class NotificationSettings:
             try:
                 sections[section_name] = replace(getattr(self, section_name), **known)
             except InvalidFieldsError as invalid:
-                errors.extend(invalid.errors)
+                errors.extend(invalid.problems)
         raise_if_any(errors)
         return replace(self, **sections)
 

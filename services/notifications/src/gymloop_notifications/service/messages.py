@@ -27,7 +27,6 @@ from gymloop_notifications.domain.audience import (
 from gymloop_notifications.domain.errors import DomainError
 from gymloop_notifications.domain.messages import compose_message
 from gymloop_notifications.service.email_sender import queue_message_emails
-from gymloop_notifications.service.errors import as_invalid_input
 
 CHUNK = 2000
 
@@ -40,8 +39,7 @@ class DeliveryCounts:
 async def publish_info_post(
     session: AsyncSession, studio_id: uuid.UUID, *, title: str, body: str, author_id: uuid.UUID
 ) -> InfoPost:
-    with as_invalid_input():
-        message = compose_message(Channel.IN_APP, title, body)
+    message = compose_message(Channel.IN_APP, title, body)
     post = InfoPost(
         post_id=uuid_compat.uuid7(),
         studio_id=studio_id,
@@ -146,22 +144,21 @@ async def send_message(
 ) -> uuid.UUID:
     """Store the message and one delivery row per recipient and channel. In-app deliveries are in the
     members' inboxes at once; e-mail ones are pending, their mails queued for the kit's mail sender."""
-    with as_invalid_input():
-        if not channels:
-            raise DomainError(code="channels_empty", field="channels", message="choose in_app, email or both")
-        try:
-            wanted = [Channel(c) for c in dict.fromkeys(channels)]
-        except ValueError:
-            raise DomainError(
-                code="channel_unknown", field="channels", message=f"{channels!r}: use in_app and/or email"
-            ) from None
-        audience = parse_audience(audience_type, tag, member_id)
-        composed = {channel: compose_message(channel, subject, body) for channel in wanted}
-        members = await _audience_members(session, studio_id, audience, today)
-        selections = {
-            channel: select_recipients(audience, members, studio_id=studio_id, channel=channel, today=today)
-            for channel in wanted
-        }
+    if not channels:
+        raise DomainError(code="channels_empty", field="channels", message="choose in_app, email or both")
+    try:
+        wanted = [Channel(c) for c in dict.fromkeys(channels)]
+    except ValueError:
+        raise DomainError(
+            code="channel_unknown", field="channels", message=f"{channels!r}: use in_app and/or email"
+        ) from None
+    audience = parse_audience(audience_type, tag, member_id)
+    composed = {channel: compose_message(channel, subject, body) for channel in wanted}
+    members = await _audience_members(session, studio_id, audience, today)
+    selections = {
+        channel: select_recipients(audience, members, studio_id=studio_id, channel=channel, today=today)
+        for channel in wanted
+    }
     now = datetime.now(UTC)
     message_id = uuid_compat.uuid7()
     first = composed[wanted[0]]
@@ -272,13 +269,12 @@ async def mark_read(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid
 async def set_opt_outs(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, opted_out: list[str]
 ) -> list[str]:
-    with as_invalid_input():
-        try:
-            channels = sorted({Channel(c).value for c in opted_out})
-        except ValueError:
-            raise DomainError(
-                code="channel_unknown", field="opted_out", message=f"{opted_out!r}: use in_app and/or email"
-            ) from None
+    try:
+        channels = sorted({Channel(c).value for c in opted_out})
+    except ValueError:
+        raise DomainError(
+            code="channel_unknown", field="opted_out", message=f"{opted_out!r}: use in_app and/or email"
+        ) from None
     await session.execute(
         pg_insert(Member)
         .values(studio_id=studio_id, member_id=member_id, opted_out=channels)

@@ -22,7 +22,6 @@ from gymloop_notifications.domain.kinds import NotificationKind, NotificationSta
 from gymloop_notifications.domain.notification import Notification, create_custom_notification
 from gymloop_notifications.domain.refresh import plan_refresh
 from gymloop_notifications.domain.views import employee_dashboard, member_notifications
-from gymloop_notifications.service.errors import as_invalid_input
 
 CHUNK = 2000
 LOOKUP_CHUNK = 10000
@@ -199,8 +198,7 @@ async def snooze(
     session: AsyncSession, studio_id: uuid.UUID, notification_id: uuid.UUID, until: date, today: date
 ) -> Notification:
     row = await _locked(session, studio_id, notification_id)
-    with as_invalid_input():
-        snoozed = to_domain(row).snooze(until=until, today=today)
+    snoozed = to_domain(row).snooze(until=until, today=today)
     _apply(row, snoozed)
     return snoozed
 
@@ -219,19 +217,18 @@ async def create_custom(
     member = await session.get(Member, (studio_id, member_id))
     if member is None:
         raise NotFound("no such member in this studio", field="member_id")
-    with as_invalid_input():
-        notification = create_custom_notification(
-            notification_id=uuid_compat.uuid7(),
-            studio_id=studio_id,
-            member_id=member_id,
-            text=text,
-            due_date=due_date,
-            created_by=created_by,
-            created_at=datetime.now(UTC),
-            today=today,
-            assignee_id=assignee_id,
-            responsible_employee_id=member.responsible_employee_id,
-        )
+    notification = create_custom_notification(
+        notification_id=uuid_compat.uuid7(),
+        studio_id=studio_id,
+        member_id=member_id,
+        text=text,
+        due_date=due_date,
+        created_by=created_by,
+        created_at=datetime.now(UTC),
+        today=today,
+        assignee_id=assignee_id,
+        responsible_employee_id=member.responsible_employee_id,
+    )
     session.add(
         NotificationRow(
             notification_id=notification.notification_id,

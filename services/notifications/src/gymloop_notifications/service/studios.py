@@ -19,7 +19,6 @@ from gymloop_notifications.db.models import StudioSettings
 from gymloop_notifications.domain.errors import DomainError
 from gymloop_notifications.domain.local_time import next_nightly_run, today_in_zone
 from gymloop_notifications.domain.settings import NotificationSettings
-from gymloop_notifications.service.errors import as_invalid_input
 
 DEFAULT_REFRESH_AT = time(3, 0)
 
@@ -89,12 +88,9 @@ async def update_studio_settings(
 ) -> StudioConfig:
     row, zone = await _ensure_row(session, studio_id, lock=True)
     current = _config(row, zone)
-    with as_invalid_input():
-        updated = current.settings.updated(changes or {})
-        if refresh_at is not None and refresh_at.tzinfo is not None:
-            raise DomainError(
-                code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00"
-            )
+    updated = current.settings.updated(changes or {})
+    if refresh_at is not None and refresh_at.tzinfo is not None:
+        raise DomainError(code="refresh_at_not_wall_time", field="refresh_at", message="give a local time like 03:00")
     row.settings = updated.to_mapping()
     if refresh_at is not None:
         row.refresh_at = refresh_at
