@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
@@ -29,23 +29,29 @@ from gymloop_members.service import accounts
 router = APIRouter(tags=["auth"])
 
 
+def _client_ip(request: Request) -> str:
+    return (client_address(request) or "unknown")[:64]  # the throttle tables' column width
+
+
 @router.post(
     "/auth/login",
     summary="Log in with e-mail and password",
     response_model=LoginResponse,
     responses={
-        202: {"description": "The login has no password yet: a set-password e-mail was sent"},
-        401: {"description": "Wrong e-mail or password"},
+        401: {
+            "description": "Login failed, with one answer whatever failed (unknown e-mail, wrong password, no password"
+            " chosen yet: then a set-password e-mail went out, archived login)"
+        },
         429: {"description": "Too many failed logins for this account or address; see Retry-After"},
     },
 )
-async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse | JSONResponse:
+async def login(body: LoginRequest, request: Request) -> LoginResponse | JSONResponse:
     settings = settings_of(request)
     # Not the per-request Session: a failed attempt must be counted (committed) even though the answer is an error.
     async with database_of(request).transaction() as session:
         outcome = await accounts.login(
             session, settings, email=body.email, password=body.password, studio_id=body.studio_id,
-            ip=(client_address(request) or "unknown")[:64],  # the throttle's column width
+            ip=_client_ip(request),
         )  # fmt: skip
     if isinstance(outcome, accounts.Refused):
         return error_response(outcome.error)  # Retry-After included when throttled
@@ -54,12 +60,6 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
             status="choose_studio",
             studios=[StudioChoiceOut(studio_id=s.studio_id, name=s.name, role=s.role) for s in outcome.studios],
             message="this login belongs to several studios: log in again with one of these studio_id",
-        )
-    if isinstance(outcome, accounts.PasswordSetupSent):
-        response.status_code = status.HTTP_202_ACCEPTED
-        return LoginResponse(
-            status="password_setup_sent",
-            message=f"no password is set yet: an e-mail to choose one was sent to {outcome.email}",
         )
     return LoginResponse(status="authenticated", tokens=TokenOut.of(outcome))
 
@@ -99,8 +99,11 @@ async def switch_studio(body: SwitchStudioRequest, principal: AnyUser, request: 
     status_code=202,
 )
 async def request_reset(body: ResetRequest, request: Request, session: Session) -> Accepted:
-    await accounts.request_password_reset(session, settings_of(request), body.email)
-    return Accepted(status="accepted", message="if this e-mail has a login, a link to choose a password was sent")
+    await accounts.request_password_reset(session, settings_of(request), body.email, ip=_client_ip(request))
+    return Accepted(
+        status="accepted",
+        message="if this e-mail has a login, a link to choose a password is on its way: look in your inbox",
+    )
 
 
 @router.post(
@@ -113,14 +116,19 @@ async def set_password(body: SetPasswordRequest, request: Request, session: Sess
     return Response(status_code=204)
 
 
-@router.post("/auth/change-password", summary="Change the password, knowing the current one", status_code=204)
+@router.post(
+    "/auth/change-password",
+    summary="Change the password, knowing the current one; ends every session and answers new tokens",
+    response_model=TokenOut,
+)
 async def change_password(
     body: ChangePasswordRequest, principal: AnyUser, request: Request, session: Session
-) -> Response:
-    await accounts.change_password(
-        session, settings_of(request), principal.account_id, body.current_password, body.new_password
-    )
-    return Response(status_code=204)
+) -> TokenOut:
+    pair = await accounts.change_password(
+        session, settings_of(request), account_id=principal.account_id, studio_id=principal.studio_id,
+        current_password=body.current_password, new_password=body.new_password,
+    )  # fmt: skip
+    return TokenOut.of(pair)
 
 
 @router.get(
