@@ -95,16 +95,17 @@ def container(workload: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def environment(overlay: str, workload: dict[str, Any]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+def environment(overlay: str, spec: dict[str, Any]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """(plain values, secret references) as the container sees them: envFrom in order, then env over it."""
-    spec = container(workload)
     maps = config_maps(overlay)
     values: dict[str, str] = {}
     secrets: dict[str, tuple[str, str]] = {}
     for source in spec.get("envFrom", []):
-        assert "configMapRef" in source, f"envFrom only from ConfigMaps (a Secret's keys are named one by one): {source}"
+        assert "configMapRef" in source, (
+            f"envFrom only from ConfigMaps (a Secret's keys are named one by one): {source}"
+        )
         name = source["configMapRef"]["name"]
-        assert name in maps, f"{workload['metadata']['name']} reads ConfigMap {name}, which the overlay lacks"
+        assert name in maps, f"container {spec['name']} reads ConfigMap {name}, which the overlay lacks"
         values.update(maps[name])
     for variable in spec.get("env", []):
         key = variable["name"]
@@ -168,9 +169,8 @@ def test_every_service_has_probes_resources_an_autoscaler_and_a_disruption_budge
     assert spec["args"] == ["serve"], "the Deployment must not migrate: its Job does"
     assert spec["livenessProbe"]["httpGet"]["path"] == "/health"
     assert spec["readinessProbe"]["httpGet"]["path"] == "/ready"
-    assert {"cpu", "memory"} <= set(spec["resources"]["requests"]) and {"cpu", "memory"} <= set(
-        spec["resources"]["limits"]
-    )
+    assert {"cpu", "memory"} <= set(spec["resources"]["requests"])
+    assert {"cpu", "memory"} <= set(spec["resources"]["limits"])
     port_names = {port["name"] for port in spec["ports"]}
 
     service_object = objects(overlay, "Service")[service]
@@ -190,18 +190,25 @@ def test_every_service_has_probes_resources_an_autoscaler_and_a_disruption_budge
 def test_every_service_with_migrations_has_a_migration_job_on_the_same_image(overlay, service):
     assert (ROOT / "services" / service / "migrations" / "env.py").is_file()
     job = objects(overlay, "Job")[f"{service}-migrate"]
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
     migrate = container(job)
     assert migrate["args"] == ["migrate"]
-    assert migrate["image"] == container(objects(overlay, "Deployment")[service])["image"]
-    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
-    values, secrets = environment(overlay, job)
-    assert secrets["GYMLOOP_DATABASE_URL"] == (f"gymloop-{service}-database", "GYMLOOP_DATABASE_URL")
+    values, secrets = environment(overlay, migrate)
+    assert secrets == {"GYMLOOP_DATABASE_URL": (f"gymloop-{service}-database", "GYMLOOP_DATABASE_URL")}
     assert values["GYMLOOP_SERVICE_NAME"] == service
+
+    # The Deployment's pods wait for that Job, whatever order the objects are applied in.
+    deployment = objects(overlay, "Deployment")[service]
+    assert container(deployment)["image"] == migrate["image"]
+    (waiting,) = deployment["spec"]["template"]["spec"]["initContainers"]
+    assert waiting["args"] == ["await-migrations"]
+    assert waiting["image"] == migrate["image"]
+    assert environment(overlay, waiting) == (values, secrets)
 
 
 def test_the_entrypoint_can_migrate_only_serve_only_or_both():
     script = (ROOT / "deploy" / "entrypoint.sh").read_text()
-    for mode in ('"")', "migrate)", "serve)"):
+    for mode in ('"")', "migrate)", "serve)", "await-migrations)"):
         assert mode in script
     assert 'ENTRYPOINT ["/app/entrypoint.sh"]' in (ROOT / "deploy" / "Dockerfile").read_text()
 
@@ -209,7 +216,7 @@ def test_the_entrypoint_can_migrate_only_serve_only_or_both():
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_setting_a_service_needs_comes_from_a_config_map_or_a_secret(overlay, service, monkeypatch):
-    values, secrets = environment(overlay, objects(overlay, "Deployment")[service])
+    values, secrets = environment(overlay, container(objects(overlay, "Deployment")[service]))
     provided = set(values) | set(secrets)
     missing = sorted((COMMON_NEEDS | NEEDS[service]) - provided)
     assert not missing, f"{service} ({overlay}) is not given {missing}"
@@ -233,9 +240,11 @@ def test_every_setting_a_service_needs_comes_from_a_config_map_or_a_secret(overl
         assert networks == [], "the gateway is the edge: it believes no client's X-Forwarded-For"
         assert set(settings.service_urls) == set(BACKENDS)  # type: ignore[attr-defined]
         for name, url in settings.service_urls.items():  # type: ignore[attr-defined]
-            assert url == f"http://{name}:8000" and name in objects(overlay, "Service")
+            assert url == f"http://{name}:8000"
+            assert name in objects(overlay, "Service")
     else:
-        assert networks and all(network.is_private for network in networks), "trust only the pod network"
+        assert networks, "the services trust the pod network (the gateway's pods)"
+        assert all(network.is_private for network in networks), "trust only the pod network"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -244,7 +253,9 @@ def test_no_config_map_carries_a_secret_and_no_secret_is_in_the_manifests(overla
     for name, data in config_maps(overlay).items():
         looking = sorted(key for key in data if SECRET_LOOKING.search(key.removeprefix("GYMLOOP_")))
         assert not looking, f"ConfigMap {name} carries secret-looking keys: {looking}"
-        pem_or_password = [key for key, value in data.items() if "-----BEGIN" in value or re.search(r"//[^/@]+:[^/@]+@", value)]
+        pem_or_password = [
+            key for key, value in data.items() if "-----BEGIN" in value or re.search(r"//[^/@]+:[^/@]+@", value)
+        ]
         assert not pem_or_password, f"ConfigMap {name} carries a key or a password in {pem_or_password}"
 
 
@@ -254,11 +265,12 @@ def test_only_members_gets_the_signing_key_and_the_readme_lists_every_secret_key
     holders = []
     for service in SERVICES:
         for workload in [objects(overlay, "Deployment")[service], *objects(overlay, "Job").values()]:
-            _, secrets = environment(overlay, workload)
+            _, secrets = environment(overlay, container(workload))
             if workload["kind"] == "Deployment" and "GYMLOOP_JWT_PRIVATE_KEY" in secrets:
                 holders.append(service)
             for secret, key in secrets.values():
-                assert f"`{secret}`" in readme and f"`{key}`" in readme, f"README does not list {secret}/{key}"
+                assert f"`{secret}`" in readme, f"deploy/k8s/README.md does not list the Secret {secret}"
+                assert f"`{key}`" in readme, f"deploy/k8s/README.md does not list the key {key}"
     assert holders == ["members"]
 
 
