@@ -154,7 +154,7 @@ def test_the_topic_plan_is_strimzi_kafka_topics_sized_for_scale_out(overlay):
 
 
 def test_the_committed_topic_file_is_what_the_generator_writes():
-    committed = (K8S / "base" / "kafka-topics.yaml").read_text()
+    committed = (K8S / "topics" / "kafka-topics.yaml").read_text()
     assert committed == k8s_topics.render(), "run `uv run python -m gymloop_contracts.k8s_topics`"
 
 

@@ -1,6 +1,6 @@
 """The topic plan as Strimzi `KafkaTopic` resources: one per topic of the catalogue and one per its `.DLQ`.
 
-`python -m gymloop_contracts.k8s_topics` rewrites deploy/k8s/base/kafka-topics.yaml; a test checks the committed
+`python -m gymloop_contracts.k8s_topics` rewrites deploy/k8s/topics/kafka-topics.yaml; a test checks the committed
 file is what this writes, so a new event type cannot ship without its topics.
 """
 
@@ -68,7 +68,7 @@ def render() -> str:
 
 
 def main(argv: list[str] = sys.argv[1:]) -> None:
-    target = Path(argv[0]) if argv else Path("deploy/k8s/base/kafka-topics.yaml")
+    target = Path(argv[0]) if argv else Path("deploy/k8s/topics/kafka-topics.yaml")
     if not target.parent.is_dir():
         raise SystemExit(f"{target.parent} does not exist: run from the repository root or pass the file to write")
     target.write_text(render())
