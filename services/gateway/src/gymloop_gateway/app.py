@@ -38,6 +38,9 @@ DESCRIPTION = (
     "The Gymloop platform behind one base URL. Every service's API is under /api/<service>/; "
     "send `Authorization: Bearer <access token>` (from POST /api/members/auth/login)."
 )
+# A service's endpoints that are for the cluster only (Prometheus scrapes /metrics from inside); `path` is
+# decoded, so an encoded spelling (metric%73) is caught too.
+CLUSTER_ONLY_PATHS = frozenset({"metrics"})
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -130,6 +133,10 @@ def create_app(
                 edge.auth.authenticate(request.headers.get("authorization"))
             except Unauthorized as error:
                 return edge_refusal(error)
+        if path.rstrip("/") in CLUSTER_ONLY_PATHS:
+            return error_answer(
+                404, service, "not_found", f"/{path} of the {service} service is read inside the cluster, not here"
+            )
         base_url = settings.service_urls.get(service)
         if base_url is None:
             known = ", ".join(sorted(settings.service_urls)) or "none"
