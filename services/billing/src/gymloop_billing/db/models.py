@@ -7,7 +7,19 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -173,9 +185,12 @@ class PaymentRow(Base):
 
 
 class MemberPaymentStateRow(Base):
+    """A member's ok/overdue state in one studio (0008: keyed by studio and member). No row: ok, no failures."""
+
     __tablename__ = "member_payment_state"
-    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    __table_args__ = (PrimaryKeyConstraint("studio_id", "member_id"),)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    studio_id: Mapped[uuid.UUID] = mapped_column()
     state: Mapped[str] = mapped_column(Text)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -47,27 +47,60 @@ class WebhookOutcome:
     applied: bool  # False: a duplicate or an event type we do not act on
 
 
-async def get_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MemberPaymentStateRow:
+@dataclass(frozen=True)
+class MemberPaymentState:
+    state: PaymentState
+    failed_attempts: int
+
+
+NO_PAYMENT_TROUBLE = MemberPaymentState(state=PaymentState.OK, failed_attempts=0)
+
+
+async def read_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MemberPaymentState:
+    """The member's ok/overdue state in this studio. Reads only: a member without a row has had no payment
+    trouble, so a GET never writes (an insert on read let two readers collide on the key)."""
     row = (
         await session.execute(
-            select(MemberPaymentStateRow)
-            .where(MemberPaymentStateRow.member_id == member_id, MemberPaymentStateRow.studio_id == studio_id)
-            .with_for_update()
+            select(MemberPaymentStateRow.state, MemberPaymentStateRow.failed_attempts).where(
+                MemberPaymentStateRow.studio_id == studio_id, MemberPaymentStateRow.member_id == member_id
+            )
         )
-    ).scalar_one_or_none()
+    ).first()
     if row is None:
-        row = MemberPaymentStateRow(
-            member_id=member_id, studio_id=studio_id, state=PaymentState.OK.value, failed_attempts=0
+        return NO_PAYMENT_TROUBLE
+    return MemberPaymentState(state=PaymentState(row.state), failed_attempts=row.failed_attempts)
+
+
+async def _lock_payment_state(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
+) -> MemberPaymentStateRow:
+    """The member's state row in this studio, locked for a change: upserted, so concurrent writers of a member
+    without a row wait for each other instead of failing on the key."""
+    await session.execute(
+        pg_insert(MemberPaymentStateRow)
+        .values(
+            studio_id=studio_id,
+            member_id=member_id,
+            state=NO_PAYMENT_TROUBLE.state.value,
+            failed_attempts=NO_PAYMENT_TROUBLE.failed_attempts,
         )
-        session.add(row)
-    return row
+        .on_conflict_do_nothing(index_elements=[MemberPaymentStateRow.studio_id, MemberPaymentStateRow.member_id])
+    )
+    return (
+        await session.execute(
+            select(MemberPaymentStateRow)
+            .where(MemberPaymentStateRow.studio_id == studio_id, MemberPaymentStateRow.member_id == member_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
 
 
 async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
     if payment.purchase_id is None:  # a paid shop purchase does not settle an overdue subscription fee
-        state = await get_payment_state(session, payment.studio_id, payment.member_id)
+        state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
         state.state = state_after_success().value
         state.failed_attempts = 0
     await add_event(
@@ -95,7 +128,7 @@ async def record_failure(
     payment.attempts += 1
     decision = RETRY_POLICY.after_failure(payment.attempts, failed_on)
     payment.next_retry_on = decision.retry_on if schedule_retry else None
-    state = await get_payment_state(session, payment.studio_id, payment.member_id)
+    state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
     if schedule_retry:
         state.failed_attempts = payment.attempts
         if decision.state is PaymentState.OVERDUE:
@@ -372,8 +405,8 @@ async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reas
     scheduler's retries charge the member's default method again. PaymentFailed says so with the member's
     current state (this attempt neither counts as a retry nor makes the member overdue)."""
     payment.status = "failed"
-    state = await get_payment_state(session, payment.studio_id, payment.member_id)
-    await _announce_failure(session, payment, reason, PaymentState(state.state), IDEAL_EVENT_METHOD)
+    current = await read_payment_state(session, payment.studio_id, payment.member_id)
+    await _announce_failure(session, payment, reason, current.state, IDEAL_EVENT_METHOD)
     payment.method = await _customer_method(session, payment.studio_id, payment.member_id)
 
 
