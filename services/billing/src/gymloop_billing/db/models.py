@@ -130,7 +130,9 @@ class PurchaseRow(Base):
 
 
 class ChargeRow(Base):
-    """A subscription fee that is due (from a start or a renewal), collected by the next payment run."""
+    """A subscription fee that is due (from a start or a renewal). It is collected once: by the payment that
+    took it (0009: `payment_id`), a SEPA run's payment of the member or a Stripe invoice's payment; a payment
+    run collects only charges no payment has taken."""
 
     __tablename__ = "charge"
     __table_args__ = (Index("ix_charge_open", "studio_id", "payment_run_id"),)
@@ -144,6 +146,7 @@ class ChargeRow(Base):
     currency: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+    payment_id: Mapped[uuid.UUID | None] = mapped_column()  # 0009: the payment that collects it
 
 
 class PaymentRunRow(Base):

@@ -29,7 +29,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import studio
+from gymloop_billing.service import charges, studio
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -313,6 +313,7 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
         )
         session.add(payment)
         await session.flush()
+        await charges.take_oldest_open_charge(session, payment)
     if payment.status == "succeeded":
         return WebhookOutcome(event_id, applied=False)
     if payment.status == "pending" and payment.method == IDEAL_EVENT_METHOD:
