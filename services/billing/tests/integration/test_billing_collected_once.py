@@ -32,7 +32,7 @@ async def test_a_period_paid_through_stripe_is_not_in_the_sepa_run_after_the_swi
     studio = uuid.uuid4()
     admin = tokens.headers(studio_id=studio, role="admin")
     sdk = stripe.StripeClient("sk_test_gymloop", base_addresses={"api": localstripe})
-    card = await sdk.tokens.create_async(
+    card = await sdk.v1.tokens.create_async(
         params={"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
     )
     start = date.today().replace(day=1).isoformat()
