@@ -3,6 +3,8 @@ by the SEPA payment run after the studio switches from Stripe to SEPA export."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from datetime import date
 from typing import Any
@@ -13,7 +15,7 @@ import stripe
 from gymloop_billing.domain.collection_dates import next_collection_date
 from gymloop_devstack.testing import eventually
 
-from .conftest import stripe_studio
+from .conftest import signed, stripe_studio
 
 pytestmark = pytest.mark.integration
 
@@ -89,3 +91,54 @@ async def test_a_period_paid_through_stripe_is_not_in_the_sepa_run_after_the_swi
         s=studio,
     )
     assert sorted(taken) == sorted([(stripe_payer, "stripe_card"), (sepa_payer, "sepa_export")])
+
+
+async def test_an_invoice_of_the_current_api_version_takes_its_subscriptions_fee(
+    client: Any, tokens: Any, add_member: Any, sql: Any
+) -> None:
+    """Stripe's current API names the subscription under `parent.subscription_details` (no top-level
+    `subscription`), with our metadata: the first invoice may come before we kept the Stripe subscription's id,
+    and still takes its subscription's fee."""
+    studio = uuid.uuid4()
+    admin = tokens.headers(studio_id=studio, role="admin")
+    plan_id = (await client.post("/plans", json=PLAN, headers=admin)).json()["id"]
+    member_id = await add_member(studio)
+    started = await client.post(
+        "/subscriptions",
+        json={"member_id": str(member_id), "plan_id": plan_id, "start_date": "2026-11-01"},
+        headers=admin,
+    )
+    assert started.status_code == 201, started.text
+    subscription_id = started.json()["id"]
+    invoice = {
+        "id": f"in_{member_id.hex[:12]}",
+        "object": "invoice",
+        "customer": "cus_not_kept_yet",
+        "amount_due": 5900,
+        "currency": "eur",
+        "parent": {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": "sub_not_kept_yet",
+                "metadata": {"studio_id": str(studio), "member_id": str(member_id), "subscription_id": subscription_id},
+            },
+        },
+    }
+    body = json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "object": "event",
+            "type": "invoice.payment_succeeded",
+            "created": int(time.time()),
+            "data": {"object": invoice},
+        }
+    ).encode()
+
+    answer = await client.post("/stripe/webhook", content=body, headers=signed(body))
+
+    assert (answer.status_code, answer.json()["applied"]) == (200, True), answer.text
+    (payment_id, paid_subscription, status) = (
+        await sql("SELECT id, subscription_id, status FROM payment WHERE member_id = :m", m=member_id)
+    )[0]
+    assert (str(paid_subscription), status) == (subscription_id, "succeeded")
+    assert await sql("SELECT payment_id FROM charge WHERE member_id = :m", m=member_id) == [(payment_id,)]

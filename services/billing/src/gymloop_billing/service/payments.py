@@ -335,15 +335,28 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
 async def _invoice_owner(
     session: AsyncSession, invoice: dict[str, Any]
 ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID | None] | None:
-    stripe_subscription = invoice.get("subscription")
+    """Studio, member and our subscription of an invoice. Stripe names the subscription in `subscription`
+    (older API versions) or in `parent.subscription_details`, whose `metadata` carries our subscription id: that
+    finds the subscription also when the first invoice comes before we kept the Stripe subscription's id."""
+    details = _object(_object(invoice.get("parent")).get("subscription_details"))
+    stripe_subscription = invoice.get("subscription") or details.get("subscription")
+    if isinstance(stripe_subscription, dict):  # expanded
+        stripe_subscription = stripe_subscription.get("id")
+    sub = None
     if stripe_subscription:
         sub = (
             await session.execute(
                 select(SubscriptionRow).where(SubscriptionRow.stripe_subscription_id == str(stripe_subscription))
             )
         ).scalar_one_or_none()
-        if sub is not None:
-            return sub.studio_id, sub.member_id, sub.id
+    ours = _object(details.get("metadata")).get("subscription_id")
+    if sub is None and ours:
+        try:
+            sub = await session.get(SubscriptionRow, uuid.UUID(str(ours)))
+        except ValueError:
+            sub = None
+    if sub is not None:
+        return sub.studio_id, sub.member_id, sub.id
     customer = invoice.get("customer")
     if customer:
         row = (
@@ -354,6 +367,11 @@ async def _invoice_owner(
         if row is not None:
             return row.studio_id, row.member_id, None
     return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A nested object of Stripe's event, or an empty one when it is absent (or not an object)."""
+    return value if isinstance(value, dict) else {}
 
 
 PAYMENT_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
