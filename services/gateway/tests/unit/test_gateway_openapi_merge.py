@@ -37,7 +37,7 @@ def test_paths_are_prefixed_and_refs_follow_the_renamed_schemas():
     operation = part["paths"]["/api/billing/plans/{plan_id}"]["get"]
     schema_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert schema_ref == "#/components/schemas/billing.Plan"
-    assert operation["operationId"] == "billing_get_plan"
+    assert operation["operationId"] == "billing.get_plan"
     assert operation["tags"] == ["billing: plans"]
     nested = part["components"]["schemas"]["billing.Plan"]["properties"]["price"]["$ref"]
     assert nested == "#/components/schemas/billing.Money"
