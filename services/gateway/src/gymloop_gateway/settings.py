@@ -61,6 +61,12 @@ class GatewaySettings(ServiceSettings):
         # A browser compares the exact origin; a path, a trailing slash or "*" would never match, or match anyone.
         for value in values:
             parts = urlsplit(value)
-            if parts.scheme not in ("http", "https") or not parts.hostname or value != f"{parts.scheme}://{parts.netloc}":
-                raise ValueError(f"{value!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com")
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or value != f"{parts.scheme}://{parts.netloc}"
+            ):
+                raise ValueError(
+                    f"{value!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+                )
         return values
