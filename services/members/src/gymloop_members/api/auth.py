@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
@@ -29,26 +29,33 @@ from gymloop_members.service import accounts
 router = APIRouter(tags=["auth"])
 
 
+def _client_ip(request: Request) -> str:
+    return (client_address(request) or "unknown")[:64]  # the throttle tables' column width
+
+
 @router.post(
     "/auth/login",
     summary="Log in with e-mail and password",
     response_model=LoginResponse,
     responses={
-        202: {"description": "The login has no password yet: a set-password e-mail was sent"},
-        401: {"description": "Wrong e-mail or password"},
+        401: {
+            "description": "Login failed, with one answer whatever failed (unknown e-mail, wrong password, no password"
+            " chosen yet: then a set-password e-mail went out, archived login)"
+        },
         429: {"description": "Too many failed logins for this account or address; see Retry-After"},
     },
 )
-async def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse | JSONResponse:
+async def login(body: LoginRequest, request: Request) -> LoginResponse | JSONResponse:
     """Public. Answers an access and a refresh token; a login in several studios without `studio_id` answers
-    `choose_studio` with the studios to pick from. Failed attempts are counted: too many answer 429 with
-    Retry-After. A login without a password yet gets 202 and an e-mail to choose one."""
+    `choose_studio` with the studios to pick from. Every failed login gets the same 401, whatever failed (a login
+    without a password yet is also sent an e-mail to choose one); failed attempts are counted, and too many answer
+    429 with Retry-After."""
     settings = settings_of(request)
     # Not the per-request Session: a failed attempt must be counted (committed) even though the answer is an error.
     async with database_of(request).transaction() as session:
         outcome = await accounts.login(
             session, settings, email=body.email, password=body.password, studio_id=body.studio_id,
-            ip=(client_address(request) or "unknown")[:64],  # the throttle's column width
+            ip=_client_ip(request),
         )  # fmt: skip
     if isinstance(outcome, accounts.Refused):
         return error_response(outcome.error)  # Retry-After included when throttled
@@ -57,12 +64,6 @@ async def login(body: LoginRequest, request: Request, response: Response) -> Log
             status="choose_studio",
             studios=[StudioChoiceOut(studio_id=s.studio_id, name=s.name, role=s.role) for s in outcome.studios],
             message="this login belongs to several studios: log in again with one of these studio_id",
-        )
-    if isinstance(outcome, accounts.PasswordSetupSent):
-        response.status_code = status.HTTP_202_ACCEPTED
-        return LoginResponse(
-            status="password_setup_sent",
-            message=f"no password is set yet: an e-mail to choose one was sent to {outcome.email}",
         )
     return LoginResponse(status="authenticated", tokens=TokenOut.of(outcome))
 
@@ -86,8 +87,9 @@ async def refresh(body: RefreshRequest, request: Request) -> TokenOut | JSONResp
 
 @router.post("/auth/logout", summary="End the session of a refresh token", status_code=204)
 async def logout(body: RefreshRequest, session: Session) -> Response:
-    """Public (the refresh token in the body is the credential): revokes it, so it can no longer be traded for
-    tokens. Access tokens already issued stay valid until they expire."""
+    """Public (the refresh token in the body is the credential): revokes it and its whole rotation family, so none
+    can be traded for tokens any more; an unknown token is fine. Access tokens already issued stay valid until
+    they expire."""
     await accounts.logout(session, body.refresh_token)
     return Response(status_code=204)
 
@@ -95,7 +97,7 @@ async def logout(body: RefreshRequest, session: Session) -> Response:
 @router.post("/auth/switch-studio", summary="Get tokens for another studio of the same login", response_model=TokenOut)
 async def switch_studio(body: SwitchStudioRequest, principal: AnyUser, request: Request, session: Session) -> TokenOut:
     """For a login that belongs to several studios: new tokens whose studio and role are those of the studio asked
-    for; 403 when the login has no place there."""
+    for; 404 when the login has no active membership there."""
     return TokenOut.of(
         await accounts.switch_studio(session, settings_of(request), principal.account_id, body.studio_id)
     )
@@ -111,8 +113,11 @@ async def switch_studio(body: SwitchStudioRequest, principal: AnyUser, request: 
 async def request_reset(body: ResetRequest, request: Request, session: Session) -> Accepted:
     """Public. Sends an e-mail with a link to choose a password when the address has a login; the answer is the same
     either way, so it tells nobody which addresses exist."""
-    await accounts.request_password_reset(session, settings_of(request), body.email)
-    return Accepted(status="accepted", message="if this e-mail has a login, a link to choose a password was sent")
+    await accounts.request_password_reset(session, settings_of(request), body.email, ip=_client_ip(request))
+    return Accepted(
+        status="accepted",
+        message="if this e-mail has a login, a link to choose a password is on its way: look in your inbox",
+    )
 
 
 @router.post(
@@ -126,16 +131,22 @@ async def set_password(body: SetPasswordRequest, request: Request, session: Sess
     return Response(status_code=204)
 
 
-@router.post("/auth/change-password", summary="Change the password, knowing the current one", status_code=204)
+@router.post(
+    "/auth/change-password",
+    summary="Change the password, knowing the current one; ends every session and answers new tokens",
+    response_model=TokenOut,
+)
 async def change_password(
     body: ChangePasswordRequest, principal: AnyUser, request: Request, session: Session
-) -> Response:
-    """For the logged-in user: the current password must be right (401 otherwise), the new one must meet the password
-    rules."""
-    await accounts.change_password(
-        session, settings_of(request), principal.account_id, body.current_password, body.new_password
-    )
-    return Response(status_code=204)
+) -> TokenOut:
+    """For the logged-in user: the current password must be right (422 `password_wrong` otherwise) and the new one
+    must meet the password rules. Every session of the login ends (its refresh tokens stop working); the answer
+    is new tokens for this one."""
+    pair = await accounts.change_password(
+        session, settings_of(request), account_id=principal.account_id, studio_id=principal.studio_id,
+        current_password=body.current_password, new_password=body.new_password,
+    )  # fmt: skip
+    return TokenOut.of(pair)
 
 
 @router.get(
