@@ -55,8 +55,14 @@ class PaymentOut(BaseModel):
     attempts: int
 
 
-@router.get("/members/{member_id}/payment-state", summary="Is the member ok or overdue, and may they book?")
+@router.get(
+    "/members/{member_id}/payment-state",
+    operation_id="getPaymentState",
+    summary="Is the member ok or overdue, and may they book?",
+)
 async def payment_state(member_id: uuid.UUID, principal: AnyUser, session: Session) -> PaymentStateOut:
+    """Staff read any member's; a member only their own. Whether the member is ok or overdue under the studio's
+    overdue rule, and whether that still lets them book."""
     ensure_own_member(principal, member_id)
     await members.get_member(session, principal.studio_id, member_id)  # another studio's member: 404
     current = await payments.read_payment_state(session, principal.studio_id, member_id)
@@ -69,8 +75,14 @@ async def payment_state(member_id: uuid.UUID, principal: AnyUser, session: Sessi
     )
 
 
-@router.post("/payments/{payment_id}/bank-answer", summary="Record the bank's answer for a SEPA collection")
+@router.post(
+    "/payments/{payment_id}/bank-answer",
+    operation_id="recordBankAnswer",
+    summary="Record the bank's answer for a SEPA collection",
+)
 async def bank_answer(payment_id: uuid.UUID, body: BankAnswerIn, principal: Staff, session: Session) -> PaymentOut:
+    """Staff only. Marks a SEPA collection succeeded or failed (with the bank's reason); a failure can make the
+    member overdue. Publishes PaymentSucceeded or PaymentFailed."""
     row = await payments.mark_sepa_payment(
         session, principal.studio_id, payment_id, succeeded=body.succeeded, reason=body.reason
     )
