@@ -1,5 +1,5 @@
 """Studio operations through HTTP on real PostgreSQL: a location's description, no sessions in the past, the agenda
-per coach, and waitlist places as the member sees them."""
+per coach, waitlist places as the member sees them, and no-shows in the user log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from gymloop_bookings.service.housekeeping import run_once
 from gymloop_devstack.testing import error_fields, problem
 
 from .conftest import AMSTERDAM
@@ -122,3 +123,27 @@ async def test_waitlist_places_start_at_1_and_follow_who_leaves(studio, client):
     problem(foreign, 404)
     staff_view = await client.get(f"/members/{third}/waitlist", headers=studio.staff)
     assert [p["position"] for p in staff_view.json()] == [2]
+
+
+async def test_a_no_show_has_its_own_reason_in_the_user_log(make_studio):
+    studio = await make_studio(uses_check_in=True)
+    came, stayed_home = uuid.uuid4(), uuid.uuid4()
+    session_id = await studio.session(starts_in=timedelta(hours=3))
+    for member in (came, stayed_home):
+        await studio.grant(member, credits=3)
+        assert (await studio.sign_up(session_id, member)).status_code == 201
+    checked = await studio.http.post(
+        f"/sessions/{session_id}/check-in", json={"member_id": str(came)}, headers=studio.staff
+    )
+    assert checked.status_code == 200, checked.text
+    ended, _ = await run_once(studio.http.app.state.runtime, now=datetime.now(UTC) + timedelta(hours=5))
+    assert ended >= 1
+
+    async def session_log(member: uuid.UUID) -> list[tuple[str, int, int]]:
+        answer = await studio.http.get(f"/members/{member}/log", headers=studio.member(member))
+        assert answer.status_code == 200, answer.text
+        entries = [e for e in answer.json() if e["session_id"] == str(session_id)]
+        return [(e["reason"], e["change"], e["available_after"]) for e in entries]
+
+    assert await session_log(came) == [("signed_up", -1, 2), ("attended", 0, 2)]
+    assert await session_log(stayed_home) == [("signed_up", -1, 2), ("no_show", 0, 2)]
