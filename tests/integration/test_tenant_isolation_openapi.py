@@ -3,7 +3,8 @@ studio's admin with this studio's real ids (and, where the path names a member, 
 member's id), answers 404 or 403 and changes no row of the service's database.
 
 The real services run in-process with their lifespans on their own migrated databases; the merged document is the
-gateway's, built from those same apps. Covered: members and bookings.
+gateway's, built from those same apps. All five services are covered; ids of kinds not seeded here (payments,
+subscriptions, imports, messages ...) are random, which still shows a 2xx, a 500 or a write.
 """
 
 from __future__ import annotations
@@ -22,18 +23,26 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
+from gymloop_billing.app import create_app as billing_app
+from gymloop_billing.settings import BillingSettings
 from gymloop_bookings.app import create_app as bookings_app
 from gymloop_bookings.settings import BookingsSettings
 from gymloop_devstack.testing import TokenFactory, service_client
 from gymloop_gateway.app import create_app as gateway_app
 from gymloop_gateway.settings import GatewaySettings
+from gymloop_importer.app import create_app as importer_app
+from gymloop_kit.settings import ServiceSettings
 from gymloop_members.app import create_app as members_app
 from gymloop_members.settings import MembersSettings
+from gymloop_notifications.app import create_app as notifications_app
+from gymloop_notifications.settings import NotificationsSettings
 
 pytestmark = pytest.mark.integration
 
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
-COVERED = ("members", "bookings")
+APPS = {"members": members_app, "bookings": bookings_app, "billing": billing_app,
+        "notifications": notifications_app, "importer": importer_app}  # fmt: skip
+COVERED = tuple(APPS)
 OPERATIONS = ("get", "put", "post", "delete", "patch")
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
 PASSWORD = "correct horse battery staple"
@@ -57,30 +66,32 @@ class InProcess(httpx.AsyncBaseTransport):
         return await self.transports[request.url.host].handle_async_request(request)
 
 
+def _settings(name: str, base: dict[str, Any], jwt_private_key: str) -> ServiceSettings:
+    """Each service's own settings, with its background jobs and consumer off: only HTTP is under test."""
+    quiet: dict[str, Any] = {"consumer_enabled": False}
+    if name == "members":
+        cheap_argon2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}
+        return MembersSettings(
+            **base | quiet | cheap_argon2 | {"jwt_private_key": jwt_private_key, "mail_poll_interval_s": 3600.0}
+        )
+    if name == "bookings":
+        return BookingsSettings(**base | quiet | {"housekeeping_interval_s": 3600.0})
+    if name == "billing":
+        return BillingSettings(**base | quiet | {"scheduler_enabled": False, "stripe_webhook_secret": "whsec_x"})
+    if name == "notifications":
+        return NotificationsSettings(
+            **base | quiet | {"mail_poll_interval_s": 3600.0, "scheduler_poll_interval_s": 3600.0}
+        )
+    return ServiceSettings(**base | quiet)
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def services(new_database, make_settings, jwt_keys) -> AsyncIterator[dict[str, Any]]:
     """The covered services running (lifespan on), each with its database URL, plus the gateway's merged document."""
-    members_url = await new_database(SERVICES_DIR / "members" / "migrations", prefix="iso_members")
-    bookings_url = await new_database(SERVICES_DIR / "bookings" / "migrations", prefix="iso_bookings")
-    members_base = make_settings("members", members_url).model_dump()
-    bookings_base = make_settings("bookings", bookings_url).model_dump()
+    urls = {name: await new_database(SERVICES_DIR / name / "migrations", prefix=f"iso_{name}") for name in COVERED}
     apps = {
-        "members": members_app(
-            MembersSettings(
-                **members_base
-                | {
-                    "jwt_private_key": jwt_keys.private_pem,
-                    "consumer_enabled": False,
-                    "mail_poll_interval_s": 3600.0,  # no mail is read here; the outbox rows are counted
-                    "argon2_time_cost": 1,
-                    "argon2_memory_cost_kib": 1024,
-                    "argon2_parallelism": 1,
-                }
-            )
-        ),
-        "bookings": bookings_app(
-            BookingsSettings(**bookings_base | {"consumer_enabled": False, "housekeeping_interval_s": 3600.0})
-        ),
+        name: APPS[name](_settings(name, make_settings(name, urls[name]).model_dump(), jwt_keys.private_pem))
+        for name in COVERED
     }
     async with contextlib.AsyncExitStack() as stack:
         clients = {name: await stack.enter_async_context(service_client(app)) for name, app in apps.items()}
@@ -90,14 +101,11 @@ async def services(new_database, make_settings, jwt_keys) -> AsyncIterator[dict[
         gateway_under_test = gateway_app(gateway_settings, transport=InProcess(apps))
         gateway = await stack.enter_async_context(service_client(gateway_under_test))
         document = (await gateway.get("/openapi.json")).json()
-        yield {
-            "clients": clients,
-            "urls": {"members": members_url, "bookings": bookings_url},
-            "document": document,
-        }
+        assert {state["status"] for state in document["x-gymloop-services"].values()} == {"included"}
+        yield {"clients": clients, "urls": urls, "document": document}
 
 
-async def _seed_members(http: httpx.AsyncClient, tenant_name: str) -> tuple[Tenant, dict[str, str]]:
+async def _seed_members(http: httpx.AsyncClient, tenant_name: str) -> Tenant:
     answer = await http.post(
         "/studios/signup",
         json={"studio_name": tenant_name, "email": f"owner-{uuid.uuid4().hex[:8]}@gym.example.com",
@@ -138,7 +146,7 @@ async def _seed_members(http: httpx.AsyncClient, tenant_name: str) -> tuple[Tena
     assert answer.status_code == 201, answer.text
     tenant.ids["attachment_id"] = answer.json()["id"]
     await http.post(f"/members/{member_id}/notes", json={"text": "Knee injury"}, headers=admin)
-    return tenant, admin
+    return tenant
 
 
 async def _seed_bookings(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
@@ -173,7 +181,19 @@ async def _seed_bookings(http: httpx.AsyncClient, tokens: TokenFactory, tenant: 
     tenant.ids["schedule_id"] = answer.json()["id"]
 
 
-def _operations(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+async def _seed_billing(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
+    admin = tokens.headers(studio_id=tenant.studio_id, role="admin")
+    answer = await http.post(
+        "/plans",
+        json={"name": "10-ride card", "kind": "session_pack", "price_cents": 9900, "period": "one_off",
+              "sessions": 10, "valid_days": 90},
+        headers=admin,
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    tenant.ids["plan_id"] = answer.json()["id"]
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """(service, method, path without /api/<service>, operation) of every operation with a path id."""
     found = []
     for path, item in document["paths"].items():
@@ -257,37 +277,68 @@ async def _row_counts(database_url: str) -> dict[str, int]:
         await connection.close()
 
 
-async def test_another_studio_and_another_member_get_404_or_403_and_change_nothing(services, tokens):
+# Leaks this test found, open until fixed (then the xfail below passes and fails as strict: remove them here).
+KNOWN_LEAKS = {
+    ("billing", "GET", "/members/{member_id}/subscriptions"): "200 [] for another studio's member id (no 404)",
+    ("billing", "GET", "/imports/{import_job_id}/rows"): "200 [] for another studio's import id (no 404)",
+    ("notifications", "GET", "/members/{member_id}/notifications"): "200 [] for another studio's member id (no 404)",
+}
+# Refused on the caller's own studio before any id is looked up: says nothing about the other studio's ids.
+OWN_STUDIO_REFUSALS = {("billing", "PUT", "/members/{member_id}/stripe/payment-method"): "not_stripe"}
+
+
+@dataclass
+class Findings:
+    leaks: list[tuple[Any, ...]] = field(default_factory=list)  # 2xx, 500 or changed rows
+    unreached: list[tuple[Any, ...]] = field(default_factory=list)  # 422: the call never reached the studio check
+
+
+async def _attack(services: dict[str, Any], tokens: TokenFactory, routes: set[tuple[str, str, str]] | None) -> Findings:
+    """Seed two studios, then call every operation with a path id (or only `routes`) as the attackers."""
     clients, urls, document = services["clients"], services["urls"], services["document"]
     components = document["components"]["schemas"]
-    studio_a, _ = await _seed_members(clients["members"], "Studio A")
-    studio_b, _ = await _seed_members(clients["members"], "Studio B")
+    studio_a = await _seed_members(clients["members"], "Studio A")
+    studio_b = await _seed_members(clients["members"], "Studio B")
     await _seed_bookings(clients["bookings"], tokens, studio_a)
     await _seed_bookings(clients["bookings"], tokens, studio_b)
+    await _seed_billing(clients["billing"], tokens, studio_a)
     b_admin = tokens.headers(studio_id=studio_b.studio_id, role="admin", member_id=studio_b.member_ids[0])
     a_member = tokens.headers(studio_id=studio_a.studio_id, role="member", member_id=studio_a.member_ids[0])
 
-    operations = _operations(document)
-    assert {service for service, *_ in operations} == set(COVERED)
-    calls = [(service, method, path, operation, b_admin, "studio B's admin")
-             for service, method, path, operation in operations]  # fmt: skip
-    calls += [
-        (service, method, path, operation, a_member, "another member of studio A")
-        for service, method, path, operation in operations
-        if "{member_id}" in path
-    ]
-    leaks, unreached = [], []
+    operations = [op for op in _operations(document) if routes is None or op[:3] in routes]
+    calls = [(*op, b_admin, "studio B's admin") for op in operations]
+    calls += [(*op, a_member, "another member of studio A") for op in operations if "{member_id}" in op[2]]
+    findings = Findings()
     for service, method, path, operation, headers, caller in calls:
+        if routes is None and (service, method, path) in KNOWN_LEAKS:
+            continue
         before = await _row_counts(urls[service])
         answer = await clients[service].request(
             method, headers=headers, **_request(operation, path, components, studio_a.ids)
         )
         after = await _row_counts(urls[service])
         changed = {table: (before[table], after[table]) for table in before if before[table] != after[table]}
-        if answer.status_code not in REFUSED or changed:
-            if answer.status_code == 422:
-                unreached.append((method, path, caller, answer.text[:300]))
-            else:
-                leaks.append((method, path, caller, answer.status_code, changed, answer.text[:200]))
-    assert leaks == []
-    assert unreached == []  # a 422 would mean the call never reached the studio check
+        if answer.status_code in REFUSED and not changed:
+            continue
+        code = answer.json().get("code") if answer.status_code == 422 else None
+        if code is not None and OWN_STUDIO_REFUSALS.get((service, method, path)) == code and not changed:
+            continue
+        finding = (service, method, path, caller, answer.status_code, changed, answer.text[:300])
+        (findings.unreached if answer.status_code == 422 and not changed else findings.leaks).append(finding)
+    return findings
+
+
+async def test_another_studio_and_another_member_get_404_or_403_and_change_nothing(services, tokens):
+    operations = _operations(services["document"])
+    assert {service for service, *_ in operations} == set(COVERED)
+    assert len(operations) > 60
+    findings = await _attack(services, tokens, routes=None)
+    assert findings.leaks == []
+    assert findings.unreached == []
+
+
+@pytest.mark.xfail(strict=True, reason="; ".join(f"{m} /api/{s}{p}: {why}" for (s, m, p), why in KNOWN_LEAKS.items()))
+async def test_the_known_leaks_are_fixed(services, tokens):
+    findings = await _attack(services, tokens, routes=set(KNOWN_LEAKS))
+    assert findings.leaks == []
+    assert findings.unreached == []
