@@ -4,12 +4,13 @@ member's id), answers 404 or 403 and changes no row of the service's database.
 
 The real services run in-process with their lifespans on their own migrated databases; the merged document is the
 gateway's, built from those same apps. All five services are covered; ids of kinds not seeded here (payments,
-subscriptions, imports, messages ...) are random, which still shows a 2xx, a 500 or a write.
+subscriptions, notifications ...) are random, which still shows a 2xx, a 500 or a write.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import openpyxl
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -47,6 +49,7 @@ OPERATIONS = ("get", "put", "post", "delete", "patch")
 PATH_PARAMETER = re.compile(r"\{([a-z_]+)\}")
 PASSWORD = "correct horse battery staple"
 REFUSED = {403, 404}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -193,6 +196,30 @@ async def _seed_billing(http: httpx.AsyncClient, tokens: TokenFactory, tenant: T
     tenant.ids["plan_id"] = answer.json()["id"]
 
 
+async def _seed_notifications(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
+    admin = tokens.headers(studio_id=tenant.studio_id, role="admin")
+    answer = await http.post(
+        "/messages", json={"subject": "Closed Monday", "body": "Maintenance", "audience": {"type": "all"}},
+        headers=admin,
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    tenant.ids["message_id"] = answer.json()["message_id"]
+
+
+async def _seed_importer(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
+    """An import of the real template with one row missing its last name: rejected, but an import with a log."""
+    admin = tokens.headers(studio_id=tenant.studio_id, role="admin")
+    template = await http.get("/imports/template", headers=admin)
+    assert template.status_code == 200, template.text
+    workbook = openpyxl.load_workbook(io.BytesIO(template.content))
+    workbook["Members"].append(["Jan", None, "jan@example.com", "2025-01-01"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    answer = await http.post("/imports", headers=admin, files={"file": ("members.xlsx", buffer.getvalue(), XLSX)})
+    tenant.ids["import_id"] = answer.json()["import_id"]
+    tenant.ids["import_job_id"] = tenant.ids["import_id"]
+
+
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """(service, method, path without /api/<service>, operation) of every operation with a path id."""
     found = []
@@ -302,6 +329,8 @@ async def _attack(services: dict[str, Any], tokens: TokenFactory, routes: set[tu
     await _seed_bookings(clients["bookings"], tokens, studio_a)
     await _seed_bookings(clients["bookings"], tokens, studio_b)
     await _seed_billing(clients["billing"], tokens, studio_a)
+    await _seed_notifications(clients["notifications"], tokens, studio_a)
+    await _seed_importer(clients["importer"], tokens, studio_a)
     b_admin = tokens.headers(studio_id=studio_b.studio_id, role="admin", member_id=studio_b.member_ids[0])
     a_member = tokens.headers(studio_id=studio_a.studio_id, role="member", member_id=studio_a.member_ids[0])
 
