@@ -184,8 +184,18 @@ async def _seed_bookings(http: httpx.AsyncClient, tokens: TokenFactory, tenant: 
     tenant.ids["schedule_id"] = answer.json()["id"]
 
 
-async def _seed_billing(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
+async def _seed_billing(http: httpx.AsyncClient, database_url: str, tokens: TokenFactory, tenant: Tenant) -> None:
+    """A plan and a subscription of the member; the member arrives as members' MemberRegistered would leave it."""
     admin = tokens.headers(studio_id=tenant.studio_id, role="admin")
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(
+            "INSERT INTO member (member_id, studio_id, first_name, last_name, email, start_date, status) "
+            "VALUES ($1, $2, 'Max', 'Member', 'max@gym.example.com', $3, 'active')",
+            uuid.UUID(tenant.ids["member_id"]), tenant.studio_id, date(2026, 1, 5),
+        )  # fmt: skip
+    finally:
+        await connection.close()
     answer = await http.post(
         "/plans",
         json={"name": "10-ride card", "kind": "session_pack", "price_cents": 9900, "period": "one_off",
@@ -194,6 +204,13 @@ async def _seed_billing(http: httpx.AsyncClient, tokens: TokenFactory, tenant: T
     )  # fmt: skip
     assert answer.status_code == 201, answer.text
     tenant.ids["plan_id"] = answer.json()["id"]
+    answer = await http.post(
+        "/subscriptions",
+        json={"member_id": tenant.ids["member_id"], "plan_id": tenant.ids["plan_id"], "start_date": "2026-01-05"},
+        headers=admin,
+    )
+    assert answer.status_code == 201, answer.text
+    tenant.ids["subscription_id"] = answer.json()["id"]
 
 
 async def _seed_notifications(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
@@ -328,7 +345,7 @@ async def _attack(services: dict[str, Any], tokens: TokenFactory, routes: set[tu
     studio_b = await _seed_members(clients["members"], "Studio B")
     await _seed_bookings(clients["bookings"], tokens, studio_a)
     await _seed_bookings(clients["bookings"], tokens, studio_b)
-    await _seed_billing(clients["billing"], tokens, studio_a)
+    await _seed_billing(clients["billing"], urls["billing"], tokens, studio_a)
     await _seed_notifications(clients["notifications"], tokens, studio_a)
     await _seed_importer(clients["importer"], tokens, studio_a)
     b_admin = tokens.headers(studio_id=studio_b.studio_id, role="admin", member_id=studio_b.member_ids[0])
