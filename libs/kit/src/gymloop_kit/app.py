@@ -26,6 +26,7 @@ from gymloop_kit.db import CommitFailed, Database
 from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.health import router as health_router
+from gymloop_kit.http.metrics import HttpMetricsMiddleware
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.problem_docs import document_problems
 from gymloop_kit.http.problems import install_problem_handlers
@@ -35,6 +36,7 @@ from gymloop_kit.messaging.kafka import create_producer, ensure_topics, start_wi
 from gymloop_kit.messaging.relay import OutboxRelay
 from gymloop_kit.messaging.retention import max_event_age_s, purge_delivery_tables
 from gymloop_kit.periodic import run_periodically
+from gymloop_kit.scrape import measure
 from gymloop_kit.settings import ServiceSettings
 from gymloop_kit.supervision import Supervisor
 
@@ -98,6 +100,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         redoc_url=None,
     )
     install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
+    app.add_middleware(HttpMetricsMiddleware, service=spec.name)
     app.add_middleware(CorrelationMiddleware)
     trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client
     app.include_router(health_router)
@@ -105,7 +108,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.include_router(router)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        runtime = runtime_of(request)
+        await measure(spec.name, runtime.database, runtime.consumer)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
@@ -129,7 +134,7 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Service
             partitions=settings.kafka_topic_partitions,
             replication_factor=settings.kafka_replication_factor,
         )
-    supervisor = Supervisor(backoff_max_s=settings.task_restart_backoff_max_s)
+    supervisor = Supervisor(service=spec.name, backoff_max_s=settings.task_restart_backoff_max_s)
     runtime = ServiceRuntime(settings=settings, database=database, producer=producer, supervisor=supervisor)
     if settings.relay_enabled:
         relay = runtime.relay = OutboxRelay(
