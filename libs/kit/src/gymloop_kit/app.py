@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from gymloop_contracts import owned_by, topics
 from gymloop_contracts.asyncapi import asyncapi_document
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.auth import TokenVerifier
@@ -26,7 +25,7 @@ from gymloop_kit.db import CommitFailed, Database
 from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.health import router as health_router
-from gymloop_kit.http.metrics import HttpMetricsMiddleware
+from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.problem_docs import document_problems
 from gymloop_kit.http.problems import install_problem_handlers
@@ -111,7 +110,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     async def metrics(request: Request) -> Response:
         runtime = runtime_of(request)
         await measure(spec.name, runtime.database, runtime.consumer)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        return metrics_answer()
 
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
     async def asyncapi() -> dict[str, Any]:

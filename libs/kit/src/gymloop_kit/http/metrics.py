@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED = "unmatched"
@@ -56,3 +57,8 @@ class HttpMetricsMiddleware:
             method, route = scope.get("method", ""), route_template(scope)
             http_requests.labels(self.service, method, route, f"{status // 100}xx").inc()
             http_duration.labels(self.service, method, route).observe(time.perf_counter() - started)
+
+
+def metrics_answer() -> Response:
+    """This process's metrics in Prometheus' text format (what every /metrics serves)."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
