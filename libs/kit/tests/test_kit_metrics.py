@@ -135,7 +135,10 @@ async def test_metrics_show_requests_lag_outbox_age_pool_and_jobs(kit_database, 
             assert value(samples, "gymloop_outbox_oldest_unpublished_age_seconds", service="kitmetrics") > 0
 
             assert value(samples, "gymloop_db_pool_size", service="kitmetrics") == settings.database_pool_size
-            assert value(samples, "gymloop_db_pool_checked_out", service="kitmetrics") is not None
+            async with runtime.database.transaction():  # a connection of the service's pool is in use
+                in_use = value(await scrape(http), "gymloop_db_pool_checked_out", service="kitmetrics")
+            assert in_use is not None
+            assert in_use >= 1
             assert value(samples, "gymloop_db_pool_overflow_max", service="kitmetrics") == settings.database_pool_size
 
             async def jobs_counted() -> bool:

@@ -8,6 +8,7 @@ import asyncio
 
 from prometheus_client import Gauge
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from gymloop_kit.db import Database
 from gymloop_kit.logging import get_logger
@@ -30,10 +31,11 @@ _lag_labels: dict[str, set[tuple[str, str]]] = {}  # per consumer: the partition
 
 
 def measure_pool(service: str, database: Database) -> None:
+    pool_size.labels(service).set(database.pool_size)
+    pool_overflow_max.labels(service).set(database.max_overflow)
     pool = database.engine.pool
-    pool_size.labels(service).set(pool.size())
-    pool_checked_out.labels(service).set(pool.checkedout())
-    pool_overflow_max.labels(service).set(getattr(pool, "_max_overflow", 0))
+    if isinstance(pool, QueuePool):  # the pool Database makes; another kind keeps no count
+        pool_checked_out.labels(service).set(pool.checkedout())
 
 
 async def measure_outbox(service: str, database: Database) -> None:
