@@ -20,6 +20,7 @@ from gymloop_kit.messaging.kafka import create_producer
 from gymloop_kit.messaging.outbox import add_event
 from gymloop_kit.periodic import idle_forever, run_periodically
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 pytestmark = pytest.mark.integration
 
@@ -135,7 +136,8 @@ async def test_metrics_show_requests_lag_outbox_age_pool_and_jobs(kit_database, 
             assert value(samples, "gymloop_outbox_oldest_unpublished_age_seconds", service="kitmetrics") > 0
 
             assert value(samples, "gymloop_db_pool_size", service="kitmetrics") == settings.database_pool_size
-            async with runtime.database.transaction():  # a connection of the service's pool is in use
+            async with runtime.database.transaction() as session:  # a connection of the service's pool in use
+                await session.execute(text("SELECT 1"))  # a session takes its connection at its first statement
                 in_use = value(await scrape(http), "gymloop_db_pool_checked_out", service="kitmetrics")
             assert in_use is not None
             assert in_use >= 1
