@@ -86,3 +86,9 @@ def test_every_dashboard_query_selects_only_exported_metrics():
         metrics = selected_metrics(query)
         assert metrics, f"{query!r} selects no metric"
         assert set(metrics) <= exported, f"{query!r} names metrics the kit does not export"
+
+
+def test_the_guide_explains_every_alert():
+    guide = (OBSERVABILITY / "README.md").read_text()
+    unexplained = [rule["alert"] for rule in alert_rules() if f"| {rule['alert']} |" not in guide]
+    assert not unexplained, f"deploy/observability/README.md does not explain {unexplained}"
