@@ -3,8 +3,8 @@ kept per studio, caller and key so a retry gets it back; purged once older than 
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
