@@ -19,7 +19,7 @@ from gymloop_devstack.migration_checks import (
     public_schema_objects,
     schema_differences,
 )
-from gymloop_kit import studio_clock
+from gymloop_kit import idempotency, studio_clock
 from gymloop_kit.migrations import downgrade, upgrade
 from sqlalchemy import MetaData
 
@@ -48,8 +48,8 @@ class ServiceSchema:
 
 SCHEMAS = [
     ServiceSchema("members"),
-    ServiceSchema("billing", (studio_clock.metadata,)),
-    ServiceSchema("bookings", (studio_clock.metadata,)),
+    ServiceSchema("billing", (studio_clock.metadata, idempotency.metadata)),
+    ServiceSchema("bookings", (studio_clock.metadata, idempotency.metadata)),
     ServiceSchema("notifications", (studio_clock.metadata,)),
     ServiceSchema("importer", (studio_clock.metadata,)),
 ]

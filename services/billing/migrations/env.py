@@ -1,5 +1,5 @@
 from gymloop_billing.db.models import Base
-from gymloop_kit import studio_clock
+from gymloop_kit import idempotency, studio_clock
 from gymloop_kit.migrations import run_env
 
-run_env(Base.metadata, studio_clock.metadata)
+run_env(Base.metadata, studio_clock.metadata, idempotency.metadata)

@@ -76,7 +76,12 @@ class ServiceSettings(BaseSettings):
         description="How long inbox and applied_sequence rows are kept (default: topic retention + 24 h); "
         "consumers refuse events older than this, less an hour of clock skew",
     )
-    retention_interval_s: float = Field(default=3600.0, description="How often the delivery tables are purged")
+    retention_interval_s: float = Field(
+        default=3600.0, description="How often the delivery tables and expired idempotency keys are purged"
+    )
+    idempotency_key_ttl_hours: float = Field(
+        default=24.0, description="How long an Idempotency-Key keeps its first answer (see gymloop_kit.idempotency)"
+    )
 
     @property
     def inbox_retention_s(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
+from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
 from gymloop_billing.api import (
@@ -45,7 +46,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             imports.router,
         ],
         subscriptions=event_subscriptions,
-        background_jobs=[billing_scheduler],  # renewals, ends and Stripe retries (GYMLOOP_SCHEDULER_*)
+        background_jobs=[billing_scheduler, purge_idempotency_keys],  # scheduler: renewals, ends, Stripe retries
     )
     app = create_service_app(spec, billing_settings)
     app.state.billing_settings = billing_settings

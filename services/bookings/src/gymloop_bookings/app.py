@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
+from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
 from gymloop_bookings.api import members, reports, sessions, studio
@@ -22,6 +23,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ),
         routers=[studio.router, sessions.router, members.router, reports.router],
         subscriptions=subscriptions,
-        background_jobs=[housekeeping],
+        background_jobs=[housekeeping, purge_idempotency_keys],
     )
     return create_service_app(spec, settings or BookingsSettings())

@@ -12,6 +12,7 @@ from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
+from gymloop_kit.idempotency import Idempotency
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict
 
@@ -145,10 +146,14 @@ def _mandate_out(row: MandateRow) -> MandateOut:
     operation_id="createPaymentRun",
     status_code=201,
     summary="Collect open fees and purchases into a pain.008 file",
+    response_model=RunOut,
 )
-async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
+async def create_run(body: RunIn, principal: Admin, session: Session, idempotency: Idempotency) -> Response:
     """Admins only. Collects the open fees and purchases into one SEPA direct-debit file for the collection date;
-    members who cannot be collected are listed with the reason instead."""
+    members who cannot be collected are listed with the reason instead. A retry with the same Idempotency-Key gets
+    the first answer and creates no second run."""
+    if (replayed := await idempotency.replay(session)) is not None:
+        return replayed
     row = await sepa.create_payment_run(
         session,
         principal.studio_id,
@@ -156,7 +161,7 @@ async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
         period_label=body.period_label,
         today=await studio_clock.today(session, principal.studio_id),
     )
-    return _run_out(row)
+    return await idempotency.answer(session, _run_out(row), status_code=201)
 
 
 @router.get(

@@ -7,8 +7,10 @@ from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import Admin, AnyUser, Staff
+from gymloop_kit.idempotency import Idempotency
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.service import shop
@@ -92,15 +94,26 @@ async def list_products(principal: AnyUser, session: Session) -> list[ProductOut
     "/purchases",
     status_code=201,
     summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once (or iDEAL)",
+    response_model=PurchaseOut,
 )
-async def record_purchase(body: PurchaseIn, request: Request, principal: Staff) -> PurchaseOut:
+async def record_purchase(body: PurchaseIn, request: Request, principal: Staff, idempotency: Idempotency) -> Response:
     """Staff only. Records what the member bought; in a SEPA studio it is collected with the next payment run, in a
-    Stripe studio it is charged at once (or answered with an iDEAL redirect). Publishes PurchaseRecorded."""
+    Stripe studio it is charged at once (or answered with an iDEAL redirect). Publishes PurchaseRecorded. A retry
+    with the same Idempotency-Key gets the first answer (409 idempotency_key_in_progress while the first is still at
+    work) and records nothing more."""
+    database = runtime_of(request).database
+    async with idempotency.held(database) as key:
+        if key.replayed is not None:
+            return key.replayed
+        return await key.answer(await _buy(body, request, principal.studio_id), status_code=201)
+
+
+async def _buy(body: PurchaseIn, request: Request, studio_id: uuid.UUID) -> PurchaseOut:
     # its own short transactions around the Stripe calls (never one open while Stripe answers)
     bought = await shop.buy(
         runtime_of(request).database,
         StripeGateway(request.app.state.billing_settings),
-        principal.studio_id,
+        studio_id,
         member_id=body.member_id,
         product_id=body.product_id,
         quantity=body.quantity,

@@ -7,9 +7,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from gymloop_kit import studio_clock
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.idempotency import Idempotency
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -77,14 +79,18 @@ def _out(row: SubscriptionRow) -> SubscriptionOut:
     operation_id="startSubscription",
     status_code=201,
     summary="Start a subscription; publishes SubscriptionActivated",
+    response_model=SubscriptionOut,
 )
-async def start(body: StartIn, principal: Staff, session: Session) -> SubscriptionOut:
+async def start(body: StartIn, principal: Staff, session: Session, idempotency: Idempotency) -> Response:
     """Staff only. Starts the member on an offered plan from the start date (a withdrawn plan answers 422); publishes
-    SubscriptionActivated, which gives the member their credits in bookings."""
+    SubscriptionActivated, which gives the member their credits in bookings. A retry with the same Idempotency-Key
+    gets the first answer and starts nothing more."""
+    if (replayed := await idempotency.replay(session)) is not None:
+        return replayed
     row = await subscriptions.start_subscription(
         session, principal.studio_id, member_id=body.member_id, plan_id=body.plan_id, start_date=body.start_date
     )
-    return _out(row)
+    return await idempotency.answer(session, _out(row), status_code=201)
 
 
 @router.post(
@@ -92,23 +98,29 @@ async def start(body: StartIn, principal: Staff, session: Session) -> Subscripti
     operation_id="startStripeSubscription",
     status_code=201,
     summary="Start a subscription paid through Stripe",
+    response_model=SubscriptionOut,
 )
-async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser) -> SubscriptionOut:
+async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser, idempotency: Idempotency) -> Response:
     """Staff for any member, a member for themselves. Creates the subscription in Stripe (and the Stripe customer for
-    a new one, with the card token given) and records it here."""
+    a new one, with the card token given) and records it here. A retry with the same Idempotency-Key gets the first
+    answer (409 idempotency_key_in_progress while the first is still at work) and starts nothing more."""
     ensure_own_member(principal, body.member_id)
     gateway = StripeGateway(request.app.state.billing_settings)
-    # its own short transactions around the Stripe calls (never one open while Stripe answers)
-    row = await stripe_subscriptions.start_stripe_subscription(
-        runtime_of(request).database,
-        gateway,
-        principal.studio_id,
-        member_id=body.member_id,
-        plan_id=body.plan_id,
-        start_date=body.start_date,
-        payment_source=body.payment_source,
-    )
-    return _out(row)
+    database = runtime_of(request).database
+    async with idempotency.held(database) as key:
+        if key.replayed is not None:
+            return key.replayed
+        # its own short transactions around the Stripe calls (never one open while Stripe answers)
+        row = await stripe_subscriptions.start_stripe_subscription(
+            database,
+            gateway,
+            principal.studio_id,
+            member_id=body.member_id,
+            plan_id=body.plan_id,
+            start_date=body.start_date,
+            payment_source=body.payment_source,
+        )
+        return await key.answer(_out(row), status_code=201)
 
 
 @router.get(

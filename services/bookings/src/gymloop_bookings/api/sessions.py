@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.idempotency import Idempotency
 
 from gymloop_bookings.api.schemas import (
     AttendanceLine,
@@ -57,20 +58,24 @@ async def get_session(session_id: uuid.UUID, principal: AnyUser, session: Sessio
     responses={202: {"model": SignUpOut, "description": "Waitlisted"}},
 )
 async def post_booking(
-    session_id: uuid.UUID, body: SignUpIn, principal: AnyUser, session: Session, response: Response
-) -> SignUpOut:
+    session_id: uuid.UUID, body: SignUpIn, principal: AnyUser, session: Session, idempotency: Idempotency
+) -> Response:
     """Staff act for any member of their studio; a member only for themselves (another member's answers 404). Books a
     place and takes a credit when the member's entitlements allow it (422 names the refusal); when the session is
-    full the member is put on the waitlist and the answer is 202."""
+    full the member is put on the waitlist and the answer is 202. A retry with the same Idempotency-Key gets the
+    first answer and books nothing more."""
+    if (replayed := await idempotency.replay(session)) is not None:
+        return replayed
     member_id = member_in_question(principal, body.member_id)
     result = await booking_cases.sign_up_member(
         session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
     )
     if result.waitlist_entry is not None:
-        response.status_code = 202
-        return SignUpOut(outcome="waitlisted", waitlist_position=result.waitlist_entry.position)
+        waitlisted = SignUpOut(outcome="waitlisted", waitlist_position=result.waitlist_entry.position)
+        return await idempotency.answer(session, waitlisted, status_code=202)
     assert result.booking is not None
-    return SignUpOut(outcome="booked", booking=BookingOut.of(result.booking))
+    booked = SignUpOut(outcome="booked", booking=BookingOut.of(result.booking))
+    return await idempotency.answer(session, booked, status_code=201)
 
 
 @router.delete(
