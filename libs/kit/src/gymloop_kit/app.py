@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.db import CommitFailed, Database
 from gymloop_kit.http.forwarded import trust_forwarded_headers
+from gymloop_kit.http.guards import guard_requests
 from gymloop_kit.http.health import router as health_router
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.problem_docs import document_problems
@@ -89,6 +90,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     app = FastAPI(title=f"Gymloop {spec.name}", description=spec.description, version=spec.version, lifespan=lifespan)
     install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
+    guard_requests(app)  # ambiguous paths and NUL characters are refused before routing
     app.add_middleware(CorrelationMiddleware)
     trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client
     app.include_router(health_router)

@@ -22,6 +22,7 @@ from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.errors import Unauthorized
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import configure_logging, get_logger
@@ -91,6 +92,7 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(app)  # the gateway's own errors (unknown routes, 405, 500) in the kit's schema
+    app.add_middleware(PlainPathMiddleware)  # before the public-route check and forwarding see the path
     app.add_middleware(CorrelationMiddleware)
     # Only a proxy in front of the gateway (a load balancer) may speak for the client; by default nobody does.
     trust_forwarded_headers(app, settings.trusted_proxies)

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import Admin, AnyUser, Staff
+from gymloop_kit.bounds import Int32
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.service import shop
@@ -19,7 +20,7 @@ router = APIRouter(tags=["shop"])
 
 class ProductIn(BaseModel):
     name: str
-    price_cents: int
+    price_cents: Int32
     currency: str = "EUR"
 
 
@@ -38,7 +39,7 @@ class PurchaseIn(BaseModel):
     )
     member_id: uuid.UUID
     product_id: uuid.UUID
-    quantity: int = 1
+    quantity: Int32 = 1
     purchased_on: date | None = None
     pay_with: Literal["default_method", "ideal"] = Field(
         default="default_method",

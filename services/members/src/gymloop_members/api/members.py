@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Role, Staff
+from gymloop_kit.bounds import NonNegativeInt32
 from gymloop_kit.errors import Forbidden
 from gymloop_kit.ownership import ensure_own_member
 
@@ -50,7 +51,7 @@ async def search_members(
     role: Literal["member", "employee", "admin"] | None = None,
     is_member: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[NonNegativeInt32, Query()] = 0,
 ) -> MemberPage:
     filters = members.MemberFilters(
         q=q, tag_id=tag_id, responsible_employee_id=responsible_employee_id, status=status, role=role,
