@@ -8,12 +8,13 @@ and JSON or form body field, so no route has to remember it.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gymloop_kit.errors import FieldError
@@ -49,17 +50,33 @@ def query_nul_locations(query_string: bytes) -> list[Location]:
 
 
 def path_nul_locations(scope: Scope) -> list[Location]:
-    if NUL not in scope.get("path", ""):
+    path: str = scope.get("path", "")
+    if NUL not in path:
         return []
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, child_scope = route.matches(scope)
-        if match == Match.FULL:
-            params = child_scope.get("path_params", {})
-            named = [("path", name) for name, value in params.items() if isinstance(value, str) and NUL in value]
-            if named:
-                return named
-    return [("path",)]
+    named = [("path", name) for name, value in _path_params(scope.get("app"), path).items() if NUL in value]
+    return named or [("path",)]
+
+
+def _path_params(app: Any, path: str) -> dict[str, str]:
+    """The path parameters of the documented route `path` matches, found through the app's OpenAPI paths:
+    this runs before routing, and FastAPI's router offers no public way to match a path without handling it."""
+    try:
+        templates = app.openapi().get("paths", {})
+    except Exception:  # no OpenAPI (not a FastAPI app, or docs off): the path alone is named
+        return {}
+    for template in templates:
+        match = _template_pattern(template).fullmatch(path)
+        if match:
+            return match.groupdict()
+    return {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ...
+    return re.compile(
+        "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)" for index, part in enumerate(parts))
+    )
 
 
 def body_nul_locations(content_type: str, body: bytes) -> list[Location]:
