@@ -71,6 +71,14 @@ async def test_member_sees_only_visible_plans_and_cannot_create(client: Any, tok
             "pack_without_credits",
         ),
         ({"currency": "euro"}, "currency", "currency_invalid"),
+        ({"name": "Gold\x01"}, "name", "plan_name_control_character"),
+        ({"name": "Gold\u2028evening"}, "name", "plan_name_control_character"),
+        ({"price_cents": 2**31}, "price_cents", "less_than_equal"),
+        ({"weekly_limit": 2**31}, "weekly_limit", "less_than_equal"),
+        ({"kind": "session_pack", "weekly_limit": None, "period": "one_off", "sessions": 2**31}, "sessions",
+         "less_than_equal"),  # fmt: skip
+        ({"kind": "session_pack", "weekly_limit": None, "period": "one_off", "sessions": 5, "valid_days": 10**6},
+         "valid_days", "less_than_equal"),  # fmt: skip
     ],
 )
 async def test_bad_plans_rejected_and_nothing_written(
