@@ -9,11 +9,10 @@ import pytest
 from fastapi import APIRouter
 from gymloop_devstack.testing import error_fields, problem
 from gymloop_kit.app import ServiceSpec, Session, create_service_app
+from kit_fixtures import effects
 from pydantic import BaseModel
 from sqlalchemy import func, insert, select
 from starlette.types import Receive, Scope, Send
-
-from kit_fixtures import effects
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,7 @@ def breaking_characters(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """The characters of `text` that break one-line text, in order, as U+XXXX (those in `allowed` excepted)."""
     permitted = set(allowed)
     return [
-        f"U+{ord(ch):04X}"
-        for ch in text
-        if ch not in permitted and unicodedata.category(ch) in BREAKING_CATEGORIES
+        f"U+{ord(ch):04X}" for ch in text if ch not in permitted and unicodedata.category(ch) in BREAKING_CATEGORIES
     ]
 
 

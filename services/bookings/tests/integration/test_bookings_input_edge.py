@@ -8,17 +8,13 @@ from gymloop_devstack.testing import error_fields, problem
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize(
-    "field", ["booking_window_hours", "cancellation_cutoff_minutes", "waitlist_cutoff_minutes"]
-)
+@pytest.mark.parametrize("field", ["booking_window_hours", "cancellation_cutoff_minutes", "waitlist_cutoff_minutes"])
 async def test_a_setting_past_its_column_range_is_a_field_error_and_changes_nothing(make_studio, field):
     studio = await make_studio(booking_window_hours=72)
     before = (await studio.http.get("/settings", headers=studio.staff)).json()
     refused = await studio.http.put("/settings", json={field: 2**31}, headers=studio.admin)
     problem(refused, 422)
-    assert [(error["loc"], error["type"]) for error in error_fields(refused)] == [
-        (["body", field], "less_than_equal")
-    ]
+    assert [(error["loc"], error["type"]) for error in error_fields(refused)] == [(["body", field], "less_than_equal")]
     assert (await studio.http.get("/settings", headers=studio.staff)).json() == before
 
 

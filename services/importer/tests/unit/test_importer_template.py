@@ -213,7 +213,8 @@ def test_an_old_plan_name_with_a_control_character_is_listed_readably_and_still_
     assert listed == ["Gold", "Gold plus evening"]
     sheet = workbook["Members"]
     bank = ["NL91ABNA0417164300", "J. Jansen"]
-    sheet.append(["Jan", "Jansen", "jan@example.com", "2025-01-01", None, None, None, None, None, listed[1], None, *bank])
+    optional = [None] * 5
+    sheet.append(["Jan", "Jansen", "jan@example.com", "2025-01-01", *optional, listed[1], None, *bank])
     buffer = io.BytesIO()
     workbook.save(buffer)
     context = ImportContext.build([PlanInfo(old_name, True, True)], CollectionMethod.SEPA_EXPORT, date(2025, 6, 15))

@@ -146,11 +146,12 @@ async def test_a_subject_with_a_line_or_paragraph_separator_is_refused_and_nothi
         json={"subject": f"Hi{separator}Bcc: x", "body": "See you", "channels": ["email"], "audience": {"type": "all"}},
     )
     assert refused.status_code == 422, refused.text
-    assert [(e["loc"], e["type"]) for e in error_fields(refused)] == [(["body", "subject"], "subject_control_character")]
+    refusals = [(e["loc"], e["type"]) for e in error_fields(refused)]
+    assert refusals == [(["body", "subject"], "subject_control_character")]
     database = Database(service.database_url)
     try:
         async with database.transaction() as session:
-            stored = (await session.execute(text("SELECT count(*) FROM message WHERE studio_id = :s"), {"s": studio}))
+            stored = await session.execute(text("SELECT count(*) FROM message WHERE studio_id = :s"), {"s": studio})
             assert stored.scalar_one() == 0
     finally:
         await database.dispose()

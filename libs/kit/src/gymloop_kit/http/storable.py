@@ -53,7 +53,9 @@ def path_nul_locations(scope: Scope) -> list[Location]:
     path: str = scope.get("path", "")
     if NUL not in path:
         return []
-    named = [("path", name) for name, value in _path_params(scope.get("app"), path).items() if NUL in value]
+    named: list[Location] = [
+        ("path", name) for name, value in _path_params(scope.get("app"), path).items() if NUL in value
+    ]
     return named or [("path",)]
 
 
