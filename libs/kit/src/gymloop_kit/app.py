@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.db import CommitFailed, Database
+from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.guards import guard_requests
 from gymloop_kit.http.health import router as health_router
@@ -88,7 +89,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         finally:
             await stop_runtime(runtime)
 
-    app = FastAPI(title=f"Gymloop {spec.name}", description=spec.description, version=spec.version, lifespan=lifespan)
+    app = FastAPI(
+        title=f"Gymloop {spec.name}",
+        description=spec.description,
+        version=spec.version,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served offline by install_offline_docs
+        redoc_url=None,
+    )
     install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
     guard_requests(app)  # ambiguous paths and NUL characters are refused before routing
     app.add_middleware(CorrelationMiddleware)
@@ -103,9 +112,11 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
     async def asyncapi() -> dict[str, Any]:
+        """The events this service publishes and the ones it consumes, with their payload schemas."""
         return asyncapi_document(spec.name, spec.subscriptions.models, version=spec.version)
 
     document_problems(app)
+    install_offline_docs(app, app.title)
     return app
 
 

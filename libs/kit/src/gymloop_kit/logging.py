@@ -43,6 +43,17 @@ def _service_name(service: str) -> Processor:
     return add_service
 
 
+class _CurrentStdout:
+    """Writes to whatever `sys.stdout` is at the moment of writing, not at configuration time: a stream swapped
+    later (a test's capture, a supervisor's redirect) still gets every line."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """JSON lines on stdout for structlog and the standard library alike; calling it again replaces the setup."""
     shared: list[Any] = [
@@ -56,7 +67,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     # Route the standard library's loggers (uvicorn, aiokafka, sqlalchemy) through the same JSON renderer.
@@ -68,7 +79,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_CurrentStdout())
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]

@@ -14,8 +14,11 @@ OWN_DATA = ["/members/{id}/subscriptions", "/members/{id}/payment-state"]
 
 
 @pytest.mark.parametrize("route", OWN_DATA)
-async def test_another_members_data_is_not_found_for_a_member(client: Any, tokens: Any, route: str) -> None:
-    studio, member, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+async def test_another_members_data_is_not_found_for_a_member(
+    client: Any, tokens: Any, add_member: Any, route: str
+) -> None:
+    studio, other = uuid.uuid4(), uuid.uuid4()
+    member = await add_member(studio)
     path = route.format(id=member)
     someone_else = tokens.headers(studio_id=studio, role="member", member_id=other)
     themself = tokens.headers(studio_id=studio, role="member", member_id=member)

@@ -2,7 +2,7 @@
 
 /api/<service>/<rest> is forwarded to the service as /<rest> after the bearer token is checked at the edge
 (except for the public routes); /ready is 200 only when every service is ready; /openapi.json merges the
-services' documents and /docs shows them.
+services' documents and /docs shows them (offline). Browsers on the configured origins may call it (CORS).
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.errors import Unauthorized
+from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
-from gymloop_kit.logging import configure_logging, get_logger
+from gymloop_kit.logging import CORRELATION_HEADER, configure_logging, get_logger
 
 from gymloop_gateway.edge_auth import EdgeAuth
 from gymloop_gateway.openapi_cache import MergedOpenAPI
@@ -39,7 +41,13 @@ DESCRIPTION = (
     "The Gymloop platform behind one base URL. Every service's API is under /api/<service>/; "
     "send `Authorization: Bearer <access token>` (from POST /api/members/auth/login)."
 )
+# A service's endpoints that are for the cluster only (Prometheus scrapes /metrics from inside); `path` is
+# decoded, so an encoded spelling (metric%73) is caught too.
+CLUSTER_ONLY_PATHS = frozenset({"metrics"})
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# What a browser script on an allowed origin may send, and read from an answer, beyond the CORS-safelisted ones.
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", CORRELATION_HEADER]
+CORS_EXPOSED_HEADERS = [CORRELATION_HEADER, "Location", "Content-Disposition", "Retry-After", "WWW-Authenticate"]
 
 
 @dataclass
@@ -90,9 +98,21 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=gateway_operation_id,
     )
     install_problem_handlers(app)  # the gateway's own errors (unknown routes, 405, 500) in the kit's schema
     app.add_middleware(PlainPathMiddleware)  # before the public-route check and forwarding see the path
+    if settings.cors_origins:
+        # Answers a preflight itself, before the edge auth (a browser sends no token with it); inside the
+        # correlation middleware, so preflights are logged and every answer, a 401 too, carries the CORS headers.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=[method for method in PROXY_METHODS if method != "OPTIONS"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+        )
     app.add_middleware(CorrelationMiddleware)
     # Only a proxy in front of the gateway (a load balancer) may speak for the client; by default nobody does.
     trust_forwarded_headers(app, settings.trusted_proxies)
@@ -107,10 +127,12 @@ def create_app(
 
     @app.get("/health", tags=["gateway"], summary="Liveness: the gateway process answers")
     async def health() -> dict[str, str]:
+        """200 while the gateway process answers; it says nothing about the services (see /ready)."""
         return {"status": "ok", "service": settings.service_name}
 
     @app.get("/ready", tags=["gateway"], summary="Readiness: 200 only when every service is ready", responses={503: {}})
     async def ready(request: Request) -> JSONResponse:
+        """Asks every service's /ready at once: 200 when all are ready, 503 otherwise, with each one's state."""
         edge = edge_of(request)
         ok, body = await platform_state(edge.client, settings.service_urls, settings.ready_timeout_s)
         return JSONResponse(body, status_code=200 if ok else 503)
@@ -118,10 +140,6 @@ def create_app(
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(await edge_of(request).openapi.document())
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Gymloop API")
 
     @app.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def proxy(service: str, path: str, request: Request) -> Response:
@@ -132,10 +150,20 @@ def create_app(
                 edge.auth.authenticate(request.headers.get("authorization"))
             except Unauthorized as error:
                 return edge_refusal(error)
+        if path.rstrip("/") in CLUSTER_ONLY_PATHS:
+            return error_answer(
+                404, service, "not_found", f"/{path} of the {service} service is read inside the cluster, not here"
+            )
         base_url = settings.service_urls.get(service)
         if base_url is None:
             known = ", ".join(sorted(settings.service_urls)) or "none"
             return error_answer(404, service, "unknown_service", f"no service named {service!r}; known: {known}")
         return await forward(edge.client, request, service, base_url)
 
+    install_offline_docs(app, app.title)
     return app
+
+
+def gateway_operation_id(route: APIRoute) -> str:
+    """The gateway's own operations are namespaced like the services' ones are by the merge."""
+    return f"gateway.{operation_id(route)}"

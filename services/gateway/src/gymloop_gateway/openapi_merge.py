@@ -1,7 +1,8 @@
 """One OpenAPI document for the whole platform, merged from the services' own documents.
 
-Paths get the gateway prefix /api/<service>; component names get the service as namespace
-(`members.MemberOut`), so two services' `Problem` schemas never clash; tags are grouped per service.
+Paths get the gateway prefix /api/<service>; operation ids and component names get the service as namespace
+(`bookings.signUp`, `members.MemberOut`), so two services' schemas never clash; tags are grouped per service.
+The error schema is the kit's, the same in every service: it stays one `Problem` for the whole platform.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from gymloop_kit.http.problem_docs import problem_schemas
+
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Security schemes are referenced by name, not by $ref: they are merged as they are.
 UNNAMESPACED_COMPONENTS = ("securitySchemes",)
+SHARED_SCHEMAS = frozenset(problem_schemas())
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
@@ -29,6 +33,10 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
     return node
 
 
+def _shared(kind: str, name: str) -> bool:
+    return kind == "schemas" and name in SHARED_SCHEMAS
+
+
 def _tag(service: str, tag: str) -> str:
     return f"{service}: {tag}"
 
@@ -41,9 +49,12 @@ def namespace_document(service: str, document: Mapping[str, Any]) -> dict[str, A
         if kind in UNNAMESPACED_COMPONENTS:
             continue
         for name in entries:
-            renames[f"#/components/{kind}/{name}"] = f"#/components/{kind}/{service}.{name}"
+            if not _shared(kind, name):
+                renames[f"#/components/{kind}/{name}"] = f"#/components/{kind}/{service}.{name}"
     components = {
-        kind: dict(entries) if kind in UNNAMESPACED_COMPONENTS else {f"{service}.{n}": v for n, v in entries.items()}
+        kind: dict(entries)
+        if kind in UNNAMESPACED_COMPONENTS
+        else {n if _shared(kind, n) else f"{service}.{n}": v for n, v in entries.items()}
         for kind, entries in components.items()
     }
     components = _rewrite_refs(components, renames)
@@ -60,7 +71,7 @@ def namespace_document(service: str, document: Mapping[str, Any]) -> dict[str, A
             operation["tags"] = tags
             used_tags += [tag for tag in tags if tag not in used_tags]
             if "operationId" in operation:
-                operation["operationId"] = f"{service}_{operation['operationId']}"
+                operation["operationId"] = f"{service}.{operation['operationId']}"
         paths[f"/api/{service}{path}"] = new_item
 
     descriptions = {tag["name"]: tag.get("description", "") for tag in document.get("tags", []) or []}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from gymloop_kit.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, field_validator
 
 DEFAULT_SERVICE_URLS: dict[str, str] = {
     "members": "http://127.0.0.1:8001",
@@ -45,3 +47,26 @@ class GatewaySettings(ServiceSettings):
     upstream_max_connections: int = 200
     ready_timeout_s: float = Field(default=2.0, description="How long each service's /ready may take")
     openapi_cache_s: float = Field(default=10.0, description="How long the merged OpenAPI document is reused")
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Browser origins allowed to call the API from another site, with credentials, as JSON: "
+            '["https://app.example.com"]; empty: none'
+        ),
+    )
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        # A browser compares the exact origin; a path, a trailing slash or "*" would never match, or match anyone.
+        for value in values:
+            parts = urlsplit(value)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or value != f"{parts.scheme}://{parts.netloc}"
+            ):
+                raise ValueError(
+                    f"{value!r} is not an origin: write scheme://host[:port], e.g. https://app.example.com"
+                )
+        return values

@@ -173,7 +173,7 @@ async def test_the_gateways_own_unknown_routes_and_methods_answer_problems(gatew
     assert "application/problem+json" in document["paths"]["/ready"]["get"]["responses"]["default"]["content"]
 
 
-async def test_merged_openapi_has_every_service_and_docs_page(gateway, router):
+async def test_merged_openapi_has_every_service(gateway, router):
     document = (await gateway.get("/openapi.json")).json()
     assert "/api/members/echo/{rest}" in document["paths"]
     assert "/api/bookings/echo/{rest}" in document["paths"]
@@ -182,9 +182,6 @@ async def test_merged_openapi_has_every_service_and_docs_page(gateway, router):
     degraded = (await gateway.get("/openapi.json")).json()
     assert "/api/bookings/echo/{rest}" not in degraded["paths"]
     assert degraded["x-gymloop-services"]["bookings"]["status"] == "unavailable"
-    docs = await gateway.get("/docs")
-    assert docs.status_code == 200
-    assert "/openapi.json" in docs.text
 
 
 async def test_a_gateway_with_no_services_is_ready_and_healthy():

@@ -1,5 +1,6 @@
 import pytest
 from gymloop_gateway.openapi_merge import merge_documents, namespace_document
+from gymloop_kit.http.problem_docs import problem_schemas
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +38,7 @@ def test_paths_are_prefixed_and_refs_follow_the_renamed_schemas():
     operation = part["paths"]["/api/billing/plans/{plan_id}"]["get"]
     schema_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert schema_ref == "#/components/schemas/billing.Plan"
-    assert operation["operationId"] == "billing_get_plan"
+    assert operation["operationId"] == "billing.get_plan"
     assert operation["tags"] == ["billing: plans"]
     nested = part["components"]["schemas"]["billing.Plan"]["properties"]["price"]["$ref"]
     assert nested == "#/components/schemas/billing.Money"
@@ -68,3 +69,22 @@ def test_two_services_with_the_same_schema_name_do_not_clash():
         if isinstance(operation, dict) and "operationId" in operation
     ]
     assert len(operation_ids) == len(set(operation_ids))
+
+
+def test_the_kits_error_schema_stays_one_schema_for_the_platform():
+    problem_content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    documents = {}
+    for service in ("billing", "bookings"):
+        document = service_doc("name")
+        document["paths"]["/health"]["get"]["responses"]["default"] = {"content": problem_content}
+        document["components"]["schemas"].update(problem_schemas())
+        documents[service] = document
+    base = {"openapi": "3.1.0", "info": {"title": "Gymloop API", "version": "0.1.0"}, "paths": {}}
+    merged = merge_documents(base, documents, {})
+    schemas = merged["components"]["schemas"]
+    assert set(problem_schemas()) <= set(schemas)
+    assert not [name for name in schemas if name.partition(".")[2] in problem_schemas()]
+    for service in documents:
+        answer = merged["paths"][f"/api/{service}/health"]["get"]["responses"]["default"]
+        assert answer["content"] == problem_content
+    assert merged["paths"]["/api/bookings/health"]["get"]["operationId"] == "bookings.health"

@@ -21,6 +21,12 @@ class MembersSettings(MailSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
 
+    # Reset and first-login mails per e-mail and per client address in the window; beyond them the answer stays
+    # the same and no mail goes out.
+    password_mail_window_s: int = 3600
+    password_mail_max_per_account: int = 3
+    password_mail_max_per_ip: int = 10
+
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
     argon2_parallelism: int = 4

@@ -38,6 +38,8 @@ def _task_state(task: SupervisedTask) -> dict[str, Any]:
 @router.get("/health", summary="Liveness: the process is up and its core tasks are not down for long",
             responses={503: {}})  # fmt: skip
 async def health(request: Request) -> JSONResponse:
+    """200 `{"status": "ok"}` while the process works; 503 `failing`, with the tasks down and for how long,
+    once a core background task has been down longer than the limit (an orchestrator restarts the process)."""
     runtime = request.app.state.runtime
     limit = runtime.settings.task_down_limit_s
     down = runtime.supervisor.down_longer_than(limit)
@@ -51,6 +53,8 @@ async def health(request: Request) -> JSONResponse:
 @router.get("/ready", summary="Readiness: the database, the broker and the background tasks answer",
             responses={503: {}})  # fmt: skip
 async def ready(request: Request) -> JSONResponse:
+    """200 when the database, the broker and every background task are up right now, 503 otherwise;
+    `checks` gives each one's state (and its error when it is down)."""
     runtime = request.app.state.runtime
     checks = dict(
         await asyncio.gather(_check("database", runtime.database.ping), _check("broker", runtime.ping_broker))

@@ -18,12 +18,16 @@ def _is_error(status: str) -> bool:
     return status in ("4XX", "5XX", "default") or (status.isdigit() and int(status) >= 400)
 
 
+def problem_schemas() -> dict[str, Any]:
+    """The error schema's components by name: `Problem` and the schemas it refers to."""
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**problem.pop("$defs", {}), "Problem": problem}
+
+
 def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     """Add the schema and the error answers to an OpenAPI document (in place, idempotent)."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(problem.pop("$defs", {}))
-    schemas["Problem"] = problem
+    schemas.update(problem_schemas())
     content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():

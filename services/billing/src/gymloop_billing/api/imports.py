@@ -28,9 +28,12 @@ class ImportRowOut(BaseModel):
 
 @router.get(
     "/imports/{import_job_id}/rows",
+    operation_id="listImportRows",
     summary="Billing's outcome per import row: waiting, activated, kept, refused or member_refused (with the reason), "
     "no_subscription",
 )
 async def import_rows(import_job_id: uuid.UUID, principal: Staff, session: Session) -> list[ImportRowOut]:
+    """Staff only. For each row of an import job that reached billing: its state and, when refused, the reason, so
+    the importer can show what to change."""
     rows = await imports.import_rows(session, principal.studio_id, import_job_id)
     return [ImportRowOut(**vars(row)) for row in rows]

@@ -11,8 +11,8 @@ from gymloop_kit.errors import NotFound
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
-from gymloop_billing.domain.retry_policy import PaymentState, may_book
-from gymloop_billing.service import ideal_payments, payments, studio
+from gymloop_billing.domain.retry_policy import may_book
+from gymloop_billing.service import ideal_payments, members, payments, studio
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["payments"])
@@ -55,22 +55,34 @@ class PaymentOut(BaseModel):
     attempts: int
 
 
-@router.get("/members/{member_id}/payment-state", summary="Is the member ok or overdue, and may they book?")
+@router.get(
+    "/members/{member_id}/payment-state",
+    operation_id="getPaymentState",
+    summary="Is the member ok or overdue, and may they book?",
+)
 async def payment_state(member_id: uuid.UUID, principal: AnyUser, session: Session) -> PaymentStateOut:
+    """Staff read any member's; a member only their own. Whether the member is ok or overdue under the studio's
+    overdue rule, and whether that still lets them book."""
     ensure_own_member(principal, member_id)
-    row = await payments.get_payment_state(session, principal.studio_id, member_id)
+    await members.get_member(session, principal.studio_id, member_id)  # another studio's member: 404
+    current = await payments.read_payment_state(session, principal.studio_id, member_id)
     settings = await studio.get_settings(session, principal.studio_id)
-    state = PaymentState(row.state)
     return PaymentStateOut(
         member_id=member_id,
-        state=state.value,
-        failed_attempts=row.failed_attempts,
-        may_book=may_book(state, settings.overdue_members_may_book),
+        state=current.state.value,
+        failed_attempts=current.failed_attempts,
+        may_book=may_book(current.state, settings.overdue_members_may_book),
     )
 
 
-@router.post("/payments/{payment_id}/bank-answer", summary="Record the bank's answer for a SEPA collection")
+@router.post(
+    "/payments/{payment_id}/bank-answer",
+    operation_id="recordBankAnswer",
+    summary="Record the bank's answer for a SEPA collection",
+)
 async def bank_answer(payment_id: uuid.UUID, body: BankAnswerIn, principal: Staff, session: Session) -> PaymentOut:
+    """Staff only. Marks a SEPA collection succeeded or failed (with the bank's reason); a failure can make the
+    member overdue. Publishes PaymentSucceeded or PaymentFailed."""
     row = await payments.mark_sepa_payment(
         session, principal.studio_id, payment_id, succeeded=body.succeeded, reason=body.reason
     )

@@ -68,27 +68,33 @@ def _out(row: PlanRow) -> PlanOut:
 
 @router.post("/plans", status_code=201, summary="Create a plan (admin); publishes PlanPublished")
 async def create_plan(body: PlanIn, principal: Admin, session: Session) -> PlanOut:
+    """Admins only. A plan sets the price, the period and what it entitles to; the bookings service follows it from
+    PlanPublished."""
     return _out(await plans.create_plan(session, principal.studio_id, _input(body)))
 
 
 @router.put("/plans/{plan_id}", summary="Change a plan (admin); publishes PlanPublished")
 async def update_plan(plan_id: uuid.UUID, body: PlanIn, principal: Admin, session: Session) -> PlanOut:
+    """Admins only. Replaces the plan's terms. Publishes PlanPublished."""
     return _out(await plans.update_plan(session, principal.studio_id, plan_id, _input(body)))
 
 
-@router.put("/plans/{plan_id}/active", summary="Offer or withdraw a plan (admin)")
+@router.put("/plans/{plan_id}/active", operation_id="setPlanActive", summary="Offer or withdraw a plan (admin)")
 async def set_active(plan_id: uuid.UUID, body: ActiveIn, principal: Admin, session: Session) -> PlanOut:
+    """Admins only. A withdrawn plan can no longer be started."""
     return _out(await plans.set_plan_active(session, principal.studio_id, plan_id, body.active))
 
 
 @router.get("/plans", summary="Plans of the studio (members see visible, active plans only)")
 async def list_plans(principal: AnyUser, session: Session) -> list[PlanOut]:
+    """Staff see every plan; members only the visible, active ones."""
     rows = await plans.list_plans(session, principal.studio_id, member_view=not principal.is_staff)
     return [_out(row) for row in rows]
 
 
 @router.get("/plans/{plan_id}", summary="One plan")
 async def get_plan(plan_id: uuid.UUID, principal: AnyUser, session: Session) -> PlanOut:
+    """Staff read any plan of the studio; a member only a visible, active one (others answer 404)."""
     row = await plans.get_plan_row(session, principal.studio_id, plan_id)
     if not principal.is_staff and not (row.visible and row.active):
         raise NotFound("plan not found")

@@ -50,10 +50,16 @@ def _line(line: LineRevenue) -> LineOut:
     return LineOut(id=str(line.source_id), label=line.label, trend=_trend(line.trend))
 
 
-@router.get("/reports/revenue", summary="Revenue per month, plan and product, with the trend (admin)")
+@router.get(
+    "/reports/revenue",
+    operation_id="getRevenueReport",
+    summary="Revenue per month, plan and product, with the trend (admin)",
+)
 async def revenue_report(
     first_month: date, last_month: date, principal: Admin, session: Session, currency: str = "EUR"
 ) -> list[MonthOut]:
+    """Admins only. For each month from first_month to last_month: the revenue per plan and per product in one
+    currency, and the change against the month before."""
     months = await revenue.report(
         session, principal.studio_id, first_month=first_month, last_month=last_month, currency=currency
     )

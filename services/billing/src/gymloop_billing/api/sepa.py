@@ -88,19 +88,28 @@ def _run_out(row: PaymentRunRow) -> RunOut:
     )
 
 
-@router.put("/billing-settings", summary="Collection method, creditor details, overdue rule (admin)")
+@router.put(
+    "/billing-settings",
+    operation_id="setBillingSettings",
+    summary="Collection method, creditor details, overdue rule (admin)",
+)
 async def put_settings(body: SettingsIn, principal: Admin, session: Session) -> SettingsOut:
+    """Admins only. How the studio collects (SEPA or Stripe), the creditor's name, IBAN and id for SEPA files, and
+    when a member counts as overdue; the other services are told of the change."""
     row = await studio.put_settings(session, principal.studio_id, studio.SettingsInput(**body.model_dump()))
     return SettingsOut.model_validate(row)
 
 
-@router.get("/billing-settings", summary="The studio's billing settings")
+@router.get("/billing-settings", operation_id="getBillingSettings", summary="The studio's billing settings")
 async def get_settings(principal: Staff, session: Session) -> SettingsOut:
+    """Staff only. The collection method, creditor details and overdue rule."""
     return SettingsOut.model_validate(await studio.get_settings(session, principal.studio_id))
 
 
 @router.put("/members/{member_id}/mandate", summary="Create or replace a member's SEPA mandate")
 async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, session: Session) -> MandateOut:
+    """Staff only. Registers the member's IBAN, mandate reference and signing date; a changed IBAN makes the next
+    collection FRST again."""
     row = await sepa.put_mandate(
         session,
         principal.studio_id,
@@ -113,6 +122,8 @@ async def put_mandate(member_id: uuid.UUID, body: MandateIn, principal: Staff, s
 
 @router.get("/members/{member_id}/mandate", summary="A member's SEPA mandate and the next sequence type")
 async def get_mandate(member_id: uuid.UUID, principal: AnyUser, session: Session) -> MandateOut:
+    """Staff read any member's; a member only their own. The mandate with the sequence type (FRST or RCUR) its next
+    collection will use."""
     ensure_own_member(principal, member_id)
     return _mandate_out(await sepa.get_mandate(session, principal.studio_id, member_id))
 
@@ -129,8 +140,15 @@ def _mandate_out(row: MandateRow) -> MandateOut:
     )
 
 
-@router.post("/payment-runs", status_code=201, summary="Collect open fees and purchases into a pain.008 file")
+@router.post(
+    "/payment-runs",
+    operation_id="createPaymentRun",
+    status_code=201,
+    summary="Collect open fees and purchases into a pain.008 file",
+)
 async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
+    """Admins only. Collects the open fees and purchases into one SEPA direct-debit file for the collection date;
+    members who cannot be collected are listed with the reason instead."""
     row = await sepa.create_payment_run(
         session,
         principal.studio_id,
@@ -141,13 +159,21 @@ async def create_run(body: RunIn, principal: Admin, session: Session) -> RunOut:
     return _run_out(row)
 
 
-@router.get("/payment-runs/{run_id}", summary="A payment run with its per-member problems")
+@router.get(
+    "/payment-runs/{run_id}", operation_id="getPaymentRun", summary="A payment run with its per-member problems"
+)
 async def get_run(run_id: uuid.UUID, principal: Staff, session: Session) -> RunOut:
+    """Staff only. The run's totals, its payments and the members left out with the reason."""
     return _run_out(await sepa.get_payment_run(session, principal.studio_id, run_id))
 
 
-@router.get("/payment-runs/{run_id}/file", summary="The pain.008.001.08 XML of a payment run (admin)")
+@router.get(
+    "/payment-runs/{run_id}/file",
+    operation_id="getPaymentRunFile",
+    summary="The pain.008.001.08 XML of a payment run (admin)",
+)
 async def get_run_file(run_id: uuid.UUID, principal: Admin, session: Session) -> Response:
+    """Admins only. The SEPA direct-debit XML to upload to the bank; 404 when nobody could be collected."""
     row = await sepa.get_payment_run(session, principal.studio_id, run_id)
     if row.file is None:
         raise NotFound("this payment run has no file: nobody could be collected")

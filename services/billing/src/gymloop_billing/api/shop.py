@@ -76,6 +76,7 @@ class PurchaseOut(BaseModel):
 
 @router.post("/products", status_code=201, summary="Add a shop product or service (admin)")
 async def create_product(body: ProductIn, principal: Admin, session: Session) -> ProductOut:
+    """Admins only. A product or service sold at the desk, with its price and currency."""
     row = await shop.create_product(
         session, principal.studio_id, name=body.name, price_cents=body.price_cents, currency=body.currency
     )
@@ -84,6 +85,7 @@ async def create_product(body: ProductIn, principal: Admin, session: Session) ->
 
 @router.get("/products", summary="Shop products of the studio")
 async def list_products(principal: AnyUser, session: Session) -> list[ProductOut]:
+    """Every product of the studio; any role may read them."""
     return [ProductOut.model_validate(row) for row in await shop.list_products(session, principal.studio_id)]
 
 
@@ -93,6 +95,8 @@ async def list_products(principal: AnyUser, session: Session) -> list[ProductOut
     summary="Record a purchase for a member; PurchaseRecorded; in a Stripe studio charged at once (or iDEAL)",
 )
 async def record_purchase(body: PurchaseIn, request: Request, principal: Staff) -> PurchaseOut:
+    """Staff only. Records what the member bought; in a SEPA studio it is collected with the next payment run, in a
+    Stripe studio it is charged at once (or answered with an iDEAL redirect). Publishes PurchaseRecorded."""
     # its own short transactions around the Stripe calls (never one open while Stripe answers)
     bought = await shop.buy(
         runtime_of(request).database,

@@ -74,6 +74,8 @@ def check_event_shape(event: Any) -> None:
     responses={400: {}},
 )
 async def stripe_webhook(request: Request) -> WebhookOut:
+    """Public, called by Stripe: the Stripe-Signature header is checked on the raw body (400 when it is wrong or too
+    old). Each event is applied once; a repeated delivery answers applied=false."""
     settings = request.app.state.billing_settings
     payload = await request.body()  # the raw bytes: re-serialised JSON would break the signature
     event = payments.verify_webhook(

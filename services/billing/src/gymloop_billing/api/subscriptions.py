@@ -76,16 +76,30 @@ def _out(row: SubscriptionRow) -> SubscriptionOut:
     return SubscriptionOut.model_validate(row)
 
 
-@router.post("/subscriptions", status_code=201, summary="Start a subscription; publishes SubscriptionActivated")
+@router.post(
+    "/subscriptions",
+    operation_id="startSubscription",
+    status_code=201,
+    summary="Start a subscription; publishes SubscriptionActivated",
+)
 async def start(body: StartIn, principal: Staff, session: Session) -> SubscriptionOut:
+    """Staff only. Starts the member on an offered plan from the start date (a withdrawn plan answers 422); publishes
+    SubscriptionActivated, which gives the member their credits in bookings."""
     row = await subscriptions.start_subscription(
         session, principal.studio_id, member_id=body.member_id, plan_id=body.plan_id, start_date=body.start_date
     )
     return _out(row)
 
 
-@router.post("/stripe/subscriptions", status_code=201, summary="Start a subscription paid through Stripe")
+@router.post(
+    "/stripe/subscriptions",
+    operation_id="startStripeSubscription",
+    status_code=201,
+    summary="Start a subscription paid through Stripe",
+)
 async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser) -> SubscriptionOut:
+    """Staff for any member, a member for themselves. Creates the subscription in Stripe (and the Stripe customer for
+    a new one, with the card token given) and records it here."""
     ensure_own_member(principal, body.member_id)
     gateway = StripeGateway(request.app.state.billing_settings)
     # its own short transactions around the Stripe calls (never one open while Stripe answers)
@@ -101,40 +115,69 @@ async def start_stripe(body: StripeStartIn, request: Request, principal: AnyUser
     return _out(row)
 
 
-@router.get("/members/{member_id}/subscriptions", summary="A member's subscriptions")
+@router.get(
+    "/members/{member_id}/subscriptions", operation_id="listMemberSubscriptions", summary="A member's subscriptions"
+)
 async def member_subscriptions(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[SubscriptionOut]:
+    """Staff read any member's; a member only their own. Every subscription with its plan, state and period."""
     ensure_own_member(principal, member_id)
     rows = await subscriptions.list_member_subscriptions(session, principal.studio_id, member_id)
     return [_out(row) for row in rows]
 
 
-@router.post("/subscriptions/{subscription_id}/pause", summary="Pause (freeze); publishes SubscriptionPaused")
+@router.post(
+    "/subscriptions/{subscription_id}/pause",
+    operation_id="pauseSubscription",
+    summary="Pause (freeze); publishes SubscriptionPaused",
+)
 async def pause(subscription_id: uuid.UUID, body: PauseIn, principal: Staff, session: Session) -> SubscriptionOut:
+    """Staff only. Freezes the subscription from `start` to `until` (inclusive). Publishes SubscriptionPaused."""
     return _out(
         await subscriptions.pause_subscription(session, principal.studio_id, subscription_id, body.start, body.until)
     )
 
 
-@router.post("/subscriptions/{subscription_id}/resume", summary="Lift a pause; publishes SubscriptionResumed")
+@router.post(
+    "/subscriptions/{subscription_id}/resume",
+    operation_id="resumeSubscription",
+    summary="Lift a pause; publishes SubscriptionResumed",
+)
 async def resume(subscription_id: uuid.UUID, body: ResumeIn, principal: Staff, session: Session) -> SubscriptionOut:
+    """Staff only. Ends a pause on the given date. Publishes SubscriptionResumed."""
     return _out(await subscriptions.resume_subscription(session, principal.studio_id, subscription_id, body.on))
 
 
-@router.post("/subscriptions/{subscription_id}/cancel", summary="Cancel with a notice period")
+@router.post(
+    "/subscriptions/{subscription_id}/cancel", operation_id="cancelSubscription", summary="Cancel with a notice period"
+)
 async def cancel(subscription_id: uuid.UUID, body: CancelIn, principal: Staff, session: Session) -> SubscriptionOut:
+    """Staff only. Ends the subscription after `notice_months` counted from the requested date; it runs until then."""
     row = await subscriptions.cancel_subscription(
         session, principal.studio_id, subscription_id, body.requested_on, body.notice_months
     )
     return _out(row)
 
 
-@router.post("/subscriptions/{subscription_id}/renew", summary="Roll into the next period; SubscriptionRenewed")
+@router.post(
+    "/subscriptions/{subscription_id}/renew",
+    operation_id="renewSubscription",
+    summary="Roll into the next period; SubscriptionRenewed",
+)
 async def renew(subscription_id: uuid.UUID, body: RenewIn, principal: Staff, session: Session) -> SubscriptionOut:
+    """Staff only. Rolls a recurring plan into its next period, or rebuys a one-off pack or pass (from `on`, or the
+    day after the current one runs out), and charges its fee; a paused subscription must be resumed first.
+    Publishes SubscriptionRenewed."""
     return _out(await subscriptions.renew_subscription(session, principal.studio_id, subscription_id, body.on))
 
 
-@router.post("/subscriptions/expire", summary="End subscriptions past their end date; SubscriptionEnded each")
+@router.post(
+    "/subscriptions/expire",
+    operation_id="expireSubscriptions",
+    summary="End subscriptions past their end date; SubscriptionEnded each",
+)
 async def expire(body: ExpireIn, principal: Staff, session: Session) -> dict[str, int]:
+    """Staff only. Ends every subscription of the studio whose end date has passed (today in the studio's time zone
+    unless given); answers how many ended. Publishes SubscriptionEnded for each."""
     today = body.today or await studio_clock.today(session, principal.studio_id)
     ended = await subscriptions.expire_subscriptions(session, principal.studio_id, today)
     return {"ended": ended}

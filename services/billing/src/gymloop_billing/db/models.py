@@ -7,7 +7,19 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,7 +130,9 @@ class PurchaseRow(Base):
 
 
 class ChargeRow(Base):
-    """A subscription fee that is due (from a start or a renewal), collected by the next payment run."""
+    """A subscription fee that is due (from a start or a renewal). It is collected once: by the payment that
+    took it (0009: `payment_id`), a SEPA run's payment of the member or a Stripe invoice's payment; a payment
+    run collects only charges no payment has taken."""
 
     __tablename__ = "charge"
     __table_args__ = (Index("ix_charge_open", "studio_id", "payment_run_id"),)
@@ -132,6 +146,7 @@ class ChargeRow(Base):
     currency: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+    payment_id: Mapped[uuid.UUID | None] = mapped_column()  # 0009: the payment that collects it
 
 
 class PaymentRunRow(Base):
@@ -173,9 +188,12 @@ class PaymentRow(Base):
 
 
 class MemberPaymentStateRow(Base):
+    """A member's ok/overdue state in one studio (0008: keyed by studio and member). No row: ok, no failures."""
+
     __tablename__ = "member_payment_state"
-    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    __table_args__ = (PrimaryKeyConstraint("studio_id", "member_id"),)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    studio_id: Mapped[uuid.UUID] = mapped_column()
     state: Mapped[str] = mapped_column(Text)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
 

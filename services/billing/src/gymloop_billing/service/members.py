@@ -45,5 +45,8 @@ async def get_member(session: AsyncSession, studio_id: uuid.UUID, member_id: uui
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("member not found in this studio (billing learns members from MemberRegistered)")
+        raise NotFound(
+            f"member {member_id} not found in this studio (billing learns members from MemberRegistered)",
+            code="member_not_found",
+        )
     return row

@@ -29,7 +29,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import studio
+from gymloop_billing.service import charges, studio
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -47,27 +47,60 @@ class WebhookOutcome:
     applied: bool  # False: a duplicate or an event type we do not act on
 
 
-async def get_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MemberPaymentStateRow:
+@dataclass(frozen=True)
+class MemberPaymentState:
+    state: PaymentState
+    failed_attempts: int
+
+
+NO_PAYMENT_TROUBLE = MemberPaymentState(state=PaymentState.OK, failed_attempts=0)
+
+
+async def read_payment_state(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> MemberPaymentState:
+    """The member's ok/overdue state in this studio. Reads only: a member without a row has had no payment
+    trouble, so a GET never writes (an insert on read let two readers collide on the key)."""
     row = (
         await session.execute(
-            select(MemberPaymentStateRow)
-            .where(MemberPaymentStateRow.member_id == member_id, MemberPaymentStateRow.studio_id == studio_id)
-            .with_for_update()
+            select(MemberPaymentStateRow.state, MemberPaymentStateRow.failed_attempts).where(
+                MemberPaymentStateRow.studio_id == studio_id, MemberPaymentStateRow.member_id == member_id
+            )
         )
-    ).scalar_one_or_none()
+    ).first()
     if row is None:
-        row = MemberPaymentStateRow(
-            member_id=member_id, studio_id=studio_id, state=PaymentState.OK.value, failed_attempts=0
+        return NO_PAYMENT_TROUBLE
+    return MemberPaymentState(state=PaymentState(row.state), failed_attempts=row.failed_attempts)
+
+
+async def _lock_payment_state(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
+) -> MemberPaymentStateRow:
+    """The member's state row in this studio, locked for a change: upserted, so concurrent writers of a member
+    without a row wait for each other instead of failing on the key."""
+    await session.execute(
+        pg_insert(MemberPaymentStateRow)
+        .values(
+            studio_id=studio_id,
+            member_id=member_id,
+            state=NO_PAYMENT_TROUBLE.state.value,
+            failed_attempts=NO_PAYMENT_TROUBLE.failed_attempts,
         )
-        session.add(row)
-    return row
+        .on_conflict_do_nothing(index_elements=[MemberPaymentStateRow.studio_id, MemberPaymentStateRow.member_id])
+    )
+    return (
+        await session.execute(
+            select(MemberPaymentStateRow)
+            .where(MemberPaymentStateRow.studio_id == studio_id, MemberPaymentStateRow.member_id == member_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
 
 
 async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
     if payment.purchase_id is None:  # a paid shop purchase does not settle an overdue subscription fee
-        state = await get_payment_state(session, payment.studio_id, payment.member_id)
+        state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
         state.state = state_after_success().value
         state.failed_attempts = 0
     await add_event(
@@ -95,7 +128,7 @@ async def record_failure(
     payment.attempts += 1
     decision = RETRY_POLICY.after_failure(payment.attempts, failed_on)
     payment.next_retry_on = decision.retry_on if schedule_retry else None
-    state = await get_payment_state(session, payment.studio_id, payment.member_id)
+    state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
     if schedule_retry:
         state.failed_attempts = payment.attempts
         if decision.state is PaymentState.OVERDUE:
@@ -280,6 +313,7 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
         )
         session.add(payment)
         await session.flush()
+        await charges.take_oldest_open_charge(session, payment)
     if payment.status == "succeeded":
         return WebhookOutcome(event_id, applied=False)
     if payment.status == "pending" and payment.method == IDEAL_EVENT_METHOD:
@@ -301,15 +335,28 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
 async def _invoice_owner(
     session: AsyncSession, invoice: dict[str, Any]
 ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID | None] | None:
-    stripe_subscription = invoice.get("subscription")
+    """Studio, member and our subscription of an invoice. Stripe names the subscription in `subscription`
+    (older API versions) or in `parent.subscription_details`, whose `metadata` carries our subscription id: that
+    finds the subscription also when the first invoice comes before we kept the Stripe subscription's id."""
+    details = _object(_object(invoice.get("parent")).get("subscription_details"))
+    stripe_subscription = invoice.get("subscription") or details.get("subscription")
+    if isinstance(stripe_subscription, dict):  # expanded
+        stripe_subscription = stripe_subscription.get("id")
+    sub = None
     if stripe_subscription:
         sub = (
             await session.execute(
                 select(SubscriptionRow).where(SubscriptionRow.stripe_subscription_id == str(stripe_subscription))
             )
         ).scalar_one_or_none()
-        if sub is not None:
-            return sub.studio_id, sub.member_id, sub.id
+    ours = _object(details.get("metadata")).get("subscription_id")
+    if sub is None and ours:
+        try:
+            sub = await session.get(SubscriptionRow, uuid.UUID(str(ours)))
+        except ValueError:
+            sub = None
+    if sub is not None:
+        return sub.studio_id, sub.member_id, sub.id
     customer = invoice.get("customer")
     if customer:
         row = (
@@ -320,6 +367,11 @@ async def _invoice_owner(
         if row is not None:
             return row.studio_id, row.member_id, None
     return None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A nested object of Stripe's event, or an empty one when it is absent (or not an object)."""
+    return value if isinstance(value, dict) else {}
 
 
 PAYMENT_INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
@@ -372,8 +424,8 @@ async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reas
     scheduler's retries charge the member's default method again. PaymentFailed says so with the member's
     current state (this attempt neither counts as a retry nor makes the member overdue)."""
     payment.status = "failed"
-    state = await get_payment_state(session, payment.studio_id, payment.member_id)
-    await _announce_failure(session, payment, reason, PaymentState(state.state), IDEAL_EVENT_METHOD)
+    current = await read_payment_state(session, payment.studio_id, payment.member_id)
+    await _announce_failure(session, payment, reason, current.state, IDEAL_EVENT_METHOD)
     payment.method = await _customer_method(session, payment.studio_id, payment.member_id)
 
 

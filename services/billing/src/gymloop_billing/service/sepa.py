@@ -129,6 +129,7 @@ async def create_payment_run(
             .where(
                 ChargeRow.studio_id == studio_id,
                 ChargeRow.payment_run_id.is_(None),
+                ChargeRow.payment_id.is_(None),  # not taken by another payment, e.g. paid through Stripe
                 ChargeRow.due_on <= collection_date,
             )
             .order_by(ChargeRow.due_on, ChargeRow.id)  # a member's fees read in the same order in every run
@@ -263,8 +264,10 @@ async def create_payment_run(
             .where(
                 ChargeRow.studio_id == studio_id,
                 ChargeRow.id == any_(_uuids(c.id for c in charges if c.member_id in collected)),
+                PaymentRow.payment_run_id == run_id,  # the member's payment in this run takes their charges
+                PaymentRow.member_id == ChargeRow.member_id,
             )
-            .values(payment_run_id=run_id),
+            .values(payment_run_id=run_id, payment_id=PaymentRow.id),
             execution_options=unsynchronised,
         )
         await session.execute(

@@ -48,6 +48,12 @@ async def find_customer(session: AsyncSession, studio_id: uuid.UUID, member_id: 
     ).scalar_one_or_none()
 
 
+def has_payment_method(customer: StripeCustomerRow | None) -> bool:
+    """Whether Stripe can charge the member: a default payment method, or a card given as the customer's source
+    (kept as type card without a method id)."""
+    return customer is not None and bool(customer.payment_method_id or customer.payment_method_type)
+
+
 @dataclass(frozen=True)
 class NewCustomer:
     """A member's Stripe customer to create: read in a transaction, sent to Stripe after it."""

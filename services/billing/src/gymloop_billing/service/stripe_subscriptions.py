@@ -64,7 +64,12 @@ def intent_key(subscription_id: uuid.UUID) -> str:
 
 
 async def check_start(
-    session: AsyncSession, studio_id: uuid.UUID, *, member_id: uuid.UUID, plan_id: uuid.UUID
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    *,
+    member_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    payment_source: str | None = None,
 ) -> StripeStart:
     await stripe_payment_methods.ensure_stripe_studio(session, studio_id)
     new_customer = await stripe_payment_methods.new_customer(session, studio_id, member_id)  # the member exists
@@ -82,6 +87,14 @@ async def check_start(
             "one-off plans are not sold as Stripe subscriptions", code="plan_not_recurring", field="plan_id"
         )
     customer = await stripe_payment_methods.find_customer(session, studio_id, member_id)
+    if interval is not None and payment_source is None and not stripe_payment_methods.has_payment_method(customer):
+        # Stripe would refuse the subscription (nothing to invoice on): refused here, before anything is made
+        raise InvalidInput(
+            f"member {member_id} has no Stripe payment method to pay the subscription: register a card or SEPA "
+            f"debit with PUT /members/{member_id}/stripe/payment-method first, or send a card as payment_source",
+            code="no_stripe_payment_method",
+            field="payment_source",
+        )
     return StripeStart(
         plan_id=plan_id,
         plan_name=plan_row.name,
@@ -105,7 +118,9 @@ async def start_stripe_subscription(
 ) -> SubscriptionRow:
     """Start a subscription paid through Stripe, with a transaction of its own around each Stripe call."""
     async with database.transaction() as session:
-        start = await check_start(session, studio_id, member_id=member_id, plan_id=plan_id)
+        start = await check_start(
+            session, studio_id, member_id=member_id, plan_id=plan_id, payment_source=payment_source
+        )
         if start.interval is None:  # nothing to pay: no Stripe objects (e.g. hidden staff plans)
             return await subscriptions.start_subscription(
                 session, studio_id, member_id=member_id, plan_id=plan_id, start_date=start_date

@@ -26,9 +26,14 @@ async def _member(principal: AnyUser, session: Session, member_id: uuid.UUID) ->
 
 
 @router.get(
-    "/members/{member_id}/account", summary="Credits left, active sign-ups and entitlements", response_model=AccountOut
+    "/members/{member_id}/account",
+    operation_id="getMemberAccount",
+    summary="Credits left, active sign-ups and entitlements",
+    response_model=AccountOut,
 )
 async def get_account(member_id: uuid.UUID, principal: AnyUser, session: Session) -> AccountOut:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). Credits left
+    per entitlement, their validity, and the active sign-ups."""
     member_id = await _member(principal, session, member_id)
     account = await views.member_account(session, principal.studio_id, member_id, datetime.now(UTC))
     return AccountOut(
@@ -55,8 +60,15 @@ async def get_account(member_id: uuid.UUID, principal: AnyUser, session: Session
     )
 
 
-@router.get("/members/{member_id}/log", summary="The membership user log", response_model=list[LogEntryOut])
+@router.get(
+    "/members/{member_id}/log",
+    operation_id="getMemberLog",
+    summary="The membership user log",
+    response_model=list[LogEntryOut],
+)
 async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[LogEntryOut]:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). Every change to
+    the member's credits and bookings, with who made it and when."""
     member_id = await _member(principal, session, member_id)
     return [LogEntryOut.model_validate(row) for row in await views.member_log(session, principal.studio_id, member_id)]
 
@@ -77,16 +89,28 @@ def _booking_out(row: BookingRow) -> BookingOut:
     )
 
 
-@router.get("/members/{member_id}/bookings", summary="The member's bookings", response_model=list[BookingOut])
+@router.get(
+    "/members/{member_id}/bookings",
+    operation_id="listMemberBookings",
+    summary="The member's bookings",
+    response_model=list[BookingOut],
+)
 async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[BookingOut]:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). Every booking
+    with its session and state."""
     member_id = await _member(principal, session, member_id)
     return [_booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
 
 
 @router.get(
-    "/members/{member_id}/calendar.ics", summary="The member's bookings as an iCalendar feed", response_class=Response
+    "/members/{member_id}/calendar.ics",
+    operation_id="getMemberCalendar",
+    summary="The member's bookings as an iCalendar feed",
+    response_class=Response,
 )
 async def get_calendar(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). The member's
+    booked sessions as an iCalendar (text/calendar) feed for a calendar app."""
     member_id = await _member(principal, session, member_id)
     feed = await views.member_ical(session, principal.studio_id, member_id, datetime.now(UTC))
     return Response(feed, media_type="text/calendar; charset=utf-8")

@@ -19,6 +19,8 @@ router = APIRouter(tags=["reports"])
 async def get_sessions_report(
     principal: Staff, session: Session, first_day: date, days: int = Query(default=7, ge=1, le=92)
 ) -> list[SessionReportOut]:
+    """Staff only. For each session of `days` local days from `first_day`: places booked, capacity, attendance and
+    no-shows."""
     records = await views.session_records(session, principal.studio_id, first_day, days)
     return [
         SessionReportOut(
@@ -39,12 +41,15 @@ async def get_sessions_report(
 
 @router.get(
     "/reports/occupancy",
+    operation_id="getOccupancyReport",
     summary="Occupancy per weekday, hour, location or session type",
     response_model=list[OccupancyOut],
 )
 async def get_occupancy(
     principal: Staff, session: Session, first_day: date, by: Dimension, days: int = Query(default=28, ge=1, le=92)
 ) -> list[OccupancyOut]:
+    """Staff only. Average occupancy of the sessions of `days` local days from `first_day`, grouped by weekday, hour,
+    location or session type."""
     records = await views.session_records(session, principal.studio_id, first_day, days)
     return [
         OccupancyOut(

@@ -36,6 +36,8 @@ def _now() -> datetime:
     "/sessions/{session_id}", summary="A session with its places and resolved description", response_model=SessionOut
 )
 async def get_session(session_id: uuid.UUID, principal: AnyUser, session: Session) -> SessionOut:
+    """Any role. The session's time, location, type, coach, capacity, places taken and its description resolved from
+    the session, day or type level."""
     detail = await views.session_detail(session, principal.studio_id, session_id)
     return SessionOut.of(
         detail["session"],
@@ -48,6 +50,7 @@ async def get_session(session_id: uuid.UUID, principal: AnyUser, session: Sessio
 
 @router.post(
     "/sessions/{session_id}/bookings",
+    operation_id="signUp",
     status_code=201,
     summary="Sign up (a member for themselves, staff for a member); full sessions put the member on the waitlist",
     response_model=SignUpOut,
@@ -56,6 +59,9 @@ async def get_session(session_id: uuid.UUID, principal: AnyUser, session: Sessio
 async def post_booking(
     session_id: uuid.UUID, body: SignUpIn, principal: AnyUser, session: Session, response: Response
 ) -> SignUpOut:
+    """Staff act for any member of their studio; a member only for themselves (another member's answers 404). Books a
+    place and takes a credit when the member's entitlements allow it (422 names the refusal); when the session is
+    full the member is put on the waitlist and the answer is 202."""
     member_id = member_in_question(principal, body.member_id)
     result = await booking_cases.sign_up_member(
         session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
@@ -69,12 +75,16 @@ async def post_booking(
 
 @router.delete(
     "/sessions/{session_id}/bookings/{member_id}",
+    operation_id="signOut",
     summary="Sign out; a freed place goes to the waitlist",
     response_model=SignOutOut,
 )
 async def delete_booking(
     session_id: uuid.UUID, member_id: uuid.UUID, principal: AnyUser, session: Session
 ) -> SignOutOut:
+    """Staff act for any member of their studio; a member only for themselves (another member's answers 404). Gives
+    the credit back unless it is a late cancellation that forfeits it; the freed place goes to the first on the
+    waitlist."""
     member_id = member_in_question(principal, member_id)
     outcome = await booking_cases.sign_out_member(
         session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
@@ -89,16 +99,27 @@ async def delete_booking(
     )
 
 
-@router.delete("/sessions/{session_id}/waitlist/{member_id}", status_code=204, summary="Leave the waitlist")
+@router.delete(
+    "/sessions/{session_id}/waitlist/{member_id}",
+    operation_id="leaveWaitlist",
+    status_code=204,
+    summary="Leave the waitlist",
+)
 async def delete_waitlist(session_id: uuid.UUID, member_id: uuid.UUID, principal: AnyUser, session: Session) -> None:
+    """Staff act for any member of their studio; a member only for themselves (another member's answers 404)."""
     member_id = member_in_question(principal, member_id)
     await booking_cases.leave_session_waitlist(session, principal.studio_id, session_id, member_id, _now())
 
 
 @router.post(
-    "/sessions/{session_id}/cancel", summary="Cancel the session: everyone booked is refunded", response_model=CancelOut
+    "/sessions/{session_id}/cancel",
+    operation_id="cancelSession",
+    summary="Cancel the session: everyone booked is refunded",
+    response_model=CancelOut,
 )
 async def post_cancel(session_id: uuid.UUID, body: CancelIn, principal: Staff, session: Session) -> CancelOut:
+    """Staff only. Cancels the session with a reason; everyone booked gets their credit back. Answers the refunded
+    members."""
     refunded = await booking_cases.cancel(
         session, principal.studio_id, session_id, actor_of(principal), _now(), body.reason
     )
@@ -107,33 +128,49 @@ async def post_cancel(session_id: uuid.UUID, body: CancelIn, principal: Staff, s
 
 @router.put(
     "/sessions/{session_id}/capacity",
+    operation_id="setCapacity",
     summary="Change the number of places (never below those booked)",
     response_model=list[uuid.UUID],
 )
 async def put_capacity(session_id: uuid.UUID, body: CapacityIn, principal: Staff, session: Session) -> list[uuid.UUID]:
+    """Staff only. Never below the places already booked; places added go to the waitlist in order. Answers the
+    members promoted from it."""
     promoted = await booking_cases.change_capacity(session, principal.studio_id, session_id, body.capacity, _now())
     return [b.member_id for b in promoted]
 
 
 @router.post(
-    "/sessions/{session_id}/check-in", summary="Desk check-in (card or QR): records arrival", response_model=BookingOut
+    "/sessions/{session_id}/check-in",
+    operation_id="checkIn",
+    summary="Desk check-in (card or QR): records arrival",
+    response_model=BookingOut,
 )
 async def post_check_in(session_id: uuid.UUID, body: MemberRef, principal: Staff, session: Session) -> BookingOut:
+    """Staff only (the desk). Records the member's arrival at the session they booked."""
     booking = await booking_cases.desk_check_in(session, principal.studio_id, session_id, body.member_id, _now())
     return BookingOut.of(booking)
 
 
 @router.post(
-    "/sessions/{session_id}/present", summary="Toggle the cosmetic 'present' button", response_model=BookingOut
+    "/sessions/{session_id}/present",
+    operation_id="togglePresent",
+    summary="Toggle the cosmetic 'present' button",
+    response_model=BookingOut,
 )
 async def post_present(session_id: uuid.UUID, body: MemberRef, principal: Staff, session: Session) -> BookingOut:
+    """Staff only. Toggles the 'present' mark shown on the list; it does not change attendance."""
     return BookingOut.of(await booking_cases.press_present(session, principal.studio_id, session_id, body.member_id))
 
 
 @router.post(
-    "/sessions/{session_id}/end", summary="Record attendance for everyone on the list", response_model=list[BookingOut]
+    "/sessions/{session_id}/end",
+    operation_id="endSession",
+    summary="Record attendance for everyone on the list",
+    response_model=list[BookingOut],
 )
 async def post_end(session_id: uuid.UUID, principal: Staff, session: Session) -> list[BookingOut]:
+    """Staff only. Ends the session and records attendance for every active booking on its list; answers those
+    bookings."""
     attendees = await booking_cases.record_attendance(session, principal.studio_id, session_id, _now())
     return [BookingOut.of(b) for b in attendees]
 
@@ -144,5 +181,6 @@ async def post_end(session_id: uuid.UUID, principal: Staff, session: Session) ->
     response_model=list[AttendanceLine],
 )
 async def get_attendance(session_id: uuid.UUID, principal: Staff, session: Session) -> list[AttendanceLine]:
+    """Staff only. Every booking of the session with the member's name and tags."""
     lines = await views.attendance_list(session, principal.studio_id, session_id)
     return [AttendanceLine(booking=BookingOut.of(x["booking"]), name=x["name"], tags=x["tags"]) for x in lines]

@@ -31,10 +31,14 @@ router = APIRouter(tags=["schedules"])
 
 @router.put(
     "/settings",
+    operation_id="setBookingSettings",
     summary="Set the studio's booking settings (time zone and name are set in members and followed from its events)",
     response_model=StudioSettingsOut,
 )
 async def put_settings(body: StudioSettingsIn, principal: Admin, session: Session) -> StudioSettingsOut:
+    """Admins only. The booking window, the cancellation cut-off, whether a late cancellation forfeits the credit and
+    whether full sessions keep a waitlist. The studio's name and time zone are not set here: they follow members'
+    events."""
     current = await load_policy(session, principal.studio_id)
     policy = BookingPolicy(
         time_zone=current.time_zone,
@@ -50,45 +54,72 @@ async def put_settings(body: StudioSettingsIn, principal: Admin, session: Sessio
     return _settings_out(await load_studio_name(session, principal.studio_id), policy)
 
 
-@router.post("/locations", status_code=201, summary="Add a location (calendar)", response_model=NamedOut)
+@router.post(
+    "/locations",
+    operation_id="addLocation",
+    status_code=201,
+    summary="Add a location (calendar)",
+    response_model=NamedOut,
+)
 async def post_location(body: NamedIn, principal: Staff, session: Session) -> NamedOut:
+    """Staff only. A location is a calendar of its own: schedules and sessions belong to one."""
     row = await schedule_cases.add_location(session, principal.studio_id, body.name)
     return NamedOut(id=row.id, name=row.name)
 
 
-@router.get("/locations", summary="List locations", response_model=list[NamedOut])
+@router.get("/locations", operation_id="listLocations", summary="List locations", response_model=list[NamedOut])
 async def get_locations(principal: AnyUser, session: Session) -> list[NamedOut]:
+    """Every location of the studio; any role may read them."""
     found = await views.locations(session, principal.studio_id)
     return [NamedOut(id=loc.location_id, name=loc.name) for loc in found.values()]
 
 
-@router.post("/session-types", status_code=201, summary="Add a session type", response_model=NamedOut)
+@router.post(
+    "/session-types",
+    operation_id="addSessionType",
+    status_code=201,
+    summary="Add a session type",
+    response_model=NamedOut,
+)
 async def post_session_type(body: NamedIn, principal: Staff, session: Session) -> NamedOut:
+    """Staff only. A kind of session (e.g. a class) with its default description."""
     row = await schedule_cases.add_session_type(session, principal.studio_id, body.name, body.description)
     return NamedOut(id=row.id, name=row.name, description=row.description)
 
 
-@router.get("/session-types", summary="List session types", response_model=list[NamedOut])
+@router.get(
+    "/session-types", operation_id="listSessionTypes", summary="List session types", response_model=list[NamedOut]
+)
 async def get_session_types(principal: AnyUser, session: Session) -> list[NamedOut]:
+    """Every session type of the studio with its default description; any role may read them."""
     found = await views.session_types(session, principal.studio_id)
     return [NamedOut(id=t.session_type_id, name=t.name, description=t.description) for t in found.values()]
 
 
 @router.put(
     "/session-types/{session_type_id}/days/{day}",
+    operation_id="setDayDescription",
     status_code=204,
     summary="Set a session type's description for one day (daily programming)",
 )
 async def put_day_description(
     session_type_id: uuid.UUID, day: date, body: DayDescriptionIn, principal: Staff, session: Session
 ) -> None:
+    """Staff only. The description of every session of this type on that local day (e.g. the workout of the day); a
+    session's own description still wins."""
     await schedule_cases.set_day_description(session, principal.studio_id, session_type_id, day, body.description)
 
 
 @router.post(
-    "/schedules", status_code=201, summary="Create a weekly schedule for a location", response_model=ScheduleOut
+    "/schedules",
+    operation_id="createSchedule",
+    status_code=201,
+    summary="Create a weekly schedule for a location",
+    response_model=ScheduleOut,
 )
 async def post_schedule(body: ScheduleIn, principal: Staff, session: Session) -> ScheduleOut:
+    """Staff only. Weekly slots (weekday, start time, duration, session type, capacity, coach) for one location;
+    sessions are made from it by generate."""
     schedule = await schedule_cases.create_schedule(
         session,
         principal.studio_id,
@@ -102,18 +133,28 @@ async def post_schedule(body: ScheduleIn, principal: Staff, session: Session) ->
 
 @router.post(
     "/schedules/{schedule_id}/generate",
+    operation_id="generateSessions",
     summary="Generate the sessions of the coming weeks (idempotent)",
     response_model=list[SessionOut],
 )
 async def post_generate(
     schedule_id: uuid.UUID, body: GenerateIn, principal: Staff, session: Session
 ) -> list[SessionOut]:
+    """Staff only. Makes the schedule's sessions for the given number of weeks from the first day; sessions that
+    already exist are not made twice. Answers the sessions made."""
     created = await schedule_cases.generate(session, principal.studio_id, schedule_id, body.first_day, body.weeks)
     return [SessionOut.of(s) for s in created]
 
 
-@router.post("/sessions", status_code=201, summary="Schedule a one-off session", response_model=SessionOut)
+@router.post(
+    "/sessions",
+    operation_id="scheduleOneOffSession",
+    status_code=201,
+    summary="Schedule a one-off session",
+    response_model=SessionOut,
+)
 async def post_one_off(body: OneOffIn, principal: Staff, session: Session) -> SessionOut:
+    """Staff only. A session outside any schedule, on a local day and start time at one location."""
     created = await schedule_cases.add_one_off(
         session,
         principal.studio_id,
@@ -129,10 +170,16 @@ async def post_one_off(body: OneOffIn, principal: Staff, session: Session) -> Se
     return SessionOut.of(created)
 
 
-@router.put("/sessions/{session_id}/description", status_code=204, summary="Set this one session's description")
+@router.put(
+    "/sessions/{session_id}/description",
+    operation_id="setSessionDescription",
+    status_code=204,
+    summary="Set this one session's description",
+)
 async def put_session_description(
     session_id: uuid.UUID, body: DayDescriptionIn, principal: Staff, session: Session
 ) -> None:
+    """Staff only. Wins over the session type's day and default descriptions."""
     await schedule_cases.set_session_description(session, principal.studio_id, session_id, body.description)
 
 
@@ -149,6 +196,8 @@ async def get_agenda(
     location_id: uuid.UUID | None = None,
     week: bool = Query(default=False, description="Start on the Monday of the ISO week containing `day`"),
 ) -> list[AgendaDayOut]:
+    """Any role. The sessions of `days` local days from `day` (or of the ISO week containing it), day by day in the
+    studio's time zone, optionally for one location."""
     first = day - timedelta(days=day.weekday()) if week else day
     if week:
         days = 7
@@ -156,8 +205,14 @@ async def get_agenda(
     return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
 
 
-@router.get("/settings", summary="The studio's booking settings, time zone and name", response_model=StudioSettingsOut)
+@router.get(
+    "/settings",
+    operation_id="getBookingSettings",
+    summary="The studio's booking settings, time zone and name",
+    response_model=StudioSettingsOut,
+)
 async def get_settings(principal: Staff, session: Session) -> StudioSettingsOut:
+    """Staff only. The booking rules, with the studio's time zone and name as followed from members."""
     studio_name, policy = await views.studio_settings(session, principal.studio_id)
     return _settings_out(studio_name, policy)
 

@@ -110,6 +110,8 @@ async def _import_out(session: Session, job: ImportJob) -> ImportOut:
     responses={200: {"content": {XLSX: {}}}},
 )
 async def download_template(principal: Staff, session: Session) -> Response:
+    """Staff only. An .xlsx file with the columns an import reads, and the studio's active plans offered in the plan
+    column."""
     plans = await studio_state.active_plans(session, principal.studio_id)
     return Response(
         build_template([plan.name for plan in plans]),
@@ -162,11 +164,15 @@ def _planned(member: PlannedMember) -> PlannedMemberOut:
 
 @router.post(
     "/imports/dry-run",
+    operation_id="dryRunImport",
     summary="Show what an import of this file would create and overwrite, field by field; changes nothing",
     response_model=DryRunOut,
     responses={422: {"description": "The file has errors: each names its row, column and what to change"}},
 )
 async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut | JSONResponse:
+    """Staff only. Reads the uploaded template and answers, per row, the member it would create or the fields it
+    would overwrite; nothing is stored. A file with errors answers 422, each error naming its row, column and what
+    to change."""
     result = await imports.dry_run(
         session,
         studio_id=principal.studio_id,
@@ -195,6 +201,9 @@ async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut
     },
 )
 async def start_import(principal: Staff, session: Session, file: Upload) -> ImportOut | JSONResponse:
+    """Staff only. Validates every row first: a file with errors imports nothing (422, and the log is kept). A valid
+    file answers 202; members then creates the people and billing their subscriptions, and the import's progress
+    follows."""
     started = await imports.start_import(
         session,
         studio_id=principal.studio_id,
@@ -210,21 +219,25 @@ async def start_import(principal: Staff, session: Session, file: Upload) -> Impo
 
 @router.get("/imports", summary="Imports of this studio, newest first", response_model=list[ImportOut])
 async def list_imports(principal: Staff, session: Session) -> list[ImportOut]:
+    """Staff only. Every import of the studio, newest first, with its progress."""
     return [await _import_out(session, job) for job in await imports.list_jobs(session, principal.studio_id)]
 
 
 @router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportOut)
 async def get_import(import_id: uuid.UUID, principal: Staff, session: Session) -> ImportOut:
+    """Staff only. The import's state and progress."""
     return await _import_out(session, await imports.get_job(session, principal.studio_id, import_id))
 
 
 @router.get(
     "/imports/{import_id}/log",
+    operation_id="getImportLog",
     summary="The import log as plain text (for copying)",
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}},
 )
 async def get_log_text(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. What happened to each row, as plain text."""
     job = await imports.get_job(session, principal.studio_id, import_id)
     log = await imports.import_log(session, job)
     return Response(log.render_text(), media_type="text/plain; charset=utf-8")
@@ -232,11 +245,13 @@ async def get_log_text(import_id: uuid.UUID, principal: Staff, session: Session)
 
 @router.get(
     "/imports/{import_id}/log.csv",
+    operation_id="getImportLogCsv",
     summary="The import log as CSV (for download)",
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def get_log_csv(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. What happened to each row, as a CSV file to download."""
     job = await imports.get_job(session, principal.studio_id, import_id)
     log = await imports.import_log(session, job)
     return Response(
@@ -248,6 +263,7 @@ async def get_log_csv(import_id: uuid.UUID, principal: Staff, session: Session) 
 
 @router.delete("/imports/{import_id}", summary="Delete a finished import and its log", status_code=204)
 async def delete_import(import_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. Only a finished import can be deleted; its log goes with it."""
     await imports.delete_job(session, principal.studio_id, import_id)
     return Response(status_code=204)
 
@@ -267,10 +283,13 @@ class FailedRowOut(BaseModel):
 
 @router.get(
     "/imports/{import_id}/failed-rows",
+    operation_id="listFailedRows",
     summary="The rows members or billing refused: row, e-mail, which service, and what to change",
     response_model=list[FailedRowOut],
 )
 async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session) -> list[FailedRowOut]:
+    """Staff only. The rows the members or billing service refused, with the row number, the e-mail, the service and
+    what to change."""
     job = await imports.get_job(session, principal.studio_id, import_id)
     log = await imports.import_log(session, job)
     return [
@@ -298,9 +317,12 @@ class ImportSettings(BaseModel):
 
 @router.get(
     "/import-settings",
+    operation_id="getImportSettings",
     summary="How the importer knows this studio collects payments (from billing's settings), and what that allows",
 )
 async def get_settings(principal: Staff, session: Session) -> ImportSettings:
+    """Staff only. The collection method the importer learned from billing's settings, and which subscriptions rows
+    may therefore carry."""
     method = await studio_state.collection_method(session, principal.studio_id)
     if method is CollectionMethod.SEPA_EXPORT:
         return ImportSettings(

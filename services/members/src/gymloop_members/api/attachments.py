@@ -38,10 +38,11 @@ def _download(attachment: Attachment) -> Response:
 
 
 @router.post("/members/{member_id}/attachments", summary="Attach a file to a member (staff)",
-             response_model=AttachmentOut, status_code=201)  # fmt: skip
+             operation_id="uploadAttachment", response_model=AttachmentOut, status_code=201)  # fmt: skip
 async def upload(
     member_id: uuid.UUID, file: Upload, principal: Staff, request: Request, session: Session
 ) -> AttachmentOut:
+    """Staff only. A multipart file upload, up to the configured size; answers the attachment's metadata."""
     max_bytes = settings_of(request).attachment_max_bytes
     attachment = await attachments.add_attachment(
         session, principal.studio_id, member_id, filename=file.filename, content_type=file.content_type,
@@ -53,21 +54,24 @@ async def upload(
 @router.get("/members/{member_id}/attachments", summary="A member's attachments (staff)",
             response_model=list[AttachmentOut])  # fmt: skip
 async def list_attachments(member_id: uuid.UUID, principal: Staff, session: Session) -> list[AttachmentOut]:
+    """Staff only. The files attached to the member, with their names, types and sizes."""
     rows = await attachments.list_attachments(session, principal.studio_id, member_id)
     return [AttachmentOut.model_validate(row) for row in rows]
 
 
 @router.get("/members/{member_id}/attachments/{attachment_id}", summary="Download an attachment (staff)",
-            response_class=Response)  # fmt: skip
+            operation_id="downloadAttachment", response_class=Response)  # fmt: skip
 async def download(member_id: uuid.UUID, attachment_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. The file's bytes with its content type and file name."""
     return _download(
         await attachments.get_attachment(session, principal.studio_id, member_id, attachment_id, with_data=True)
     )
 
 
 @router.delete("/members/{member_id}/attachments/{attachment_id}", summary="Delete an attachment (staff)",
-               status_code=204)  # fmt: skip
+               operation_id="deleteAttachment", status_code=204)  # fmt: skip
 async def delete(member_id: uuid.UUID, attachment_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. The attachment is deleted."""
     await attachments.delete_attachment(session, principal.studio_id, member_id, attachment_id)
     return Response(status_code=204)
 
@@ -77,6 +81,8 @@ async def delete(member_id: uuid.UUID, attachment_id: uuid.UUID, principal: Staf
 async def put_photo(
     member_id: uuid.UUID, file: Upload, principal: AnyUser, request: Request, session: Session
 ) -> AttachmentOut:
+    """Replaces the previous photo: A png or jpeg, up to the configured size. Staff set any member's photo; a member
+    only their own."""
     ensure_own_member(principal, member_id)
     max_bytes = settings_of(request).attachment_max_bytes
     attachment = await attachments.add_attachment(
@@ -89,5 +95,6 @@ async def put_photo(
 @router.get("/members/{member_id}/photo", summary="The profile photo (staff; a member their own)",
             response_class=Response)  # fmt: skip
 async def get_photo(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
+    """The image bytes; 404 when the member has no photo. Staff read any member's; a member only their own."""
     ensure_own_member(principal, member_id)
     return _download(await attachments.get_photo(session, principal.studio_id, member_id))

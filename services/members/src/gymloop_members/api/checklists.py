@@ -40,25 +40,39 @@ def _assigned(view: checklists.AssignedView) -> MemberChecklistOut:
     )  # fmt: skip
 
 
-@router.get("/checklists", summary="The studio's checklist templates (staff)", response_model=list[ChecklistOut])
+@router.get(
+    "/checklists",
+    operation_id="listChecklistTemplates",
+    summary="The studio's checklist templates (staff)",
+    response_model=list[ChecklistOut],
+)
 async def list_templates(principal: Staff, session: Session) -> list[ChecklistOut]:
+    """Staff only. Every checklist template of the studio with its actions in order."""
     return [_template(view) for view in await checklists.list_templates(session, principal.studio_id)]
 
 
 @router.post("/checklists", summary="Define a checklist template with its actions (admins)",
-             response_model=ChecklistOut, status_code=201)  # fmt: skip
+             operation_id="createChecklistTemplate", response_model=ChecklistOut, status_code=201)  # fmt: skip
 async def create_template(body: ChecklistCreate, principal: Admin, session: Session) -> ChecklistOut:
+    """Admins only. A template is a named list of actions that can then be assigned to members."""
     return _template(await checklists.create_template(session, principal.studio_id, body.name, body.actions))
 
 
-@router.get("/checklists/{template_id}", summary="One checklist template (staff)", response_model=ChecklistOut)
+@router.get(
+    "/checklists/{template_id}",
+    operation_id="getChecklistTemplate",
+    summary="One checklist template (staff)",
+    response_model=ChecklistOut,
+)
 async def get_template(template_id: uuid.UUID, principal: Staff, session: Session) -> ChecklistOut:
+    """Staff only. The template with its actions in order; 404 for another studio's."""
     return _template(await checklists.get_template(session, principal.studio_id, template_id))
 
 
 @router.post("/members/{member_id}/checklists", summary="Assign a checklist to a member (staff)",
-             response_model=MemberChecklistOut, status_code=201)  # fmt: skip
+             operation_id="assignChecklist", response_model=MemberChecklistOut, status_code=201)  # fmt: skip
 async def assign(member_id: uuid.UUID, body: AssignChecklist, principal: Staff, session: Session) -> MemberChecklistOut:
+    """Staff only. Copies the template's actions onto the member as a checklist to tick off; records who assigned it."""
     view = await checklists.assign(
         session, principal.studio_id, member_id, body.template_id, by_account=principal.account_id
     )
@@ -66,13 +80,15 @@ async def assign(member_id: uuid.UUID, body: AssignChecklist, principal: Staff, 
 
 
 @router.get("/members/{member_id}/checklists", summary="A member's checklists with progress (staff)",
-            response_model=list[MemberChecklistOut])  # fmt: skip
+            operation_id="listMemberChecklists", response_model=list[MemberChecklistOut])  # fmt: skip
 async def member_checklists(member_id: uuid.UUID, principal: Staff, session: Session) -> list[MemberChecklistOut]:
+    """Staff only. Each checklist assigned to the member, with its actions, which are done, by whom and when."""
     return [_assigned(view) for view in await checklists.member_checklists(session, principal.studio_id, member_id)]
 
 
 @router.put(
     "/members/{member_id}/checklists/{checklist_id}/items/{item_id}",
+    operation_id="tickChecklistItem",
     summary="Tick (or untick) an action; records who and when (staff)",
     response_model=MemberChecklistOut,
 )
@@ -80,6 +96,8 @@ async def tick(
     member_id: uuid.UUID, checklist_id: uuid.UUID, item_id: uuid.UUID, body: TickRequest, principal: Staff,
     session: Session,
 ) -> MemberChecklistOut:  # fmt: skip
+    """Staff only. Marks one action done (or not done again) and records who did it and when; answers the whole
+    checklist."""
     view = await checklists.tick(
         session, principal.studio_id, member_id, checklist_id, item_id, done=body.done,
         by_account=principal.account_id, by_member=principal.member_id,

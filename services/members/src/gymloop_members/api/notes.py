@@ -18,12 +18,14 @@ router = APIRouter(tags=["notes"])
     "/members/{member_id}/notes", summary="A member's notes, newest first (staff)", response_model=list[NoteOut]
 )
 async def list_notes(member_id: uuid.UUID, principal: Staff, session: Session) -> list[NoteOut]:
+    """Staff only (members never see staff notes). Each note with its author and time."""
     return [NoteOut.model_validate(note) for note in await notes.list_notes(session, principal.studio_id, member_id)]
 
 
 @router.post("/members/{member_id}/notes", summary="Write a note on a member (staff)", response_model=NoteOut,
              status_code=201)  # fmt: skip
 async def add_note(member_id: uuid.UUID, body: NoteCreate, principal: Staff, session: Session) -> NoteOut:
+    """Staff only. The note records its author and time; members never see it."""
     note = await notes.add_note(
         session, principal.studio_id, member_id, body.body,
         author_account_id=principal.account_id, author_member_id=principal.member_id,

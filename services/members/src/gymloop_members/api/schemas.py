@@ -57,7 +57,7 @@ class LoginRequest(Strict):
 
 
 class LoginResponse(BaseModel):
-    status: Literal["authenticated", "choose_studio", "password_setup_sent"]
+    status: Literal["authenticated", "choose_studio"]
     tokens: TokenOut | None = None
     studios: list[StudioChoiceOut] | None = None
     message: str | None = None

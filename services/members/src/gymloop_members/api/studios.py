@@ -26,11 +26,14 @@ def _out(studio: Studio) -> StudioOut:
 
 @router.post(
     "/studios/signup",
+    operation_id="signUpStudio",
     summary="Create a studio and its first admin (public); answers tokens for the new studio",
     response_model=TokenOut,
     status_code=201,
 )
 async def signup(body: StudioSignupRequest, request: Request, session: Session) -> TokenOut:
+    """Public. Creates the studio, its first admin and their login; answers tokens for the new studio, so the admin
+    is logged in at once."""
     data = accounts.StudioSignup(**body.model_dump())
     return TokenOut.of(await accounts.signup_studio(session, settings_of(request), data))
 
@@ -42,6 +45,8 @@ async def signup(body: StudioSignupRequest, request: Request, session: Session) 
     status_code=201,
 )
 async def create_studio(body: StudioCreateRequest, principal: AnyUser, request: Request, session: Session) -> TokenOut:
+    """For a logged-in user: opens a new studio with the caller as its admin and answers tokens for it; the caller
+    keeps their place in their other studios."""
     pair = await accounts.create_studio(
         session, settings_of(request), account_id=principal.account_id, current_studio_id=principal.studio_id,
         name=body.name, timezone=body.timezone,
@@ -49,11 +54,16 @@ async def create_studio(body: StudioCreateRequest, principal: AnyUser, request: 
     return TokenOut.of(pair)
 
 
-@router.get("/studios/current", summary="The studio of this token", response_model=StudioOut)
+@router.get(
+    "/studios/current", operation_id="getCurrentStudio", summary="The studio of this token", response_model=StudioOut
+)
 async def current_studio(principal: AnyUser, session: Session) -> StudioOut:
+    """The name and time zone of the studio the token belongs to; any role may read it."""
     return _out(await studios.get_studio(session, principal.studio_id))
 
 
 @router.patch("/studios/current", summary="Change the studio's name or time zone (admins)", response_model=StudioOut)
 async def update_studio(body: StudioUpdateRequest, principal: Admin, session: Session) -> StudioOut:
+    """Admins only. The time zone decides the studio's local days in every service, which follow the change from
+    members' events."""
     return _out(await studios.update_studio(session, principal.studio_id, name=body.name, timezone=body.timezone))

@@ -130,6 +130,17 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(TZ)
 
 
+class PasswordMail(Base):
+    """A reset or first-login mail that went out, so their number per account and per address can be limited."""
+
+    __tablename__ = "password_mail"
+    __table_args__ = (Index("ix_password_mail_email_at", "email", "at"), Index("ix_password_mail_ip_at", "ip", "at"))
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(TZ)
+
+
 # Account e-mails wait here for the kit's mail sender (the shape is the kit's: gymloop_kit.mail).
 mail_outbox = define_mail_outbox(Base.metadata)
 

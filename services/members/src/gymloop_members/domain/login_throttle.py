@@ -1,4 +1,5 @@
-"""Login throttling: too many recent failures for one account or from one address pause further tries."""
+"""Login throttling: too many recent failures for one account or from one address pause further tries. The same
+rule, fed with the password mails sent instead of failures, limits reset and first-login mails."""
 
 from __future__ import annotations
 

@@ -17,7 +17,15 @@ from gymloop_kit.studio_clock import UnknownTimeZone, parse_time_zone
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.db.models import Account, LoginFailure, Membership, PasswordToken, RefreshToken, Studio
+from gymloop_members.db.models import (
+    Account,
+    LoginFailure,
+    Membership,
+    PasswordMail,
+    PasswordToken,
+    RefreshToken,
+    Studio,
+)
 from gymloop_members.domain.errors import DomainConflict, DomainError
 from gymloop_members.domain.login_throttle import LoginThrottle
 from gymloop_members.domain.passwords import check_password_strength
@@ -55,15 +63,22 @@ class ChooseStudio:
 
 
 @dataclass(frozen=True)
-class PasswordSetupSent:
-    email: str
-
-
-@dataclass(frozen=True)
 class Refused:
     """A refusal whose bookkeeping must be committed before answering."""
 
     error: AppError
+
+
+class WrongCredentials(Unauthorized):
+    """The one answer to a failed login, whatever failed: unknown e-mail, wrong password, no password chosen yet
+    (the first-login mail went out), or an archived login. It says what to do in each case."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "e-mail or password is wrong. Check both; if you have not chosen a password yet, look in your inbox for"
+            " a link to choose one; if you forgot it, ask for a reset link.",
+            code="invalid_credentials",
+        )
 
 
 class TooManyAttempts(TooManyRequests):
@@ -74,7 +89,7 @@ class TooManyAttempts(TooManyRequests):
         )  # fmt: skip
 
 
-LoginOutcome = TokenPair | ChooseStudio | PasswordSetupSent | Refused
+LoginOutcome = TokenPair | ChooseStudio | Refused
 
 
 async def _active_memberships(session: AsyncSession, account_id: uuid.UUID) -> list[tuple[Membership, Studio]]:
@@ -169,7 +184,7 @@ async def signup_studio(session: AsyncSession, settings: MembersSettings, data: 
         raise DomainConflict(
             code="email_taken",
             field="email",
-            message=f"{email} already has a login: log in and create the studio with POST /studios",
+            message="this e-mail cannot sign up a new studio: if it is your login, log in and open the studio there",
         )
     session.add(studio)
     await session.flush()
@@ -193,11 +208,8 @@ async def create_studio(
     name: str, timezone: str,
 ) -> TokenPair:  # fmt: skip
     """A logged-in person opens another studio and becomes its admin; the answer is a token for it."""
-    current = await session.scalar(
-        select(Membership).where(Membership.account_id == account_id, Membership.studio_id == current_studio_id)
-    )
-    if current is None:
-        raise Unauthorized("your login is not part of the studio of this token", code="membership_gone")
+    # An archived member's token is valid until it expires, but must not open a studio.
+    current = await _active_membership(session, account_id, current_studio_id)
     studio = Studio(studio_id=uuid.uuid4(), name=check_name(name, field="name"), timezone=check_timezone(timezone))
     session.add(studio)
     await session.flush()
@@ -254,11 +266,16 @@ async def login(
 
     account = await session.scalar(select(Account).where(Account.email == email))
     if account is not None and account.password_hash is None:
-        return await _first_login(session, settings, account, now=now)
-    matches, new_hash = await verify_password(settings, password, account.password_hash if account else None)
+        # No password yet (made by staff or the importer): the first-login mail goes out, but the answer and the
+        # time it takes are those of a wrong password, so nobody learns which e-mails have such a login.
+        await verify_password(settings, password, None)
+        await _first_login_mail(session, settings, account, ip=ip, now=now)
+        matches, new_hash = False, None
+    else:
+        matches, new_hash = await verify_password(settings, password, account.password_hash if account else None)
     if account is None or not matches:
         session.add(LoginFailure(email=email, ip=ip, at=now))
-        return Refused(Unauthorized("e-mail or password is wrong", code="invalid_credentials"))
+        return Refused(WrongCredentials())
     if new_hash:
         account.password_hash = new_hash
     await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
@@ -281,14 +298,15 @@ async def login(
 FIRST_LOGIN_RESEND_S = 300
 
 
-async def _first_login(
-    session: AsyncSession, settings: MembersSettings, account: Account, *, now: datetime
-) -> LoginOutcome:
-    """Accounts made by staff or the importer have no password: the first login attempt mails a set-password
-    link. A link sent in the last minutes is not sent again, so repeated attempts do not flood the inbox."""
+async def _first_login_mail(
+    session: AsyncSession, settings: MembersSettings, account: Account, *, ip: str, now: datetime
+) -> None:
+    """Accounts made by staff or the importer have no password: a login attempt mails a set-password link (to
+    an active member only). A link sent in the last minutes is not sent again, so repeated attempts do not flood
+    the inbox, and the per-account and per-address mail limits apply on top."""
     memberships = await _active_memberships(session, account.id)
     if not memberships:
-        return Refused(Forbidden("this login has no active membership in any studio", code="no_active_membership"))
+        return
     recent = await session.scalar(
         select(PasswordToken.id).where(
             PasswordToken.account_id == account.id,
@@ -297,18 +315,32 @@ async def _first_login(
             PasswordToken.created_at > now - timedelta(seconds=FIRST_LOGIN_RESEND_S),
         )
     )
-    if recent is None:
-        membership, studio = memberships[0]
-        await _send_password_token(
-            session,
-            settings,
-            account,
-            purpose="set_password",
-            studio_id=membership.studio_id,
-            studio_name=studio.name,
-            now=now,
-        )
-    return PasswordSetupSent(account.email)
+    if recent is not None or not await _password_mail_allowed(session, settings, account.email, ip, now):
+        return
+    membership, studio = memberships[0]
+    await _send_password_token(
+        session, settings, account, purpose="set_password", studio_id=membership.studio_id, studio_name=studio.name,
+        ip=ip, now=now,
+    )  # fmt: skip
+
+
+async def _password_mail_allowed(
+    session: AsyncSession, settings: MembersSettings, email: str, ip: str, now: datetime
+) -> bool:
+    """Whether one more reset or first-login mail may go out for this e-mail and this client address. The
+    caller holds the e-mail's lock; the address's lock is taken here so concurrent requests count each other."""
+    throttle = LoginThrottle(
+        window=timedelta(seconds=settings.password_mail_window_s),
+        max_per_account=settings.password_mail_max_per_account,
+        max_per_ip=settings.password_mail_max_per_ip,
+    )
+    await lock_key(session, f"password-mail-ip:{ip}")
+    since = now - throttle.window
+    to_account = list(
+        await session.scalars(select(PasswordMail.at).where(PasswordMail.email == email, PasswordMail.at > since))
+    )
+    from_ip = list(await session.scalars(select(PasswordMail.at).where(PasswordMail.ip == ip, PasswordMail.at > since)))
+    return throttle.retry_after(account_failures=to_account, ip_failures=from_ip, now=now) is None
 
 
 async def _send_password_token(
@@ -319,9 +351,11 @@ async def _send_password_token(
     purpose: str,
     studio_id: uuid.UUID | None,
     studio_name: str | None,
+    ip: str,
     now: datetime,
 ) -> None:
     token, token_hash = new_token()
+    session.add(PasswordMail(email=account.email, ip=ip, at=now))
     ttl = settings.set_password_token_ttl_s if purpose == "set_password" else settings.reset_token_ttl_s
     session.add(
         PasswordToken(
@@ -416,23 +450,27 @@ async def memberships_of(
 # --- passwords -----------------------------------------------------------------------------------------------
 
 
-async def request_password_reset(session: AsyncSession, settings: MembersSettings, email: str) -> None:
-    """Always answered the same way, so the answer does not tell whether the e-mail has an account."""
+async def request_password_reset(session: AsyncSession, settings: MembersSettings, email: str, *, ip: str) -> None:
+    """Always answered the same way, so the answer does not tell whether the e-mail has an account. Beyond the
+    per-account and per-address mail limits nothing is sent, and the answer still does not change."""
     try:
         email = normalize_email(email)
     except DomainError:
         return
+    await lock_key(session, f"login:{email}")
     account = await session.scalar(select(Account).where(Account.email == email))
     if account is None:
         return
     memberships = await _active_memberships(session, account.id)
-    if not memberships:
+    now = utcnow()
+    if not memberships or not await _password_mail_allowed(session, settings, email, ip, now):
         return
     purpose = "reset" if account.password_hash else "set_password"
     _, studio = memberships[0]
     await _send_password_token(
-        session, settings, account, purpose=purpose, studio_id=studio.studio_id, studio_name=studio.name, now=utcnow()
-    )
+        session, settings, account, purpose=purpose, studio_id=studio.studio_id, studio_name=studio.name, ip=ip,
+        now=now,
+    )  # fmt: skip
 
 
 async def set_password_with_token(
@@ -453,33 +491,58 @@ async def set_password_with_token(
     check_password_strength(new_password, account.email, field="new_password")
     account.password_hash = await hash_password(settings, new_password)
     account.password_changed_at = now
-    # Every other outstanding link of this login dies with it, and every session ends.
-    await session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.account_id == account.id, PasswordToken.used_at.is_(None))
-        .values(used_at=now)
-    )
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.account_id == account.id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await _end_sessions_and_links(session, account.id, now)
     await session.execute(delete(LoginFailure).where(LoginFailure.email == account.email))
     return account
 
 
+async def _end_sessions_and_links(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> None:
+    """A new password ends what the old one opened: every refresh token and every outstanding password link of
+    the login (a thief's session or a link in a leaked mailbox must not outlive the change)."""
+    await session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.account_id == account_id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
 async def change_password(
-    session: AsyncSession, settings: MembersSettings, account_id: uuid.UUID, current_password: str, new_password: str
-) -> None:
+    session: AsyncSession, settings: MembersSettings, *, account_id: uuid.UUID, studio_id: uuid.UUID,
+    current_password: str, new_password: str,
+) -> TokenPair:  # fmt: skip
+    """Every session of the login ends (other devices must log in again); the caller gets a fresh pair for the
+    studio of its token, so the device that changed the password stays logged in."""
     account = await session.get(Account, account_id, with_for_update=True)
     if account is None:
         raise NotFound("account not found", code="account_not_found")
+    membership = await _active_membership(session, account_id, studio_id)
     matches, _ = await verify_password(settings, current_password, account.password_hash)
     if not matches:
         raise DomainError(code="password_wrong", field="current_password", message="the current password is wrong")
     check_password_strength(new_password, account.email, field="new_password")
+    now = utcnow()
     account.password_hash = await hash_password(settings, new_password)
-    account.password_changed_at = utcnow()
+    account.password_changed_at = now
+    await _end_sessions_and_links(session, account.id, now)
+    return await issue_tokens(session, settings, membership, now=now)
+
+
+async def _active_membership(session: AsyncSession, account_id: uuid.UUID, studio_id: uuid.UUID) -> Membership:
+    """The caller's membership of its token's studio; a token outlives an archive by minutes, not its rights."""
+    membership = await session.scalar(
+        select(Membership).where(Membership.account_id == account_id, Membership.studio_id == studio_id)
+    )
+    if membership is None or membership.status != "active":
+        raise Forbidden(
+            "your membership of this token's studio is not active: log in with a studio where it is",
+            code="membership_not_active",
+        )
+    return membership
 
 
 async def own_membership(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> Membership:

@@ -64,16 +64,20 @@ def _message_out(message: Message, deliveries: list[MessageDelivery], *, with_de
 
 
 @router.post("/info-posts", summary="Post on the app's info page for all members", response_model=InfoPostOut,
-             status_code=201)  # fmt: skip
+             operation_id="createInfoPost", status_code=201)  # fmt: skip
 async def post_info(body: InfoPostIn, principal: Staff, session: Session) -> InfoPostOut:
+    """Staff only. A post with a title and a body on the info page every member of the studio sees in the app."""
     post = await use_cases.publish_info_post(
         session, principal.studio_id, title=body.title, body=body.body, author_id=principal.account_id
     )
     return InfoPostOut(post_id=post.post_id, title=post.title, body=post.body, published_at=post.published_at)
 
 
-@router.get("/info-posts", summary="The info page, newest first", response_model=list[InfoPostOut])
+@router.get(
+    "/info-posts", operation_id="listInfoPosts", summary="The info page, newest first", response_model=list[InfoPostOut]
+)
 async def list_info(principal: AnyUser, session: Session) -> list[InfoPostOut]:
+    """Any role. The studio's info posts, newest first."""
     posts = await use_cases.info_posts(session, principal.studio_id)
     return [InfoPostOut(post_id=p.post_id, title=p.title, body=p.body, published_at=p.published_at) for p in posts]
 
@@ -81,6 +85,8 @@ async def list_info(principal: AnyUser, session: Session) -> list[InfoPostOut]:
 @router.post("/messages", summary="Send a message to all, a group or one member", response_model=MessageOut,
              status_code=201)  # fmt: skip
 async def send_message(body: MessageIn, principal: Staff, session: Session) -> MessageOut:
+    """Staff only. A message to every member, to the members with a tag, or to one member, over the channels chosen
+    (in_app, email), respecting each member's opt-outs."""
     config = await ensure_studio(session, principal.studio_id)
     message_id = await use_cases.send_message(
         session,
@@ -103,12 +109,20 @@ async def send_message(body: MessageIn, principal: Staff, session: Session) -> M
 async def get_message(
     message_id: uuid.UUID, principal: Staff, session: Session, include_deliveries: bool = True
 ) -> MessageOut:
+    """Staff only. The message with, per recipient and channel, its delivery status, attempts and last error
+    (include_deliveries=false leaves them out)."""
     message, deliveries = await use_cases.message_status(session, principal.studio_id, message_id)
     return _message_out(message, deliveries, with_deliveries=include_deliveries)
 
 
-@router.get("/me/inbox", summary="The calling member's in-app messages", response_model=list[InboxItemOut])
+@router.get(
+    "/me/inbox",
+    operation_id="listMyInbox",
+    summary="The calling member's in-app messages",
+    response_model=list[InboxItemOut],
+)
 async def my_inbox(principal: AnyUser, session: Session) -> list[InboxItemOut]:
+    """For a member: the in-app messages sent to them, with whether each is read."""
     items = await use_cases.inbox(session, principal.studio_id, _own_member_id(principal))
     return [
         InboxItemOut(message_id=m.message_id, subject=m.subject, body=m.body, sent_at=m.created_at, read_at=d.read_at)
@@ -116,17 +130,32 @@ async def my_inbox(principal: AnyUser, session: Session) -> list[InboxItemOut]:
     ]
 
 
-@router.post("/me/inbox/{message_id}/read", summary="Mark an inbox message read", status_code=204)
+@router.post(
+    "/me/inbox/{message_id}/read", operation_id="markMessageRead", summary="Mark an inbox message read", status_code=204
+)
 async def mark_read(message_id: uuid.UUID, principal: AnyUser, session: Session) -> None:
+    """For a member: marks one of their inbox messages read."""
     await use_cases.mark_read(session, principal.studio_id, _own_member_id(principal), message_id)
 
 
-@router.get("/me/preferences", summary="The calling member's message opt-outs", response_model=PreferencesOut)
+@router.get(
+    "/me/preferences",
+    operation_id="getMyPreferences",
+    summary="The calling member's message opt-outs",
+    response_model=PreferencesOut,
+)
 async def my_preferences(principal: AnyUser, session: Session) -> PreferencesOut:
+    """For a member: the message channels they opted out of."""
     return PreferencesOut(opted_out=await use_cases.opt_outs(session, principal.studio_id, _own_member_id(principal)))
 
 
-@router.put("/me/preferences", summary="Opt out of (or back into) message channels", response_model=PreferencesOut)
+@router.put(
+    "/me/preferences",
+    operation_id="setMyPreferences",
+    summary="Opt out of (or back into) message channels",
+    response_model=PreferencesOut,
+)
 async def set_preferences(body: PreferencesIn, principal: AnyUser, session: Session) -> PreferencesOut:
+    """For a member: replaces the channels they opt out of."""
     channels = await use_cases.set_opt_outs(session, principal.studio_id, _own_member_id(principal), body.opted_out)
     return PreferencesOut(opted_out=channels)

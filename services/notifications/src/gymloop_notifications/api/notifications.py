@@ -41,25 +41,40 @@ def _settings_out(config: StudioConfig) -> SettingsOut:
     )
 
 
-@router.get("/settings", summary="The studio's notification settings", response_model=SettingsOut)
+@router.get(
+    "/settings",
+    operation_id="getNotificationSettings",
+    summary="The studio's notification settings",
+    response_model=SettingsOut,
+)
 async def get_settings(principal: Staff, session: Session) -> SettingsOut:
+    """Staff only. The settings of each notification kind, the daily refresh time and when the next refresh runs."""
     return _settings_out(await ensure_studio(session, principal.studio_id))
 
 
 @router.patch(
     "/settings",
+    operation_id="updateNotificationSettings",
     summary="Change notification settings (partial; the time zone is set in members and followed from its events)",
     response_model=SettingsOut,
 )
 async def patch_settings(body: SettingsIn, principal: Admin, session: Session) -> SettingsOut:
+    """Admins only. Only the settings sent change; the next refresh uses them (or refresh now)."""
     config = await update_studio_settings(
         session, principal.studio_id, changes=body.notifications, refresh_at=body.refresh_at
     )
     return _settings_out(config)
 
 
-@router.post("/refresh", summary="Refresh notifications now with the latest settings", response_model=RefreshOut)
+@router.post(
+    "/refresh",
+    operation_id="refreshNotifications",
+    summary="Refresh notifications now with the latest settings",
+    response_model=RefreshOut,
+)
 async def refresh_now(principal: Staff, session: Session) -> RefreshOut:
+    """Staff only. Recomputes the studio's notifications at once instead of waiting for the daily refresh; answers
+    the members evaluated and the notifications created."""
     result = await refresh_studio(session, principal.studio_id)
     return RefreshOut(
         today=result.today,
@@ -69,10 +84,17 @@ async def refresh_now(principal: Staff, session: Session) -> RefreshOut:
     )
 
 
-@router.delete("/notifications", summary="Delete all open notifications (custom ones too)", response_model=DeletedOut)
+@router.delete(
+    "/notifications",
+    operation_id="deleteOpenNotifications",
+    summary="Delete all open notifications (custom ones too)",
+    response_model=DeletedOut,
+)
 async def delete_open(
     principal: Admin, session: Session, confirm: Annotated[bool, Query(description="must be true")] = False
 ) -> DeletedOut:
+    """Admins only, and only with confirm=true: deletes every open notification of the studio, custom ones included.
+    Answers how many were deleted."""
     if not confirm:
         raise InvalidInput(
             "this deletes every open notification, custom ones included: repeat with confirm=true",
@@ -82,10 +104,17 @@ async def delete_open(
     return DeletedOut(deleted=await use_cases.delete_open(session, principal.studio_id))
 
 
-@router.get("/dashboard", summary="Open notifications of the employee's members", response_model=list[NotificationOut])
+@router.get(
+    "/dashboard",
+    operation_id="getDashboard",
+    summary="Open notifications of the employee's members",
+    response_model=list[NotificationOut],
+)
 async def dashboard(
     principal: Staff, session: Session, employee_id: Annotated[uuid.UUID | None, Query()] = None
 ) -> list[NotificationOut]:
+    """Staff only. The open notifications of the members the employee is responsible for (the caller's own by
+    default; an admin may name another employee)."""
     me = _staff_id(principal)
     if employee_id is not None and employee_id != me and principal.role < Role.admin:
         raise Forbidden("only an admin may look at a colleague's dashboard", code="role_required")
@@ -96,18 +125,22 @@ async def dashboard(
 
 @router.get(
     "/members/{member_id}/notifications",
+    operation_id="listMemberNotifications",
     summary="A member's notifications, whoever is assigned",
     response_model=list[NotificationOut],
 )
 async def member_notifications(
     member_id: uuid.UUID, principal: Staff, session: Session, include_done: bool = True
 ) -> list[NotificationOut]:
+    """Staff only. Every notification about the member, whichever employee it is assigned to; done ones too unless
+    include_done=false."""
     items = await use_cases.of_member(session, principal.studio_id, member_id, include_done=include_done)
     return [NotificationOut.of(n) for n in items]
 
 
 @router.post(
     "/members/{member_id}/notifications",
+    operation_id="createCustomNotification",
     summary="Create a custom notification for a member",
     response_model=NotificationOut,
     status_code=201,
@@ -115,6 +148,8 @@ async def member_notifications(
 async def create_custom(
     member_id: uuid.UUID, body: CustomNotificationIn, principal: Staff, session: Session
 ) -> NotificationOut:
+    """Staff only. A notification written by hand about the member, with a text and a due date, optionally assigned
+    to an employee."""
     config = await ensure_studio(session, principal.studio_id)
     created = await use_cases.create_custom(
         session,
@@ -130,9 +165,13 @@ async def create_custom(
 
 
 @router.post(
-    "/notifications/{notification_id}/done", summary="Mark a notification done", response_model=NotificationOut
+    "/notifications/{notification_id}/done",
+    operation_id="markNotificationDone",
+    summary="Mark a notification done",
+    response_model=NotificationOut,
 )
 async def mark_done(notification_id: uuid.UUID, principal: Staff, session: Session) -> NotificationOut:
+    """Staff only. The notification leaves the dashboards; it stays in the member's history."""
     return NotificationOut.of(
         await use_cases.mark_done(session, principal.studio_id, notification_id, _staff_id(principal))
     )
@@ -140,10 +179,12 @@ async def mark_done(notification_id: uuid.UUID, principal: Staff, session: Sessi
 
 @router.post(
     "/notifications/{notification_id}/snooze",
+    operation_id="snoozeNotification",
     summary="Hide a notification until a date",
     response_model=NotificationOut,
 )
 async def snooze(notification_id: uuid.UUID, body: SnoozeIn, principal: Staff, session: Session) -> NotificationOut:
+    """Staff only. The notification is hidden from the dashboard until the given date (in the studio's time zone)."""
     config = await ensure_studio(session, principal.studio_id)
     snoozed = await use_cases.snooze(
         session, principal.studio_id, notification_id, body.until, config.today(datetime.now(UTC))
