@@ -28,6 +28,11 @@ def members_stand_in(hits: list[str]) -> FastAPI:
         hits.append("/metrics")
         return {"secret": "process metrics"}
 
+    @app.get("/members")
+    async def members() -> list[str]:
+        hits.append("/members")
+        return []
+
     @app.api_route("/auth/password-reset/{rest:path}", methods=["GET", "POST"])
     async def reset(rest: str) -> dict[str, str]:
         hits.append(f"/auth/password-reset/{rest}")
@@ -89,12 +94,12 @@ async def test_a_path_with_dot_segments_or_encoded_slashes_is_refused_before_it_
     assert hits == []  # neither /metrics nor anything else was asked
 
 
-async def test_plain_paths_still_pass_and_a_token_still_guards_metrics():
+async def test_plain_paths_still_pass_and_a_token_still_guards_the_rest():
     hits: list[str] = []
     async with gateway_before(members_stand_in(hits)) as gateway:
         public = await get_raw(gateway, "/api/members/auth/password-reset/abc.def%20x")
         assert (public.status_code, public.json()) == (200, {"reset": "abc.def x"})
-        assert (await get_raw(gateway, "/api/members/metrics")).status_code == 401
+        assert (await get_raw(gateway, "/api/members/members")).status_code == 401
         token = TokenFactory(KEYS).headers(studio_id=uuid.uuid4(), role="admin")
-        assert (await get_raw(gateway, "/api/members/metrics", **token)).status_code == 200
-    assert hits == ["/auth/password-reset/abc.def x", "/metrics"]
+        assert (await get_raw(gateway, "/api/members/members", **token)).status_code == 200
+    assert hits == ["/auth/password-reset/abc.def x", "/members"]
