@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from gymloop_contracts import owned_by, topics
 from gymloop_contracts.asyncapi import asyncapi_document
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.auth import TokenVerifier
@@ -27,6 +26,7 @@ from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.guards import guard_requests
 from gymloop_kit.http.health import router as health_router
+from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.problem_docs import document_problems
 from gymloop_kit.http.problems import install_problem_handlers
@@ -36,6 +36,7 @@ from gymloop_kit.messaging.kafka import create_producer, ensure_topics, start_wi
 from gymloop_kit.messaging.relay import OutboxRelay
 from gymloop_kit.messaging.retention import max_event_age_s, purge_delivery_tables
 from gymloop_kit.periodic import run_periodically
+from gymloop_kit.scrape import measure
 from gymloop_kit.settings import ServiceSettings
 from gymloop_kit.supervision import Supervisor
 
@@ -100,6 +101,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
     )
     install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
     guard_requests(app)  # ambiguous paths and NUL characters are refused before routing
+    app.add_middleware(HttpMetricsMiddleware, service=spec.name)
     app.add_middleware(CorrelationMiddleware)
     trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client
     app.include_router(health_router)
@@ -107,8 +109,10 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.include_router(router)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> Response:
+        runtime = runtime_of(request)
+        await measure(spec.name, runtime.database, runtime.consumer)
+        return metrics_answer()
 
     @app.get("/asyncapi.json", tags=["operations"], summary="AsyncAPI 3.0 document of this service's events")
     async def asyncapi() -> dict[str, Any]:
@@ -131,7 +135,7 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Service
             partitions=settings.kafka_topic_partitions,
             replication_factor=settings.kafka_replication_factor,
         )
-    supervisor = Supervisor(backoff_max_s=settings.task_restart_backoff_max_s)
+    supervisor = Supervisor(service=spec.name, backoff_max_s=settings.task_restart_backoff_max_s)
     runtime = ServiceRuntime(settings=settings, database=database, producer=producer, supervisor=supervisor)
     if settings.relay_enabled:
         relay = runtime.relay = OutboxRelay(

@@ -55,11 +55,13 @@ class Database:
         self, url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = False, **engine_kwargs: Any
     ) -> None:
         self.url = url
+        self.pool_size = pool_size
+        self.max_overflow = pool_size  # connections opened beyond the pool under load, closed when returned
         # No pre-ping by default: it costs a round trip on every checkout, i.e. on every transaction. Connections
         # are recycled hourly instead; after a database restart the first use of a dead connection fails once.
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping, pool_recycle=3600, echo=echo,
-            **engine_kwargs,
+            url, pool_size=pool_size, max_overflow=self.max_overflow, pool_pre_ping=pre_ping, pool_recycle=3600,
+            echo=echo, **engine_kwargs,
         )  # fmt: skip
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from gymloop_kit.job_metrics import job_runs
 from gymloop_kit.logging import get_logger
 from gymloop_kit.supervision import restart_delay
 
@@ -36,10 +37,12 @@ async def run_periodically(
         try:
             done = await step()
             failures = 0
+            job_runs.labels(name, "ok").inc()
         except asyncio.CancelledError:
             raise
         except Exception as error:
             failures += 1
+            job_runs.labels(name, "failed").inc()
             retry_in = max(interval_s, restart_delay(failures, backoff_base_s, backoff_max_s))
             # the traceback too: a database blip reads the same every time, a bug does not
             log.warning("periodic_step_failed", job=name, error=repr(error), failures=failures,

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from gymloop_kit.job_metrics import task_failures
 from gymloop_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -53,6 +54,7 @@ class SupervisedTask:
     stop: Callable[[], None] | None
     liveness: Liveness
     core: bool
+    service: str
     backoff_base_s: float
     backoff_max_s: float
     stable_s: float
@@ -102,6 +104,7 @@ class SupervisedTask:
                     failures, self.crashed_since = 0, time.monotonic()
                 failures += 1
                 self.restarts += 1
+                task_failures.labels(self.service, self.name).inc()
                 self.last_error = repr(error)[:500]
                 delay = restart_delay(failures, self.backoff_base_s, self.backoff_max_s)
                 # the traceback too: a broker blip reads the same every time, a bug does not
@@ -118,7 +121,10 @@ class SupervisedTask:
 class Supervisor:
     """Starts, restarts and stops a service's background tasks."""
 
-    def __init__(self, *, backoff_base_s: float = 0.5, backoff_max_s: float = 30.0, stable_s: float = 30.0) -> None:
+    def __init__(
+        self, *, service: str = "", backoff_base_s: float = 0.5, backoff_max_s: float = 30.0, stable_s: float = 30.0
+    ) -> None:
+        self.service = service  # labels the task metrics
         self.backoff_base_s = backoff_base_s
         self.backoff_max_s = backoff_max_s
         self.stable_s = stable_s
@@ -137,7 +143,15 @@ class Supervisor:
         if name in self.tasks:
             raise ValueError(f"a task named {name!r} is already supervised")
         supervised = SupervisedTask(
-            name, run, stop, liveness or Liveness(), core, self.backoff_base_s, self.backoff_max_s, self.stable_s
+            name,
+            run,
+            stop,
+            liveness or Liveness(),
+            core,
+            self.service,
+            self.backoff_base_s,
+            self.backoff_max_s,
+            self.stable_s,
         )
         supervised.task = asyncio.create_task(supervised.supervise(), name=name)
         self.tasks[name] = supervised

@@ -57,6 +57,13 @@ def test_empty_text_rejected() -> None:
     assert caught.value.code == "text_required"
 
 
+@pytest.mark.parametrize("raw", ["\u00b8", " \u00b8 ", "\u00b8\u00b8"])
+def test_text_that_transliterates_to_nothing_is_rejected(raw: str) -> None:
+    with pytest.raises(DomainError) as error:
+        to_epc_text(raw, field="name", max_length=70, truncate=True)
+    assert error.value.code == "text_required"
+
+
 def test_too_long_is_an_error_unless_truncation_is_allowed() -> None:
     long_name = "A" * 71
     with pytest.raises(DomainError) as caught:

@@ -90,6 +90,7 @@ def test_one_off_session_in_local_time():
         start_time=time(9, 30),
         duration=timedelta(minutes=45),
         capacity=8,
+        now=datetime(2026, 6, 1, tzinfo=UTC),
         description="Summer bootcamp on the beach",
     )
     assert session.starts_at == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)

@@ -2,7 +2,8 @@
 
 /api/<service>/<rest> is forwarded to the service as /<rest> after the bearer token is checked at the edge
 (except for the public routes); /ready is 200 only when every service is ready; /openapi.json merges the
-services' documents and /docs shows them (offline). Browsers on the configured origins may call it (CORS).
+services' documents and /docs shows them (offline); /metrics is the gateway's own, for Prometheus inside the
+cluster (the public ingress does not route it). Browsers on the configured origins may call it (CORS).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.errors import Unauthorized
 from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
+from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
@@ -113,6 +115,7 @@ def create_app(
             allow_headers=CORS_REQUEST_HEADERS,
             expose_headers=CORS_EXPOSED_HEADERS,
         )
+    app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     app.add_middleware(CorrelationMiddleware)
     # Only a proxy in front of the gateway (a load balancer) may speak for the client; by default nobody does.
     trust_forwarded_headers(app, settings.trusted_proxies)
@@ -136,6 +139,11 @@ def create_app(
         edge = edge_of(request)
         ok, body = await platform_state(edge.client, settings.service_urls, settings.ready_timeout_s)
         return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """The gateway's own request metrics, scraped inside the cluster; a service's are never proxied."""
+        return metrics_answer()
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:

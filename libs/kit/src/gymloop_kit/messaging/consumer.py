@@ -141,6 +141,11 @@ class EventConsumer:
     def stop(self) -> None:
         self._stopping.set()
 
+    @property
+    def kafka_consumer(self) -> AIOKafkaConsumer | None:
+        """The running aiokafka consumer (None before it started): its assignment and offsets give the lag."""
+        return self._subscriber.consumer if self._subscriber is not None else None
+
     async def run(self) -> None:
         """Consume until `stop()`; raises the error that made a batch fail (nothing of it is committed)."""
         kafka_compat.install()  # FastStream builds aiokafka clients: give them the same protocol support

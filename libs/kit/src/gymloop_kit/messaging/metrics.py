@@ -19,3 +19,13 @@ consumer_processed = Counter(
 consumer_dead_lettered = Counter(
     "gymloop_consumer_dead_lettered_total", "Messages sent to a DLQ after failing", ["consumer", "topic"]
 )
+consumer_lag = Gauge(
+    "gymloop_consumer_lag",
+    "Records on the broker the consumer group has not committed yet, per assigned partition (at the last scrape)",
+    ["consumer", "topic", "partition"],
+)
+outbox_oldest_age = Gauge(
+    "gymloop_outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest outbox row not yet published, 0 when none waits (at the last scrape)",
+    ["service"],
+)

@@ -96,6 +96,12 @@ def to_epc_text(value: str, *, field: str, max_length: int, truncate: bool = Fal
             "replace them with plain letters, digits or / - ? : ( ) . , ' +",
         )
     text = _SPACES.sub(" ", converted).strip()
+    if not text:  # e.g. a lone combining mark or cedilla: transliterated to nothing but spaces
+        raise DomainError(
+            code="text_required",
+            field=field,
+            message=f"{field} {value!r} has no letters or digits a SEPA file can carry",
+        )
     truncated = False
     if len(text) > max_length:
         if not truncate:

@@ -1,4 +1,4 @@
-"""A member's account (credits, active sign-ups), user log, bookings and iCalendar feed."""
+"""A member's account (credits, active sign-ups), user log, bookings, waitlist places and iCalendar feed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
 
-from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut
+from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut, WaitlistPlaceOut
 from gymloop_bookings.db.models import BookingRow, MemberRow
 from gymloop_bookings.service import views
 from gymloop_bookings.service.actors import member_in_question
@@ -100,6 +100,19 @@ async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Sessio
     with its session and state."""
     member_id = await _member(principal, session, member_id)
     return [_booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
+
+
+@router.get(
+    "/members/{member_id}/waitlist",
+    operation_id="listMemberWaitlist",
+    summary="The sessions the member waits for, with their place in line",
+    response_model=list[WaitlistPlaceOut],
+)
+async def get_waitlist(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[WaitlistPlaceOut]:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). Every session
+    the member is still waiting for, by start, with their place in line now (1 = the next to move in)."""
+    member_id = await _member(principal, session, member_id)
+    return [WaitlistPlaceOut(**p) for p in await views.member_waitlist(session, principal.studio_id, member_id)]
 
 
 @router.get(

@@ -198,7 +198,16 @@ class BookingOut(BaseModel):
 class SignUpOut(BaseModel):
     outcome: str = Field(description="booked or waitlisted")
     booking: BookingOut | None = None
-    waitlist_position: int | None = None
+    waitlist_position: int | None = Field(
+        default=None, description="Waitlisted: the member's place in line, 1 for the first (the next to move in)"
+    )
+
+
+class WaitlistPlaceOut(BaseModel):
+    session_id: uuid.UUID
+    session_starts_at: datetime
+    joined_at: datetime
+    position: int = Field(description="The place in line now, 1 for the first (the next to move in)")
 
 
 class SignOutOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
@@ -62,16 +62,17 @@ async def put_settings(body: StudioSettingsIn, principal: Admin, session: Sessio
     response_model=NamedOut,
 )
 async def post_location(body: NamedIn, principal: Staff, session: Session) -> NamedOut:
-    """Staff only. A location is a calendar of its own: schedules and sessions belong to one."""
-    row = await schedule_cases.add_location(session, principal.studio_id, body.name)
-    return NamedOut(id=row.id, name=row.name)
+    """Staff only. A location is a calendar of its own: schedules and sessions belong to one. Its description (e.g.
+    how to get there) is kept and answered by the list."""
+    row = await schedule_cases.add_location(session, principal.studio_id, body.name, body.description)
+    return NamedOut(id=row.id, name=row.name, description=row.description)
 
 
 @router.get("/locations", operation_id="listLocations", summary="List locations", response_model=list[NamedOut])
 async def get_locations(principal: AnyUser, session: Session) -> list[NamedOut]:
-    """Every location of the studio; any role may read them."""
+    """Every location of the studio with its description; any role may read them."""
     found = await views.locations(session, principal.studio_id)
-    return [NamedOut(id=loc.location_id, name=loc.name) for loc in found.values()]
+    return [NamedOut(id=loc.location_id, name=loc.name, description=loc.description) for loc in found.values()]
 
 
 @router.post(
@@ -154,7 +155,8 @@ async def post_generate(
     response_model=SessionOut,
 )
 async def post_one_off(body: OneOffIn, principal: Staff, session: Session) -> SessionOut:
-    """Staff only. A session outside any schedule, on a local day and start time at one location."""
+    """Staff only. A session outside any schedule, on a local day and start time at one location. The start must lie
+    after now on the studio's clock (422 session_in_past on start_time)."""
     created = await schedule_cases.add_one_off(
         session,
         principal.studio_id,
@@ -166,6 +168,7 @@ async def post_one_off(body: OneOffIn, principal: Staff, session: Session) -> Se
         body.capacity,
         body.coach_id,
         body.description,
+        datetime.now(UTC),
     )
     return SessionOut.of(created)
 
@@ -185,7 +188,7 @@ async def put_session_description(
 
 @router.get(
     "/agenda",
-    summary="Sessions per local day (a day or a week), optionally for one location",
+    summary="Sessions per local day (a day or a week), optionally for one location or coach",
     response_model=list[AgendaDayOut],
 )
 async def get_agenda(
@@ -194,14 +197,15 @@ async def get_agenda(
     day: date,
     days: int = Query(default=7, ge=1, le=31),
     location_id: uuid.UUID | None = None,
+    coach_id: uuid.UUID | None = Query(default=None, description="Only the sessions this coach gives"),
     week: bool = Query(default=False, description="Start on the Monday of the ISO week containing `day`"),
 ) -> list[AgendaDayOut]:
     """Any role. The sessions of `days` local days from `day` (or of the ISO week containing it), day by day in the
-    studio's time zone, optionally for one location."""
+    studio's time zone, optionally for one location and/or one coach."""
     first = day - timedelta(days=day.weekday()) if week else day
     if week:
         days = 7
-    agenda = await views.agenda(session, principal.studio_id, first, days, location_id)
+    agenda = await views.agenda(session, principal.studio_id, first, days, location_id, coach_id)
     return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
 
 

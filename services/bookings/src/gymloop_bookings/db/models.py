@@ -47,6 +47,7 @@ class LocationRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
 
 
 class SessionTypeRow(Base):

@@ -161,7 +161,8 @@ class MemberAccount:
         entitlement = self.entitlements[booking.subscription_id]
         if booking.charged_credit:
             entitlement.credits = entitlement.credits.consume()
-        self._record(entitlement, LogReason.ATTENDED, 0, Actor.system(), at, booking)
+        reason = LogReason.NO_SHOW if booking.no_show else LogReason.ATTENDED
+        self._record(entitlement, reason, 0, Actor.system(), at, booking)
 
     def _record(
         self,

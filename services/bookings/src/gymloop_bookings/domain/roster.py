@@ -12,7 +12,7 @@ from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.events import DomainEvent
 from gymloop_bookings.domain.sessions import Session, require_capacity
-from gymloop_bookings.domain.waitlist import WaitlistEntry
+from gymloop_bookings.domain.waitlist import WaitlistEntry, in_line
 
 
 @dataclass(slots=True)
@@ -34,7 +34,7 @@ class SessionRoster:
     @property
     def waiting(self) -> list[WaitlistEntry]:
         """Waiting entries, first come first served."""
-        return sorted((e for e in self.waitlist if e.is_waiting), key=lambda e: (e.joined_at, e.position))
+        return in_line(self.waitlist)
 
     def waiting_member_ids(self) -> list[uuid.UUID]:
         return [e.member_id for e in self.waiting]
@@ -53,7 +53,7 @@ class SessionRoster:
             session_id=self.session.session_id,
             member_id=member_id,
             joined_at=now,
-            position=len(self.waitlist),
+            position=1 + sum(1 for e in self.waiting if e.joined_at <= now),
             added_by=actor,
         )
         self.waitlist.append(entry)

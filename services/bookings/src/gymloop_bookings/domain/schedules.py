@@ -28,6 +28,7 @@ class Location:
     location_id: uuid.UUID
     studio_id: uuid.UUID
     name: str
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +134,24 @@ def one_off_session(
     start_time: time,
     duration: timedelta,
     capacity: int,
+    now: datetime,
     coach_id: uuid.UUID | None = None,
     description: str | None = None,
 ) -> Session:
-    """A session outside any weekly schedule, given in studio-local time."""
+    """A session outside any weekly schedule, given in studio-local time; it must start after `now`."""
     if duration <= timedelta(0):
         raise InvalidInput("duration must be positive", code="duration_invalid", field="duration")
-    starts_at = local_to_utc(day, start_time, parse_time_zone(time_zone))
+    zone = parse_time_zone(time_zone)
+    starts_at = local_to_utc(day, start_time, zone)
+    if starts_at <= now:
+        # Both times on the studio's clock: that is the clock the staff typed the start on.
+        local_now = now.astimezone(zone)
+        raise InvalidInput(
+            f"the session would start on {day.isoformat()} at {start_time.strftime('%H:%M')}, which is not after "
+            f"now ({local_now:%Y-%m-%d %H:%M} in {time_zone}): sessions in the past cannot be created",
+            code="session_in_past",
+            field="start_time",
+        )
     return Session(
         session_id=session_id,
         studio_id=studio_id,

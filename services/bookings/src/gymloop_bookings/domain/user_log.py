@@ -20,6 +20,7 @@ class LogReason(enum.StrEnum):
     RENEWED = "renewed"
     EXPIRED = "expired"
     ATTENDED = "attended"
+    NO_SHOW = "no_show"  # on the list but never checked in (studios using check-in): the credit is used all the same
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +25,9 @@ class WaitlistEntry:
     session_id: uuid.UUID
     member_id: uuid.UUID
     joined_at: datetime
-    position: int  # tie-breaker for equal join times: FIFO by (joined_at, position)
+    # The place in line when the member joined (1 = first); it breaks ties of equal join times. The live place,
+    # after others left or moved in, is place_in_line.
+    position: int
     added_by: Actor
     status: WaitlistStatus = WaitlistStatus.WAITING
     skip_code: str | None = None
@@ -35,3 +38,16 @@ class WaitlistEntry:
     @property
     def is_waiting(self) -> bool:
         return self.status is WaitlistStatus.WAITING
+
+
+def in_line(entries: Iterable[WaitlistEntry]) -> list[WaitlistEntry]:
+    """The waiting entries, first come first served."""
+    return sorted((e for e in entries if e.is_waiting), key=lambda e: (e.joined_at, e.position))
+
+
+def place_in_line(entries: Iterable[WaitlistEntry], member_id: uuid.UUID) -> int | None:
+    """The member's place among those still waiting (1 = next to move in), None if they are not waiting."""
+    for place, entry in enumerate(in_line(entries), start=1):
+        if entry.member_id == member_id:
+            return place
+    return None

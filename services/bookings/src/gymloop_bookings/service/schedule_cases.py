@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -51,8 +51,8 @@ async def save_settings(db: AsyncSession, studio_id: uuid.UUID, policy: BookingP
     )
 
 
-async def add_location(db: AsyncSession, studio_id: uuid.UUID, name: str) -> LocationRow:
-    row = LocationRow(id=uuid.uuid4(), studio_id=studio_id, name=name)
+async def add_location(db: AsyncSession, studio_id: uuid.UUID, name: str, description: str | None) -> LocationRow:
+    row = LocationRow(id=uuid.uuid4(), studio_id=studio_id, name=name, description=description)
     db.add(row)
     await db.flush()
     return row
@@ -202,6 +202,7 @@ async def add_one_off(
     capacity: int,
     coach_id: uuid.UUID | None,
     description: str | None,
+    now: datetime,
 ) -> Session:
     await _owned(db, LocationRow, location_id, studio_id, "location", "location_id")
     await _owned(db, SessionTypeRow, session_type_id, studio_id, "session type", "session_type_id")
@@ -216,6 +217,7 @@ async def add_one_off(
         start,
         timedelta(minutes=duration_min),
         capacity,
+        now,
         coach_id,
         description,
     )

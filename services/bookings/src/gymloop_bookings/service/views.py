@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_bookings.db.mapping import entitlement_from_row, session_from_row
+from gymloop_bookings.db.mapping import entitlement_from_row, entry_from_row, session_from_row
 from gymloop_bookings.db.models import (
     BookingRow,
     DayDescriptionRow,
@@ -19,6 +19,7 @@ from gymloop_bookings.db.models import (
     SessionRow,
     SessionTypeRow,
     UserLogRow,
+    WaitlistEntryRow,
 )
 from gymloop_bookings.db.repository import BookingStore, load_policy, load_studio_name
 from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
@@ -29,6 +30,7 @@ from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.reports import Dimension, OccupancyRow, SessionRecord, occupancy_by, session_record
 from gymloop_bookings.domain.schedules import Location, SessionType
 from gymloop_bookings.domain.sessions import Session
+from gymloop_bookings.domain.waitlist import WaitlistStatus, place_in_line
 from gymloop_bookings.service.outcomes import not_found
 
 
@@ -39,13 +41,20 @@ def _local_range_utc(policy: BookingPolicy, first_day: date, days: int) -> tuple
 
 
 async def _sessions_between(
-    db: AsyncSession, studio_id: uuid.UUID, start: datetime, end: datetime, location_id: uuid.UUID | None = None
+    db: AsyncSession,
+    studio_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    location_id: uuid.UUID | None = None,
+    coach_id: uuid.UUID | None = None,
 ) -> list[SessionRow]:
     query = select(SessionRow).where(
         SessionRow.studio_id == studio_id, SessionRow.starts_at >= start, SessionRow.starts_at < end
     )
     if location_id is not None:
         query = query.where(SessionRow.location_id == location_id)
+    if coach_id is not None:
+        query = query.where(SessionRow.coach_id == coach_id)
     return list((await db.execute(query.order_by(SessionRow.starts_at))).scalars())
 
 
@@ -56,7 +65,7 @@ async def session_types(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUI
 
 async def locations(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID, Location]:
     rows = (await db.execute(select(LocationRow).where(LocationRow.studio_id == studio_id))).scalars()
-    return {r.id: Location(r.id, r.studio_id, r.name) for r in rows}
+    return {r.id: Location(r.id, r.studio_id, r.name, r.description) for r in rows}
 
 
 async def describe(db: AsyncSession, studio_id: uuid.UUID, session: Session, policy: BookingPolicy) -> str | None:
@@ -86,11 +95,16 @@ async def session_detail(db: AsyncSession, studio_id: uuid.UUID, session_id: uui
 
 
 async def agenda(
-    db: AsyncSession, studio_id: uuid.UUID, first_day: date, days: int, location_id: uuid.UUID | None
+    db: AsyncSession,
+    studio_id: uuid.UUID,
+    first_day: date,
+    days: int,
+    location_id: uuid.UUID | None,
+    coach_id: uuid.UUID | None = None,
 ) -> list[AgendaDay]:
     policy = await load_policy(db, studio_id)
     start, end = _local_range_utc(policy, first_day, days)
-    rows = await _sessions_between(db, studio_id, start, end, location_id)
+    rows = await _sessions_between(db, studio_id, start, end, location_id, coach_id)
     return agenda_days([session_from_row(r) for r in rows], policy.time_zone, first_day, days, location_id)
 
 
@@ -137,6 +151,43 @@ async def member_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uui
         .order_by(BookingRow.session_starts_at)
     )
     return list((await db.execute(query)).scalars())
+
+
+async def member_waitlist(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The sessions the member waits for, each with their live place in line (1 = next to move in)."""
+    waiting = WaitlistEntryRow.status == WaitlistStatus.WAITING.value
+    mine = select(WaitlistEntryRow.session_id).where(
+        WaitlistEntryRow.studio_id == studio_id, WaitlistEntryRow.member_id == member_id, waiting
+    )
+    # Everyone waiting for those sessions: the place depends on who else is still in line.
+    rows = (
+        await db.execute(
+            select(WaitlistEntryRow.__table__).where(
+                WaitlistEntryRow.studio_id == studio_id, WaitlistEntryRow.session_id.in_(mine), waiting
+            )
+        )
+    ).all()
+    per_session: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        per_session.setdefault(row.session_id, []).append(entry_from_row(row))
+    session_starts = await db.execute(
+        select(SessionRow.id, SessionRow.starts_at).where(
+            SessionRow.studio_id == studio_id, SessionRow.id.in_(per_session)
+        )
+    )
+    starts: dict[uuid.UUID, datetime] = {row.id: row.starts_at for row in session_starts}
+    places = []
+    for session_id, entries in per_session.items():
+        entry = next(e for e in entries if e.member_id == member_id)
+        places.append(
+            {
+                "session_id": session_id,
+                "session_starts_at": starts[session_id],
+                "joined_at": entry.joined_at,
+                "position": place_in_line(entries, member_id),
+            }
+        )
+    return sorted(places, key=lambda p: p["session_starts_at"])
 
 
 async def studio_settings(db: AsyncSession, studio_id: uuid.UUID) -> tuple[str, BookingPolicy]:
