@@ -24,6 +24,7 @@ from gymloop_kit.auth import TokenVerifier
 from gymloop_kit.db import CommitFailed, Database
 from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
+from gymloop_kit.http.guards import guard_requests
 from gymloop_kit.http.health import router as health_router
 from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
@@ -99,6 +100,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         redoc_url=None,
     )
     install_problem_handlers(app)  # before the correlation middleware, so errors are answered inside it
+    guard_requests(app)  # ambiguous paths and NUL characters are refused before routing
     app.add_middleware(HttpMetricsMiddleware, service=spec.name)
     app.add_middleware(CorrelationMiddleware)
     trust_forwarded_headers(app, settings.trusted_proxies)  # outermost: the request log names the real client

@@ -18,6 +18,7 @@ PLAN = {
     "period": "monthly",
     "weekly_limit": 3,
 }
+ONE_OFF_PACK = {"kind": "session_pack", "weekly_limit": None, "period": "one_off"}
 
 
 async def test_health_and_ready(client: Any) -> None:
@@ -71,6 +72,12 @@ async def test_member_sees_only_visible_plans_and_cannot_create(client: Any, tok
             "pack_without_credits",
         ),
         ({"currency": "euro"}, "currency", "currency_invalid"),
+        ({"name": "Gold\x01"}, "name", "plan_name_control_character"),
+        ({"name": "Gold\u2028evening"}, "name", "plan_name_control_character"),
+        ({"price_cents": 2**31}, "price_cents", "less_than_equal"),
+        ({"weekly_limit": 2**31}, "weekly_limit", "less_than_equal"),
+        ({**ONE_OFF_PACK, "sessions": 2**31}, "sessions", "less_than_equal"),
+        ({**ONE_OFF_PACK, "sessions": 5, "valid_days": 10**6}, "valid_days", "less_than_equal"),
     ],
 )
 async def test_bad_plans_rejected_and_nothing_written(

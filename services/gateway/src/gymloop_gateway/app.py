@@ -26,6 +26,7 @@ from gymloop_kit.http.api_docs import install_offline_docs, operation_id
 from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
+from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import CORRELATION_HEADER, configure_logging, get_logger
@@ -102,6 +103,7 @@ def create_app(
         generate_unique_id_function=gateway_operation_id,
     )
     install_problem_handlers(app)  # the gateway's own errors (unknown routes, 405, 500) in the kit's schema
+    app.add_middleware(PlainPathMiddleware)  # before the public-route check and forwarding see the path
     if settings.cors_origins:
         # Answers a preflight itself, before the edge auth (a browser sends no token with it); inside the
         # correlation middleware, so preflights are logged and every answer, a 401 too, carries the CORS headers.

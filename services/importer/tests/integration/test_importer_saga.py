@@ -115,7 +115,7 @@ async def test_import_requests_every_row_follows_them_to_done_and_completes_once
     assert "  Row 3: jan@example.com: Gold from 2025-02-01" in log
     csv_log = await importer.http.get(f"/imports/{job['id']}/log.csv", headers=importer.staff())
     assert csv_log.headers["content-type"].startswith("text/csv")
-    assert "subscription_created,3,,jan@example.com,,Gold from 2025-02-01" in csv_log.text
+    assert '"subscription_created","3","","jan@example.com","","Gold from 2025-02-01"' in csv_log.text
 
 
 async def test_the_same_file_imported_again_is_recognised(importer) -> None:

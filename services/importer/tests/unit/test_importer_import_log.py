@@ -191,3 +191,29 @@ def test_a_refused_field_is_shown_as_its_template_column(
     field: str | None, refused_by: RefusedBy, column: str | None
 ) -> None:
     assert column_of_field(field, refused_by) == column
+
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_no_cell_of_the_csv_starts_a_formula_whichever_list_separator_the_reader_uses(separator: str) -> None:
+    # Dutch and German Excel split at `;`: a `;` inside a name starts a new cell there.
+    hostile = RowRejection(RefusedBy.MEMBERS, "invalid", "email", 'x,=1+1 or x; "=2+2"')
+    log = ImportLog(
+        created=[LoggedMember(2, "a@example.com", "x;=cmd|' /C calc'!A0"), LoggedMember(3, "b@x.example", "y,@SUM(1)")],
+        failed=[FailedRow(4, "c@example.com", "z;\t=1", hostile)],
+    )
+    rendered = log.render_csv()
+
+    cells = [cell for line in csv.reader(io.StringIO(rendered), delimiter=separator) for cell in line]
+
+    assert not [cell for cell in cells if cell.lstrip(' "').startswith(TRIGGERS)]
+    assert "'=cmd|' /C calc'!A0" in rendered  # the data is still there, as text
+
+
+def test_every_csv_cell_is_quoted_and_reads_back_unchanged_apart_from_the_marks() -> None:
+    log = ImportLog(created=[LoggedMember(2, "a@example.com", "Jan; de Vries")])
+    rendered = log.render_csv()
+    assert rendered.splitlines()[1] == '"created","2","","a@example.com","Jan; de Vries",""'
+    assert list(csv.reader(io.StringIO(rendered)))[1][4] == "Jan; de Vries"

@@ -203,3 +203,25 @@ def test_template_round_trip_fill_rows_and_parse_back() -> None:
     )
     assert parsed.fingerprint is not None
     assert len(parsed.fingerprint) == 64
+
+
+def test_an_old_plan_name_with_a_control_character_is_listed_readably_and_still_imports() -> None:
+    # Billing refuses such names now, but plans named before that still exist.
+    old_name = "Gold\x01plus\u2028evening"
+    workbook = _load(build_template(["Gold", old_name]))
+    listed = [row[0].value for row in workbook["Lists"].iter_rows()]
+    assert listed == ["Gold", "Gold plus evening"]
+    sheet = workbook["Members"]
+    bank = ["NL91ABNA0417164300", "J. Jansen"]
+    optional = [None] * 5
+    sheet.append(["Jan", "Jansen", "jan@example.com", "2025-01-01", *optional, listed[1], None, *bank])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    context = ImportContext.build([PlanInfo(old_name, True, True)], CollectionMethod.SEPA_EXPORT, date(2025, 6, 15))
+
+    parsed = parse_import_file(buffer.getvalue(), context)
+
+    assert parsed.issues == ()
+    (jan,) = parsed.rows
+    assert jan.subscription is not None
+    assert jan.subscription.plan_name == old_name  # billing is asked for the plan by its stored name

@@ -10,6 +10,8 @@ import pytest
 from gymloop_devstack.testing import eventually
 from gymloop_kit.db import Database
 from gymloop_notifications.db.models import Member
+from gymloop_notifications.domain.messages import MemberMessage
+from gymloop_notifications.service import messages as message_cases
 from sqlalchemy import insert, text
 
 pytestmark = pytest.mark.integration
@@ -36,7 +38,14 @@ async def _seed(database_url: str, studio: uuid.UUID, count: int) -> None:
         await database.dispose()
 
 
-async def test_a_subject_that_cannot_be_a_header_fails_only_its_own_emails(service, tokens, smtp_sink) -> None:
+async def test_a_subject_that_cannot_be_a_header_fails_only_its_own_emails(
+    service, tokens, smtp_sink, monkeypatch
+) -> None:
+    # The API refuses such subjects now; messages stored before it did are still in outboxes. This one is stored
+    # as they were: with the subject taken as sent.
+    monkeypatch.setattr(
+        message_cases, "compose_message", lambda channel, subject, body: MemberMessage(channel, subject, body)
+    )
     studio = uuid.uuid4()
     await _seed(service.database_url, studio, 3)
     staff = tokens.headers(studio_id=studio, role="employee")
@@ -47,7 +56,7 @@ async def test_a_subject_that_cannot_be_a_header_fails_only_its_own_emails(servi
         assert response.status_code == 201, response.text
         return str(response.json()["message_id"])
 
-    # U+2028 passes the API's control-character check, but an e-mail header may not hold a line separator.
+    # An e-mail header may not hold a line separator (U+2028).
     broken = await post("Closed today\u2028Bcc: everyone@example.com")
     fine = await post("Open again tomorrow")
 

@@ -11,7 +11,7 @@ import pytest
 from gymloop_devstack.testing import error_fields, eventually
 from gymloop_kit.db import Database
 from gymloop_notifications.db.models import Member
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 pytestmark = pytest.mark.integration
 
@@ -131,3 +131,27 @@ async def test_group_by_tag_and_single_member_and_validation(service, tokens) ->
     )
     assert missing.status_code == 422
     assert error_fields(missing)[0]["type"] == "member_not_found"
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+async def test_a_subject_with_a_line_or_paragraph_separator_is_refused_and_nothing_is_queued(
+    service, tokens, separator
+) -> None:
+    # Accepted, it made building the e-mail fail (a header with a line break), for every mail of the batch.
+    studio = uuid.uuid4()
+    await _seed_members(service.database_url, studio)
+    refused = await service.post(
+        "/messages",
+        headers=tokens.headers(studio_id=studio, role="employee"),
+        json={"subject": f"Hi{separator}Bcc: x", "body": "See you", "channels": ["email"], "audience": {"type": "all"}},
+    )
+    assert refused.status_code == 422, refused.text
+    refusals = [(e["loc"], e["type"]) for e in error_fields(refused)]
+    assert refusals == [(["body", "subject"], "subject_control_character")]
+    database = Database(service.database_url)
+    try:
+        async with database.transaction() as session:
+            stored = await session.execute(text("SELECT count(*) FROM message WHERE studio_id = :s"), {"s": studio})
+            assert stored.scalar_one() == 0
+    finally:
+        await database.dispose()

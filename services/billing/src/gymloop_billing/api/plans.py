@@ -9,8 +9,9 @@ from typing import Literal
 from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser
+from gymloop_kit.bounds import Int32
 from gymloop_kit.errors import NotFound
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.db.models import PlanRow
 from gymloop_billing.service import plans
@@ -18,18 +19,22 @@ from gymloop_billing.service import plans
 router = APIRouter(tags=["plans"])
 
 
+# Days after purchase: added to dates, so bounded well inside the calendar (the domain checks >= 1).
+MAX_VALID_DAYS = 100 * 366
+
+
 class PlanIn(BaseModel):
     name: str
     kind: Literal["session_pack", "unlimited"]
-    price_cents: int
+    price_cents: Int32
     currency: str = "EUR"
     period: Literal["one_off", "monthly", "yearly"]
     visible: bool = True
     free: bool = False
-    sessions: int | None = None
-    valid_days: int | None = None
+    sessions: Int32 | None = None
+    valid_days: int | None = Field(default=None, le=MAX_VALID_DAYS)
     valid_until: date | None = None
-    weekly_limit: int | None = None
+    weekly_limit: Int32 | None = None
 
 
 class PlanOut(BaseModel):

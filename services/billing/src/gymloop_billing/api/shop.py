@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import Admin, AnyUser, Staff
+from gymloop_kit.bounds import Int32
 from gymloop_kit.idempotency import Idempotency
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +22,7 @@ router = APIRouter(tags=["shop"])
 
 class ProductIn(BaseModel):
     name: str
-    price_cents: int
+    price_cents: Int32
     currency: str = "EUR"
 
 
@@ -40,7 +41,7 @@ class PurchaseIn(BaseModel):
     )
     member_id: uuid.UUID
     product_id: uuid.UUID
-    quantity: int = 1
+    quantity: Int32 = 1
     purchased_on: date | None = None
     pay_with: Literal["default_method", "ideal"] = Field(
         default="default_method",

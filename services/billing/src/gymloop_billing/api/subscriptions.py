@@ -41,9 +41,13 @@ class ResumeIn(BaseModel):
     on: date
 
 
+# Added to the request date in months; the domain checks >= 0.
+MAX_NOTICE_MONTHS = 10 * 12
+
+
 class CancelIn(BaseModel):
     requested_on: date
-    notice_months: int = 1
+    notice_months: int = Field(default=1, le=MAX_NOTICE_MONTHS)
 
 
 class RenewIn(BaseModel):

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from gymloop_kit.text import breaking_characters
+
 from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.money import validate_cents, validate_currency
 
@@ -72,6 +74,17 @@ class Plan:
     def is_staff_access(self) -> bool:
         """Free and hidden: granted by staff, never sold in the app."""
         return self.free and not self.visible
+
+
+def validate_new_plan_name(name: str) -> None:
+    """A name that is created or changed now must be one line of text: it becomes a drop-down entry of the
+    import template, a cell of exports and part of e-mails. Not checked on load, so older names still read."""
+    if found := breaking_characters(name):
+        raise DomainError(
+            code="plan_name_control_character",
+            field="name",
+            message=f"the plan name contains a line break or control character ({', '.join(found)}): remove it",
+        )
 
 
 def _validate_plan(plan: Plan) -> None:

@@ -12,6 +12,7 @@ from gymloop_billing.domain.errors import DomainError
 from gymloop_billing.domain.money import validate_cents, validate_currency
 
 MAX_QUANTITY = 1000
+MAX_TOTAL_CENTS = 2**31 - 1  # a payment's amount is an `integer` column
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,13 @@ class Purchase:
             )
         validate_cents(self.unit_price_cents, "unit_price_cents")
         validate_currency(self.currency)
+        if self.total_cents > MAX_TOTAL_CENTS:
+            raise DomainError(
+                code="purchase_total_too_large",
+                field="quantity",
+                message=f"{self.quantity} x {self.unit_price_cents} cents is more than one payment can hold "
+                f"({MAX_TOTAL_CENTS} cents): sell fewer at once",
+            )
 
     @property
     def total_cents(self) -> int:

@@ -198,7 +198,7 @@ def verify_webhook(payload: bytes, signature: str | None, secret: str, tolerance
         event: dict[str, Any] = json.loads(payload)
     except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as error:
         raise WebhookRejected(f"webhook signature invalid: {error}", code="webhook_signature_invalid") from None
-    if not isinstance(event.get("id"), str) or "data" not in event:
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "data" not in event:
         raise WebhookRejected("webhook body is not a Stripe event", code="webhook_body_invalid")
     return event
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PlanRow
-from gymloop_billing.domain.plans import BillingPeriod, Plan, PlanKind
+from gymloop_billing.domain.plans import BillingPeriod, Plan, PlanKind, validate_new_plan_name
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def _validated(plan_id: uuid.UUID, studio_id: uuid.UUID, data: PlanInput) -> Pla
             code="plan_period_invalid",
             field="period",
         ) from None
+    validate_new_plan_name(data.name.strip())
     return Plan(
         plan_id=plan_id,
         studio_id=studio_id,

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any
 
+from gymloop_kit.bounds import PositiveInt32
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -22,6 +23,11 @@ STUDIO_NAME_IS_THE_STUDIOS = (
 )
 
 
+# Stored in minutes as `integer` and subtracted from session starts, so a year is the most that makes sense.
+MAX_BOOKING_WINDOW_HOURS = 366 * 24
+MAX_CUTOFF_MINUTES = 366 * 24 * 60
+
+
 class StudioSettingsIn(BaseModel):
     studio_name: Any = Field(
         default=None,
@@ -35,11 +41,17 @@ class StudioSettingsIn(BaseModel):
         "(PATCH /api/members/studios/current) and followed from its StudioUpdated event",
         json_schema_extra={"deprecated": True},
     )
-    booking_window_hours: int = Field(default=14 * 24, ge=0, description="How far ahead members may book")
-    cancellation_cutoff_minutes: int = Field(default=120, ge=0, description="Later sign-outs are late cancels")
+    booking_window_hours: int = Field(
+        default=14 * 24, ge=0, le=MAX_BOOKING_WINDOW_HOURS, description="How far ahead members may book"
+    )
+    cancellation_cutoff_minutes: int = Field(
+        default=120, ge=0, le=MAX_CUTOFF_MINUTES, description="Later sign-outs are late cancels"
+    )
     late_cancel_forfeits: bool = True
     waitlist_enabled: bool = True
-    waitlist_cutoff_minutes: int = Field(default=60, ge=0, description="No promotion closer to the start")
+    waitlist_cutoff_minutes: int = Field(
+        default=60, ge=0, le=MAX_CUTOFF_MINUTES, description="No promotion closer to the start"
+    )
     uses_check_in: bool = False
     staff_may_book_beyond_window: bool = True
 
@@ -87,7 +99,7 @@ class SlotIn(BaseModel):
     start_time: time = Field(description="Local wall-clock time in the studio's zone")
     duration_minutes: int = Field(gt=0, le=24 * 60)
     session_type_id: uuid.UUID
-    capacity: int = Field(gt=0)
+    capacity: PositiveInt32
     coach_id: uuid.UUID | None = None
 
 
@@ -113,7 +125,7 @@ class OneOffIn(BaseModel):
     day: date
     start_time: time
     duration_minutes: int = Field(gt=0, le=24 * 60)
-    capacity: int = Field(gt=0)
+    capacity: PositiveInt32
     coach_id: uuid.UUID | None = None
     description: str | None = Field(default=None, max_length=5000)
 
@@ -214,7 +226,7 @@ class CancelOut(BaseModel):
 
 
 class CapacityIn(BaseModel):
-    capacity: int = Field(gt=0)
+    capacity: PositiveInt32
 
 
 class MemberRef(BaseModel):

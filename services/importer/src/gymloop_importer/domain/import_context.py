@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from gymloop_kit.text import without_breaking_characters
+
 
 class CollectionMethod(StrEnum):
     SEPA_EXPORT = "sepa_export"
@@ -66,7 +68,9 @@ class ImportContext:
         )
 
     def plan_named(self, name: str) -> PlanInfo | None:
-        return next((plan for plan in self.plans if plan.name == name), None)
+        """The plan of this name, also as the template lists a name with a control character in it."""
+        exact = next((plan for plan in self.plans if plan.name == name), None)
+        return exact or next((plan for plan in self.plans if without_breaking_characters(plan.name) == name), None)
 
     def plan_named_loosely(self, name: str) -> PlanInfo | None:
         wanted = " ".join(name.split()).casefold()

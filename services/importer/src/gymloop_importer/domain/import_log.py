@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,8 +17,10 @@ from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy, RowRe
 from gymloop_importer.domain.validation import ValidatedMember, ValidationOutcome
 
 CSV_COLUMNS = ("section", "row", "column", "email", "name", "detail")
-# Spreadsheet programs run cells starting with these as formulas; the CSV must stay plain data.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheet programs run a cell starting with = + - @ TAB or CR as a formula. A reader set to the other list
+# separator (`;` in Dutch and German Excel) splits our cells at every `;` or `,` inside them, so each such
+# piece (after any spaces or quotes) is a cell start too: each gets a `'`, which makes it text.
+_FORMULA_START = re.compile(r"(^|[;,])(?=[\s\"]*[=+\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class ImportLog:
 
     def render_csv(self) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
         writer.writerow(CSV_COLUMNS)
         for validated in self.validated:
             detail = "ok" if validated.valid else "has errors"
@@ -175,7 +178,7 @@ class ImportLog:
 
 
 def _csv_safe(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_TRIGGERS) else value
+    return _FORMULA_START.sub(lambda start: f"{start.group(1)}'", value)
 
 
 class _RowWriter(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from gymloop_kit.text import without_breaking_characters
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -103,10 +104,16 @@ def _instructions_sheet(sheet: Worksheet) -> None:
         sheet.column_dimensions[letter].width = width
 
 
+def template_plan_name(name: str) -> str:
+    """A plan name as the template lists it: a control character (allowed in plan names before billing refused
+    them) cannot be written to a worksheet, so it becomes a space; the import matches this form too."""
+    return without_breaking_characters(name)
+
+
 def _lists_sheet(sheet: Worksheet, plan_names: Sequence[str]) -> None:
     sheet.title = LISTS_SHEET_TITLE
     for row, name in enumerate(plan_names, start=1):
-        _write_text(sheet, row, 1, name)
+        _write_text(sheet, row, 1, template_plan_name(name))
     sheet.sheet_state = "hidden"
 
 

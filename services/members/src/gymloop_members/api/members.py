@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Role, Staff
+from gymloop_kit.bounds import NonNegativeInt32
 from gymloop_kit.errors import Forbidden
 from gymloop_kit.ownership import ensure_own_member
 
@@ -51,7 +52,7 @@ async def search_members(
     role: Literal["member", "employee", "admin"] | None = None,
     is_member: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[NonNegativeInt32, Query()] = 0,
 ) -> MemberPage:
     """Staff only. Filters combine (substring of name or e-mail, tag, responsible employee, status, role); the answer
     is one page (limit, offset) with the total count."""

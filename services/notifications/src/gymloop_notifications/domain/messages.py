@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from gymloop_kit.text import breaking_characters
+
 from gymloop_notifications.domain.audience import Channel
 from gymloop_notifications.domain.errors import DomainError, raise_if_any
 
@@ -39,14 +41,15 @@ def compose_message(channel: Channel, subject: str, body: str) -> MemberMessage:
                 message=f"is {len(subject)} characters: shorten it to at most {SUBJECT_MAX_LENGTH}",
             )
         )
-    # A line break in a subject would become a forged e-mail header; other control characters
-    # render as garbage in the app.
-    if _has_control(subject, set()):
+    # A line break in a subject would become a forged e-mail header, and U+2028/U+2029 make building the
+    # e-mail fail; other control characters render as garbage in the app.
+    if found := breaking_characters(subject):
         errors.append(
             DomainError(
                 code="subject_control_character",
                 field="subject",
-                message="contains a line break or control character: keep the subject on one line",
+                message=f"contains a line break or control character ({', '.join(found)}): "
+                "keep the subject on one line",
             )
         )
     max_body = BODY_MAX_LENGTH[channel]
