@@ -14,7 +14,8 @@ BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cs"})
 
 
 def breaking_characters(text: str, allowed: Iterable[str] = ()) -> list[str]:
-    """The characters of `text` that break one-line text, in order, as U+XXXX (those in `allowed` excepted)."""
+    """The characters of `text` that break one-line text, in order, each written as its code point (e.g.
+    "U+2028"), so an error message can name them; characters in `allowed` are let through."""
     permitted = set(allowed)
     return [
         f"U+{ord(ch):04X}" for ch in text if ch not in permitted and unicodedata.category(ch) in BREAKING_CATEGORIES
