@@ -9,6 +9,7 @@ from gymloop_kit.settings import ServiceSettings
 
 from gymloop_billing.api import (
     imports,
+    member_billing,
     payments,
     plans,
     reports,
@@ -44,6 +45,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             stripe_payment_methods.router,
             reports.router,
             imports.router,
+            member_billing.router,
         ],
         subscriptions=event_subscriptions,
         background_jobs=[billing_scheduler, purge_idempotency_keys],  # scheduler: renewals, ends, Stripe retries
