@@ -9,6 +9,7 @@ from gymloop_kit.settings import ServiceSettings
 
 from gymloop_billing.api import (
     imports,
+    member_billing,
     payments,
     plans,
     reports,
@@ -40,6 +41,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             sepa.router,
             shop.router,
             payments.router,
+            member_billing.router,
             stripe_webhook.router,
             stripe_payment_methods.router,
             reports.router,
