@@ -1,4 +1,5 @@
-"""Payment state and current plans of many members in one call: per studio, paged, and a GET that writes nothing."""
+"""GET /members/{id}/billing: a member's subscriptions (with plan names), payment state, purchases and payments in
+one read, for staff and the member themself; another member's and another studio's are not found."""
 
 from __future__ import annotations
 
@@ -6,75 +7,80 @@ import uuid
 from typing import Any
 
 import pytest
-from gymloop_devstack.testing import error_fields, problem
 
 pytestmark = pytest.mark.integration
 
-PLAN = {"name": "Unlimited", "kind": "unlimited", "price_cents": 5000, "currency": "EUR", "period": "monthly"}
+PLAN = {
+    "name": "Ten rides",
+    "kind": "session_pack",
+    "price_cents": 9000,
+    "currency": "EUR",
+    "period": "one_off",
+    "sessions": 10,
+    "valid_days": 90,
+}
 
 
-async def test_member_billing_lists_state_and_current_plans_of_the_studios_members(
+async def test_one_read_has_subscriptions_payment_state_purchases_and_payments(
     client: Any, tokens: Any, add_member: Any, sql: Any
 ) -> None:
-    studio, other_studio = uuid.uuid4(), uuid.uuid4()
+    studio = uuid.uuid4()
     admin = tokens.headers(studio_id=studio, role="admin")
-    staff = tokens.headers(studio_id=studio, role="employee")
-    plan_id = (await client.post("/plans", json=PLAN, headers=admin)).json()["id"]
-    subscribed, overdue, none = [await add_member(studio) for _ in range(3)]
-    stranger = await add_member(other_studio)
+    member_id = await add_member(studio)
+    plan = await client.post("/plans", json=PLAN, headers=admin)
+    assert plan.status_code == 201, plan.text
     started = await client.post(
         "/subscriptions",
-        json={"member_id": str(subscribed), "plan_id": plan_id, "start_date": "2026-02-01"},
+        json={"member_id": str(member_id), "plan_id": plan.json()["id"], "start_date": "2026-09-05"},
         headers=admin,
     )
     assert started.status_code == 201, started.text
+    product = (await client.post("/products", json={"name": "Shake", "price_cents": 300}, headers=admin)).json()
+    for day, quantity in (("2026-10-01", 1), ("2026-10-07", 3), ("2026-10-03", 2)):
+        bought = await client.post(
+            "/purchases",
+            json={"member_id": str(member_id), "product_id": product["id"], "quantity": quantity, "purchased_on": day},
+            headers=admin,
+        )
+        assert bought.status_code == 201, bought.text
+    payment_id = uuid.uuid4()
     await sql(
-        "INSERT INTO member_payment_state (studio_id, member_id, state, failed_attempts) VALUES (:s, :m, 'overdue', 2)",
-        s=studio,
-        m=overdue,
-    )
-    state_rows = await sql("SELECT count(*) FROM member_payment_state")
+        "INSERT INTO payment (id, studio_id, member_id, amount_cents, currency, method, status, attempts) "
+        "VALUES (:p, :s, :m, 9000, 'EUR', 'sepa_export', 'pending', 1)",
+        p=payment_id, s=studio, m=member_id,
+    )  # fmt: skip
+    refused = await client.post(f"/payments/{payment_id}/bank-answer", json={"succeeded": False}, headers=admin)
+    assert refused.status_code == 200, refused.text
 
-    answer = await client.get("/member-billing", headers=staff)
-    assert answer.status_code == 200, answer.text
-    page = answer.json()
-    assert (page["total"], page["limit"], page["offset"]) == (3, 50, 0)
-    by_id = {item["member_id"]: item for item in page["items"]}
-    assert set(by_id) == {str(subscribed), str(overdue), str(none)}
-    assert [item["member_id"] for item in page["items"]] == sorted(by_id)
-    plan = by_id[str(subscribed)]["plans"]
-    assert [(p["plan_id"], p["plan_name"], p["plan_kind"], p["status"]) for p in plan] == [
-        (plan_id, "Unlimited", "unlimited", "active")
-    ]
-    assert plan[0]["subscription_id"] == started.json()["id"]
-    assert (by_id[str(subscribed)]["payment_state"], by_id[str(subscribed)]["may_book"]) == ("ok", True)
-    shown = ("payment_state", "failed_attempts", "may_book", "plans")
-    assert tuple(by_id[str(overdue)][f] for f in shown) == ("overdue", 2, False, [])
-    assert tuple(by_id[str(none)][f] for f in shown) == ("ok", 0, True, [])
-    assert await sql("SELECT count(*) FROM member_payment_state") == state_rows  # reading wrote nothing
+    member = tokens.headers(studio_id=studio, role="member", member_id=member_id)
+    for caller in (admin, member):
+        answer = await client.get(f"/members/{member_id}/billing", params={"limit": 2}, headers=caller)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        (subscription,) = body["subscriptions"]
+        assert (subscription["plan_name"], subscription["credits"]) == ("Ten rides", 10)
+        assert body["payment_state"]["state"] == "overdue"
+        assert body["payment_state"]["may_book"] is False
+        purchases = body["purchases"]
+        assert (purchases["total"], purchases["limit"], purchases["offset"]) == (3, 2, 0)
+        assert [(p["purchased_on"], p["quantity"]) for p in purchases["items"]] == [
+            ("2026-10-07", 3),
+            ("2026-10-03", 2),
+        ]
+        (payment,) = body["payments"]["items"]
+        assert (payment["id"], payment["status"], payment["amount_cents"]) == (str(payment_id), "failed", 9000)
+        assert body["payments"]["total"] == 1
 
-    second = await client.get("/member-billing", params={"limit": 2, "offset": 2}, headers=staff)
-    assert [i["member_id"] for i in second.json()["items"]] == sorted(by_id)[2:]
-
-    named = await client.get(
-        "/member-billing", params=[("member_id", str(overdue)), ("member_id", str(stranger))], headers=staff
-    )
-    assert named.json()["total"] == 2
-    named_by_id = {i["member_id"]: i for i in named.json()["items"]}
-    assert named_by_id[str(overdue)]["payment_state"] == "overdue"
-    # another studio's member: nothing of theirs is shown, only the no-trouble default
-    assert (named_by_id[str(stranger)]["payment_state"], named_by_id[str(stranger)]["plans"]) == ("ok", [])
-
-    from_other = await client.get("/member-billing", headers=tokens.headers(studio_id=other_studio, role="admin"))
-    assert [i["member_id"] for i in from_other.json()["items"]] == [str(stranger)]
+    second_page = await client.get(f"/members/{member_id}/billing", params={"limit": 2, "offset": 2}, headers=admin)
+    assert [p["purchased_on"] for p in second_page.json()["purchases"]["items"]] == ["2026-10-01"]
 
 
-async def test_member_billing_is_for_staff_and_refuses_a_bad_page(client: Any, tokens: Any) -> None:
+async def test_another_members_or_studios_billing_is_not_found(client: Any, tokens: Any, add_member: Any) -> None:
     studio = uuid.uuid4()
-    member = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
-    problem(await client.get("/member-billing", headers=member), 403)
-    refused = await client.get(
-        "/member-billing", params={"limit": 0}, headers=tokens.headers(studio_id=studio, role="employee")
-    )
-    problem(refused, 422)
-    assert error_fields(refused)[0]["loc"][-1] == "limit"
+    member_id = await add_member(studio)
+    path = f"/members/{member_id}/billing"
+    someone_else = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
+    other_studio = tokens.headers(studio_id=uuid.uuid4(), role="admin")
+    assert (await client.get(path, headers=someone_else)).status_code == 404
+    assert (await client.get(path, headers=other_studio)).status_code == 404
+    assert (await client.get(path, params={"limit": 501}, headers=other_studio)).status_code == 422

@@ -1,4 +1,5 @@
-"""Payment state and current plans of many members in one call, for the gateway's dashboard and members report."""
+"""A member's billing in one read (for the gateway's member overview): subscriptions, payment state, purchases
+and payments."""
 
 from __future__ import annotations
 
@@ -8,79 +9,125 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
-from gymloop_kit.auth import Staff
-from gymloop_kit.bounds import NonNegativeInt32
-from gymloop_kit.errors import InvalidInput
+from gymloop_kit.auth import AnyUser
+from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
+from gymloop_billing.api.payments import PaymentStateOut
+from gymloop_billing.api.shop import PurchaseOut
+from gymloop_billing.api.subscriptions import SubscriptionOut
 from gymloop_billing.domain.retry_policy import may_book
-from gymloop_billing.service import member_billing, studio
+from gymloop_billing.service import member_billing, members, payments, studio, subscriptions
 
-router = APIRouter(tags=["payments"])
+router = APIRouter(tags=["members"])
 
-MAX_IDS = 500
-
-
-class CurrentPlanOut(BaseModel):
-    subscription_id: uuid.UUID
-    plan_id: uuid.UUID
-    plan_name: str
-    plan_kind: str
-    status: str = Field(description="active or paused")
-    valid_until: date | None
+MAX_PAGE = 500
 
 
-class MemberBillingOut(BaseModel):
-    member_id: uuid.UUID
-    payment_state: str = Field(description="ok or overdue")
-    failed_attempts: int
-    may_book: bool
-    plans: list[CurrentPlanOut] = Field(description="The member's active and paused subscriptions, oldest first")
+class MemberSubscriptionOut(SubscriptionOut):
+    plan_name: str | None = Field(description="The plan's name (None if the plan is unknown here)")
 
 
-class MemberBillingPage(BaseModel):
-    items: list[MemberBillingOut]
+class MemberPaymentOut(BaseModel):
+    id: uuid.UUID
+    amount_cents: int
+    currency: str
+    method: str
+    status: str = Field(description="pending / succeeded / failed")
+    attempts: int
+    next_retry_on: date | None
+    collection_date: date | None = Field(description="The collection date of its payment run; None via Stripe")
+    subscription_id: uuid.UUID | None
+    purchase_id: uuid.UUID | None
+
+
+class PurchasePage(BaseModel):
+    items: list[PurchaseOut]
     total: int
     limit: int
     offset: int
 
 
+class PaymentPage(BaseModel):
+    items: list[MemberPaymentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class MemberBillingOut(BaseModel):
+    member_id: uuid.UUID
+    subscriptions: list[MemberSubscriptionOut]
+    payment_state: PaymentStateOut
+    purchases: PurchasePage = Field(description="Newest first")
+    payments: PaymentPage = Field(description="Latest collection first")
+
+
 @router.get(
-    "/member-billing",
-    operation_id="listMemberBilling",
-    summary="Payment state and current plans of many members at once (staff)",
-    response_model=MemberBillingPage,
+    "/members/{member_id}/billing",
+    operation_id="getMemberBilling",
+    summary="A member's subscriptions, payment state, purchases and payments in one read",
+    response_model=MemberBillingOut,
 )
-async def list_member_billing(
-    principal: Staff,
+async def member_billing_overview(
+    member_id: uuid.UUID,
+    principal: AnyUser,
     session: Session,
-    member_id: Annotated[
-        list[uuid.UUID] | None, Query(description=f"The members to show (up to {MAX_IDS}); omit for all")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[NonNegativeInt32, Query()] = 0,
-) -> MemberBillingPage:
-    """Staff only. For each member (the ones named, else every member of the studio, ordered by id): ok or overdue,
-    failed attempts, whether that still lets them book, and their active and paused subscriptions with the plan.
-    One page (limit, offset) with the total count."""
-    if member_id and len(member_id) > MAX_IDS:
-        raise InvalidInput(f"at most {MAX_IDS} member ids per call", code="too_many_ids", field="member_id")
-    found, total = await member_billing.member_billing_page(
-        session, principal.studio_id, member_id or [], limit, offset
-    )
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Purchases and payments per page")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Purchases and payments to skip")] = 0,
+) -> MemberBillingOut:
+    """Staff read any member of their studio; a member only their own (another member's answers 404). Every
+    subscription with its plan's name; the ok/overdue state; one page of purchases and one of payments."""
+    ensure_own_member(principal, member_id)
+    await members.get_member(session, principal.studio_id, member_id)  # another studio's member: 404
+    plans = await _subscriptions(session, principal.studio_id, member_id)
+    current = await payments.read_payment_state(session, principal.studio_id, member_id)
     settings = await studio.get_settings(session, principal.studio_id)
-    return MemberBillingPage(
-        items=[
-            MemberBillingOut(
-                member_id=m.member_id,
-                payment_state=m.payment_state.value,
-                failed_attempts=m.failed_attempts,
-                may_book=may_book(m.payment_state, settings.overdue_members_may_book),
-                plans=[CurrentPlanOut.model_validate(p, from_attributes=True) for p in m.plans],
-            )
-            for m in found
-        ],
-        total=total,
-        limit=limit,
-        offset=offset,
+    bought, bought_total = await member_billing.member_purchases(
+        session, principal.studio_id, member_id, limit=limit, offset=offset
     )
+    paid, paid_total = await member_billing.member_payments(
+        session, principal.studio_id, member_id, limit=limit, offset=offset
+    )
+    return MemberBillingOut(
+        member_id=member_id,
+        subscriptions=plans,
+        payment_state=PaymentStateOut(
+            member_id=member_id,
+            state=current.state.value,
+            failed_attempts=current.failed_attempts,
+            may_book=may_book(current.state, settings.overdue_members_may_book),
+        ),
+        purchases=PurchasePage(
+            items=[PurchaseOut.model_validate(row) for row in bought], total=bought_total, limit=limit, offset=offset
+        ),
+        payments=PaymentPage(
+            items=[
+                MemberPaymentOut(
+                    id=row.id,
+                    amount_cents=row.amount_cents,
+                    currency=row.currency,
+                    method=row.method,
+                    status=row.status,
+                    attempts=row.attempts,
+                    next_retry_on=row.next_retry_on,
+                    collection_date=collected_on,
+                    subscription_id=row.subscription_id,
+                    purchase_id=row.purchase_id,
+                )
+                for row, collected_on in paid
+            ],
+            total=paid_total,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+async def _subscriptions(session: Session, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[MemberSubscriptionOut]:
+    rows = await subscriptions.list_member_subscriptions(session, studio_id, member_id)
+    names = await member_billing.plan_names(session, studio_id, (row.plan_id for row in rows))
+    return [
+        MemberSubscriptionOut(**SubscriptionOut.model_validate(row).model_dump(), plan_name=names.get(row.plan_id))
+        for row in rows
+    ]
