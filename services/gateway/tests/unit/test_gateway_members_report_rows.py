@@ -48,8 +48,11 @@ ATTENDANCE = {
 BILLING = {
     "m1": {"payment_state": "ok", "plans": [{"plan_id": "p-10", "plan_name": "10-ride card"}]},
     "m2": {"payment_state": "overdue", "plans": []},
-    "m3": {"payment_state": "ok", "plans": [{"plan_id": "p-u", "plan_name": "Unlimited"}, {"plan_id": "p-10", "plan_name": "10-ride card"}]},
-}  # fmt: skip
+    "m3": {
+        "payment_state": "ok",
+        "plans": [{"plan_id": "p-u", "plan_name": "Unlimited"}, {"plan_id": "p-10", "plan_name": "10-ride card"}],
+    },
+}
 
 
 def rows():
