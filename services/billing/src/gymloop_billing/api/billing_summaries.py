@@ -30,7 +30,7 @@ class CurrentPlanOut(BaseModel):
     valid_until: date | None
 
 
-class MemberBillingOut(BaseModel):
+class BillingSummaryOut(BaseModel):
     member_id: uuid.UUID
     payment_state: str = Field(description="ok or overdue")
     failed_attempts: int
@@ -38,8 +38,8 @@ class MemberBillingOut(BaseModel):
     plans: list[CurrentPlanOut] = Field(description="The member's active and paused subscriptions, oldest first")
 
 
-class MemberBillingPage(BaseModel):
-    items: list[MemberBillingOut]
+class BillingSummaryPage(BaseModel):
+    items: list[BillingSummaryOut]
     total: int
     limit: int
     offset: int
@@ -49,7 +49,7 @@ class MemberBillingPage(BaseModel):
     "/member-billing",
     operation_id="listMemberBilling",
     summary="Payment state and current plans of many members at once (staff)",
-    response_model=MemberBillingPage,
+    response_model=BillingSummaryPage,
 )
 async def list_member_billing(
     principal: Staff,
@@ -59,7 +59,7 @@ async def list_member_billing(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[NonNegativeInt32, Query()] = 0,
-) -> MemberBillingPage:
+) -> BillingSummaryPage:
     """Staff only. For each member (the ones named, else every member of the studio, ordered by id): ok or overdue,
     failed attempts, whether that still lets them book, and their active and paused subscriptions with the plan.
     One page (limit, offset) with the total count."""
@@ -69,9 +69,9 @@ async def list_member_billing(
         session, principal.studio_id, member_id or [], limit, offset
     )
     settings = await studio.get_settings(session, principal.studio_id)
-    return MemberBillingPage(
+    return BillingSummaryPage(
         items=[
-            MemberBillingOut(
+            BillingSummaryOut(
                 member_id=m.member_id,
                 payment_state=m.payment_state.value,
                 failed_attempts=m.failed_attempts,
