@@ -9,11 +9,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from gymloop_kit.http.problems import problem_response
 
+from gymloop_gateway.views import overview
 from gymloop_gateway.views.fanout import SubjectRefused
 
 
 def views_router() -> APIRouter:
     router = APIRouter(prefix="/api/views")
+    router.include_router(overview.router)
     return router
 
 
