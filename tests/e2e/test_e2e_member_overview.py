@@ -271,7 +271,8 @@ def _check_common(body: dict[str, Any], written: dict[str, Any]) -> None:
     # 10 credits, 2 used by the visits, 1 held by the sign-up to come (the waitlist place holds none)
     assert subscription["credits_left"] == 7
     assert subscription["active_sign_ups"] == 1
-    assert subscription["credits_valid_until"] == (date.today() + timedelta(days=90)).isoformat()
+    # valid for 90 days counting the first
+    assert subscription["credits_valid_until"] == (date.today() + timedelta(days=89)).isoformat()
     assert body["account"]["credits_left"] == 7
     assert body["account"]["active_sign_ups"] == 1
     stats = body["statistics"]
