@@ -9,12 +9,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from gymloop_kit.http.problems import problem_response
 
-from gymloop_gateway.views import dashboard, members_report
+from gymloop_gateway.views import dashboard, members_report, overview
 from gymloop_gateway.views.fanout import SubjectRefused
 
 
 def views_router() -> APIRouter:
     router = APIRouter(prefix="/api/views")
+    router.include_router(overview.router)
     router.include_router(dashboard.router)
     router.include_router(members_report.router)
     return router
