@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -242,10 +241,7 @@ def test_agenda_dashboard_and_members_report_show_what_the_services_hold(stack: 
             assert (answer.status_code, answer.json()["code"]) == (403, "role_required"), answer.text
 
         # --- billing stopped: both views answer 200 with billing's part marked unavailable ---
-        billing = stack.dev.running["billing"].process
-        assert billing is not None
-        billing.signal_group(signal.SIGTERM)
-        assert billing.wait(30), "billing did not stop"
+        stack.dev.stop_service("billing")
         board = ok(client.get("/api/views/dashboard", headers=me))
         (missing,) = board["at_risk"]["signals_unavailable"]
         assert (missing["unavailable"], missing["service"]) == (True, "billing")

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.entitlements import Entitlement
+from gymloop_bookings.domain.member_statistics import RECENT_WEEKS, average_per_week
 
-SHORT_WEEKS = 4
-LONG_WEEKS = 12
+SHORT_WEEKS, LONG_WEEKS = RECENT_WEEKS
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +81,8 @@ def summarize(
         last_visit=newest,
         visits_4_weeks=visits_4,
         visits_12_weeks=visits_12,
-        average_per_week_4_weeks=round(visits_4 / SHORT_WEEKS, 2),
-        average_per_week_12_weeks=round(visits_12 / LONG_WEEKS, 2),
+        average_per_week_4_weeks=average_per_week(visits_4, SHORT_WEEKS),
+        average_per_week_12_weeks=average_per_week(visits_12, LONG_WEEKS),
         period_days=period_days,
         visits_in_period=visits_between(since(period_days), today),
         visits_in_previous_period=visits_between(since(2 * period_days), since(period_days) - timedelta(days=1)),
