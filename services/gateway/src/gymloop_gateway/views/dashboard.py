@@ -17,6 +17,7 @@ from gymloop_gateway.views.access import Caller, edge_of
 from gymloop_gateway.views.all_pages import every_item, items_for_ids
 from gymloop_gateway.views.at_risk import RiskRules, at_risk_members, display_name
 from gymloop_gateway.views.fanout import Part, ServiceCall, gather_parts
+from gymloop_gateway.views.staff_schemas import Dashboard
 
 router = APIRouter(tags=["views"])
 
@@ -53,10 +54,11 @@ def occupancy(session: dict[str, Any]) -> dict[str, Any]:
 
 @router.get(
     "/dashboard",
-    operation_id="getEmployeeDashboard",
     summary="The employee dashboard: my notifications, today's sessions I coach, my members at risk",
+    response_model=Dashboard,
+    responses={401: {}, 403: {}},
 )
-async def dashboard(request: Request, principal: Caller) -> dict[str, Any]:
+async def employee_dashboard(request: Request, principal: Caller) -> dict[str, Any]:
     """Staff only. Three parts, each from its own service; a part whose service is down is `{"unavailable": true,
     ...}` and the rest still answers. `notifications`: my open notifications (seed 000), each with the member's
     name. `sessions_today`: the sessions I coach on the studio's today, with booked places, capacity, occupancy

@@ -26,6 +26,7 @@ from gymloop_gateway.views.report_rows import (
     sort_rows,
 )
 from gymloop_gateway.views.spreadsheets import CSV_TYPE, XLSX_TYPE, to_csv, to_xlsx
+from gymloop_gateway.views.staff_schemas import MembersReport
 
 router = APIRouter(tags=["views"])
 
@@ -47,13 +48,16 @@ def wanted_format(format: Format | None, accept: str) -> Format:
 
 @router.get(
     "/members-report",
-    operation_id="getMembersReport",
     summary="Every member with plan, status, visits, last visit, responsible employee, credits and payment state",
+    response_model=MembersReport,
     responses={
+        401: {},
+        403: {},
+        503: {},
         200: {
             "content": {"text/csv": {}, XLSX_TYPE: {}},
             "description": "The report page as JSON, or the whole report as a CSV or XLSX file",
-        }
+        },
     },
 )
 async def members_report(
