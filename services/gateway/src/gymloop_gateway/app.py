@@ -35,7 +35,7 @@ from starlette.routing import Match
 
 from gymloop_gateway.edge_auth import EdgeAuth
 from gymloop_gateway.openapi_cache import MergedOpenAPI
-from gymloop_gateway.proxy import edge_refusal, error_answer, forward
+from gymloop_gateway.proxy import cookieless_jar, edge_refusal, error_answer, forward
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 
@@ -86,6 +86,7 @@ def create_app(
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must never sit between the gateway and services
+            cookies=cookieless_jar(),
         ) as client:
             app.state.edge = Edge(
                 settings=settings,

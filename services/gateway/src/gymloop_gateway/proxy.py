@@ -4,6 +4,8 @@ along. A service that does not answer is named."""
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -33,6 +35,13 @@ HOP_BY_HOP = frozenset(
 )
 # The answer's body is handed on decoded, so its encoding and length headers no longer apply.
 DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower()}
+
+
+def cookieless_jar() -> CookieJar:
+    """For the gateway's shared HTTP client: httpx keeps the cookies of every answer by default and sends them
+    with every later request, so one browser's session cookie from the web app would travel with everyone's
+    requests. A cookie passes through in the headers, never through the client's jar."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:

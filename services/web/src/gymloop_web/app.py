@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def create_app(settings: WebSettings | None = None, *, transport: httpx.AsyncBas
             timeout=settings.web_gateway_timeout_s,
             follow_redirects=False,
             trust_env=False,
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # one client serves every user
         ) as client:
             app.state.gateway = Gateway(client)
             if generated:
