@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 
 import httpx

@@ -51,6 +51,7 @@ EN: dict[str, str] = {
     "dashboard.welcome": "Welcome, {email}",
     "dashboard.studio": "You work in {studio} as {role}.",
     "dashboard.find_member": "Find a member",
+    "dashboard.active_people": "active members and staff",
     "members.title": "Members",
     "members.search": "Search by name or e-mail",
     "members.search_submit": "Search",
