@@ -397,6 +397,36 @@ def test_every_post_route_refuses_a_request_without_the_csrf_token(web: WebStack
         assert "Hijacked" not in still.text
 
 
+def test_a_login_in_several_studios_chooses_one_and_switches(
+    page: Page, web: WebStack, context: BrowserContext
+) -> None:
+    """Runs after the single-studio tests: the admin opens a second studio, so their login now asks which."""
+    opened = web.api("POST", "/api/members/studios", web.admin_token, json={"name": "Studio Zuid"})
+    assert opened.status_code == 201, opened.text
+    log_in(page, web, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_role("alert")).to_contain_text("several studios")
+    studio = page.get_by_label("Studio", exact=True)
+    assert sorted(studio.locator("option").all_inner_texts()) == ["Studio Web", "Studio Zuid"]
+    expect(page.get_by_label("E-mail")).to_have_value(ADMIN_EMAIL)
+    studio.select_option(label="Studio Web")
+    page.get_by_label("Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You work in Studio Web as admin.")).to_be_visible()
+    before = web.session_in(context)
+
+    page.get_by_label("Studio", exact=True).select_option(label="Studio Zuid")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_text("You work in Studio Zuid as admin.")).to_be_visible()
+    expect(page.get_by_test_id("active-members")).to_have_text("1")  # only the admin there
+    after = web.session_in(context)
+    assert after.studio_id != before.studio_id
+    page.goto(f"{web.url}/settings")
+    expect(page.get_by_label("Studio name")).to_have_value("Studio Zuid")
+    # The first studio's refresh token was given back on the switch.
+    refreshed = web.api("POST", "/api/members/auth/refresh", json={"refresh_token": before.refresh_token})
+    assert refreshed.status_code == 401
+
+
 def test_no_token_in_any_url_or_log_line(web: WebStack) -> None:
     """Runs last: every URL the browser asked for and every log line of every process of the stack is free of
     the access, refresh and e-mailed tokens the tests above used."""
