@@ -310,6 +310,47 @@ def test_members_list_with_search_and_member_text_escaped(page: Page, web: WebSt
     expect(page.locator("#member-results .alert")).to_be_visible()
 
 
+def tab_to(page: Page, element_id: str, presses: int = 8) -> None:
+    """Tab until the element has the focus, as a keyboard user would; fails when it is not in the tab order."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} not reached with {presses} presses of Tab")
+
+
+def test_on_a_phone_with_the_keyboard_only(browser: Browser, web: WebStack) -> None:
+    """A coach at the desk with a phone: no sideways scrolling, every control reachable and labelled, and the
+    whole login and search done with the keyboard."""
+    phone = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    phone.on("request", lambda request: web.seen_urls.append(request.url))
+    page = phone.new_page()
+    try:
+        page.goto(f"{web.url}/login")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        tab_to(page, "f-email")
+        page.keyboard.type(EMPLOYEE_EMAIL)
+        tab_to(page, "f-password")
+        page.keyboard.type(EMPLOYEE_PASSWORD)
+        page.keyboard.press("Enter")
+        expect(page.get_by_role("heading", name="Welcome, " + EMPLOYEE_EMAIL)).to_be_visible()
+        page.goto(f"{web.url}/members")
+        page.get_by_label("Search by name or e-mail").focus()
+        page.keyboard.type("vries")
+        expect(page.get_by_test_id("member-count")).to_have_text("1 found")
+        expect(page.locator("td.name")).to_have_text("Karel de Vries")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+        unlabelled = page.evaluate(
+            """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                 .filter(el => !(el.labels && el.labels.length)).map(el => el.name)"""
+        )
+        assert unlabelled == []
+        page.screenshot(path=str(SCREENSHOTS / "members-phone.png"), full_page=True)
+    finally:
+        phone.close()
+
+
 def test_employee_sees_no_admin_links_and_gets_403_on_admin_pages(page: Page, web: WebStack) -> None:
     log_in(page, web, EMPLOYEE_EMAIL, EMPLOYEE_PASSWORD)
     expect(page.get_by_role("heading", name="Welcome, " + EMPLOYEE_EMAIL)).to_be_visible()
