@@ -9,6 +9,7 @@ each one next to its control.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ REFRESH_MARGIN_S = 30.0
 # both find the token expired must not both present it, as members revokes the whole family on reuse.
 REFRESH_REUSE_S = 60.0
 PROBLEM_LOCATIONS = frozenset({"body", "query", "path", "header"})
+# The browser's address, set per request (gymloop_web.middleware): passed on as X-Forwarded-For, so members can
+# count failed logins per person's address once the gateway lists the web app among its trusted proxies;
+# until then the gateway replaces it with the web app's own address.
+browser_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("browser_address", default=None)
 
 
 @dataclass
@@ -87,6 +92,8 @@ class Gateway:
         self, method: str, path: str, *, token: str | None, json: Any = None, params: dict[str, Any] | None = None
     ) -> httpx.Response:
         headers = {CORRELATION_HEADER: current_correlation_id()}
+        if address := browser_address.get():
+            headers["X-Forwarded-For"] = address
         if token:
             headers["Authorization"] = f"Bearer {token}"
         clean = {key: value for key, value in (params or {}).items() if value not in (None, "")}

@@ -7,6 +7,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gymloop_web.gateway import browser_address
 from gymloop_web.session import COOKIE_NAME, SessionSealer, WebSession
 
 SESSION_STATE_KEY = "web_session"
@@ -38,6 +39,8 @@ class SessionMiddleware:
         if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
             await self.app(scope, receive, send)
             return
+        client = scope.get("client")
+        browser_address.set(client[0] if client else None)
         cookie = _cookie_of(scope, COOKIE_NAME)
         opened = self.sealer.open(cookie) if cookie else None
         session = opened or WebSession()
