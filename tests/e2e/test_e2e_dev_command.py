@@ -96,6 +96,17 @@ def card_payment_method_through_gateway(gateway: str, stripe: str, data_dir, out
     assert delivered in stripe_log, stripe_log[-2000:]
 
 
+def back_office_through_gateway(gateway: str, output) -> None:
+    """`make dev` prints the back office URL, and the gateway serves its login page there (the web app)."""
+    log = output.read_text(errors="replace")
+    assert f"back office    {gateway}/" in log, log
+    with httpx.Client(base_url=gateway, timeout=10.0, trust_env=False) as client:
+        page = client.get("/login")
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'name="csrf_token"' in page.text
+
+
 def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_path):
     data_dir = tmp_path / "dev-data"
     env = {**os.environ, **free_ports_env(data_dir)}
@@ -128,6 +139,7 @@ def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_pat
         localstripe = [proc for proc in descendants if "gymloop_devstack.local_stripe" in " ".join(_cmdline(proc))]
         assert localstripe, "the local Stripe runs as a child"
         card_payment_method_through_gateway(gateway, stripe, data_dir, output)
+        back_office_through_gateway(gateway, output)
     finally:
         dev.send_signal(signal.SIGINT)
         try:

@@ -48,6 +48,7 @@ EMPLOYEE_PASSWORD = "Copper-Meadow-7394!"
 MEMBER_EMAIL = "peter@web-e2e.example.com"
 MEMBER_PASSWORD = "Violet-Canyon-2658!"
 SCRIPT_NAME = "<script>alert(1)</script>"
+ACCESS_TOKEN_TTL_S = 40  # the web app refreshes 30 s before expiry (gymloop_web.gateway.REFRESH_MARGIN_S)
 
 
 def chromium_path() -> str:
@@ -116,7 +117,10 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
     lines: list[str] = []
     dev = DevStack(settings, out=lines.append)
     try:
-        dev.start()
+        with pytest.MonkeyPatch.context() as env:
+            # Short access tokens (the processes inherit the environment), so the transparent refresh happens here.
+            env.setenv("GYMLOOP_ACCESS_TOKEN_TTL_S", str(ACCESS_TOKEN_TTL_S))
+            dev.start()
         if not dev.ready_after_s or dev.web is None or not dev.web.alive() or dev.sink is None:
             pytest.fail("the stack did not get ready:\n" + "\n".join(lines))
         sealer = SessionSealer([dev.web_session_secret()], max_age_s=3600)
@@ -349,6 +353,36 @@ def test_on_a_phone_with_the_keyboard_only(browser: Browser, web: WebStack) -> N
         page.screenshot(path=str(SCREENSHOTS / "members-phone.png"), full_page=True)
     finally:
         phone.close()
+
+
+def test_the_access_token_is_refreshed_transparently_once_for_parallel_requests(
+    page: Page, web: WebStack, context: BrowserContext
+) -> None:
+    """Once the access token is about to expire, the next requests trade the refresh token; two requests of the
+    page at the same moment present it once (members would revoke the whole family on a reuse), and the user
+    never notices."""
+    log_in(page, web, EMPLOYEE_EMAIL, EMPLOYEE_PASSWORD)
+    expect(page.get_by_role("heading", name="Welcome, " + EMPLOYEE_EMAIL)).to_be_visible()
+    before = web.session_in(context)
+    assert before.access_expires_at - time.time() <= ACCESS_TOKEN_TTL_S
+    time.sleep(max(0.0, before.access_expires_at - 30 - time.time()) + 1)
+    statuses = page.evaluate(
+        """async () => {
+            const pages = await Promise.all(["/members?q=jansen", "/members?q=vries"].map(
+                url => fetch(url, {headers: {"HX-Request": "true", "HX-Target": "member-results"}})));
+            return Promise.all(pages.map(async p => [p.status, await p.text()]));
+        }"""
+    )
+    assert [status for status, _ in statuses] == [200, 200]
+    assert "2 found" in statuses[0][1]
+    assert "1 found" in statuses[1][1]
+    after = web.session_in(context)
+    assert after.access_token != before.access_token
+    assert after.refresh_token != before.refresh_token
+    page.goto(f"{web.url}/members")  # the rotated family still works: nothing was revoked
+    expect(page.get_by_test_id("member-count")).to_have_text("6 found")
+    reused = web.api("POST", "/api/members/auth/refresh", json={"refresh_token": before.refresh_token})
+    assert reused.status_code == 401  # rotation: the old refresh token is spent
 
 
 def test_employee_sees_no_admin_links_and_gets_403_on_admin_pages(page: Page, web: WebStack) -> None:

@@ -11,6 +11,8 @@ from gymloop_web.gateway import browser_address
 from gymloop_web.session import COOKIE_NAME, SessionSealer, WebSession
 
 SESSION_STATE_KEY = "web_session"
+# Paths without a session: assets, and the probes (no cookie for a load balancer's every check).
+SESSIONLESS_PREFIXES = ("/static/", "/health", "/ready", "/metrics")
 
 # Our own scripts and styles only: no CDN, no inline script, nothing framed, forms post only to us.
 CONTENT_SECURITY_POLICY = (
@@ -36,7 +38,7 @@ class SessionMiddleware:
         self.sealer = sealer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path", "").startswith("/static/"):
+        if scope["type"] != "http" or scope.get("path", "").startswith(SESSIONLESS_PREFIXES):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

@@ -28,8 +28,9 @@ def environment() -> jinja2.Environment:
 
 
 def session_of(request: Request) -> WebSession:
-    session: WebSession = request.state.web_session
-    return session
+    """The visitor's session; outside the session middleware (a probe, a static file's 404) an empty one."""
+    session: WebSession | None = getattr(request.state, SESSION_STATE_KEY, None)
+    return session if session is not None else WebSession()
 
 
 def replace_session(request: Request, session: WebSession) -> None:
