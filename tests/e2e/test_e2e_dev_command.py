@@ -5,6 +5,7 @@ process behind: not the services, not the gateway, not Tansu, not localstripe, n
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 import httpx
 import psutil
 import pytest
+from gymloop_devstack.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
 from .conftest import free_ports_env
 
@@ -104,7 +106,14 @@ def back_office_through_gateway(gateway: str, output) -> None:
         page = client.get("/login")
     assert page.status_code == 200, page.text
     assert page.headers["content-type"].startswith("text/html")
-    assert 'name="csrf_token"' in page.text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    credentials = {"email": DEMO_PEOPLE[0][3], "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+    with httpx.Client(base_url=gateway, timeout=10.0, trust_env=False, cookies=client.cookies) as browser:
+        logged_in = browser.post("/login", data=credentials)
+        assert logged_in.status_code == 303, logged_in.text
+        dashboard = browser.get("/")
+    assert f"Welcome, {DEMO_PEOPLE[0][3]}" in dashboard.text
 
 
 def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_path):
