@@ -18,7 +18,8 @@ def not_found(what: str, field: str) -> NotFound:
     return NotFound(f"{what} not found", code=f"{what.replace(' ', '_')}_not_found", field=field)
 
 
-def contracts_for(event: events.DomainEvent, session_type_names: dict[uuid.UUID, str]) -> list[EventPayload]:
+def contracts_for(event: events.DomainEvent, names: dict[uuid.UUID, str]) -> list[EventPayload]:
+    """The published contracts of a domain event; `names` holds the session types' and locations' names by id."""
     if isinstance(event, events.SessionBooked):
         booked = contracts.SessionBooked(
             booking_id=event.booking_id,
@@ -60,6 +61,24 @@ def contracts_for(event: events.DomainEvent, session_type_names: dict[uuid.UUID,
                 refunded_member_ids=list(event.refunded_member_ids),
             )
         ]
+    if isinstance(event, events.SessionMoved):
+        return [
+            contracts.SessionMoved(
+                session_id=event.session_id,
+                session_type_id=event.session_type_id,
+                session_type_name=names.get(event.session_type_id, ""),
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                location_id=event.location_id,
+                location_name=names.get(event.location_id, ""),
+                coach_id=event.coach_id,
+                previous_starts_at=event.previous_starts_at,
+                previous_ends_at=event.previous_ends_at,
+                previous_location_id=event.previous_location_id,
+                previous_coach_id=event.previous_coach_id,
+                booked_member_ids=list(event.booked_member_ids),
+            )
+        ]
     if isinstance(event, events.AttendanceRecorded):
         return [
             contracts.AttendanceRecorded(
@@ -79,7 +98,7 @@ def contracts_for(event: events.DomainEvent, session_type_names: dict[uuid.UUID,
                 session_id=event.session_id,
                 location_id=event.location_id,
                 session_type_id=event.session_type_id,
-                session_type_name=session_type_names.get(event.session_type_id, ""),
+                session_type_name=names.get(event.session_type_id, ""),
                 starts_at=event.starts_at,
                 ends_at=event.ends_at,
                 capacity=event.capacity,
@@ -93,8 +112,9 @@ async def publish(
     db: AsyncSession,
     studio_id: uuid.UUID,
     domain_events: Iterable[events.DomainEvent],
-    session_type_names: dict[uuid.UUID, str] | None = None,
+    names: dict[uuid.UUID, str] | None = None,
 ) -> None:
+    """Each domain event's contracts into the outbox; `names`: session types' and locations' names by id."""
     for event in domain_events:
-        for payload in contracts_for(event, session_type_names or {}):
+        for payload in contracts_for(event, names or {}):
             await add_event(db, payload, studio_id=studio_id)
