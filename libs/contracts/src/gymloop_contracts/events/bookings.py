@@ -48,6 +48,7 @@ class SessionMoved(_SessionEvent):
     previous_location_id: uuid.UUID
     previous_coach_id: uuid.UUID | None = None
     booked_member_ids: list[uuid.UUID] = []
+    moved_by: uuid.UUID | None = None
 
 
 class SessionCancelled(_SessionEvent):

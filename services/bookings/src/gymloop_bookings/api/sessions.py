@@ -153,6 +153,7 @@ async def post_move(session_id: uuid.UUID, body: MoveIn, principal: Staff, sessi
         session,
         principal.studio_id,
         session_id,
+        actor_of(principal),
         _now(),
         day=body.day,
         start_time=body.start_time,

@@ -36,6 +36,7 @@ class SessionMoved:
     previous_location_id: uuid.UUID
     previous_coach_id: uuid.UUID | None
     booked_member_ids: tuple[uuid.UUID, ...]
+    moved_by: uuid.UUID
 
 
 @dataclass(frozen=True, slots=True)

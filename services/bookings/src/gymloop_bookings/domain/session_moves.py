@@ -11,6 +11,7 @@ from typing import Final
 
 from gymloop_kit.errors import Conflict, InvalidInput
 
+from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.events import SessionMoved
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
@@ -48,7 +49,7 @@ def require_changeable(roster: SessionRoster, now: datetime) -> None:
 
 
 def change_session(
-    roster: SessionRoster, change: SessionChange, policy: BookingPolicy, now: datetime
+    roster: SessionRoster, change: SessionChange, policy: BookingPolicy, actor: Actor, now: datetime
 ) -> SessionMoved | None:
     """Apply the change to a session that has not started. Returns the move when the time, coach or location
     changed (the event is also on the roster), None when only capacity or type changed or nothing did.
@@ -96,6 +97,7 @@ def change_session(
         previous_location_id=session.location_id,
         previous_coach_id=session.coach_id,
         booked_member_ids=tuple(b.member_id for b in roster.active_bookings),
+        moved_by=actor.actor_id,
     )
     session.starts_at, session.ends_at = starts_at, ends_at
     session.location_id, session.coach_id = location_id, coach_id

@@ -77,6 +77,7 @@ def contracts_for(event: events.DomainEvent, names: dict[uuid.UUID, str]) -> lis
                 previous_location_id=event.previous_location_id,
                 previous_coach_id=event.previous_coach_id,
                 booked_member_ids=list(event.booked_member_ids),
+                moved_by=event.moved_by,
             )
         ]
     if isinstance(event, events.AttendanceRecorded):

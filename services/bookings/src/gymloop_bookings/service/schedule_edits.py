@@ -225,12 +225,12 @@ async def edit_slot(
         if local_to_utc(day, slot.start_time, future.policy.zone) <= now:
             continue  # the slot's new time today has passed: this session stays as it is
         if not _has_people(roster):
-            change_session(roster, change, future.policy, now)
+            change_session(roster, change, future.policy, actor, now)
             outcome.followed.append(session.session_id)
         elif choice is BookedSessions.KEEP:
             outcome.kept.append(session.session_id)
         elif choice is BookedSessions.MOVE_AND_NOTIFY:
-            change_session(roster, change, future.policy, now)
+            change_session(roster, change, future.policy, actor, now)
             promote_waitlist(roster, future.accounts, future.policy, now)
             outcome.moved.append(session.session_id)
         else:

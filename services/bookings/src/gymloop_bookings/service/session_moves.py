@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import LocationRow
 from gymloop_bookings.db.repository import BookingStore
+from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.schedules import local_to_utc
 from gymloop_bookings.domain.session_moves import KEEP, Keep, SessionChange, change_session
 from gymloop_bookings.domain.sessions import Session
@@ -21,6 +22,7 @@ async def move_session(
     db: AsyncSession,
     studio_id: uuid.UUID,
     session_id: uuid.UUID,
+    actor: Actor,
     now: datetime,
     *,
     day: date | None = None,
@@ -49,7 +51,7 @@ async def move_session(
             location_id=location_id or KEEP,
             coach_id=coach_id,
         )
-        change_session(roster, change, policy, now)
+        change_session(roster, change, policy, actor, now)
         await store.save()
         await publish(db, studio_id, roster.events, await names(db, studio_id))
         roster.events.clear()
