@@ -186,7 +186,7 @@ async def _coach_slots(
         .join(WeeklyScheduleRow, WeeklyScheduleRow.id == WeeklySlotRow.schedule_id)
         .where(WeeklySlotRow.studio_id == studio_id, WeeklySlotRow.coach_id == coach_id)
     )
-    return [(slot_from_row(slot), Validity(start, end)) for slot, start, end in rows.tuples()]
+    return [(slot_from_row(slot), Validity(start, end)) for slot, start, end in rows.all()]
 
 
 async def edit_slot(
