@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 
 import pytest
 from gymloop_contracts import Envelope
-from gymloop_contracts.events.bookings import SessionMoved
+from gymloop_contracts.base import EventPayload
+from gymloop_contracts.events.bookings import SessionCancelled, SessionMoved
 from gymloop_devstack.testing import error_fields, outbox_rows, problem
 from gymloop_kit.db import Database
 
 from .conftest import AMSTERDAM
 
 pytestmark = pytest.mark.integration
+
+E = TypeVar("E", bound=EventPayload)
 
 
 def _tomorrow() -> date:
@@ -66,18 +70,22 @@ def _local_start(session: dict) -> tuple[date, time]:  # type: ignore[type-arg]
     return local.date(), local.time()
 
 
-async def _moves(studio, session_id: str) -> list[SessionMoved]:
-    """The SessionMoved events of this session in the outbox, in the order they were written."""
+async def _events(studio, session_id: str, model: type[E]) -> list[E]:
+    """This session's events of one type in the outbox, in the order they were written."""
     database = studio.database or Database(studio.http.database_url, pool_size=1)
     studio.database = database
     found = []
     for row in await outbox_rows(database):
         envelope = Envelope.model_validate(row["envelope"])
-        if row["topic"] == "SessionMoved" and str(envelope.aggregate_id) == session_id:
+        if row["topic"] == model.event_type and str(envelope.aggregate_id) == session_id:
             payload = envelope.parse_payload()
-            assert isinstance(payload, SessionMoved)
+            assert isinstance(payload, model)
             found.append(payload)
     return found
+
+
+async def _moves(studio, session_id: str) -> list[SessionMoved]:
+    return await _events(studio, session_id, SessionMoved)
 
 
 async def test_schedules_are_listed_a_page_at_a_time_and_read_one_by_one(make_studio, client):
@@ -188,6 +196,8 @@ async def test_cancel_and_refund_gives_each_credit_back_once_and_puts_a_session_
     assert (await studio.account(member))["credits_left"] == 6
     assert (await _session(studio, booked))["status"] == "cancelled"
     assert _local_start(await _session(studio, replacement)) == (_tomorrow(), time(19, 0))
+    (told,) = await _events(studio, booked, SessionCancelled)
+    assert (told.refunded_member_ids, told.session_type_name) == ([member], "CrossFit")
 
     # Cancelling again refunds nothing more, and generating again makes no second session that day.
     again = await client.post(f"/sessions/{booked}/cancel", json={}, headers=studio.staff)

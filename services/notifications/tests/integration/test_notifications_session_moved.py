@@ -1,5 +1,6 @@
 """A moved session (bookings' SessionMoved) reaches each member booked on it once, in the app and by e-mail, even
-when the event is delivered twice; members not booked get nothing and opt-outs are respected."""
+when the event is delivered twice; members not booked get nothing and opt-outs are respected. A cancelled session
+(SessionCancelled) reaches each refunded member once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from gymloop_contracts import wrap
-from gymloop_contracts.events.bookings import SessionMoved
+from gymloop_contracts.events.bookings import SessionCancelled, SessionMoved
 from gymloop_devstack.testing import eventually
 from gymloop_kit.db import Database
 from gymloop_notifications.db.models import Member, MessageDelivery, mail_outbox
@@ -115,3 +116,42 @@ async def test_each_booked_member_is_told_once_of_a_moved_session(service, token
     assert await eventually(mails, timeout_s=60, interval_s=0.5) == Counter(
         {"bram@example.com": 1, "carla@example.com": 1}
     )
+
+
+async def test_each_refunded_member_is_told_once_of_a_cancelled_session(service, tokens, send_envelope) -> None:
+    studio, session_id, dana, eva = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    database = Database(service.database_url)
+    try:
+        async with database.transaction() as session:
+            rows = [{"studio_id": studio, "member_id": m, "display_name": "x", "email": None} for m in (dana, eva)]
+            await session.execute(insert(Member), rows)
+    finally:
+        await database.dispose()
+    cancelled = SessionCancelled(
+        session_id=session_id,
+        starts_at=datetime(2026, 12, 9, 6, 30, tzinfo=UTC),
+        reason="the schedule changed",
+        refunded_member_ids=[dana],
+        session_type_name="Yoga",
+    )
+    envelope = wrap(cancelled, studio_id=studio, producer="bookings", correlation_id="t", sequence=1)
+    await send_envelope(service.kafka, envelope, times=2)
+
+    async def inbox(member: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+        headers = tokens.headers(studio_id=studio, role="member", member_id=member)
+        return list((await service.get("/me/inbox", headers=headers)).json())
+
+    (message,) = await eventually(lambda: inbox(dana), timeout_s=60, interval_s=0.5)  # type: ignore[misc]
+    assert message["subject"] == "Your Yoga of Wed 09-12-2026 07:30 is cancelled"
+    assert "Reason: the schedule changed" in message["body"]
+    # A later event on the same partition: once it is applied, the redelivered copy was consumed too.
+    marker = wrap(
+        cancelled.model_copy(update={"refunded_member_ids": [eva]}),
+        studio_id=studio,
+        producer="bookings",
+        correlation_id="t",
+        sequence=2,
+    )
+    await send_envelope(service.kafka, marker)
+    await eventually(lambda: inbox(eva), timeout_s=60, interval_s=0.5)
+    assert len(await inbox(dana)) == 1

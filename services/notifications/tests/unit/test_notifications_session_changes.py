@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from gymloop_notifications.domain.audience import Channel
 from gymloop_notifications.domain.messages import compose_message
-from gymloop_notifications.domain.session_changes import SessionMove, moved_message
+from gymloop_notifications.domain.session_changes import SessionMove, cancelled_message, moved_message
 
 pytestmark = pytest.mark.unit
 
@@ -52,3 +52,11 @@ def test_the_message_passes_the_checks_of_both_channels():
     assert subject.startswith("Your session of ")
     for channel in Channel:
         assert compose_message(channel, subject, body).subject == subject
+
+
+def test_a_cancellation_names_the_session_its_reason_and_the_credit_back():
+    subject, body = cancelled_message("Yoga", BEFORE, "  coach ill ", AMSTERDAM)
+    assert subject == "Your Yoga of Tue 08-12-2026 18:00 is cancelled"
+    assert "Reason: coach ill" in body
+    assert "you have it back" in body
+    assert "Reason" not in cancelled_message("Yoga", BEFORE, None, AMSTERDAM)[1]

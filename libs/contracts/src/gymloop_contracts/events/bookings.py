@@ -57,6 +57,7 @@ class SessionCancelled(_SessionEvent):
     starts_at: AwareDatetime
     reason: str | None = None
     refunded_member_ids: list[uuid.UUID] = []
+    session_type_name: str = ""
 
 
 class _BookingEvent(EventPayload):

@@ -71,6 +71,7 @@ class SessionCancelled:
     starts_at: datetime
     reason: str | None
     refunded_member_ids: tuple[uuid.UUID, ...]
+    session_type_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ from gymloop_contracts.base import EventPayload
 from gymloop_contracts.events import bookings as contracts
 from gymloop_kit.errors import NotFound
 from gymloop_kit.messaging.outbox import add_event
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gymloop_bookings.db.models import LocationRow, SessionTypeRow
 from gymloop_bookings.domain import events
 
 
@@ -56,6 +58,7 @@ def contracts_for(event: events.DomainEvent, names: dict[uuid.UUID, str]) -> lis
         return [
             contracts.SessionCancelled(
                 session_id=event.session_id,
+                session_type_name=names.get(event.session_type_id, "") if event.session_type_id else "",
                 starts_at=event.starts_at,
                 reason=event.reason,
                 refunded_member_ids=list(event.refunded_member_ids),
@@ -119,3 +122,12 @@ async def publish(
     for event in domain_events:
         for payload in contracts_for(event, names or {}):
             await add_event(db, payload, studio_id=studio_id)
+
+
+async def names(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    """The studio's session types' and locations' names by id, for the events that show them."""
+    types = await db.execute(
+        select(SessionTypeRow.id, SessionTypeRow.name).where(SessionTypeRow.studio_id == studio_id)
+    )
+    places = await db.execute(select(LocationRow.id, LocationRow.name).where(LocationRow.studio_id == studio_id))
+    return {row.id: row.name for row in [*types, *places]}

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_bookings.db.mapping import schedule_from_rows, slot_from_row
 from gymloop_bookings.db.models import (
     BookingRow,
-    LocationRow,
     SessionRow,
     SessionTypeRow,
     WaitlistEntryRow,
@@ -41,7 +40,7 @@ from gymloop_bookings.domain.schedule_edits import (
 from gymloop_bookings.domain.schedules import Validity, WeeklySchedule, WeeklySlot, local_to_utc
 from gymloop_bookings.domain.session_moves import change_session
 from gymloop_bookings.domain.sessions import Session
-from gymloop_bookings.service.outcomes import not_found, publish
+from gymloop_bookings.service.outcomes import names, not_found, publish
 
 # Delete and a shorter validity take sessions away: there is nothing to move them to.
 TAKE_OUT_CHOICES = (BookedSessions.KEEP, BookedSessions.CANCEL_AND_REFUND)
@@ -145,15 +144,6 @@ async def _future(db: AsyncSession, studio_id: uuid.UUID, slot_ids: list[uuid.UU
     members = {m for r in rosters for m in [*(b.member_id for b in r.active_bookings), *r.waiting_member_ids()]}
     accounts = await store.accounts_for(studio_id, members, now)
     return _Future(store, await store.policy(studio_id), rosters, accounts)
-
-
-async def names(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID, str]:
-    """The studio's session types' and locations' names by id, for the events that show them."""
-    types = await db.execute(
-        select(SessionTypeRow.id, SessionTypeRow.name).where(SessionTypeRow.studio_id == studio_id)
-    )
-    places = await db.execute(select(LocationRow.id, LocationRow.name).where(LocationRow.studio_id == studio_id))
-    return {row.id: row.name for row in [*types, *places]}
 
 
 async def _finish(db: AsyncSession, studio_id: uuid.UUID, future: _Future, extra: list[SessionScheduled]) -> None:
@@ -264,7 +254,9 @@ def _take_out(
             else:
                 gone.append(session.session_id)
                 roster.events.append(
-                    SessionCancelled(session.session_id, session.studio_id, session.starts_at, reason, ())
+                    SessionCancelled(
+                        session.session_id, session.studio_id, session.starts_at, reason, (), session.session_type_id
+                    )
                 )
             outcome.removed.append(session.session_id)
         elif choice is BookedSessions.KEEP:

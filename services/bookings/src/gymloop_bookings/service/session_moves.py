@@ -14,8 +14,7 @@ from gymloop_bookings.domain.schedules import local_to_utc
 from gymloop_bookings.domain.session_moves import KEEP, Keep, SessionChange, change_session
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.gates import session_gate
-from gymloop_bookings.service.outcomes import not_found, publish
-from gymloop_bookings.service.schedule_edits import names
+from gymloop_bookings.service.outcomes import names, not_found, publish
 
 
 async def move_session(

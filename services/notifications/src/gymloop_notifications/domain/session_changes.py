@@ -1,4 +1,4 @@
-"""What a member is told when the studio moves a session they booked (pure: the text only)."""
+"""What a member is told when the studio moves or cancels a session they booked (pure: the text only)."""
 
 from __future__ import annotations
 
@@ -37,4 +37,17 @@ def moved_message(move: SessionMove, zone: ZoneInfo) -> tuple[str, str]:
     if move.coach_changed:
         lines.append("Another coach gives it.")
     lines.append("You stay booked. If this no longer suits you, you can sign out without losing your credit.")
+    return subject, "\n".join(lines)
+
+
+def cancelled_message(
+    session_type_name: str, starts_at: datetime, reason: str | None, zone: ZoneInfo
+) -> tuple[str, str]:
+    """Subject and body of a cancellation, in the studio's local time."""
+    what = session_type_name or "session"
+    subject = f"Your {what} of {_at(starts_at, zone)} is cancelled"
+    lines = [f"The studio cancelled your {what} of {_at(starts_at, zone)}."]
+    if reason and reason.strip():
+        lines.append(f"Reason: {reason.strip()}")
+    lines.append("If it took a credit, you have it back. Choose another session in the agenda.")
     return subject, "\n".join(lines)
