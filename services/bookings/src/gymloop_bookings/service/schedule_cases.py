@@ -100,7 +100,7 @@ async def _type_names(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID,
     return {row.id: row.name for row in rows}
 
 
-def _scheduled(session: Session) -> SessionScheduled:
+def scheduled_event(session: Session) -> SessionScheduled:
     return SessionScheduled(
         session_id=session.session_id,
         studio_id=session.studio_id,
@@ -190,7 +190,7 @@ async def generate(
         )
         if inserted.first() is not None:
             created.append(session)
-    await publish(db, studio_id, [_scheduled(s) for s in created], await _type_names(db, studio_id))
+    await publish(db, studio_id, [scheduled_event(s) for s in created], await _type_names(db, studio_id))
     return created
 
 
@@ -225,7 +225,7 @@ async def add_one_off(
         description,
     )
     await BookingStore(db).add_session(session)
-    await publish(db, studio_id, [_scheduled(session)], await _type_names(db, studio_id))
+    await publish(db, studio_id, [scheduled_event(session)], await _type_names(db, studio_id))
     return session
 
 

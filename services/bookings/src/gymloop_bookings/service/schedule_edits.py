@@ -39,8 +39,8 @@ from gymloop_bookings.domain.schedule_edits import (
 )
 from gymloop_bookings.domain.schedules import Validity, WeeklySchedule, WeeklySlot, local_to_utc
 from gymloop_bookings.domain.session_moves import change_session
-from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.outcomes import names, not_found, publish
+from gymloop_bookings.service.schedule_cases import scheduled_event
 
 # Delete and a shorter validity take sessions away: there is nothing to move them to.
 TAKE_OUT_CHOICES = (BookedSessions.KEEP, BookedSessions.CANCEL_AND_REFUND)
@@ -155,19 +155,6 @@ async def _finish(db: AsyncSession, studio_id: uuid.UUID, future: _Future, extra
         roster.events.clear()
 
 
-def _scheduled(session: Session) -> SessionScheduled:
-    return SessionScheduled(
-        session_id=session.session_id,
-        studio_id=session.studio_id,
-        location_id=session.location_id,
-        session_type_id=session.session_type_id,
-        starts_at=session.starts_at,
-        ends_at=session.ends_at,
-        capacity=session.capacity,
-        coach_id=session.coach_id,
-    )
-
-
 async def _coach_slots(
     db: AsyncSession, studio_id: uuid.UUID, coach_id: uuid.UUID
 ) -> list[tuple[WeeklySlot, Validity]]:
@@ -229,7 +216,7 @@ async def edit_slot(
             outcome.refunded_member_ids.extend(b.member_id for b in refunded)
             replacement = slot_session(slot, session, day, future.policy.zone, uuid.uuid4())
             await future.store.add_session(replacement)
-            replacements.append(_scheduled(replacement))
+            replacements.append(scheduled_event(replacement))
             outcome.replacements.append(replacement.session_id)
     await _finish(db, studio_id, future, replacements)
     return outcome
