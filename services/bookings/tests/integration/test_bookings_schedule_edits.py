@@ -4,6 +4,7 @@ with each booked member told once and every credit right."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
@@ -347,3 +348,21 @@ async def test_a_moved_session_tells_its_members_and_lets_them_sign_out_late_wit
     problem(elsewhere, 404)
     problem(await client.post(f"/sessions/{session_id}/move", json={}, headers=studio.staff), 422)
     assert len(await _moves(studio, session_id)) == 1, "refused moves tell nobody"
+
+
+async def test_racing_refunds_of_one_booked_session_give_the_credit_back_exactly_once(make_studio, client):
+    studio = await make_studio()
+    schedule_id, slot_id, (booked, _) = await _schedule(studio)
+    member = await _booked_member(studio, booked, credits=6)
+    refund = {"booked_sessions": "cancel_and_refund"}
+    answers = await asyncio.gather(
+        client.delete(f"/schedules/{schedule_id}", params=refund, headers=studio.staff),
+        client.delete(f"/schedules/{schedule_id}", params=refund, headers=studio.staff),
+        client.post(f"/sessions/{booked}/cancel", json={"reason": "coach ill"}, headers=studio.staff),
+        client.patch(f"/schedules/{schedule_id}/slots/{slot_id}", json={"capacity": 9, **refund}, headers=studio.staff),
+    )
+    assert all(a.status_code in (200, 404, 409) for a in answers), [a.text for a in answers]
+    assert (await studio.account(member))["credits_left"] == 6
+    log = (await client.get(f"/members/{member}/log", headers=studio.staff)).json()
+    assert [e["reason"] for e in log].count("session_cancelled_refund") == 1
+    assert len(await _events(studio, booked, SessionCancelled)) == 1
