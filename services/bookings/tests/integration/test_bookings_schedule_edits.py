@@ -326,6 +326,7 @@ async def test_a_moved_session_tells_its_members_and_lets_them_sign_out_late_wit
     answer = await client.post(f"/sessions/{session_id}/move", json=move, headers=studio.staff)
     assert answer.status_code == 200, answer.text
     assert answer.json()["location_id"] == room.json()["id"]
+    assert answer.json()["moved_at"] is not None
     (moved,) = await _moves(studio, session_id)
     assert set(moved.booked_member_ids) == {anna, bram}
     assert moved.location_name == "Zaal 3"

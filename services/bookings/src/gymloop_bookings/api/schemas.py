@@ -247,6 +247,9 @@ class SessionOut(BaseModel):
     booked: int | None = None
     free_places: int | None = None
     waiting: int | None = None
+    moved_at: datetime | None = Field(
+        default=None, description="When staff last moved it; members booked before may sign out without penalty"
+    )
 
     @classmethod
     def of(cls, session: Session, **extra: object) -> SessionOut:
@@ -259,6 +262,7 @@ class SessionOut(BaseModel):
             capacity=session.capacity,
             coach_id=session.coach_id,
             status=session.status.value,
+            moved_at=session.moved_at,
             description=extra.pop("description", session.description),
             **extra,
         )
