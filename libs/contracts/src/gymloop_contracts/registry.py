@@ -28,6 +28,7 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     billing.BillingSettingsChanged,
     bookings.SessionScheduled,
     bookings.SessionCancelled,
+    bookings.SessionMoved,
     bookings.SessionBooked,
     bookings.BookingCancelled,
     bookings.WaitlistPromoted,

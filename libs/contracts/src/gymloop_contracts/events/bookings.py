@@ -32,12 +32,32 @@ class SessionScheduled(_SessionEvent):
     coach_id: uuid.UUID | None = None
 
 
+class SessionMoved(_SessionEvent):
+    """Staff moved a session (time, coach or location); each member booked at that moment is told once and may
+    sign out without the late-cancel rule."""
+
+    session_type_id: uuid.UUID
+    session_type_name: str = ""
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    location_id: uuid.UUID
+    location_name: str = ""
+    coach_id: uuid.UUID | None = None
+    previous_starts_at: AwareDatetime
+    previous_ends_at: AwareDatetime
+    previous_location_id: uuid.UUID
+    previous_coach_id: uuid.UUID | None = None
+    booked_member_ids: list[uuid.UUID] = []
+    moved_by: uuid.UUID | None = None
+
+
 class SessionCancelled(_SessionEvent):
     """A session was cancelled; everyone booked was refunded and is told."""
 
     starts_at: AwareDatetime
     reason: str | None = None
     refunded_member_ids: list[uuid.UUID] = []
+    session_type_name: str = ""
 
 
 class _BookingEvent(EventPayload):

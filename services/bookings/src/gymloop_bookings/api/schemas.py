@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from gymloop_bookings.domain.bookings import Booking
+from gymloop_bookings.domain.schedule_edits import BookedSessions
+from gymloop_bookings.domain.schedules import WeeklySchedule
 from gymloop_bookings.domain.sessions import Session
 
 TIME_ZONE_IS_THE_STUDIOS = (
@@ -106,12 +108,114 @@ class SlotIn(BaseModel):
 class ScheduleIn(BaseModel):
     location_id: uuid.UUID
     slots: list[SlotIn] = Field(min_length=1)
+    valid_from: date | None = Field(default=None, description="First local day it makes sessions on; none: open")
+    valid_until: date | None = Field(default=None, description="Last local day it makes sessions on; none: open")
 
 
 class ScheduleOut(BaseModel):
     id: uuid.UUID
     location_id: uuid.UUID
     slot_ids: list[uuid.UUID]
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+class SlotOut(BaseModel):
+    id: uuid.UUID
+    weekday: int = Field(description="0 = Monday")
+    start_time: time = Field(description="Local wall-clock time in the studio's zone")
+    duration_minutes: int
+    session_type_id: uuid.UUID
+    capacity: int
+    coach_id: uuid.UUID | None
+
+
+class ScheduleDetailOut(BaseModel):
+    id: uuid.UUID
+    location_id: uuid.UUID
+    valid_from: date | None
+    valid_until: date | None
+    slots: list[SlotOut]
+
+    @classmethod
+    def of(cls, schedule: WeeklySchedule) -> ScheduleDetailOut:
+        return cls(
+            id=schedule.schedule_id,
+            location_id=schedule.location_id,
+            valid_from=schedule.validity.valid_from,
+            valid_until=schedule.validity.valid_until,
+            slots=[
+                SlotOut(
+                    id=s.slot_id,
+                    weekday=s.weekday,
+                    start_time=s.start_time,
+                    duration_minutes=int(s.duration.total_seconds() // 60),
+                    session_type_id=s.session_type_id,
+                    capacity=s.capacity,
+                    coach_id=s.coach_id,
+                )
+                for s in schedule.slots
+            ],
+        )
+
+
+class SchedulePage(BaseModel):
+    """A page of schedules in the envelope every growing list answers in."""
+
+    items: list[ScheduleDetailOut]
+    total: int = Field(description="How many schedules the studio has")
+    limit: int
+    offset: int
+
+
+BOOKED_SESSIONS_HELP = (
+    "What to do with future sessions that have bookings or a waitlist: keep (as booked), move_and_notify (follow "
+    "the change; members are told and may sign out without the late-cancel rule), cancel_and_refund (cancel, every "
+    "credit back). Required when there are such sessions (409 booked_sessions_choice_required lists them)"
+)
+
+
+class SlotEditIn(BaseModel):
+    """Only the fields sent change; coach_id null removes the coach."""
+
+    start_time: time | None = Field(default=None, description="Local wall-clock time in the studio's zone")
+    duration_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    coach_id: uuid.UUID | None = None
+    capacity: PositiveInt32 | None = None
+    session_type_id: uuid.UUID | None = None
+    booked_sessions: BookedSessions | None = Field(default=None, description=BOOKED_SESSIONS_HELP)
+
+
+class ValidityIn(BaseModel):
+    valid_from: date | None = Field(default=None, description="First local day; none: open")
+    valid_until: date | None = Field(default=None, description="Last local day; none: open")
+    booked_sessions: BookedSessions | None = Field(
+        default=None,
+        description="For booked future sessions outside the new period: keep or cancel_and_refund (required when "
+        "there are such sessions)",
+    )
+
+
+class ScheduleChangeOut(BaseModel):
+    """What the change did to the schedule's future sessions (session ids)."""
+
+    followed: list[uuid.UUID] = Field(description="Nobody booked: changed with the schedule")
+    removed: list[uuid.UUID] = Field(description="Nobody booked: taken out of the agenda")
+    moved: list[uuid.UUID] = Field(description="Booked: changed, every booked member told")
+    kept: list[uuid.UUID] = Field(description="Booked: left as they were")
+    cancelled: list[uuid.UUID] = Field(description="Booked: cancelled, credits given back")
+    replacements: list[uuid.UUID] = Field(description="New sessions at the new time in place of the cancelled ones")
+    refunded_member_ids: list[uuid.UUID]
+
+
+class MoveIn(BaseModel):
+    """Only the fields sent change; coach_id null removes the coach."""
+
+    day: date | None = Field(default=None, description="New local day")
+    start_time: time | None = Field(default=None, description="New local start time in the studio's zone")
+    duration_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    location_id: uuid.UUID | None = None
+    coach_id: uuid.UUID | None = None
 
 
 class GenerateIn(BaseModel):
@@ -143,6 +247,9 @@ class SessionOut(BaseModel):
     booked: int | None = None
     free_places: int | None = None
     waiting: int | None = None
+    moved_at: datetime | None = Field(
+        default=None, description="When staff last moved it; members booked before may sign out without penalty"
+    )
 
     @classmethod
     def of(cls, session: Session, **extra: object) -> SessionOut:
@@ -155,6 +262,7 @@ class SessionOut(BaseModel):
             capacity=session.capacity,
             coach_id=session.coach_id,
             status=session.status.value,
+            moved_at=session.moved_at,
             description=extra.pop("description", session.description),
             **extra,
         )

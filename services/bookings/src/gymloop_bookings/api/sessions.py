@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.errors import InvalidInput
 from gymloop_kit.idempotency import Idempotency
 
 from gymloop_bookings.api.schemas import (
@@ -17,13 +18,15 @@ from gymloop_bookings.api.schemas import (
     CancelOut,
     CapacityIn,
     MemberRef,
+    MoveIn,
     SessionOut,
     SignOutOut,
     SignUpIn,
     SignUpOut,
 )
 from gymloop_bookings.domain.bookings import BookingStatus
-from gymloop_bookings.service import booking_cases, views
+from gymloop_bookings.domain.session_moves import KEEP
+from gymloop_bookings.service import booking_cases, session_moves, views
 from gymloop_bookings.service.actors import actor_of, member_in_question
 
 router = APIRouter(tags=["sessions"])
@@ -129,6 +132,36 @@ async def post_cancel(session_id: uuid.UUID, body: CancelIn, principal: Staff, s
         session, principal.studio_id, session_id, actor_of(principal), _now(), body.reason
     )
     return CancelOut(refunded_member_ids=[b.member_id for b in refunded])
+
+
+@router.post(
+    "/sessions/{session_id}/move",
+    operation_id="moveSession",
+    summary="Move the session (day, start, duration, coach or location); the booked members are told",
+    response_model=SessionOut,
+)
+async def post_move(session_id: uuid.UUID, body: MoveIn, principal: Staff, session: Session) -> SessionOut:
+    """Staff only. Day and start are studio-local; a field left out stays as it is, coach_id null removes the
+    coach. The members booked are told (SessionMoved, a message each) and may sign out without the late-cancel
+    rule. The new start must lie after now (422 session_in_past)."""
+    sent = body.model_fields_set
+    if not sent:
+        raise InvalidInput(
+            "send at least one of day, start_time, duration_minutes, location_id, coach_id", code="nothing_to_change"
+        )
+    moved = await session_moves.move_session(
+        session,
+        principal.studio_id,
+        session_id,
+        actor_of(principal),
+        _now(),
+        day=body.day,
+        start_time=body.start_time,
+        duration=timedelta(minutes=body.duration_minutes) if body.duration_minutes else None,
+        location_id=body.location_id,
+        coach_id=body.coach_id if "coach_id" in sent else KEEP,
+    )
+    return SessionOut.of(moved)
 
 
 @router.put(

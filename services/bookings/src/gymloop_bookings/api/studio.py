@@ -25,6 +25,7 @@ from gymloop_bookings.api.schemas import (
 )
 from gymloop_bookings.db.repository import load_policy, load_studio_name
 from gymloop_bookings.domain.policy import BookingPolicy
+from gymloop_bookings.domain.schedules import Validity
 from gymloop_bookings.service import agenda_view, schedule_cases, views
 
 router = APIRouter(tags=["schedules"])
@@ -120,16 +121,21 @@ async def put_day_description(
     response_model=ScheduleOut,
 )
 async def post_schedule(body: ScheduleIn, principal: Staff, session: Session) -> ScheduleOut:
-    """Staff only. Weekly slots (weekday, start time, duration, session type, capacity, coach) for one location;
-    sessions are made from it by generate."""
+    """Staff only. Weekly slots (weekday, start time, duration, session type, capacity, coach) for one location,
+    optionally for a validity period (valid_from, valid_until); sessions are made from it by generate."""
     schedule = await schedule_cases.create_schedule(
         session,
         principal.studio_id,
         body.location_id,
         [(s.weekday, s.start_time, s.duration_minutes, s.session_type_id, s.capacity, s.coach_id) for s in body.slots],
+        Validity(body.valid_from, body.valid_until),
     )
     return ScheduleOut(
-        id=schedule.schedule_id, location_id=schedule.location_id, slot_ids=[s.slot_id for s in schedule.slots]
+        id=schedule.schedule_id,
+        location_id=schedule.location_id,
+        slot_ids=[s.slot_id for s in schedule.slots],
+        valid_from=schedule.validity.valid_from,
+        valid_until=schedule.validity.valid_until,
     )
 
 
@@ -142,9 +148,12 @@ async def post_schedule(body: ScheduleIn, principal: Staff, session: Session) ->
 async def post_generate(
     schedule_id: uuid.UUID, body: GenerateIn, principal: Staff, session: Session
 ) -> list[SessionOut]:
-    """Staff only. Makes the schedule's sessions for the given number of weeks from the first day; sessions that
-    already exist are not made twice. Answers the sessions made."""
-    created = await schedule_cases.generate(session, principal.studio_id, schedule_id, body.first_day, body.weeks)
+    """Staff only. Makes the schedule's sessions for the given number of weeks from the first day, on the days of
+    its validity period; sessions that already exist are not made twice, and sessions that would start in the past
+    are not made (a first day in the past fills in only what is still ahead). Answers the sessions made."""
+    created = await schedule_cases.generate(
+        session, principal.studio_id, schedule_id, body.first_day, body.weeks, datetime.now(UTC)
+    )
     return [SessionOut.of(s) for s in created]
 
 

@@ -3,16 +3,41 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from gymloop_bookings.domain.actors import Actor, ActorRole
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.credits import CreditBuckets
 from gymloop_bookings.domain.entitlements import DatePeriod, Entitlement, EntitlementKind
+from gymloop_bookings.domain.schedules import Validity, WeeklySchedule, WeeklySlot
 from gymloop_bookings.domain.sessions import Session, SessionStatus
 from gymloop_bookings.domain.user_log import UserLogEntry
 from gymloop_bookings.domain.waitlist import WaitlistEntry, WaitlistStatus
+
+
+def slot_from_row(row: Any) -> WeeklySlot:
+    return WeeklySlot(
+        row.id,
+        row.weekday,
+        row.start_time,
+        timedelta(minutes=row.duration_min),
+        row.session_type_id,
+        row.capacity,
+        row.coach_id,
+    )
+
+
+def schedule_from_rows(row: Any, slots: list[Any]) -> WeeklySchedule:
+    """A schedule row with its slot rows, the slots in weekly order."""
+    ordered = sorted(slots, key=lambda s: (s.weekday, s.start_time, str(s.id)))
+    return WeeklySchedule(
+        row.id,
+        row.studio_id,
+        row.location_id,
+        tuple(slot_from_row(s) for s in ordered),
+        Validity(row.valid_from, row.valid_until),
+    )
 
 
 def session_from_row(row: Any) -> Session:
@@ -28,6 +53,7 @@ def session_from_row(row: Any) -> Session:
         description=row.description,
         slot_id=row.slot_id,
         status=SessionStatus(row.status),
+        moved_at=row.moved_at,
     )
 
 
@@ -44,6 +70,7 @@ def session_values(session: Session) -> dict[str, Any]:
         "description": session.description,
         "slot_id": session.slot_id,
         "status": session.status.value,
+        "moved_at": session.moved_at,
     }
 
 

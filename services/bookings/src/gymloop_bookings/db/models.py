@@ -73,6 +73,9 @@ class WeeklyScheduleRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     location_id: Mapped[uuid.UUID] = mapped_column()
+    # The local days sessions are generated for, both inclusive; None: open-ended on that side.
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
 
 
 class WeeklySlotRow(Base):
@@ -101,6 +104,8 @@ class SessionRow(Base):
     description: Mapped[str | None] = mapped_column(Text)
     slot_id: Mapped[uuid.UUID | None] = mapped_column()
     status: Mapped[str] = mapped_column(Text)
+    # When staff last moved it (time, coach or location); members booked before may sign out without penalty.
+    moved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (
         Index("ix_session_studio_start", "studio_id", "starts_at"),
         Index("ix_session_due", "ends_at", postgresql_where=text("status = 'scheduled'")),

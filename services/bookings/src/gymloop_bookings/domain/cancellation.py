@@ -70,6 +70,7 @@ def cancel_session(
             starts_at=session.starts_at,
             reason=reason,
             refunded_member_ids=tuple(b.member_id for b in refunded),
+            session_type_id=session.session_type_id,
         )
     )
     return refunded

@@ -21,6 +21,25 @@ class SessionScheduled:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionMoved:
+    """Staff changed a session's time, coach or location; the members booked at that moment are told."""
+
+    session_id: uuid.UUID
+    studio_id: uuid.UUID
+    session_type_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    location_id: uuid.UUID
+    coach_id: uuid.UUID | None
+    previous_starts_at: datetime
+    previous_ends_at: datetime
+    previous_location_id: uuid.UUID
+    previous_coach_id: uuid.UUID | None
+    booked_member_ids: tuple[uuid.UUID, ...]
+    moved_by: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class SessionBooked:
     booking_id: uuid.UUID
     session_id: uuid.UUID
@@ -52,6 +71,7 @@ class SessionCancelled:
     starts_at: datetime
     reason: str | None
     refunded_member_ids: tuple[uuid.UUID, ...]
+    session_type_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,5 +98,11 @@ class AttendanceRecorded:
 
 
 DomainEvent: TypeAlias = (
-    SessionScheduled | SessionBooked | BookingCancelled | SessionCancelled | WaitlistSkipped | AttendanceRecorded
+    SessionScheduled
+    | SessionMoved
+    | SessionBooked
+    | BookingCancelled
+    | SessionCancelled
+    | WaitlistSkipped
+    | AttendanceRecorded
 )

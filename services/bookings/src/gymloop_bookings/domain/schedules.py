@@ -64,11 +64,42 @@ class WeeklySlot:
 
 
 @dataclass(frozen=True, slots=True)
+class Validity:
+    """The local days a schedule makes sessions on, both ends inclusive; None leaves that end open."""
+
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.valid_from is not None and self.valid_until is not None and self.valid_until < self.valid_from:
+            raise InvalidInput(
+                f"valid_until {self.valid_until.isoformat()} lies before valid_from {self.valid_from.isoformat()}",
+                code="validity_invalid",
+                field="valid_until",
+            )
+
+    def contains(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+    def overlaps(self, other: Validity) -> bool:
+        starts_before_other_ends = (
+            self.valid_from is None or other.valid_until is None or self.valid_from <= other.valid_until
+        )
+        ends_after_other_starts = (
+            self.valid_until is None or other.valid_from is None or other.valid_from <= self.valid_until
+        )
+        return starts_before_other_ends and ends_after_other_starts
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklySchedule:
     schedule_id: uuid.UUID
     studio_id: uuid.UUID
     location_id: uuid.UUID
     slots: tuple[WeeklySlot, ...] = field(default_factory=tuple)
+    validity: Validity = field(default_factory=Validity)
 
 
 def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -90,8 +121,11 @@ def generate_sessions(
     first_day: date,
     weeks: int,
     existing: Iterable[uuid.UUID] = (),
+    not_before: datetime | None = None,
 ) -> list[Session]:
-    """Concrete sessions for `weeks` weeks from `first_day` (inclusive), skipping ids in `existing`."""
+    """Concrete sessions for `weeks` weeks from `first_day` (inclusive), skipping ids in `existing`, days outside
+    the schedule's validity and, given `not_before` (now), sessions that would start in the past: those are
+    simply not made, so generating from the start of the current week fills in only what is still ahead."""
     if weeks < 1:
         raise InvalidInput("generate at least one week", code="weeks_invalid", field="weeks")
     zone = parse_time_zone(time_zone)
@@ -99,6 +133,8 @@ def generate_sessions(
     sessions: list[Session] = []
     for offset in range(weeks * 7):
         day = first_day + timedelta(days=offset)
+        if not schedule.validity.contains(day):
+            continue
         for slot in schedule.slots:
             if slot.weekday != day.weekday():
                 continue
@@ -106,6 +142,8 @@ def generate_sessions(
             if session_id in known:
                 continue
             starts_at = local_to_utc(day, slot.start_time, zone)
+            if not_before is not None and starts_at <= not_before:
+                continue
             sessions.append(
                 Session(
                     session_id=session_id,

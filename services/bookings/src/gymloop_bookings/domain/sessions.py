@@ -29,6 +29,11 @@ class Session:
     description: str | None = None  # the most specific description level: this one session
     slot_id: uuid.UUID | None = None  # the weekly-schedule slot it came from; None for one-off sessions
     status: SessionStatus = SessionStatus.SCHEDULED
+    moved_at: datetime | None = None  # when staff last moved it; bookings made before may sign out freely
+
+    def moved_after(self, booked_at: datetime) -> bool:
+        """Whether the session was moved after this booking was made (the member booked another time or coach)."""
+        return self.moved_at is not None and self.moved_at > booked_at
 
     def __post_init__(self) -> None:
         require_aware(self.starts_at, "starts_at")

@@ -94,7 +94,8 @@ def sign_out(
         raise Conflict(
             "the session has started: signing out is no longer possible", code="session_started", field="session_id"
         )
-    late = now > session.starts_at - policy.cancellation_cutoff
+    # A member who booked before staff moved the session did not choose its new time: no late-cancel rule.
+    late = now > session.starts_at - policy.cancellation_cutoff and not session.moved_after(booking.booked_at)
     forfeits = late and policy.late_cancel_forfeits
     booking.cancelled_at = now
     booking.cancelled_by = actor

@@ -18,7 +18,7 @@ from gymloop_bookings.domain.promotion import leave_waitlist, promote_waitlist
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.signup import SignUpResult, sign_out, sign_up
 from gymloop_bookings.service.gates import session_gate
-from gymloop_bookings.service.outcomes import not_found, publish
+from gymloop_bookings.service.outcomes import names, not_found, publish
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ async def cancel(
     policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, [b.member_id for b in roster.active_bookings], now)
     refunded = cancel_session(roster, accounts, policy, actor, now, reason)
-    await _finish(store, studio_id, roster)
+    await store.save()
+    await publish(db, studio_id, roster.events, await names(db, studio_id))  # the members are told its name
+    roster.events.clear()
     return refunded
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_bookings.db.mapping import session_values
+from gymloop_bookings.db.mapping import schedule_from_rows, session_values
 from gymloop_bookings.db.models import (
     DayDescriptionRow,
     LocationRow,
@@ -23,7 +23,13 @@ from gymloop_bookings.db.models import (
 from gymloop_bookings.db.repository import BookingStore, load_policy
 from gymloop_bookings.domain.events import SessionScheduled
 from gymloop_bookings.domain.policy import BookingPolicy
-from gymloop_bookings.domain.schedules import WeeklySchedule, WeeklySlot, generate_sessions, one_off_session
+from gymloop_bookings.domain.schedules import (
+    Validity,
+    WeeklySchedule,
+    WeeklySlot,
+    generate_sessions,
+    one_off_session,
+)
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.service.outcomes import not_found, publish
 
@@ -94,7 +100,7 @@ async def _type_names(db: AsyncSession, studio_id: uuid.UUID) -> dict[uuid.UUID,
     return {row.id: row.name for row in rows}
 
 
-def _scheduled(session: Session) -> SessionScheduled:
+def scheduled_event(session: Session) -> SessionScheduled:
     return SessionScheduled(
         session_id=session.session_id,
         studio_id=session.studio_id,
@@ -112,8 +118,11 @@ async def create_schedule(
     studio_id: uuid.UUID,
     location_id: uuid.UUID,
     slots: list[tuple[int, time, int, uuid.UUID, int, uuid.UUID | None]],
+    validity: Validity | None = None,
 ) -> WeeklySchedule:
-    """slots: (weekday, local start, duration in minutes, session type, capacity, coach)."""
+    """slots: (weekday, local start, duration in minutes, session type, capacity, coach); validity: the local days
+    it makes sessions on (open-ended by default)."""
+    validity = validity or Validity()
     await _owned(db, LocationRow, location_id, studio_id, "location", "location_id")
     types = await _type_names(db, studio_id)
     domain_slots = tuple(
@@ -123,8 +132,16 @@ async def create_schedule(
     for slot in domain_slots:
         if slot.session_type_id not in types:
             raise not_found("session type", "session_type_id")
-    schedule = WeeklySchedule(uuid.uuid4(), studio_id, location_id, domain_slots)
-    db.add(WeeklyScheduleRow(id=schedule.schedule_id, studio_id=studio_id, location_id=location_id))
+    schedule = WeeklySchedule(uuid.uuid4(), studio_id, location_id, domain_slots, validity)
+    db.add(
+        WeeklyScheduleRow(
+            id=schedule.schedule_id,
+            studio_id=studio_id,
+            location_id=location_id,
+            valid_from=validity.valid_from,
+            valid_until=validity.valid_until,
+        )
+    )
     for slot in domain_slots:
         db.add(
             WeeklySlotRow(
@@ -144,34 +161,20 @@ async def create_schedule(
 
 
 async def generate(
-    db: AsyncSession, studio_id: uuid.UUID, schedule_id: uuid.UUID, first_day: date, weeks: int
+    db: AsyncSession, studio_id: uuid.UUID, schedule_id: uuid.UUID, first_day: date, weeks: int, now: datetime
 ) -> list[Session]:
-    """Concrete sessions for the coming weeks; running it again adds only what is missing."""
+    """Concrete sessions for the coming weeks within the schedule's validity; running it again adds only what is
+    missing. Sessions that would start before `now` are not made (a first day in the past fills in only what is
+    still ahead)."""
     row = await _owned(db, WeeklyScheduleRow, schedule_id, studio_id, "schedule", "schedule_id")
     slot_rows = (
         await db.execute(
             select(WeeklySlotRow).where(WeeklySlotRow.schedule_id == schedule_id, WeeklySlotRow.studio_id == studio_id)
         )
     ).scalars()
-    schedule = WeeklySchedule(
-        schedule_id,
-        studio_id,
-        row.location_id,
-        tuple(
-            WeeklySlot(
-                s.id,
-                s.weekday,
-                s.start_time,
-                timedelta(minutes=s.duration_min),
-                s.session_type_id,
-                s.capacity,
-                s.coach_id,
-            )
-            for s in slot_rows
-        ),
-    )
+    schedule = schedule_from_rows(row, list(slot_rows))
     policy = await load_policy(db, studio_id)
-    candidates = generate_sessions(schedule, policy.time_zone, first_day, weeks)
+    candidates = generate_sessions(schedule, policy.time_zone, first_day, weeks, not_before=now)
     if not candidates:
         return []
     existing = set(
@@ -187,7 +190,7 @@ async def generate(
         )
         if inserted.first() is not None:
             created.append(session)
-    await publish(db, studio_id, [_scheduled(s) for s in created], await _type_names(db, studio_id))
+    await publish(db, studio_id, [scheduled_event(s) for s in created], await _type_names(db, studio_id))
     return created
 
 
@@ -222,7 +225,7 @@ async def add_one_off(
         description,
     )
     await BookingStore(db).add_session(session)
-    await publish(db, studio_id, [_scheduled(session)], await _type_names(db, studio_id))
+    await publish(db, studio_id, [scheduled_event(session)], await _type_names(db, studio_id))
     return session
 
 

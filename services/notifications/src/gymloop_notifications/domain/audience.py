@@ -59,7 +59,14 @@ class SingleMember:
     member_id: UUID
 
 
-Audience = AllMembers | BookedToday | WithTag | PlanEndsThisMonth | SingleMember
+@dataclass(frozen=True, slots=True)
+class NamedMembers:
+    """The members an event names (e.g. those booked on a moved session); unknown ones are simply not reached."""
+
+    member_ids: frozenset[UUID]
+
+
+Audience = AllMembers | BookedToday | WithTag | PlanEndsThisMonth | SingleMember | NamedMembers
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,8 @@ def _in_audience(audience: Audience, member: AudienceMember, today: date) -> boo
             return ends is not None and (ends.year, ends.month) == (today.year, today.month)
         case SingleMember(member_id=member_id):
             return member.member_id == member_id
+        case NamedMembers(member_ids=member_ids):
+            return member.member_id in member_ids
     raise AssertionError(f"unknown audience {audience!r}")  # pragma: no cover
 
 

@@ -1,5 +1,5 @@
 """Events this service consumes: members (read model, responsible employee, archive, the studio's time zone),
-bookings (attendance, sign-ups) and billing (plan end dates)."""
+bookings (attendance, sign-ups, moved and cancelled sessions) and billing (plan end dates)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from gymloop_contracts.events.bookings import (
     AttendanceRecorded,
     BookingCancelled,
     SessionBooked,
+    SessionCancelled,
+    SessionMoved,
     WaitlistPromoted,
 )
 from gymloop_contracts.events.members import (
@@ -39,6 +41,7 @@ from gymloop_notifications.service.members import (
     upsert_member,
 )
 from gymloop_notifications.service.refresh import evaluate_early_attendance, record_attendance
+from gymloop_notifications.service.session_changes import tell_booked_members, tell_refunded_members
 from gymloop_notifications.service.studios import ensure_studio, follow_studio_zone
 
 CONSUMER = "notifications"
@@ -137,6 +140,18 @@ async def on_booking_cancelled(session: AsyncSession, event: BookingCancelled, e
         .where(Booking.studio_id == envelope.studio_id, Booking.booking_id == event.booking_id)
         .values(cancelled=True)
     )
+
+
+@subscriptions.on(SessionMoved)
+async def on_session_moved(session: AsyncSession, event: SessionMoved, envelope: Envelope) -> None:
+    """Each member booked on the moved session gets one message (the inbox keeps a redelivery from repeating it)."""
+    await tell_booked_members(session, event, envelope)
+
+
+@subscriptions.on(SessionCancelled)
+async def on_session_cancelled(session: AsyncSession, event: SessionCancelled, envelope: Envelope) -> None:
+    """Each member refunded for the cancelled session gets one message."""
+    await tell_refunded_members(session, event, envelope)
 
 
 async def _subscription_end(

@@ -19,6 +19,7 @@ from gymloop_notifications.domain.audience import (
     AudienceMember,
     BookedToday,
     Channel,
+    NamedMembers,
     PlanEndsThisMonth,
     SingleMember,
     WithTag,
@@ -67,6 +68,8 @@ async def _audience_members(
     plan_ends: dict[uuid.UUID, date] = {}
     if isinstance(audience, SingleMember):
         query = query.where(Member.member_id == audience.member_id)
+    elif isinstance(audience, NamedMembers):
+        query = query.where(Member.member_id.in_(audience.member_ids))
     elif isinstance(audience, BookedToday):
         booked = set(
             (
@@ -153,6 +156,30 @@ async def send_message(
             code="channel_unknown", field="channels", message=f"{channels!r}: use in_app and/or email"
         ) from None
     audience = parse_audience(audience_type, tag, member_id)
+    message_id = uuid_compat.uuid7()
+    audience_record: dict[str, object] = {
+        "type": audience_type,
+        "tag": tag,
+        "member_id": str(member_id) if member_id else None,
+    }
+    await deliver(session, studio_id, message_id, audience, audience_record, subject, body, wanted, created_by, today)
+    return message_id
+
+
+async def deliver(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    message_id: uuid.UUID,
+    audience: Audience,
+    audience_record: dict[str, object],
+    subject: str,
+    body: str,
+    wanted: list[Channel],
+    created_by: uuid.UUID,
+    today: date,
+) -> None:
+    """Store one message and a delivery row per recipient and channel (opted-out and unreachable ones too), and
+    queue its e-mails, all in the caller's transaction."""
     composed = {channel: compose_message(channel, subject, body) for channel in wanted}
     members = await _audience_members(session, studio_id, audience, today)
     selections = {
@@ -160,7 +187,6 @@ async def send_message(
         for channel in wanted
     }
     now = datetime.now(UTC)
-    message_id = uuid_compat.uuid7()
     first = composed[wanted[0]]
     session.add(
         Message(
@@ -168,7 +194,7 @@ async def send_message(
             studio_id=studio_id,
             subject=first.subject,
             body=first.body,
-            audience={"type": audience_type, "tag": tag, "member_id": str(member_id) if member_id else None},
+            audience=audience_record,
             channels=[c.value for c in wanted],
             created_by=created_by,
             created_at=now,
@@ -209,7 +235,6 @@ async def send_message(
             body=email.body,
             recipients=[(mid, emails[mid] or "") for mid in selections[Channel.EMAIL].recipients],
         )
-    return message_id
 
 
 async def message_status(
