@@ -9,7 +9,7 @@ GET /api/members/members/{id} (gateway, token check, one service, one member) as
 Prints progress on stderr and, as the LAST line, one JSON object with overview_p50_ms, overview_p99_ms,
 single_p50_ms, single_p99_ms, ratio_p99 (and the sizes).
 Usage: uv run --frozen python bench/overview.py [--members 10000] [--weeks 52] [--per-week 2] [--concurrency 20]
-       [--requests 2000]
+       [--requests 2000] [--parts]
 """
 
 from __future__ import annotations
@@ -163,6 +163,15 @@ ANALYZE;
 """
 
 
+# Each service's read behind the overview, through the gateway (for --parts).
+PART_READS = {
+    "members": "/api/members/members/{}/overview",
+    "bookings": "/api/bookings/members/{}/overview?history_limit=20",
+    "billing": "/api/billing/members/{}/billing",
+    "notifications": "/api/notifications/members/{}/notifications?include_done=false",
+}
+
+
 async def seed(url: str, script: str, params: dict[str, object]) -> None:
     engine = create_async_engine(url)
     try:
@@ -278,6 +287,13 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
             single, single_codes = await timed_gets(client, single_urls, staff, args.concurrency)
             log(f"overviews: {len(overview_urls)} at concurrency {args.concurrency}")
             overview, overview_codes = await timed_gets(client, overview_urls, staff, args.concurrency)
+            parts: dict[str, float] = {}
+            if args.parts:
+                for name, template in PART_READS.items():
+                    part_urls = [base + template.format(m) for m in member_ids[: max(1, args.requests // 4)]]
+                    log(f"part {name}: {len(part_urls)} reads at concurrency {args.concurrency}")
+                    latencies, _ = await timed_gets(client, part_urls, staff, args.concurrency)
+                    parts[f"{name}_p50_ms"] = round(statistics.median(latencies), 1)
         overview_p99, single_p99 = percentile(overview, 0.99), percentile(single, 0.99)
         return {
             "overview_p50_ms": round(statistics.median(overview), 1),
@@ -288,6 +304,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
             "ratio_p99": round(overview_p99 / single_p99, 2),
             "overview_errors": len([c for c in overview_codes if c != 200]),
             "single_errors": len([c for c in single_codes if c != 200]),
+            **parts,
             "members": args.members,
             "bookings_per_member": args.weeks * args.per_week + 2,
             "requests": args.requests,
@@ -313,6 +330,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--pool-size", type=int, default=20)
+    parser.add_argument("--parts", action="store_true", help="also time each service's read of the overview alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-overview-") as workdir:
         result = asyncio.run(run(args, Path(workdir)))
