@@ -641,6 +641,16 @@ class DevStack:
                 raise StartupError(f"the gateway exited (code {self.gateway.exit_code}):\n{self.gateway.log_tail()}")
             time.sleep(0.5)
 
+    def stop_service(self, name: str) -> None:
+        """Stop one service's process (the rest of the stack keeps running), e.g. to see the gateway without it;
+        the gateway still knows its URL, so its routes answer as for a service that is down."""
+        running = self.running.get(name)
+        if running is None or running.process is None:
+            raise KeyError(f"no running service named {name!r}; running: {', '.join(sorted(self.running)) or 'none'}")
+        running.reported_exit = True  # stopped on purpose: not an exit to report
+        stop_all([running.process], timeout=self.settings.stop_timeout_s)
+        self.say(f"ok   stopped {name}")
+
     def _report_exit(self, running: RunningService, when: str) -> None:
         assert running.process is not None
         running.reported_exit = True

@@ -8,7 +8,9 @@ from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
 from gymloop_billing.api import (
+    billing_summaries,
     imports,
+    member_billing,
     payments,
     plans,
     reports,
@@ -40,10 +42,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             sepa.router,
             shop.router,
             payments.router,
+            member_billing.router,
             stripe_webhook.router,
             stripe_payment_methods.router,
             reports.router,
             imports.router,
+            billing_summaries.router,
         ],
         subscriptions=event_subscriptions,
         background_jobs=[billing_scheduler, purge_idempotency_keys],  # scheduler: renewals, ends, Stripe retries

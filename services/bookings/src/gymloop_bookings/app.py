@@ -7,7 +7,7 @@ from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_bookings.api import members, reports, sessions, studio
+from gymloop_bookings.api import member_overview, members, reports, sessions, studio, summaries
 from gymloop_bookings.messaging.subscriptions import subscriptions
 from gymloop_bookings.service.housekeeping import housekeeping
 from gymloop_bookings.settings import BookingsSettings
@@ -21,7 +21,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "attendance, the membership user log, agenda, iCalendar feeds and occupancy reports. "
             "Entitlements come from billing's subscription events."
         ),
-        routers=[studio.router, sessions.router, members.router, reports.router],
+        routers=[
+            studio.router,
+            sessions.router,
+            members.router,
+            member_overview.router,
+            reports.router,
+            summaries.router,
+        ],
         subscriptions=subscriptions,
         background_jobs=[housekeeping, purge_idempotency_keys],
     )

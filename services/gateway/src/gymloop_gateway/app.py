@@ -36,6 +36,7 @@ from gymloop_gateway.openapi_cache import MergedOpenAPI
 from gymloop_gateway.proxy import edge_refusal, error_answer, forward
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
+from gymloop_gateway.views import install_views
 
 log = get_logger("gateway")
 
@@ -148,6 +149,8 @@ def create_app(
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(await edge_of(request).openapi.document())
+
+    install_views(app)  # before the catch-all proxy route, which would otherwise take /api/views/...
 
     @app.api_route("/api/{service}/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def proxy(service: str, path: str, request: Request) -> Response:

@@ -45,6 +45,10 @@ class GatewaySettings(ServiceSettings):
     upstream_timeout_s: float = Field(default=30.0, description="How long a forwarded request may take")
     upstream_connect_timeout_s: float = Field(default=2.0, description="How long connecting to a service may take")
     upstream_max_connections: int = 200
+    view_part_timeout_s: float = Field(
+        default=2.0,
+        description="How long each service read of a view (/api/views/...) may take before it is shown unavailable",
+    )
     ready_timeout_s: float = Field(default=2.0, description="How long each service's /ready may take")
     openapi_cache_s: float = Field(default=10.0, description="How long the merged OpenAPI document is reused")
     cors_origins: list[str] = Field(

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_members.api import attachments, auth, checklists, members, notes, studios, tags
+from gymloop_members.api import attachments, auth, checklists, member_overview, members, notes, studios, tags
 from gymloop_members.messaging.subscriptions import subscriptions
 from gymloop_members.service.mail import mail_sender
 from gymloop_members.settings import MembersSettings
@@ -28,6 +28,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             auth.router,
             studios.router,
             members.router,
+            member_overview.router,
             tags.router,
             checklists.router,
             notes.router,

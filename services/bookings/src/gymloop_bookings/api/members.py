@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
@@ -18,7 +19,7 @@ from gymloop_bookings.service.outcomes import not_found
 router = APIRouter(tags=["members"])
 
 
-async def _member(principal: AnyUser, session: Session, member_id: uuid.UUID) -> uuid.UUID:
+async def member_of_studio(principal: AnyUser, session: Session, member_id: uuid.UUID) -> uuid.UUID:
     member_id = member_in_question(principal, member_id)
     if await session.get(MemberRow, (principal.studio_id, member_id)) is None:
         raise not_found("member", "member_id")
@@ -34,8 +35,12 @@ async def _member(principal: AnyUser, session: Session, member_id: uuid.UUID) ->
 async def get_account(member_id: uuid.UUID, principal: AnyUser, session: Session) -> AccountOut:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Credits left
     per entitlement, their validity, and the active sign-ups."""
-    member_id = await _member(principal, session, member_id)
+    member_id = await member_of_studio(principal, session, member_id)
     account = await views.member_account(session, principal.studio_id, member_id, datetime.now(UTC))
+    return account_out(member_id, account)
+
+
+def account_out(member_id: uuid.UUID, account: dict[str, Any]) -> AccountOut:
     return AccountOut(
         member_id=member_id,
         credits_left=account["credits_left"],
@@ -69,11 +74,11 @@ async def get_account(member_id: uuid.UUID, principal: AnyUser, session: Session
 async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[LogEntryOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every change to
     the member's credits and bookings, with who made it and when."""
-    member_id = await _member(principal, session, member_id)
+    member_id = await member_of_studio(principal, session, member_id)
     return [LogEntryOut.model_validate(row) for row in await views.member_log(session, principal.studio_id, member_id)]
 
 
-def _booking_out(row: BookingRow) -> BookingOut:
+def booking_out(row: BookingRow) -> BookingOut:
     return BookingOut(
         id=row.id,
         session_id=row.session_id,
@@ -98,8 +103,8 @@ def _booking_out(row: BookingRow) -> BookingOut:
 async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[BookingOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every booking
     with its session and state."""
-    member_id = await _member(principal, session, member_id)
-    return [_booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
+    member_id = await member_of_studio(principal, session, member_id)
+    return [booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
 
 
 @router.get(
@@ -111,7 +116,7 @@ async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Sessio
 async def get_waitlist(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[WaitlistPlaceOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every session
     the member is still waiting for, by start, with their place in line now (1 = the next to move in)."""
-    member_id = await _member(principal, session, member_id)
+    member_id = await member_of_studio(principal, session, member_id)
     return [WaitlistPlaceOut(**p) for p in await views.member_waitlist(session, principal.studio_id, member_id)]
 
 
@@ -124,6 +129,6 @@ async def get_waitlist(member_id: uuid.UUID, principal: AnyUser, session: Sessio
 async def get_calendar(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
     """Staff read any member of their studio; a member only their own (another member's answers 404). The member's
     booked sessions as an iCalendar (text/calendar) feed for a calendar app."""
-    member_id = await _member(principal, session, member_id)
+    member_id = await member_of_studio(principal, session, member_id)
     feed = await views.member_ical(session, principal.studio_id, member_id, datetime.now(UTC))
     return Response(feed, media_type="text/calendar; charset=utf-8")

@@ -274,9 +274,16 @@ class LogEntryOut(BaseModel):
     booking_id: uuid.UUID | None
 
 
+class AgendaSessionOut(SessionOut):
+    """A session as the agenda shows it: what it is, who gives it, how full it is, what it is about."""
+
+    name: str | None = Field(default=None, description="The session type's name")
+    coach_name: str | None = Field(default=None, description="The coach's name as followed from members")
+
+
 class AgendaDayOut(BaseModel):
     day: date
-    sessions: list[SessionOut]
+    sessions: list[AgendaSessionOut]
 
 
 class SessionReportOut(BaseModel):

@@ -11,6 +11,7 @@ from gymloop_kit.auth import Admin, AnyUser, Staff
 
 from gymloop_bookings.api.schemas import (
     AgendaDayOut,
+    AgendaSessionOut,
     DayDescriptionIn,
     GenerateIn,
     NamedIn,
@@ -24,7 +25,7 @@ from gymloop_bookings.api.schemas import (
 )
 from gymloop_bookings.db.repository import load_policy, load_studio_name
 from gymloop_bookings.domain.policy import BookingPolicy
-from gymloop_bookings.service import schedule_cases, views
+from gymloop_bookings.service import agenda_view, schedule_cases, views
 
 router = APIRouter(tags=["schedules"])
 
@@ -201,12 +202,14 @@ async def get_agenda(
     week: bool = Query(default=False, description="Start on the Monday of the ISO week containing `day`"),
 ) -> list[AgendaDayOut]:
     """Any role. The sessions of `days` local days from `day` (or of the ISO week containing it), day by day in the
-    studio's time zone, optionally for one location and/or one coach."""
+    studio's time zone, optionally for one location and/or one coach; each with its name, coach name, booked places
+    (booked, or attended once it took place), free places, waitlist length and description (the session's own, else
+    the type's for that day, else the type's)."""
     first = day - timedelta(days=day.weekday()) if week else day
     if week:
         days = 7
-    agenda = await views.agenda(session, principal.studio_id, first, days, location_id, coach_id)
-    return [AgendaDayOut(day=d.day, sessions=[SessionOut.of(s) for s in d.sessions]) for d in agenda]
+    agenda = await agenda_view.agenda_contents(session, principal.studio_id, first, days, location_id, coach_id)
+    return [AgendaDayOut(day=d.day, sessions=[agenda_session_out(e) for e in d.sessions]) for d in agenda]
 
 
 @router.get(
@@ -232,4 +235,17 @@ def _settings_out(studio_name: str, policy: BookingPolicy) -> StudioSettingsOut:
         waitlist_cutoff_minutes=int(policy.waitlist_cutoff.total_seconds() // 60),
         uses_check_in=policy.uses_check_in,
         staff_may_book_beyond_window=policy.staff_may_book_beyond_window,
+    )
+
+
+def agenda_session_out(entry: agenda_view.AgendaEntry) -> AgendaSessionOut:
+    return AgendaSessionOut(
+        **SessionOut.of(entry.session, description=entry.description).model_dump(
+            exclude={"booked", "free_places", "waiting"}
+        ),
+        name=entry.name,
+        coach_name=entry.coach_name,
+        booked=entry.booked,
+        free_places=max(entry.session.capacity - entry.booked, 0),
+        waiting=entry.waiting,
     )

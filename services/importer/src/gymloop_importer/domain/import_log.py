@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
+
+from gymloop_kit.formula_safe import csv_cell
 
 from gymloop_importer.domain.columns import COLUMNS_BY_KEY
 from gymloop_importer.domain.errors import ImportIssue
@@ -17,10 +18,6 @@ from gymloop_importer.domain.row_progress import MemberOutcome, RefusedBy, RowRe
 from gymloop_importer.domain.validation import ValidatedMember, ValidationOutcome
 
 CSV_COLUMNS = ("section", "row", "column", "email", "name", "detail")
-# Spreadsheet programs run a cell starting with = + - @ TAB or CR as a formula. A reader set to the other list
-# separator (`;` in Dutch and German Excel) splits our cells at every `;` or `,` inside them, so each such
-# piece (after any spaces or quotes) is a cell start too: each gets a `'`, which makes it text.
-_FORMULA_START = re.compile(r"(^|[;,])(?=[\s\"]*[=+\-@\t\r])")
 
 
 @dataclass(frozen=True)
@@ -177,13 +174,9 @@ class ImportLog:
         return buffer.getvalue()
 
 
-def _csv_safe(value: str) -> str:
-    return _FORMULA_START.sub(lambda start: f"{start.group(1)}'", value)
-
-
 class _RowWriter(Protocol):
     def writerow(self, row: Iterable[Any], /) -> Any: ...
 
 
 def _write(writer: _RowWriter, *cells: str | int | None) -> None:
-    writer.writerow(["" if cell is None else _csv_safe(str(cell)) for cell in cells])
+    writer.writerow(["" if cell is None else csv_cell(str(cell)) for cell in cells])

@@ -30,7 +30,7 @@ def _template(view: checklists.TemplateView) -> ChecklistOut:
     )
 
 
-def _assigned(view: checklists.AssignedView) -> MemberChecklistOut:
+def assigned_out(view: checklists.AssignedView) -> MemberChecklistOut:
     c = view.checklist
     return MemberChecklistOut(
         id=c.id, member_id=c.member_id, template_id=c.template_id, name=c.name, assigned_at=c.assigned_at,
@@ -76,14 +76,14 @@ async def assign(member_id: uuid.UUID, body: AssignChecklist, principal: Staff, 
     view = await checklists.assign(
         session, principal.studio_id, member_id, body.template_id, by_account=principal.account_id
     )
-    return _assigned(view)
+    return assigned_out(view)
 
 
 @router.get("/members/{member_id}/checklists", summary="A member's checklists with progress (staff)",
             operation_id="listMemberChecklists", response_model=list[MemberChecklistOut])  # fmt: skip
 async def member_checklists(member_id: uuid.UUID, principal: Staff, session: Session) -> list[MemberChecklistOut]:
     """Staff only. Each checklist assigned to the member, with its actions, which are done, by whom and when."""
-    return [_assigned(view) for view in await checklists.member_checklists(session, principal.studio_id, member_id)]
+    return [assigned_out(view) for view in await checklists.member_checklists(session, principal.studio_id, member_id)]
 
 
 @router.put(
@@ -102,4 +102,4 @@ async def tick(
         session, principal.studio_id, member_id, checklist_id, item_id, done=body.done,
         by_account=principal.account_id, by_member=principal.member_id,
     )  # fmt: skip
-    return _assigned(view)
+    return assigned_out(view)
