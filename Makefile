@@ -9,7 +9,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_SYSTEM_CERTS := 1
 export UV_NATIVE_TLS := 1
 
-.PHONY: help install dev test test-unit lint typecheck schemas bench clean
+.PHONY: help install chromium dev test test-unit lint typecheck schemas bench clean
 
 help:
 	@echo "make dev       start the whole platform locally with demo data (Ctrl-C stops it)"
@@ -26,10 +26,19 @@ help:
 install: $(UV)
 	$(UV) sync --all-packages --frozen
 
+# The browser tests drive Debian's chromium (Playwright's own browser download does not work on our machines).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "chromium not found: installing Debian's package for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		elif command -v sudo >/dev/null 2>&1; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "cannot install chromium: run as root or with sudo, or install it yourself (apt-get install chromium)"; exit 1; fi; \
+	fi
+
 dev: install
 	$(UV) run --frozen python -m gymloop_devstack.dev
 
-test: install lint typecheck
+test: install chromium lint typecheck
 	$(UV) run --frozen pytest
 
 test-unit: install

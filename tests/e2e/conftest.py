@@ -24,6 +24,7 @@ def free_ports_env(data_dir: Path) -> dict[str, str]:
     return {
         "GYMLOOP_DEV_DATA_DIR": str(data_dir),
         "GYMLOOP_DEV_GATEWAY_PORT": str(free_port()),
+        "GYMLOOP_DEV_WEB_PORT": str(free_port()),
         "GYMLOOP_DEV_SERVICE_PORTS": json.dumps(ports),
         "GYMLOOP_DEV_KAFKA_PORT": str(free_port()),
         "GYMLOOP_DEV_SMTP_PORT": str(free_port()),

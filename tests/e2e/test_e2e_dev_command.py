@@ -5,6 +5,7 @@ process behind: not the services, not the gateway, not Tansu, not localstripe, n
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 import httpx
 import psutil
 import pytest
+from gymloop_devstack.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
 from .conftest import free_ports_env
 
@@ -96,6 +98,24 @@ def card_payment_method_through_gateway(gateway: str, stripe: str, data_dir, out
     assert delivered in stripe_log, stripe_log[-2000:]
 
 
+def back_office_through_gateway(gateway: str, output) -> None:
+    """`make dev` prints the back office URL, and the gateway serves its login page there (the web app)."""
+    log = output.read_text(errors="replace")
+    assert f"back office    {gateway}/" in log, log
+    with httpx.Client(base_url=gateway, timeout=10.0, trust_env=False) as client:
+        page = client.get("/login")
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    credentials = {"email": DEMO_PEOPLE[0][3], "password": DEMO_PASSWORD, "csrf_token": token.group(1)}
+    with httpx.Client(base_url=gateway, timeout=10.0, trust_env=False, cookies=client.cookies) as browser:
+        logged_in = browser.post("/login", data=credentials)
+        assert logged_in.status_code == 303, logged_in.text
+        dashboard = browser.get("/")
+    assert f"Welcome, {DEMO_PEOPLE[0][3]}" in dashboard.text
+
+
 def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_path):
     data_dir = tmp_path / "dev-data"
     env = {**os.environ, **free_ports_env(data_dir)}
@@ -128,6 +148,7 @@ def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_pat
         localstripe = [proc for proc in descendants if "gymloop_devstack.local_stripe" in " ".join(_cmdline(proc))]
         assert localstripe, "the local Stripe runs as a child"
         card_payment_method_through_gateway(gateway, stripe, data_dir, output)
+        back_office_through_gateway(gateway, output)
     finally:
         dev.send_signal(signal.SIGINT)
         try:

@@ -258,7 +258,9 @@ def seed(gateway_url: str, private_key_pem: str, public_key_pem: str, data_dir: 
     ]
     if any(done.startswith("members") for done in result.done):
         _, _, _, owner = DEMO_PEOPLE[0]
-        result.logins.append(f"admin    {owner} / {DEMO_PASSWORD}  (POST {gateway_url}/api/members/auth/login)")
+        result.logins.append(
+            f"admin    {owner} / {DEMO_PASSWORD}  (back office {gateway_url}/login; API POST /api/members/auth/login)"
+        )
         result.logins += [
             f"{role:<8} {email} (first login e-mails a set-password link to the mail sink)"
             for role, _, _, email in DEMO_PEOPLE[1:]

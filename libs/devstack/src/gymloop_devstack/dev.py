@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,7 +35,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from gymloop_devstack import infra, local_stripe
 from gymloop_devstack.procs import ManagedProcess, stop_all
 from gymloop_devstack.smtp_sink import MailSink
-from gymloop_devstack.stack_services import GATEWAY_PORT, SERVICES, StackService, repo_root
+from gymloop_devstack.stack_services import (
+    GATEWAY_PORT,
+    SERVICES,
+    WEB_PACKAGE,
+    WEB_PORT,
+    StackService,
+    repo_root,
+    web_available,
+)
 
 # The SMTP sink listens here; the services are told so before it starts (they start first).
 SINK_HOST = "127.0.0.1"
@@ -48,6 +57,8 @@ class DevSettings(BaseSettings):
 
     data_dir: Path | None = Field(default=None, description="Where data, logs, keys and mail go (<repo>/.dev-data)")
     gateway_port: int = GATEWAY_PORT
+    web_port: int = Field(default=WEB_PORT, description="The web app (back office), served by the gateway under /")
+    web: bool = Field(default=True, description="Start the web app (the staff back office)")
     service_ports: dict[str, int] = Field(default_factory=dict, description='JSON, e.g. {"members": 9001}')
     services: list[str] | None = Field(default=None, description="Only these services (JSON list); default: all")
     kafka_port: int = 9092
@@ -113,6 +124,8 @@ class DevStack:
         self.stripe_note = ""  # why there is no Stripe, or what went wrong with it
         self.gateway: ManagedProcess | None = None
         self.gateway_services: set[str] = set()
+        self.web: ManagedProcess | None = None
+        self.web_exit_reported = False
         self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dev")
         self.postgres_started: Future[None] | None = None
         self.stripe_connected: Future[None] | None = None
@@ -197,8 +210,10 @@ class DevStack:
         # The services and the gateway import their code while the keys, PostgreSQL, Kafka and the migrations
         # get ready; each goes on when released with the settings known only by then (gymloop_devstack.launch).
         self.spawn_services(services)
+        self.spawn_web()
         self.spawn_gateway()
         self.load_keys()
+        self.release_web()
         self.release_gateway()
         self.start_kafka()
         self.postgres_started.result()
@@ -210,6 +225,7 @@ class DevStack:
         if set(self.running) != self.gateway_services:
             self.restart_gateway()
         self.wait_for_gateway()
+        self.wait_for_web()
         self.stripe_connected.result()
         if self.settings.demo:
             self.seed_demo()
@@ -217,6 +233,8 @@ class DevStack:
     def check_ports(self, services: list[StackService]) -> None:
         ports = {"gateway": self.settings.gateway_port, "smtp sink": self.settings.smtp_port}
         ports["mail reader"] = self.settings.mail_http_port
+        if self.wants_web():
+            ports["web"] = self.settings.web_port
         if not self.settings.kafka_bootstrap_servers:
             ports["kafka (tansu)"] = self.settings.kafka_port
         if self.wants_local_stripe(services):
@@ -226,8 +244,8 @@ class DevStack:
         if busy:
             raise StartupError(
                 f"in use already: {', '.join(busy)}. Another `make dev` running? Stop it, or set "
-                "GYMLOOP_DEV_GATEWAY_PORT / GYMLOOP_DEV_SERVICE_PORTS / GYMLOOP_DEV_KAFKA_PORT / GYMLOOP_DEV_SMTP_PORT "
-                "/ GYMLOOP_DEV_MAIL_HTTP_PORT / GYMLOOP_DEV_STRIPE_PORT"
+                "GYMLOOP_DEV_GATEWAY_PORT / GYMLOOP_DEV_SERVICE_PORTS / GYMLOOP_DEV_WEB_PORT / "
+                "GYMLOOP_DEV_KAFKA_PORT / GYMLOOP_DEV_SMTP_PORT / GYMLOOP_DEV_MAIL_HTTP_PORT / GYMLOOP_DEV_STRIPE_PORT"
             )
 
     def start_postgres(self) -> None:
@@ -539,7 +557,10 @@ class DevStack:
         with self.step("start gateway") as notes:
             self.gateway_services = set(self.running)
             urls = {name: running.url for name, running in self.running.items()}
-            self.gateway.release({"GYMLOOP_JWT_PUBLIC_KEY": self.public_key, "GYMLOOP_SERVICE_URLS": json.dumps(urls)})
+            env = {"GYMLOOP_JWT_PUBLIC_KEY": self.public_key, "GYMLOOP_SERVICE_URLS": json.dumps(urls)}
+            if self.web is not None:
+                env["GYMLOOP_WEB_URL"] = self.web_url
+            self.gateway.release(env)
             notes.append(f"{self.gateway_url} in front of {', '.join(self.running) or 'no services yet'}")
 
     def restart_gateway(self) -> None:
@@ -567,6 +588,61 @@ class DevStack:
                 time.sleep(0.2)
             notes.append(f"GET /ready still not 200 after {self.settings.ready_timeout_s:.0f}s: {last.get('detail')}")
 
+    # -- the web app ----------------------------------------------------------------------------------------------
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.web_port}"
+
+    def wants_web(self) -> bool:
+        return self.settings.web and web_available()
+
+    def web_session_secret(self) -> str:
+        """Kept in the data dir, so a restart of `make dev` keeps the browser's session."""
+        path = self.data_dir / "web" / "session-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def spawn_web(self) -> None:
+        if not self.wants_web():
+            if self.settings.web:
+                self.skipped.append(Skipped("web", f"no {WEB_PACKAGE}.__main__ yet"))
+            return
+        env = self.base_env()
+        env.update(
+            {
+                "GYMLOOP_SERVICE_NAME": "web",
+                "GYMLOOP_HTTP_PORT": str(self.settings.web_port),
+                "GYMLOOP_WEB_GATEWAY_URL": self.gateway_url,
+                "GYMLOOP_TRUSTED_PROXIES": '["127.0.0.1"]',  # the gateway's X-Forwarded-Proto decides Secure
+            }
+        )
+        self.web = self.spawn_launcher("web", WEB_PACKAGE, env)
+
+    def release_web(self) -> None:
+        """The web app needs nothing but the gateway's address: it starts serving at once."""
+        if self.web is not None:
+            self.web.release({"GYMLOOP_WEB_SESSION_SECRETS": json.dumps([self.web_session_secret()])})
+
+    def wait_for_web(self) -> None:
+        if self.web is None:
+            return
+        with self.step("web ready") as notes, httpx.Client(timeout=3.0, trust_env=False) as client:
+            deadline = time.monotonic() + self.settings.ready_timeout_s
+            while time.monotonic() < deadline:
+                if not self.web.alive():
+                    notes.append(f"the web app exited: see {self.rel(self.web.log_path)}")
+                    self.skipped.append(Skipped("web", f"exited while starting:\n{self.web.log_tail()}"))
+                    return
+                if _is_ready(client, self.web_url):
+                    notes.append(f"back office at {self.gateway_url}/")
+                    return
+                time.sleep(0.2)
+            notes.append(f"NOT ready after {self.settings.ready_timeout_s:.0f}s")
+
     def seed_demo(self) -> None:
         from gymloop_devstack import demo
 
@@ -585,6 +661,9 @@ class DevStack:
         lines.append(
             f"  gateway        {self.gateway_url}   docs {self.gateway_url}/docs   ready {self.gateway_url}/ready"
         )
+        if self.web is not None:
+            web_log = self.rel(self.logs_dir / "web.log")
+            lines.append(f"  back office    {self.gateway_url}/   (the web app at {self.web_url}, log {web_log})")
         for name, running in self.running.items():
             lines.append(
                 f"  {name:<14} {running.url}   via gateway {self.gateway_url}/api/{name}/   "
@@ -637,6 +716,9 @@ class DevStack:
                     f"!!   localstripe exited (code {self.stripe.process.exit_code}): billing's Stripe calls fail; "
                     f"last lines of {self.rel(self.stripe.log_path)}:\n{self.stripe.process.log_tail()}"
                 )
+            if self.web is not None and not self.web.alive() and not self.web_exit_reported:
+                self.web_exit_reported = True
+                self.say(f"!!   the web app exited (code {self.web.exit_code}):\n{self.web.log_tail()}")
             if self.gateway is not None and not self.gateway.alive():
                 raise StartupError(f"the gateway exited (code {self.gateway.exit_code}):\n{self.gateway.log_tail()}")
             time.sleep(0.5)
@@ -665,7 +747,8 @@ class DevStack:
         started = time.monotonic()
         self.stopping = True
         stripe = self.stripe.process if self.stripe is not None else None
-        children = [p for p in [self.gateway, *(r.process for r in self.running.values()), stripe] if p is not None]
+        processes = [self.gateway, self.web, *(r.process for r in self.running.values()), stripe]
+        children = [p for p in processes if p is not None]
         killed = stop_all(children, timeout=self.settings.stop_timeout_s)
         if self.postgres_started is not None:
             with contextlib.suppress(Exception):

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GATEWAY_PORT = 8000
+# The web app (the staff back office): no database, no migrations, reached by browsers through the gateway.
+WEB_PORT = 8006
+WEB_PACKAGE = "gymloop_web"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,14 @@ def by_name(name: str) -> StackService:
 
 def available_services() -> list[StackService]:
     return [service for service in SERVICES if service.has_main()]
+
+
+def web_available() -> bool:
+    """True when `python -m gymloop_web` can run."""
+    try:
+        return importlib.util.find_spec(f"{WEB_PACKAGE}.__main__") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def repo_root() -> Path:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 from fastapi import FastAPI, Request
@@ -30,10 +30,12 @@ from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import CORRELATION_HEADER, configure_logging, get_logger
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from gymloop_gateway.edge_auth import EdgeAuth
 from gymloop_gateway.openapi_cache import MergedOpenAPI
-from gymloop_gateway.proxy import edge_refusal, error_answer, forward
+from gymloop_gateway.proxy import cookieless_jar, edge_refusal, error_answer, forward
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_gateway.views import install_views
@@ -47,6 +49,8 @@ DESCRIPTION = (
 # A service's endpoints that are for the cluster only (Prometheus scrapes /metrics from inside); `path` is
 # decoded, so an encoded spelling (metric%73) is caught too.
 CLUSTER_ONLY_PATHS = frozenset({"metrics"})
+# First path segments that are the gateway's own (or the API's): never forwarded to the web app.
+NOT_WEB_SEGMENTS = frozenset({"api", "docs", "redoc", "openapi.json", "health", "ready", "metrics"})
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 # What a browser script on an allowed origin may send, and read from an answer, beyond the CORS-safelisted ones.
 CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", CORRELATION_HEADER]
@@ -83,6 +87,7 @@ def create_app(
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must never sit between the gateway and services
+            cookies=cookieless_jar(),
         ) as client:
             app.state.edge = Edge(
                 settings=settings,
@@ -172,7 +177,29 @@ def create_app(
         return await forward(edge.client, request, service, base_url)
 
     install_offline_docs(app, app.title)
+
+    # Last, so every route above wins: the rest of the site is the web app (the back office), same origin.
+    @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
+    async def web(path: str, request: Request) -> Response:
+        if not settings.web_url or path.split("/", 1)[0] in NOT_WEB_SEGMENTS:
+            raise_unrouted(request)
+        return await forward(edge_of(request).client, request, "web", settings.web_url, prefix="")
+
     return app
+
+
+def raise_unrouted(request: Request) -> NoReturn:
+    """What the router would have answered without the web catch-all: 405 with Allow when another route has this
+    path, else 404 (both in the kit's problem format)."""
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, APIRoute) and route.path != "/{path:path}":
+            match, _ = route.matches(request.scope)
+            if match is Match.PARTIAL:
+                allowed |= route.methods or set()
+    if allowed:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
+    raise StarletteHTTPException(404)
 
 
 def gateway_operation_id(route: APIRoute) -> str:

@@ -4,6 +4,8 @@ along. A service that does not answer is named."""
 
 from __future__ import annotations
 
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -35,6 +37,13 @@ HOP_BY_HOP = frozenset(
 DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower()}
 
 
+def cookieless_jar() -> CookieJar:
+    """For the gateway's shared HTTP client: httpx keeps the cookies of every answer by default and sends them
+    with every later request, so one browser's session cookie from the web app would travel with everyone's
+    requests. A cookie passes through in the headers, never through the client's jar."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:
     """The kit's problem document, plus the service it is about."""
     return problem_response(problem_body(status=status, code=code, detail=message, extensions={"service": service}))
@@ -46,10 +55,10 @@ def edge_refusal(error: Unauthorized) -> JSONResponse:
     return error_response(Unauthorized(error.message, code=error.code, field_errors=[at_fault]))
 
 
-def upstream_url(request: Request, service: str, base_url: str) -> str:
+def upstream_url(request: Request, service: str, base_url: str, prefix_text: str | None = None) -> str:
     """`/api/<service>/<rest>?q` -> `<base_url>/<rest>?q`, keeping the path exactly as the client encoded it."""
     raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
-    prefix = f"/api/{service}".encode()
+    prefix = (f"/api/{service}" if prefix_text is None else prefix_text).encode()
     rest = raw_path[len(prefix) :] if raw_path.startswith(prefix) else raw_path
     url = base_url.rstrip("/") + (rest.decode("latin-1") or "/")
     if request.url.query:
@@ -57,7 +66,7 @@ def upstream_url(request: Request, service: str, base_url: str) -> str:
     return url
 
 
-def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
+def forwarded_headers(request: Request, service: str, prefix: str | None = None) -> list[tuple[str, str]]:
     """The client's headers minus hop-by-hop ones, with X-Forwarded-* replaced by what the gateway saw: a client
     writes whatever it likes there, and the services believe these headers because they come from the gateway."""
     connection_listed = {
@@ -73,18 +82,21 @@ def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
         (CORRELATION_HEADER, current_correlation_id()),
         ("X-Forwarded-Proto", request.url.scheme),
         ("X-Forwarded-Host", request.headers.get("host", "")),
-        ("X-Forwarded-Prefix", f"/api/{service}"),
+        ("X-Forwarded-Prefix", f"/api/{service}" if prefix is None else prefix),
     ]
     if client := client_address(request):
         headers.append(("X-Forwarded-For", client))
     return headers
 
 
-async def forward(client: httpx.AsyncClient, request: Request, service: str, base_url: str) -> Response:
-    url = upstream_url(request, service, base_url)
+async def forward(
+    client: httpx.AsyncClient, request: Request, service: str, base_url: str, *, prefix: str | None = None
+) -> Response:
+    """`prefix`: the part of the path that is the gateway's, not the service's (default /api/<service>)."""
+    url = upstream_url(request, service, base_url, prefix)
     try:
         answer = await client.request(
-            request.method, url, headers=forwarded_headers(request, service), content=await request.body()
+            request.method, url, headers=forwarded_headers(request, service, prefix), content=await request.body()
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as error:
         log.warning("service_unavailable", target=service, url=base_url, error=repr(error)[:200])

@@ -51,6 +51,13 @@ class GatewaySettings(ServiceSettings):
     )
     ready_timeout_s: float = Field(default=2.0, description="How long each service's /ready may take")
     openapi_cache_s: float = Field(default=10.0, description="How long the merged OpenAPI document is reused")
+    web_url: str = Field(
+        default="",
+        description=(
+            "Base URL of the web app (the staff back office): every path outside /api, /docs, /redoc, /openapi.json, "
+            "/health, /ready and /metrics is forwarded there, so pages and API share one origin; empty: none"
+        ),
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description=(

@@ -1,0 +1,57 @@
+"""Pages rendered with Jinja2 (autoescape on: whatever a member typed shows as text), with the messages of the
+configured language and the session's CSRF token in every template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from gymloop_web.messages import translator
+from gymloop_web.middleware import SESSION_STATE_KEY
+from gymloop_web.session import WebSession
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,  # every template, whatever its file name
+        undefined=jinja2.StrictUndefined,  # a missing variable is a bug, not an empty string
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def session_of(request: Request) -> WebSession:
+    """The visitor's session; outside the session middleware (a probe, a static file's 404) an empty one."""
+    session: WebSession | None = getattr(request.state, SESSION_STATE_KEY, None)
+    return session if session is not None else WebSession()
+
+
+def replace_session(request: Request, session: WebSession) -> None:
+    """Login and logout start a new session (a new CSRF token too, so one fixed before login is worthless)."""
+    request.scope["state"][SESSION_STATE_KEY] = session
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    app_state = request.app.state
+    env: jinja2.Environment = app_state.templates
+    session = session_of(request)
+    page = env.get_template(template).render(
+        t=translator(app_state.settings.web_language),
+        lang=app_state.settings.web_language,
+        session=session,
+        csrf_token=session.csrf,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(page, status_code=status_code)
