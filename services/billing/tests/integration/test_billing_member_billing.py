@@ -73,6 +73,9 @@ async def test_one_read_has_subscriptions_payment_state_purchases_and_payments(
 
     second_page = await client.get(f"/members/{member_id}/billing", params={"limit": 2, "offset": 2}, headers=admin)
     assert [p["purchased_on"] for p in second_page.json()["purchases"]["items"]] == ["2026-10-01"]
+    past_the_end = (await client.get(f"/members/{member_id}/billing", params={"offset": 9}, headers=admin)).json()
+    assert (past_the_end["purchases"]["items"], past_the_end["purchases"]["total"]) == ([], 3)
+    assert (past_the_end["payments"]["items"], past_the_end["payments"]["total"]) == ([], 1)
 
 
 async def test_another_members_or_studios_billing_is_not_found(client: Any, tokens: Any, add_member: Any) -> None:

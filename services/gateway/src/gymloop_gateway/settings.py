@@ -46,7 +46,7 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout_s: float = Field(default=2.0, description="How long connecting to a service may take")
     upstream_max_connections: int = 200
     view_part_timeout_s: float = Field(
-        default=2.0,
+        default=5.0,
         description="How long each service read of a view (/api/views/...) may take before it is shown unavailable",
     )
     ready_timeout_s: float = Field(default=2.0, description="How long each service's /ready may take")

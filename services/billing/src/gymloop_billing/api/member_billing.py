@@ -17,7 +17,7 @@ from gymloop_billing.api.payments import PaymentStateOut
 from gymloop_billing.api.shop import PurchaseOut
 from gymloop_billing.api.subscriptions import SubscriptionOut
 from gymloop_billing.domain.retry_policy import may_book
-from gymloop_billing.service import member_billing, members, payments, studio, subscriptions
+from gymloop_billing.service import member_billing, members, payments, studio
 
 router = APIRouter(tags=["members"])
 
@@ -125,9 +125,8 @@ async def member_billing_overview(
 
 
 async def _subscriptions(session: Session, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[MemberSubscriptionOut]:
-    rows = await subscriptions.list_member_subscriptions(session, studio_id, member_id)
-    names = await member_billing.plan_names(session, studio_id, (row.plan_id for row in rows))
+    rows = await member_billing.member_subscriptions(session, studio_id, member_id)
     return [
-        MemberSubscriptionOut(**SubscriptionOut.model_validate(row).model_dump(), plan_name=names.get(row.plan_id))
-        for row in rows
+        MemberSubscriptionOut(**SubscriptionOut.model_validate(row).model_dump(), plan_name=plan_name)
+        for row, plan_name in rows
     ]

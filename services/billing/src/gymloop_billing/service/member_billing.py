@@ -1,27 +1,48 @@
-"""A member's billing at a glance: subscriptions with their plan's name, purchases and payments, newest first."""
+"""A member's billing at a glance: subscriptions with their plan's name, purchases and payments, newest first.
+
+A page's total comes with its rows (a window count), so a page is one round trip; only a page past the end, which
+has no rows to carry it, counts on its own."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.db.models import PaymentRow, PaymentRunRow, PlanRow, PurchaseRow
+from gymloop_billing.db.models import PaymentRow, PaymentRunRow, PlanRow, PurchaseRow, SubscriptionRow
 
 
-async def plan_names(
-    session: AsyncSession, studio_id: uuid.UUID, plan_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    wanted = set(plan_ids)
-    if not wanted:
-        return {}
+async def member_subscriptions(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
+) -> list[tuple[SubscriptionRow, str | None]]:
+    """Every subscription of the member with its plan's name (None if the plan is unknown here), oldest first."""
     rows = await session.execute(
-        select(PlanRow.id, PlanRow.name).where(PlanRow.studio_id == studio_id, PlanRow.id.in_(wanted))
+        select(SubscriptionRow, PlanRow.name)
+        .outerjoin(PlanRow, (PlanRow.id == SubscriptionRow.plan_id) & (PlanRow.studio_id == studio_id))
+        .where(SubscriptionRow.studio_id == studio_id, SubscriptionRow.member_id == member_id)
+        .order_by(SubscriptionRow.start_date)
     )
-    return {row.id: row.name for row in rows}
+    return [(row[0], row[1]) for row in rows.all()]
+
+
+async def _page(
+    session: AsyncSession,
+    query: Select[Any],
+    mine: tuple[ColumnElement[bool], ...],
+    table: Any,
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    rows = (await session.execute(query.add_columns(func.count().over()).limit(limit).offset(offset))).all()
+    if rows:
+        return [tuple(row)[:-1] for row in rows], int(tuple(rows[0])[-1])
+    if offset == 0:
+        return [], 0
+    total = (await session.execute(select(func.count()).select_from(table).where(*mine))).scalar_one()
+    return [], int(total)
 
 
 async def member_purchases(
@@ -29,15 +50,9 @@ async def member_purchases(
 ) -> tuple[list[PurchaseRow], int]:
     """One page of the member's purchases, the newest first, and how many there are."""
     mine = (PurchaseRow.studio_id == studio_id, PurchaseRow.member_id == member_id)
-    total = (await session.execute(select(func.count()).select_from(PurchaseRow).where(*mine))).scalar_one()
-    page = await session.execute(
-        select(PurchaseRow)
-        .where(*mine)
-        .order_by(PurchaseRow.purchased_on.desc(), PurchaseRow.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return list(page.scalars()), int(total)
+    query = select(PurchaseRow).where(*mine).order_by(PurchaseRow.purchased_on.desc(), PurchaseRow.id)
+    rows, total = await _page(session, query, mine, PurchaseRow, limit, offset)
+    return [row[0] for row in rows], total
 
 
 async def member_payments(
@@ -46,13 +61,11 @@ async def member_payments(
     """One page of the member's payments with the collection date of their payment run (None for one paid through
     Stripe), the latest collection first, and how many there are."""
     mine = (PaymentRow.studio_id == studio_id, PaymentRow.member_id == member_id)
-    total = (await session.execute(select(func.count()).select_from(PaymentRow).where(*mine))).scalar_one()
-    page = await session.execute(
+    query = (
         select(PaymentRow, PaymentRunRow.collection_date)
         .outerjoin(PaymentRunRow, PaymentRunRow.id == PaymentRow.payment_run_id)
         .where(*mine)
         .order_by(PaymentRunRow.collection_date.desc().nulls_last(), PaymentRow.id)
-        .limit(limit)
-        .offset(offset)
     )
-    return [(row[0], row[1]) for row in page.all()], int(total)
+    rows, total = await _page(session, query, mine, PaymentRow, limit, offset)
+    return [(row[0], row[1]) for row in rows], total

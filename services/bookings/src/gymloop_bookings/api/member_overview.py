@@ -79,19 +79,20 @@ async def get_overview(
     member_id = await member_of_studio(principal, session, member_id)
     now = datetime.now(UTC)
     studio_id = principal.studio_id
-    account = await views.member_account(session, studio_id, member_id, now)
-    statistics = await member_overview.member_statistics(session, studio_id, member_id, now)
-    past, total = await member_overview.session_history(
+    entitlements, credits_left = await views.member_entitlements(session, studio_id, member_id, now)
+    statistics, past_total = await member_overview.member_statistics(session, studio_id, member_id, now)
+    past = await member_overview.session_history(
         session, studio_id, member_id, now, limit=history_limit, offset=history_offset
     )
     upcoming = await member_overview.upcoming_bookings(session, studio_id, member_id, now)
     waiting = await views.member_waitlist(session, studio_id, member_id)
+    account = {"credits_left": credits_left, "active_sign_ups": len(upcoming), "entitlements": entitlements}
     return MemberBookingsOverviewOut(
         member_id=member_id,
         account=account_out(member_id, account),
         statistics=StatisticsOut(**vars(statistics)),
         history=HistoryPage(
-            items=[_with_session(row) for row in past], total=total, limit=history_limit, offset=history_offset
+            items=[_with_session(row) for row in past], total=past_total, limit=history_limit, offset=history_offset
         ),
         upcoming=[_with_session(row) for row in upcoming],
         waitlist=[WaitlistPlaceOut(**place) for place in waiting],

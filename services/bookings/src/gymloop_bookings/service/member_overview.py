@@ -39,15 +39,16 @@ async def member_statistics(
                 func.count().filter(attended, BookingRow.no_show),
                 func.count().filter(BookingRow.status == BookingStatus.LATE_CANCELLED.value),
                 func.max(BookingRow.session_starts_at).filter(visited),
+                func.count().filter(BookingRow.session_starts_at <= now),
                 *windows,
             ).where(BookingRow.studio_id == studio_id, BookingRow.member_id == member_id)
         )
     ).one()
     counts = VisitCounts(
         attended=row[0], no_shows=row[1], late_cancels=row[2], last_visit=row[3],
-        attended_in_window=dict(zip(RECENT_WEEKS, row[4:], strict=True)),
+        attended_in_window=dict(zip(RECENT_WEEKS, row[5:], strict=True)),
     )  # fmt: skip
-    return visit_statistics(counts)
+    return visit_statistics(counts), int(row[4])
 
 
 def _with_session(query: Any) -> Any:
@@ -68,15 +69,15 @@ BOOKING_WITH_SESSION = (
 
 async def session_history(
     db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime, *, limit: int, offset: int
-) -> tuple[list[Any], int]:
-    """The member's bookings of sessions that have started, the latest first: one page, and how many there are."""
+) -> list[Any]:
+    """One page of the member's bookings of sessions that have started, the latest first (the total comes with
+    `member_statistics`)."""
     past = (BookingRow.studio_id == studio_id, BookingRow.member_id == member_id, BookingRow.session_starts_at <= now)
-    total = (await db.execute(select(func.count()).select_from(BookingRow).where(*past))).scalar_one()
     query = _with_session(select(*BOOKING_WITH_SESSION)).where(*past)
     page = await db.execute(
         query.order_by(BookingRow.session_starts_at.desc(), BookingRow.id).limit(limit).offset(offset)
     )
-    return list(page.all()), int(total)
+    return list(page.all())
 
 
 async def upcoming_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> list[Any]:

@@ -25,6 +25,7 @@ from gymloop_bookings.db.repository import BookingStore, load_policy, load_studi
 from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.descriptions import describe_session
+from gymloop_bookings.domain.entitlements import Entitlement
 from gymloop_bookings.domain.ical_feed import member_calendar
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.reports import Dimension, OccupancyRow, SessionRecord, occupancy_by, session_record
@@ -108,7 +109,10 @@ async def agenda(
     return agenda_days([session_from_row(r) for r in rows], policy.time_zone, first_day, days, location_id)
 
 
-async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+async def member_entitlements(
+    db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime
+) -> tuple[list[Entitlement], int]:
+    """The member's entitlements, and the credits left on the packs that have not lapsed today."""
     policy = await load_policy(db, studio_id)
     today = policy.today(now)
     rows = (
@@ -117,6 +121,11 @@ async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid
         )
     ).scalars()
     entitlements = [entitlement_from_row(r) for r in rows]
+    return entitlements, sum(e.credits.left for e in entitlements if e.is_pack and not e.lapsed_on(today))
+
+
+async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    entitlements, credits_left = await member_entitlements(db, studio_id, member_id, now)
     active = (
         await db.execute(
             select(BookingRow).where(
@@ -129,7 +138,7 @@ async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid
     ).scalars()
     return {
         "member_id": member_id,
-        "credits_left": sum(e.credits.left for e in entitlements if e.is_pack and not e.lapsed_on(today)),
+        "credits_left": credits_left,
         "active_sign_ups": len(list(active)),
         "entitlements": entitlements,
     }
@@ -167,6 +176,8 @@ async def member_waitlist(db: AsyncSession, studio_id: uuid.UUID, member_id: uui
             )
         )
     ).all()
+    if not rows:
+        return []
     per_session: dict[uuid.UUID, list[Any]] = {}
     for row in rows:
         per_session.setdefault(row.session_id, []).append(entry_from_row(row))
