@@ -225,3 +225,10 @@ def test_signing_peter_up_from_the_session_page_takes_one_of_his_six_credits(
     expect(page.get_by_test_id("credits")).to_have_text("5 credits left")
     expect(page.get_by_test_id("active-sign-ups")).to_have_text("1 active sign-ups")
     expect(page.get_by_test_id("upcoming")).to_contain_text("Spinning")
+
+
+def test_marking_the_notification_done_takes_it_off_the_dashboard(page: Page) -> None:
+    item = page.get_by_test_id("notifications").get_by_role("listitem").filter(has_text=NOTIFICATION)
+    item.get_by_role("button", name="Done").click()
+    expect(page.get_by_test_id("notifications")).to_contain_text("No open notifications.")
+    expect(page.get_by_test_id("notifications")).not_to_contain_text(NOTIFICATION)
