@@ -10,6 +10,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from gymloop_web import display
 from gymloop_web.messages import translator
 from gymloop_web.middleware import SESSION_STATE_KEY
 from gymloop_web.session import WebSession
@@ -18,13 +19,16 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,  # every template, whatever its file name
         undefined=jinja2.StrictUndefined,  # a missing variable is a bug, not an empty string
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(clock=display.clock, when=display.when, money=display.money, percent=display.percent)
+    env.tests["unavailable"] = display.unavailable
+    return env
 
 
 def session_of(request: Request) -> WebSession:

@@ -1,4 +1,4 @@
-"""The staff pages so far: the dashboard, the members list with its search, and the studio settings (admins)."""
+"""The members list with its search, and the studio settings (admins)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,6 @@ router = APIRouter()
 
 MEMBERS_PAGE_SIZE = 25
 STATUSES = ("active", "archived")
-
-
-@router.get("/")
-async def dashboard(request: Request, session: StaffSession, gateway: GatewayDep) -> Response:
-    active = await gateway.call(session, "GET", "/api/members/members", params={"status": "active", "limit": 1})
-    return render(request, "dashboard.html", active_members=active.get("total", 0))
 
 
 @router.get("/members")

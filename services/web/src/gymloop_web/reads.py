@@ -1,0 +1,24 @@
+"""Reads several pages share: the studio's time zone, and a read whose failure a page shows as a message."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gymloop_web.display import studio_zone
+from gymloop_web.gateway import ApiError, Gateway, GatewayUnavailable
+from gymloop_web.session import WebSession
+
+
+async def zone_of(gateway: Gateway, session: WebSession) -> ZoneInfo:
+    """The studio's zone (bookings' settings follow members' studio): session times are shown in it."""
+    settings = await optional(gateway, session, "/api/bookings/settings")
+    return studio_zone(settings.get("time_zone") if isinstance(settings, dict) else None)
+
+
+async def optional(gateway: Gateway, session: WebSession, path: str, **params: Any) -> Any:
+    """A read a page can do without: None when the service is down or refuses (401 still ends the session)."""
+    try:
+        return await gateway.call(session, "GET", path, params=params)
+    except (ApiError, GatewayUnavailable):
+        return None
