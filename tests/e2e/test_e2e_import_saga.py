@@ -21,6 +21,7 @@ import httpx
 import openpyxl
 import pytest
 from gymloop_devstack.dev import DevSettings, DevStack
+from gymloop_devstack.testing import answered
 from schwifty import IBAN
 
 from .conftest import Stack, free_ports_env
@@ -122,11 +123,6 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _ok(answer: httpx.Response, *codes: int) -> Any:
-    assert answer.status_code in (codes or (200,)), f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
-
-
 def _wait_for_plan_in_template(client: httpx.Client, admin: dict[str, str]) -> bytes:
     """The importer learns plans from billing's PlanPublished: wait until the template offers the pack."""
     deadline = time.monotonic() + 60
@@ -146,7 +142,7 @@ def _import_and_wait(
     client: httpx.Client, admin: dict[str, str], data: bytes, rows: int = ROWS
 ) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
-    job = _ok(
+    job = answered(
         client.post("/api/importer/imports", headers=admin, files={"file": ("members.xlsx", data, XLSX)}, timeout=120),
         202,
     )
@@ -157,7 +153,7 @@ def _import_and_wait(
         if time.monotonic() - started > IMPORT_TIMEOUT_S:
             pytest.fail(f"import not completed after {IMPORT_TIMEOUT_S:.0f}s: {last}")
         time.sleep(1.0)
-        last = _ok(client.get(f"/api/importer/imports/{job['id']}", headers=admin))
+        last = answered(client.get(f"/api/importer/imports/{job['id']}", headers=admin))
     return last, time.monotonic() - started
 
 
@@ -165,7 +161,7 @@ def _members_by_email(client: httpx.Client, admin: dict[str, str]) -> dict[str, 
     found: dict[str, dict[str, Any]] = {}
     offset = 0
     while True:
-        page = _ok(client.get("/api/members/members", params={"q": "saga-", "limit": 200, "offset": offset},
+        page = answered(client.get("/api/members/members", params={"q": "saga-", "limit": 200, "offset": offset},
                               headers=admin))  # fmt: skip
         for item in page["items"]:
             found[item["email"]] = item
@@ -236,7 +232,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
     today = datetime.now(UTC).date()
     timings: dict[str, float] = {}
     with stack.client() as client:
-        signup = _ok(
+        signup = answered(
             client.post(
                 "/api/members/studios/signup",
                 json={"studio_name": "Saga Gym", "email": "owner@sagagym.example.org", "password": PASSWORD,
@@ -245,8 +241,8 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
             201,
         )  # fmt: skip
         admin = _bearer(signup["access_token"])
-        _ok(client.put("/api/billing/billing-settings", json=CREDITOR, headers=admin))
-        plan_id = _ok(client.post("/api/billing/plans", json=PACK, headers=admin), 201)["id"]
+        answered(client.put("/api/billing/billing-settings", json=CREDITOR, headers=admin))
+        plan_id = answered(client.post("/api/billing/plans", json=PACK, headers=admin), 201)["id"]
         # Billing announces the collection method (BillingSettingsChanged); the importer accepts subscription rows
         # only once it knows the studio collects by SEPA export.
         _wait_for_collection_method(client, admin, "sepa_export")
@@ -263,14 +259,14 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         members = _members_by_email(client, admin)
         assert set(members) == {person["E-mail"] for person in people}
         one = people[ROWS // 2]
-        exact = _ok(client.get("/api/members/members", params={"q": one["E-mail"]}, headers=admin))
+        exact = answered(client.get("/api/members/members", params={"q": one["E-mail"]}, headers=admin))
         assert [(m["email"], m["first_name"]) for m in exact["items"]] == [(one["E-mail"], one["First name"])]
         by_member = {members[person["E-mail"]]["id"]: person for person in people}
 
         per_member = asyncio.run(_per_member(stack, admin, list(by_member)))
         subscription_of = _assert_everyone_subscribed(per_member, plan_id, by_member, today)
         assert len(set(subscription_of.values())) == ROWS
-        rows = _ok(client.get(f"/api/billing/imports/{first['id']}/rows", headers=admin))
+        rows = answered(client.get(f"/api/billing/imports/{first['id']}/rows", headers=admin))
         assert [r["status"] for r in rows] == ["activated"] * ROWS
         timings["first_checks_s"] = time.monotonic() - started
 
@@ -289,7 +285,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         assert set(_members_by_email(client, admin)) == set(members)
         again = asyncio.run(_per_member(stack, admin, list(by_member)))
         assert _assert_everyone_subscribed(again, plan_id, by_member, today) == subscription_of
-        rows = _ok(client.get(f"/api/billing/imports/{second['id']}/rows", headers=admin))
+        rows = answered(client.get(f"/api/billing/imports/{second['id']}/rows", headers=admin))
         assert [r["status"] for r in rows] == ["kept"] * ROWS
         assert {r["subscription_id"] for r in rows} == set(subscription_of.values())
         timings["second_checks_s"] = time.monotonic() - started
@@ -301,15 +297,15 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         owner_row = {**owner_row, "E-mail": "owner@sagagym.example.org"}
         third, _ = _import_and_wait(client, admin, _fill(template, [owner_row, newcomer]), rows=2)
         assert (third["rows_done"], third["rows_failed"]) == (1, 1), third
-        (failed,) = _ok(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))
+        (failed,) = answered(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))
         assert (failed["row"], failed["email"], failed["refused_by"]) == (2, owner_row["E-mail"], "members")
         assert failed["code"] == "import_overwrites_admin", failed
-        billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+        billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
         deadline = time.monotonic() + 30
         while [r["status"] for r in billing_rows] != ["member_refused", "activated"]:
             assert time.monotonic() < deadline, billing_rows
             time.sleep(0.3)
-            billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+            billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
         assert newcomer["E-mail"] in _members_by_email(client, admin)
         assert stack.dev.sink.mailbox.entries() == [], "a refused row sends no e-mail either"
 

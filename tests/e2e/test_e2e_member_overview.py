@@ -7,15 +7,14 @@ studio's token gets 404; with billing stopped the view still answers, its billin
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from gymloop_devstack.testing import answered, wait_until
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,23 +29,6 @@ PACK = {
     "period": "one_off", "valid_days": 90,
 }  # fmt: skip
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def _ok(answer: httpx.Response, *codes: int) -> Any:
-    assert answer.status_code in (codes or (200,)), f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
-
-
-def _until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
-    """The services learn from each other's events: wait until `check` gives something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
 
 
 def _move_back(stack: Stack, session_id: str, by: timedelta) -> None:
@@ -94,7 +76,7 @@ class Studio:
     def __init__(self, stack: Stack, client: httpx.Client) -> None:
         self.stack = stack
         self.client = client
-        signed_up = _ok(
+        signed_up = answered(
             client.post(
                 "/api/members/studios/signup",
                 json={"studio_name": "Overview Gym", "email": f"owner-{uuid.uuid4().hex[:8]}@gym.example.com",
@@ -119,7 +101,7 @@ class Studio:
             "start_time": local.time().replace(microsecond=0).isoformat(), "duration_minutes": 60,
             "capacity": capacity,
         }  # fmt: skip
-        return str(_ok(self.client.post("/api/bookings/sessions", json=body, headers=self.admin), 201)["id"])
+        return str(answered(self.client.post("/api/bookings/sessions", json=body, headers=self.admin), 201)["id"])
 
     def sign_up(self, session_id: str, headers: dict[str, str]) -> httpx.Response:
         return self.client.post(f"/api/bookings/sessions/{session_id}/bookings", json={}, headers=headers)
@@ -131,7 +113,7 @@ def written(stack: Stack) -> dict[str, Any]:
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
         studio = Studio(stack, client)
         admin = studio.admin
-        coach = _ok(
+        coach = answered(
             client.post(
                 "/api/members/members",
                 json={"email": f"coach-{uuid.uuid4().hex[:8]}@gym.example.com", "first_name": "Cas",
@@ -140,8 +122,8 @@ def written(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )  # fmt: skip
-        tag = _ok(client.post("/api/members/tags", json={"name": "Knee injury"}, headers=admin), 201)
-        member = _ok(
+        tag = answered(client.post("/api/members/tags", json={"name": "Knee injury"}, headers=admin), 201)
+        member = answered(
             client.post(
                 "/api/members/members",
                 json={"email": f"mia-{uuid.uuid4().hex[:8]}@gym.example.com", "first_name": "Mia",
@@ -151,7 +133,7 @@ def written(stack: Stack) -> dict[str, Any]:
             201,
         )  # fmt: skip
         member_id = member["id"]
-        other = _ok(
+        other = answered(
             client.post(
                 "/api/members/members",
                 json={"email": f"bo-{uuid.uuid4().hex[:8]}@gym.example.com", "first_name": "Bo", "last_name": "B"},
@@ -159,22 +141,22 @@ def written(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
-        _ok(
+        answered(
             client.post(f"/api/members/members/{member_id}/notes", json={"body": "Runs a 10k in May"}, headers=admin),
             201,
         )
-        _ok(
+        answered(
             client.post(
                 f"/api/members/members/{member_id}/attachments",
                 files={"file": ("contract.pdf", PDF, "application/pdf")}, headers=admin,
             ),
             201,
         )  # fmt: skip
-        template = _ok(
+        template = answered(
             client.post("/api/members/checklists", json={"name": "Intake", "actions": ["Talk", "Test"]}, headers=admin),
             201,
         )
-        _ok(
+        answered(
             client.post(
                 f"/api/members/members/{member_id}/checklists", json={"template_id": template["id"]}, headers=admin
             ),
@@ -183,14 +165,14 @@ def written(stack: Stack) -> dict[str, Any]:
 
         # billing learns the members from members' events
         for someone in (member_id, other["id"]):
-            _until(
+            wait_until(
                 lambda someone=someone: client.get(f"/api/billing/members/{someone}/payment-state", headers=admin)
                 .status_code == 200,
                 "billing to know the member",
             )  # fmt: skip
-        plan = _ok(client.post("/api/billing/plans", json=PACK, headers=admin), 201)
+        plan = answered(client.post("/api/billing/plans", json=PACK, headers=admin), 201)
         today = date.today().isoformat()
-        subscription = _ok(
+        subscription = answered(
             client.post(
                 "/api/billing/subscriptions",
                 json={"member_id": member_id, "plan_id": plan["id"], "start_date": today},
@@ -198,7 +180,7 @@ def written(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
-        _ok(
+        answered(
             client.post(
                 "/api/billing/subscriptions",
                 json={"member_id": other["id"], "plan_id": plan["id"], "start_date": today},
@@ -206,10 +188,10 @@ def written(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
-        product = _ok(
+        product = answered(
             client.post("/api/billing/products", json={"name": "Shake", "price_cents": 300}, headers=admin), 201
         )
-        _ok(
+        answered(
             client.post(
                 "/api/billing/purchases",
                 json={"member_id": member_id, "product_id": product["id"], "quantity": 2, "purchased_on": today},
@@ -219,34 +201,34 @@ def written(stack: Stack) -> dict[str, Any]:
         )
         # notifications: an open one and a done one (the overview shows the open ones)
         open_note, done_note = (
-            _until(lambda text=text_: _custom_notification(client, admin, member_id, text, today), "notifications")
+            wait_until(lambda text=text_: _custom_notification(client, admin, member_id, text, today), "notifications")
             for text_ in ("Call about the 10k plan", "Welcome call")
         )
-        _ok(client.post(f"/api/notifications/notifications/{done_note['notification_id']}/done", headers=admin))
+        answered(client.post(f"/api/notifications/notifications/{done_note['notification_id']}/done", headers=admin))
 
         # bookings learns the credits from billing's events
         for someone in (member_id, other["id"]):
-            _until(
+            wait_until(
                 lambda someone=someone: (
                     answer := client.get(f"/api/bookings/members/{someone}/account", headers=admin)
                 ).status_code == 200 and answer.json()["credits_left"] == 10,
                 "bookings to grant the pack's credits",
             )  # fmt: skip
-        location = _ok(client.post("/api/bookings/locations", json={"name": "Zaal 1"}, headers=admin), 201)["id"]
-        kind = _ok(client.post("/api/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)["id"]
+        location = answered(client.post("/api/bookings/locations", json={"name": "Zaal 1"}, headers=admin), 201)["id"]
+        kind = answered(client.post("/api/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)["id"]
         mia = studio.member_headers(member)
         visits = []
         for days_ago in (3, 12):
             session_id = studio.session(location, kind, timedelta(hours=5))
-            _ok(studio.sign_up(session_id, mia), 201)
+            answered(studio.sign_up(session_id, mia), 201)
             _move_back(stack, session_id, timedelta(days=days_ago, hours=5))
-            _ok(client.post(f"/api/bookings/sessions/{session_id}/end", headers=admin))
+            answered(client.post(f"/api/bookings/sessions/{session_id}/end", headers=admin))
             visits.append(session_id)
         coming = studio.session(location, kind, timedelta(days=2))
-        _ok(studio.sign_up(coming, mia), 201)
+        answered(studio.sign_up(coming, mia), 201)
         full = studio.session(location, kind, timedelta(days=3), capacity=1)
-        _ok(studio.sign_up(full, studio.member_headers(other)), 201)
-        _ok(studio.sign_up(full, mia), 202)
+        answered(studio.sign_up(full, studio.member_headers(other)), 201)
+        answered(studio.sign_up(full, mia), 202)
     return {
         "studio": studio, "member": member, "coach": coach, "tag": tag, "subscription": subscription,
         "visits": visits, "coming": coming, "full": full, "open_notification": open_note,
@@ -295,7 +277,7 @@ def _check_common(body: dict[str, Any], written: dict[str, Any]) -> None:
 def test_staff_see_every_part_of_the_overview(stack: Stack, written: dict[str, Any]) -> None:
     studio = written["studio"]
     answer = _overview(stack, written["member"]["id"], studio.admin)
-    body = _ok(answer)
+    body = answered(answer)
     _check_common(body, written)
     history = body["history"]
     assert (history["total"], history["limit"], history["offset"]) == (2, 50, 0)
@@ -319,7 +301,9 @@ def test_staff_see_every_part_of_the_overview(stack: Stack, written: dict[str, A
 
 
 def test_the_history_is_paged(stack: Stack, written: dict[str, Any]) -> None:
-    body = _ok(_overview(stack, written["member"]["id"], written["studio"].admin, history_limit=1, history_offset=1))
+    body = answered(
+        _overview(stack, written["member"]["id"], written["studio"].admin, history_limit=1, history_offset=1)
+    )
     history = body["history"]
     assert (history["total"], history["limit"], history["offset"]) == (2, 1, 1)
     assert [h["session_id"] for h in history["items"]] == [written["visits"][1]]
@@ -327,7 +311,7 @@ def test_the_history_is_paged(stack: Stack, written: dict[str, Any]) -> None:
 
 def test_a_member_sees_their_own_overview_without_the_staff_parts(stack: Stack, written: dict[str, Any]) -> None:
     studio, member = written["studio"], written["member"]
-    body = _ok(_overview(stack, member["id"], studio.member_headers(member)))
+    body = answered(_overview(stack, member["id"], studio.member_headers(member)))
     _check_common(body, written)
     for staff_only in ("notes", "attachments", "checklists", "notifications"):
         assert staff_only not in body
@@ -348,7 +332,7 @@ def test_with_billing_stopped_the_overview_answers_with_the_billing_parts_unavai
     stack: Stack, written: dict[str, Any]
 ) -> None:
     stack.dev.stop_service("billing")  # last in this module: the stack is the module's own
-    body = _ok(_overview(stack, written["member"]["id"], written["studio"].admin))
+    body = answered(_overview(stack, written["member"]["id"], written["studio"].admin))
     for part in ("subscriptions", "payment_state", "purchases", "payments"):
         assert body[part]["unavailable"] is True, part
         assert body[part]["service"] == "billing"

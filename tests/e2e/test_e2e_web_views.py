@@ -5,15 +5,15 @@ seed 002's Peter: signed up from the session page, his credits drop from 6 to 5 
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from gymloop_devstack.testing import answered, wait_until
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from .conftest import Stack
@@ -31,30 +31,13 @@ NOTE = "Runs a 10k in May <b>really</b>"
 NOTIFICATION = "Call Peter about his knee"
 
 
-def _ok(answer: httpx.Response, *codes: int) -> Any:
-    assert answer.status_code in (codes or (200,)), f"{answer.request.method} {answer.request.url}: {answer.text}"
-    return answer.json() if answer.content else None
-
-
-def _until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
-    """The services learn from each other's events: wait until `check` gives something truthy."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def studio(stack: Stack) -> dict[str, Any]:
     """An admin who coaches a session today and is responsible for Peter (6 credits, a tag, a note, an open
     notification), all written through the gateway."""
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
         email = f"owner-{uuid.uuid4().hex[:8]}@views-web.example.com"
-        signed_up = _ok(
+        signed_up = answered(
             client.post(
                 "/api/members/studios/signup",
                 json={"studio_name": "Views Gym", "email": email, "password": PASSWORD,
@@ -64,8 +47,8 @@ def studio(stack: Stack) -> dict[str, Any]:
         )  # fmt: skip
         admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
         me = signed_up["member_id"]
-        tag = _ok(client.post("/api/members/tags", json={"name": "Knee injury"}, headers=admin), 201)
-        peter = _ok(
+        tag = answered(client.post("/api/members/tags", json={"name": "Knee injury"}, headers=admin), 201)
+        peter = answered(
             client.post(
                 "/api/members/members",
                 json={"email": f"peter-{uuid.uuid4().hex[:8]}@views-web.example.com", "first_name": "Peter",
@@ -74,14 +57,14 @@ def studio(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )  # fmt: skip
-        _ok(client.post(f"/api/members/members/{peter['id']}/notes", json={"body": NOTE}, headers=admin), 201)
-        _until(
+        answered(client.post(f"/api/members/members/{peter['id']}/notes", json={"body": NOTE}, headers=admin), 201)
+        wait_until(
             lambda: client.get(f"/api/billing/members/{peter['id']}/payment-state", headers=admin).status_code == 200,
             "billing to know Peter",
         )
-        plan = _ok(client.post("/api/billing/plans", json=PACK, headers=admin), 201)
+        plan = answered(client.post("/api/billing/plans", json=PACK, headers=admin), 201)
         today = datetime.now(UTC).astimezone(AMSTERDAM).date()
-        _ok(
+        answered(
             client.post(
                 "/api/billing/subscriptions",
                 json={"member_id": peter["id"], "plan_id": plan["id"], "start_date": today.isoformat()},
@@ -89,14 +72,14 @@ def studio(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
-        _until(
+        wait_until(
             lambda: (
                 (answer := client.get(f"/api/bookings/members/{peter['id']}/account", headers=admin)).status_code == 200
                 and answer.json()["credits_left"] == 6
             ),
             "bookings to grant Peter's 6 credits",
         )
-        _until(
+        wait_until(
             lambda: (
                 client.post(
                     f"/api/notifications/members/{peter['id']}/notifications",
@@ -107,12 +90,12 @@ def studio(stack: Stack) -> dict[str, Any]:
             ),
             "notifications to take a custom notification",
         )
-        location = _ok(client.post("/api/bookings/locations", json={"name": "Zaal 1"}, headers=admin), 201)["id"]
-        kind = _ok(client.post("/api/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)["id"]
+        location = answered(client.post("/api/bookings/locations", json={"name": "Zaal 1"}, headers=admin), 201)["id"]
+        kind = answered(client.post("/api/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)["id"]
         # later today in the studio's zone (a minute before midnight at the latest), coached by the admin
         now = datetime.now(UTC).astimezone(AMSTERDAM)
         start = min(now + timedelta(minutes=30), now.replace(hour=23, minute=0, second=0, microsecond=0))
-        session = _ok(
+        session = answered(
             client.post(
                 "/api/bookings/sessions",
                 json={"location_id": location, "session_type_id": kind, "day": start.date().isoformat(),
@@ -123,7 +106,7 @@ def studio(stack: Stack) -> dict[str, Any]:
             201,
         )  # fmt: skip
         # the dashboard names the member once notifications and the view know him as mine
-        _until(
+        wait_until(
             lambda: any(
                 n.get("member_name") == "Peter Jansen"
                 for n in client.get("/api/views/dashboard", headers=admin).json().get("notifications", [])

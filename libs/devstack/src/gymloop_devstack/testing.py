@@ -191,6 +191,26 @@ async def eventually(check: Callable[[], object], timeout_s: float = 15.0, inter
     raise AssertionError(f"condition not met within {timeout_s}s") from last_error
 
 
+def answered(answer: httpx.Response, *codes: int) -> Any:
+    """The answer's JSON (None without a body), after checking its status (200 unless `codes` are given); a wrong
+    status fails with the request and the body, which say what went wrong."""
+    assert answer.status_code in (codes or (200,)), f"{answer.request.method} {answer.request.url}: {answer.text}"
+    return answer.json() if answer.content else None
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
+    """For tests against running processes: the services learn from each other's events, so wait until `check`
+    gives something truthy, and return it."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
 async def outbox_rows(database: Database) -> list[dict[str, Any]]:
     """The outbox in the order it was written (event_id, topic, partition_key, envelope): what the relay sends."""
     async with database.transaction() as session:

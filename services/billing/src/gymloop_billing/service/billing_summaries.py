@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from gymloop_kit.id_pages import id_page
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import MemberPaymentStateRow, MemberRow, PlanRow, SubscriptionRow
@@ -41,19 +42,9 @@ async def member_billing_page(
 ) -> tuple[list[MemberBilling], int]:
     """The given members, or every member billing knows in the studio, ordered by id. A member without a state row
     has had no payment trouble (a GET never writes)."""
-    if member_ids:
-        ordered = sorted(set(member_ids))
-        total, page_ids = len(ordered), ordered[offset : offset + limit]
-    else:
-        known = MemberRow.studio_id == studio_id
-        total = (await db.execute(select(func.count()).select_from(MemberRow).where(known))).scalar_one()
-        page_ids = list(
-            (
-                await db.execute(
-                    select(MemberRow.member_id).where(known).order_by(MemberRow.member_id).limit(limit).offset(offset)
-                )
-            ).scalars()
-        )
+    page_ids, total = await id_page(
+        db, MemberRow.member_id, MemberRow.studio_id == studio_id, member_ids, limit, offset
+    )
     if not page_ids:
         return [], total
     states = {

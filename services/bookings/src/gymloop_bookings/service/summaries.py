@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from gymloop_kit.id_pages import id_page
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,19 +29,9 @@ async def summary_page(
     now: datetime,
 ) -> tuple[list[AttendanceSummary], int]:
     """The summaries of the given members, or of every member bookings knows in the studio, ordered by id."""
-    if member_ids:
-        ordered = sorted(set(member_ids))
-        total, page_ids = len(ordered), ordered[offset : offset + limit]
-    else:
-        known = MemberRow.studio_id == studio_id
-        total = (await db.execute(select(func.count()).select_from(MemberRow).where(known))).scalar_one()
-        page_ids = list(
-            (
-                await db.execute(
-                    select(MemberRow.member_id).where(known).order_by(MemberRow.member_id).limit(limit).offset(offset)
-                )
-            ).scalars()
-        )
+    page_ids, total = await id_page(
+        db, MemberRow.member_id, MemberRow.studio_id == studio_id, member_ids, limit, offset
+    )
     if not page_ids:
         return [], total
     today = (await load_policy(db, studio_id)).today(now)
