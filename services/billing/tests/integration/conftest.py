@@ -223,10 +223,12 @@ def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
 # --- Stripe behind a watching proxy: was a billing transaction open while Stripe was called? ---
 
 # Billing's connections inside a transaction, but not the relay's claim of outbox rows (it holds its claim while
-# publishing to the broker, by design) and not this query's own connection.
+# publishing to the broker, by design), not this query's own connection, and not asyncpg's type introspection: a
+# connection caught between that lookup and the statement it serves (a consumer's, say) is waiting on no one.
 OPEN_TRANSACTIONS = text(
     "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-    "AND state LIKE 'idle in transaction%' AND query NOT ILIKE '%outbox%'"
+    "AND state LIKE 'idle in transaction%' AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%typeinfo_tree%' "
+    "AND query NOT ILIKE '%typbasetype%'"
 )
 HOP_HEADERS = {"host", "content-length", "transfer-encoding", "content-encoding", "connection"}
 

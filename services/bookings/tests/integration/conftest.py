@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +22,18 @@ from gymloop_kit.db import Database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+async def later_today(wanted: timedelta) -> timedelta:
+    """`wanted` from now, or sooner so a session starting then starts today in the studio: a test that counts
+    today's visits must not see its session land on tomorrow late in the evening. Just before midnight it waits
+    for the new day."""
+    local_now = datetime.now(UTC).astimezone(AMSTERDAM)
+    midnight = datetime.combine(local_now.date() + timedelta(days=1), datetime.min.time(), AMSTERDAM)
+    if (left := midnight - local_now) < timedelta(minutes=2):
+        await asyncio.sleep(left.total_seconds() + 1)
+        return await later_today(wanted)
+    return min(wanted, left / 2)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

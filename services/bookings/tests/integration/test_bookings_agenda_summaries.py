@@ -13,7 +13,7 @@ from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import error_fields, problem
 from gymloop_kit.db import Database
 
-from .conftest import AMSTERDAM
+from .conftest import AMSTERDAM, later_today
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +108,7 @@ async def test_attendance_summaries_count_visits_no_shows_and_credits_per_member
     await studio.grant(missed, credits=2)
     await studio.grant(never, kind="unlimited", credits=None)
     await other.grant(uuid.uuid4(), credits=9)  # another studio's member: never listed here
-    session_id = await studio.session(starts_in=timedelta(minutes=90))
+    session_id = await studio.session(starts_in=await later_today(timedelta(minutes=90)))
     for member in (came, missed):
         assert (await studio.sign_up(session_id, member)).status_code == 201
     checked = await client.post(f"/sessions/{session_id}/check-in", json={"member_id": str(came)}, headers=studio.staff)
