@@ -270,7 +270,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         per_member = asyncio.run(_per_member(stack, admin, list(by_member)))
         subscription_of = _assert_everyone_subscribed(per_member, plan_id, by_member, today)
         assert len(set(subscription_of.values())) == ROWS
-        rows = _ok(client.get(f"/api/billing/imports/{first['id']}/rows", headers=admin))
+        rows = _ok(client.get(f"/api/billing/imports/{first['id']}/rows", headers=admin))["items"]
         assert [r["status"] for r in rows] == ["activated"] * ROWS
         timings["first_checks_s"] = time.monotonic() - started
 
@@ -289,7 +289,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         assert set(_members_by_email(client, admin)) == set(members)
         again = asyncio.run(_per_member(stack, admin, list(by_member)))
         assert _assert_everyone_subscribed(again, plan_id, by_member, today) == subscription_of
-        rows = _ok(client.get(f"/api/billing/imports/{second['id']}/rows", headers=admin))
+        rows = _ok(client.get(f"/api/billing/imports/{second['id']}/rows", headers=admin))["items"]
         assert [r["status"] for r in rows] == ["kept"] * ROWS
         assert {r["subscription_id"] for r in rows} == set(subscription_of.values())
         timings["second_checks_s"] = time.monotonic() - started
@@ -301,15 +301,15 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         owner_row = {**owner_row, "E-mail": "owner@sagagym.example.org"}
         third, _ = _import_and_wait(client, admin, _fill(template, [owner_row, newcomer]), rows=2)
         assert (third["rows_done"], third["rows_failed"]) == (1, 1), third
-        (failed,) = _ok(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))
+        (failed,) = _ok(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))["items"]
         assert (failed["row"], failed["email"], failed["refused_by"]) == (2, owner_row["E-mail"], "members")
         assert failed["code"] == "import_overwrites_admin", failed
-        billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+        billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))["items"]
         deadline = time.monotonic() + 30
         while [r["status"] for r in billing_rows] != ["member_refused", "activated"]:
             assert time.monotonic() < deadline, billing_rows
             time.sleep(0.3)
-            billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+            billing_rows = _ok(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))["items"]
         assert newcomer["E-mail"] in _members_by_email(client, admin)
         assert stack.dev.sink.mailbox.entries() == [], "a refused row sends no e-mail either"
 

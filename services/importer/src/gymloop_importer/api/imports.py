@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.pagination import Page, Paging, slice_page
 from gymloop_kit.http.problems import error_response
 from pydantic import BaseModel
 
@@ -217,10 +218,11 @@ async def start_import(principal: Staff, session: Session, file: Upload) -> Impo
     return await _import_out(session, started.job)
 
 
-@router.get("/imports", summary="Imports of this studio, newest first", response_model=list[ImportOut])
-async def list_imports(principal: Staff, session: Session) -> list[ImportOut]:
+@router.get("/imports", summary="Imports of this studio, newest first", response_model=Page[ImportOut])
+async def list_imports(principal: Staff, session: Session, page: Paging) -> Page[ImportOut]:
     """Staff only. Every import of the studio, newest first, with its progress."""
-    return [await _import_out(session, job) for job in await imports.list_jobs(session, principal.studio_id)]
+    jobs, total = await imports.list_jobs(session, principal.studio_id, page)
+    return Page.of([await _import_out(session, job) for job in jobs], total, page)
 
 
 @router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportOut)
@@ -285,14 +287,15 @@ class FailedRowOut(BaseModel):
     "/imports/{import_id}/failed-rows",
     operation_id="listFailedRows",
     summary="The rows members or billing refused: row, e-mail, which service, and what to change",
-    response_model=list[FailedRowOut],
+    response_model=Page[FailedRowOut],
 )
-async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session) -> list[FailedRowOut]:
+async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session, page: Paging) -> Page[FailedRowOut]:
     """Staff only. The rows the members or billing service refused, with the row number, the e-mail, the service and
     what to change."""
     job = await imports.get_job(session, principal.studio_id, import_id)
     log = await imports.import_log(session, job)
-    return [
+    shown, total = slice_page(log.failed, page)
+    items = [
         FailedRowOut(
             row=failed.row_number,
             email=failed.email,
@@ -305,8 +308,9 @@ async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Sessi
             member_outcome=failed.member_outcome.value if failed.member_outcome else None,
             text=failed.detail,
         )
-        for failed in log.failed
+        for failed in shown
     ]
+    return Page.of(items, total, page)
 
 
 class ImportSettings(BaseModel):

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.ownership import ensure_own_member
 
 from gymloop_members.api.deps import settings_of
@@ -52,11 +53,13 @@ async def upload(
 
 
 @router.get("/members/{member_id}/attachments", summary="A member's attachments (staff)",
-            response_model=list[AttachmentOut])  # fmt: skip
-async def list_attachments(member_id: uuid.UUID, principal: Staff, session: Session) -> list[AttachmentOut]:
-    """Staff only. The files attached to the member, with their names, types and sizes."""
-    rows = await attachments.list_attachments(session, principal.studio_id, member_id)
-    return [AttachmentOut.model_validate(row) for row in rows]
+            response_model=Page[AttachmentOut])  # fmt: skip
+async def list_attachments(
+    member_id: uuid.UUID, principal: Staff, session: Session, page: Paging
+) -> Page[AttachmentOut]:
+    """Staff only. The files attached to the member, oldest first, with their names, types and sizes."""
+    rows, total = await attachments.list_attachments(session, principal.studio_id, member_id, page)
+    return Page.of([AttachmentOut.model_validate(row) for row in rows], total, page)
 
 
 @router.get("/members/{member_id}/attachments/{attachment_id}", summary="Download an attachment (staff)",

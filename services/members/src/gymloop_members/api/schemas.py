@@ -227,13 +227,6 @@ class MemberOut(BaseModel):
         )
 
 
-class MemberPage(BaseModel):
-    items: list[MemberOut]
-    total: int
-    limit: int
-    offset: int
-
-
 class RoleChange(Strict):
     role: RoleName
     is_member: bool | None = None
