@@ -12,6 +12,8 @@ from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
+from gymloop_gateway.versioning import canonical
+
 log = get_logger("gateway.proxy")
 
 # RFC 9110 7.6.1 hop-by-hop headers, plus the ones the HTTP client must compute itself.
@@ -73,7 +75,7 @@ def forwarded_headers(request: Request, service: str) -> list[tuple[str, str]]:
         (CORRELATION_HEADER, current_correlation_id()),
         ("X-Forwarded-Proto", request.url.scheme),
         ("X-Forwarded-Host", request.headers.get("host", "")),
-        ("X-Forwarded-Prefix", f"/api/{service}"),
+        ("X-Forwarded-Prefix", canonical(f"/api/{service}")),  # links the service builds use the canonical path
     ]
     if client := client_address(request):
         headers.append(("X-Forwarded-For", client))
