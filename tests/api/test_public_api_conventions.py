@@ -191,6 +191,24 @@ def test_the_pages_share_the_limit_bounds(merged):
         assert (limit.get("minimum"), limit.get("maximum"), limit.get("default")) == (1, 500, 50), path
 
 
+def query_parameters(document: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, parameter["name"], parameter["schema"])
+        for _, path, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+def test_every_day_or_month_in_a_query_is_the_kits_type_that_accepts_what_people_type(merged):
+    days = [(path, name, schema) for path, name, schema in query_parameters(merged) if schema.get("format") == "date"]
+    months = [(path, name, schema) for path, name, schema in query_parameters(merged) if name.endswith("month")]
+    assert len(days) >= 3
+    assert len(months) >= 2
+    assert [(path, name) for path, name, schema in days if schema.get("examples") != ["2026-11-05"]] == []
+    assert [(path, name) for path, name, schema in months if schema.get("examples") != ["2026-11"]] == []
+
+
 class References(HTMLParser):
     """Every URL a page makes the browser load: src and href attributes, and Swagger UI's document url."""
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.dates import Day
 from gymloop_kit.http.pagination import Page, Paging, slice_page
 
 from gymloop_bookings.api.schemas import OccupancyOut, SessionReportOut
@@ -18,7 +17,7 @@ router = APIRouter(tags=["reports"])
 
 @router.get("/reports/sessions", summary="Sessions with occupancy and no-shows", response_model=Page[SessionReportOut])
 async def get_sessions_report(
-    principal: Staff, session: Session, page: Paging, first_day: date, days: int = Query(default=7, ge=1, le=92)
+    principal: Staff, session: Session, page: Paging, first_day: Day, days: int = Query(default=7, ge=1, le=92)
 ) -> Page[SessionReportOut]:
     """Staff only. For each session of `days` local days from `first_day`, by start: places booked, capacity,
     attendance and no-shows."""
@@ -49,7 +48,7 @@ async def get_sessions_report(
     response_model=list[OccupancyOut],
 )
 async def get_occupancy(
-    principal: Staff, session: Session, first_day: date, by: Dimension, days: int = Query(default=28, ge=1, le=92)
+    principal: Staff, session: Session, first_day: Day, by: Dimension, days: int = Query(default=28, ge=1, le=92)
 ) -> list[OccupancyOut]:
     """Staff only. Average occupancy of the sessions of `days` local days from `first_day`, grouped by weekday, hour,
     location or session type."""
