@@ -209,6 +209,24 @@ def test_every_day_or_month_in_a_query_is_the_kits_type_that_accepts_what_people
     assert [(path, name) for path, name, schema in months if schema.get("examples") != ["2026-11"]] == []
 
 
+# Links that point outside this API, each with why; every other *_url in an answer is a path through the gateway.
+EXTERNAL_LINKS = {
+    "redirect_url": "the member's bank (iDEAL), where the payment is approved",
+    "return_url": "the client's own page the bank sends the member back to (sent by the client)",
+}
+
+
+def test_every_link_in_an_answer_is_documented_as_a_path_through_the_gateway(merged):
+    links = [
+        (name, field, schema.get("description", ""))
+        for name, component in merged["components"]["schemas"].items()
+        for field, schema in component.get("properties", {}).items()
+        if field.endswith("_url") and field not in EXTERNAL_LINKS
+    ]
+    assert len(links) >= 5
+    assert [(name, field) for name, field, description in links if "through the gateway" not in description] == []
+
+
 class References(HTMLParser):
     """Every URL a page makes the browser load: src and href attributes, and Swagger UI's document url."""
 
