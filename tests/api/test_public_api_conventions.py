@@ -83,8 +83,9 @@ def operations(document: dict) -> list[tuple[str, str, dict]]:
 
 
 def test_the_merged_document_has_every_services_operations(merged):
-    prefixes = {path.split("/")[2] for _, path, _ in operations(merged) if path.startswith("/api/")}
-    assert prefixes == set(SERVICES) | {"views"}  # the services' paths, and the gateway's own aggregated views
+    prefixes = {path.split("/")[3] for _, path, _ in operations(merged) if path.startswith("/api/")}
+    assert prefixes == {*SERVICES, "views"}  # the gateway's own views, beside the services
+    assert [path for _, path, _ in operations(merged) if path.startswith("/api/") and path[:8] != "/api/v1/"] == []
     assert len(operations(merged)) > 100
 
 
@@ -93,7 +94,7 @@ def test_every_operation_has_a_short_unique_namespaced_id(merged):
     assert [id_ for id_ in ids if not OPERATION_ID.match(id_) or len(id_) > 40] == []
     duplicates = sorted({id_ for id_ in ids if ids.count(id_) > 1})
     assert duplicates == []
-    sign_up = merged["paths"]["/api/bookings/sessions/{session_id}/bookings"]["post"]
+    sign_up = merged["paths"]["/api/v1/bookings/sessions/{session_id}/bookings"]["post"]
     assert sign_up["operationId"] == "bookings.signUp"
 
 
@@ -119,6 +120,111 @@ def test_every_reference_in_the_merged_document_resolves(merged):
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', str(merged).replace("'", '"')))
     assert refs
     assert sorted(refs - set(merged["components"]["schemas"])) == []
+
+
+# Lists answered whole, each with why it stays small; every other list operation is paged.
+UNPAGED_LISTS = {
+    "billing.listPlans": "the studio's plan catalogue: tens of plans, shown whole in a picker",
+    "billing.listProducts": "the shop's catalogue: tens of products, shown whole",
+    "billing.listMemberSubscriptions": "one member's subscriptions: a few over the years",
+    "billing.getRevenueReport": "one row per month of the range asked for",
+    "bookings.getAgenda": "one entry per day, at most 31 days",
+    "bookings.listLocations": "the studio's locations: a handful",
+    "bookings.listSessionTypes": "the studio's session types: tens",
+    "bookings.listMemberWaitlist": "only the sessions the member still waits for",
+    "bookings.getOccupancyReport": "one row per weekday, hour, location or session type",
+    "bookings.getAttendance": "one session's bookings, bounded by its capacity",
+    "members.listChecklistTemplates": "the studio's checklist templates: tens",
+    "members.listTags": "the studio's tags: tens, shown whole in a picker",
+}
+PAGE_FIELDS = {"items", "total", "limit", "offset"}
+
+
+def answer_schema(document: dict, operation: dict) -> dict:
+    schema = operation["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def is_page(schema: dict) -> bool:
+    properties = schema.get("properties", {})
+    return set(properties) == PAGE_FIELDS and properties["items"].get("type") == "array"
+
+
+def list_operations(document: dict) -> list[tuple[str, str, dict]]:
+    """Every GET that answers an array or a page."""
+    return [
+        (method, path, operation)
+        for method, path, operation in operations(document)
+        if method == "GET"
+        and (answer_schema(document, operation).get("type") == "array" or is_page(answer_schema(document, operation)))
+    ]
+
+
+def test_every_list_operation_is_paged_with_limit_and_offset_unless_it_stays_small(merged):
+    lists = list_operations(merged)
+    assert len(lists) > 20
+    unpaged, without_parameters = [], []
+    for _, path, operation in lists:
+        if operation["operationId"] in UNPAGED_LISTS:
+            continue
+        if not is_page(answer_schema(merged, operation)):
+            unpaged.append(path)
+        query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+        if not {"limit", "offset"} <= set(query) or query["limit"].get("required"):
+            without_parameters.append(path)
+    assert unpaged == []
+    assert without_parameters == []
+
+
+def test_the_unpaged_lists_are_lists_that_exist(merged):
+    listed = {operation["operationId"] for _, _, operation in list_operations(merged)}
+    assert sorted(set(UNPAGED_LISTS) - listed) == []
+
+
+def test_the_pages_share_the_limit_bounds(merged):
+    for _, path, operation in list_operations(merged):
+        if operation["operationId"] in UNPAGED_LISTS:
+            continue
+        limit = next(p for p in operation["parameters"] if p["name"] == "limit")["schema"]
+        assert (limit.get("minimum"), limit.get("maximum"), limit.get("default")) == (1, 500, 50), path
+
+
+def query_parameters(document: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, parameter["name"], parameter["schema"])
+        for _, path, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+
+
+def test_every_day_or_month_in_a_query_is_the_kits_type_that_accepts_what_people_type(merged):
+    days = [(path, name, schema) for path, name, schema in query_parameters(merged) if schema.get("format") == "date"]
+    months = [(path, name, schema) for path, name, schema in query_parameters(merged) if name.endswith("month")]
+    assert len(days) >= 3
+    assert len(months) >= 2
+    assert [(path, name) for path, name, schema in days if schema.get("examples") != ["2026-11-05"]] == []
+    assert [(path, name) for path, name, schema in months if schema.get("examples") != ["2026-11"]] == []
+
+
+# Links that point outside this API, each with why; every other *_url in an answer is a path through the gateway.
+EXTERNAL_LINKS = {
+    "redirect_url": "the member's bank (iDEAL), where the payment is approved",
+    "return_url": "the client's own page the bank sends the member back to (sent by the client)",
+}
+
+
+def test_every_link_in_an_answer_is_documented_as_a_path_through_the_gateway(merged):
+    links = [
+        (name, field, schema.get("description", ""))
+        for name, component in merged["components"]["schemas"].items()
+        for field, schema in component.get("properties", {}).items()
+        if field.endswith("_url") and field not in EXTERNAL_LINKS
+    ]
+    assert len(links) >= 5
+    assert [(name, field) for name, field, description in links if "through the gateway" not in description] == []
 
 
 class References(HTMLParser):

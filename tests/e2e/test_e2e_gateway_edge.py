@@ -74,7 +74,7 @@ def test_merged_openapi_has_every_running_service(stack):
         document = client.get("/openapi.json").json()
     for service in stack.services:
         assert document["x-gymloop-services"][service]["status"] == "included"
-        assert any(path.startswith(f"/api/{service}/") for path in document["paths"])
+        assert any(path.startswith(f"/api/v1/{service}/") for path in document["paths"])
 
 
 def test_a_spoofed_forwarded_for_through_the_gateway_does_not_reset_the_login_throttle(stack):

@@ -157,17 +157,18 @@ def _import_and_wait(
     return last, time.monotonic() - started
 
 
-def _members_by_email(client: httpx.Client, admin: dict[str, str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    offset = 0
+def _every_item(client: httpx.Client, path: str, admin: dict[str, str], **params: str) -> list[dict[str, Any]]:
+    """Every item of a paged list, page after page."""
+    items: list[dict[str, Any]] = []
     while True:
-        page = answered(client.get("/api/members/members", params={"q": "saga-", "limit": 200, "offset": offset},
-                              headers=admin))  # fmt: skip
-        for item in page["items"]:
-            found[item["email"]] = item
-        offset += len(page["items"])
-        if not page["items"] or offset >= page["total"]:
-            return found
+        page = answered(client.get(path, params={**params, "limit": 200, "offset": len(items)}, headers=admin))
+        items += page["items"]
+        if not page["items"] or len(items) >= page["total"]:
+            return items
+
+
+def _members_by_email(client: httpx.Client, admin: dict[str, str]) -> dict[str, dict[str, Any]]:
+    return {item["email"]: item for item in _every_item(client, "/api/members/members", admin, q="saga-")}
 
 
 async def _per_member(stack: Stack, admin: dict[str, str], member_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -266,7 +267,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         per_member = asyncio.run(_per_member(stack, admin, list(by_member)))
         subscription_of = _assert_everyone_subscribed(per_member, plan_id, by_member, today)
         assert len(set(subscription_of.values())) == ROWS
-        rows = answered(client.get(f"/api/billing/imports/{first['id']}/rows", headers=admin))
+        rows = _every_item(client, f"/api/billing/imports/{first['id']}/rows", admin)
         assert [r["status"] for r in rows] == ["activated"] * ROWS
         timings["first_checks_s"] = time.monotonic() - started
 
@@ -285,7 +286,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         assert set(_members_by_email(client, admin)) == set(members)
         again = asyncio.run(_per_member(stack, admin, list(by_member)))
         assert _assert_everyone_subscribed(again, plan_id, by_member, today) == subscription_of
-        rows = answered(client.get(f"/api/billing/imports/{second['id']}/rows", headers=admin))
+        rows = _every_item(client, f"/api/billing/imports/{second['id']}/rows", admin)
         assert [r["status"] for r in rows] == ["kept"] * ROWS
         assert {r["subscription_id"] for r in rows} == set(subscription_of.values())
         timings["second_checks_s"] = time.monotonic() - started
@@ -297,15 +298,15 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         owner_row = {**owner_row, "E-mail": "owner@sagagym.example.org"}
         third, _ = _import_and_wait(client, admin, _fill(template, [owner_row, newcomer]), rows=2)
         assert (third["rows_done"], third["rows_failed"]) == (1, 1), third
-        (failed,) = answered(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))
+        (failed,) = answered(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))["items"]
         assert (failed["row"], failed["email"], failed["refused_by"]) == (2, owner_row["E-mail"], "members")
         assert failed["code"] == "import_overwrites_admin", failed
-        billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+        billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))["items"]
         deadline = time.monotonic() + 30
         while [r["status"] for r in billing_rows] != ["member_refused", "activated"]:
             assert time.monotonic() < deadline, billing_rows
             time.sleep(0.3)
-            billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))
+            billing_rows = answered(client.get(f"/api/billing/imports/{third['id']}/rows", headers=admin))["items"]
         assert newcomer["E-mail"] in _members_by_email(client, admin)
         assert stack.dev.sink.mailbox.entries() == [], "a refused row sends no e-mail either"
 

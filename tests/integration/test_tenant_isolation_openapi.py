@@ -238,15 +238,15 @@ async def _seed_importer(http: httpx.AsyncClient, tokens: TokenFactory, tenant: 
 
 
 def _operations(document: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
-    """(service, method, path without /api/<service>, operation) of every operation with a path id."""
+    """(service, method, path without /api/v1/<service>, operation) of every operation with a path id."""
     found = []
     for path, item in document["paths"].items():
         parts = path.split("/")
-        if len(parts) < 3 or parts[1] != "api" or parts[2] not in COVERED or not PATH_PARAMETER.search(path):
+        if len(parts) < 4 or parts[1:3] != ["api", "v1"] or parts[3] not in COVERED or not PATH_PARAMETER.search(path):
             continue
         for method, operation in item.items():
             if method in OPERATIONS:
-                found.append((parts[2], method.upper(), "/" + "/".join(parts[3:]), operation))
+                found.append((parts[3], method.upper(), "/" + "/".join(parts[4:]), operation))
     return found
 
 

@@ -96,7 +96,7 @@ class Studio:
     async def rows(self, job: uuid.UUID) -> list[dict[str, Any]]:
         answer = await self.client.get(f"/imports/{job}/rows", headers=self.admin)
         assert answer.status_code == 200, answer.text
-        rows: list[dict[str, Any]] = answer.json()
+        rows: list[dict[str, Any]] = answer.json()["items"]
         return rows
 
     async def count(self, table: str, member_id: uuid.UUID) -> int:
@@ -272,4 +272,4 @@ async def test_refused_rows_are_kept_with_their_reason_and_nothing_is_created(
         assert await sepa.count("mandate", member_id) == 0
     # another studio sees none of these rows
     other = tokens.headers(studio_id=uuid.uuid4(), role="admin")
-    assert (await consuming_client.get(f"/imports/{job}/rows", headers=other)).json() == []
+    assert (await consuming_client.get(f"/imports/{job}/rows", headers=other)).json()["items"] == []

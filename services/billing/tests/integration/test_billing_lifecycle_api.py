@@ -15,7 +15,7 @@ from gymloop_contracts.events.billing import (
     SubscriptionResumed,
 )
 from gymloop_contracts.events.members import MemberRegistered, MemberUpdated
-from gymloop_devstack.testing import EventProbe, error_fields, eventually, publish
+from gymloop_devstack.testing import EventProbe, error_fields, eventually, problem, publish
 
 pytestmark = pytest.mark.integration
 
@@ -161,6 +161,13 @@ async def test_returned_debit_makes_member_overdue_and_revenue_report(
     assert october["total"]["change_cents"] == 900
     assert float(october["total"]["change_pct"]) == 18.0
     assert [(x["label"], x["trend"]["current_cents"]) for x in october["by_product"]] == [("Shake", 900)]
+    for first, last in (("2026-10", "2026-10"), ("10-2026", "2026/10")):  # months as people type them
+        same = await client.get("/reports/revenue", params={"first_month": first, "last_month": last}, headers=admin)
+        assert same.json() == report.json(), (first, last)
+    wrong = await client.get("/reports/revenue", params={"first_month": "2026-13", "last_month": "2026-10"},
+                             headers=admin)  # fmt: skip
+    assert problem(wrong, 422)["errors"][0]["loc"] == ["query", "first_month"]
+    assert "expected a month as YYYY-MM" in problem(wrong, 422)["errors"][0]["msg"]
     assert (
         await client.get(
             "/reports/revenue",

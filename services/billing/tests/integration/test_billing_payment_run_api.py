@@ -127,8 +127,11 @@ async def test_payment_run_collects_good_members_and_reports_the_rest(
     }
     assert all(p["reason"] for p in body["problems"])
 
-    file = await client.get(body["file_url"], headers=admin)
+    file = await client.get(body["file_url"], headers=admin)  # called directly: the service's own path
     assert file.status_code == 200
+    # through the gateway (which sends its prefix), the link is the full public path
+    seen = await client.get(f"/payment-runs/{body['id']}", headers={**admin, "X-Forwarded-Prefix": "/api/v1/billing"})
+    assert seen.json()["file_url"] == "/api/v1/billing" + body["file_url"]
     root = etree.fromstring(file.content)
     assert xsd().validate(root), xsd().error_log
     names = sorted(n.text for n in root.iterfind(".//p:Dbtr/p:Nm", NS))

@@ -47,7 +47,7 @@ async def test_seed_002_peter_and_the_user_log(studio):
     for session_id in sessions[1:]:
         answer = await studio.http.post(f"/sessions/{session_id}/bookings", json=staff_for, headers=studio.staff)
         assert answer.status_code == 201
-    log = (await studio.http.get(f"/members/{member}/log", headers=studio.staff)).json()
+    log = (await studio.http.get(f"/members/{member}/log", headers=studio.staff)).json()["items"]
     assert [e["available_after"] for e in log] == [4, 3, 4, 3, 2]
     assert [e["reason"] for e in log] == ["granted", "signed_up", "signed_out", "signed_up", "signed_up"]
     assert all(e["actor_role"] == "employee" for e in log[1:])

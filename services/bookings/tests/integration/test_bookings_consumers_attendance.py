@@ -54,7 +54,7 @@ async def test_billing_events_become_entitlements_and_member_tags_show_on_the_li
         return account["credits_left"] == 0 and account["entitlements"][0]["expired"] == 5
 
     await eventually(expired, timeout_s=30)
-    log = (await studio.http.get(f"/members/{member}/log", headers=studio.staff)).json()
+    log = (await studio.http.get(f"/members/{member}/log", headers=studio.staff)).json()["items"]
     assert [e["reason"] for e in log] == ["granted", "signed_up", "expired"]
 
     await publish(bootstrap, MemberArchived(member_id=member, reason="moved"), studio_id=studio.studio_id, sequence=2)
@@ -105,7 +105,7 @@ async def test_session_end_records_attendance_and_flags_no_shows(make_studio):
     report = await studio.http.get(
         "/reports/sessions", params={"first_day": (date.today() - timedelta(days=1)).isoformat()}, headers=studio.staff
     )
-    row = next(r for r in report.json() if r["session_id"] == str(session_id))
+    row = next(r for r in report.json()["items"] if r["session_id"] == str(session_id))
     assert (row["taken"], row["no_shows"]) == (2, 1)
     by_hour = await studio.http.get(
         "/reports/occupancy",

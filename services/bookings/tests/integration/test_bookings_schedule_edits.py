@@ -210,7 +210,7 @@ async def test_cancel_and_refund_gives_each_credit_back_once_and_puts_a_session_
     )
     assert regenerated.json() == []
     assert (await studio.account(member))["credits_left"] == 6
-    log = (await client.get(f"/members/{member}/log", headers=studio.staff)).json()
+    log = (await client.get(f"/members/{member}/log", headers=studio.staff)).json()["items"]
     assert [e["reason"] for e in log].count("session_cancelled_refund") == 1
 
 
@@ -364,6 +364,6 @@ async def test_racing_refunds_of_one_booked_session_give_the_credit_back_exactly
     )
     assert all(a.status_code in (200, 404, 409) for a in answers), [a.text for a in answers]
     assert (await studio.account(member))["credits_left"] == 6
-    log = (await client.get(f"/members/{member}/log", headers=studio.staff)).json()
+    log = (await client.get(f"/members/{member}/log", headers=studio.staff)).json()["items"]
     assert [e["reason"] for e in log].count("session_cancelled_refund") == 1
     assert len(await _events(studio, booked, SessionCancelled)) == 1

@@ -142,7 +142,7 @@ async def test_a_no_show_has_its_own_reason_in_the_user_log(make_studio):
     async def session_log(member: uuid.UUID) -> list[tuple[str, int, int]]:
         answer = await studio.http.get(f"/members/{member}/log", headers=studio.member(member))
         assert answer.status_code == 200, answer.text
-        entries = [e for e in answer.json() if e["session_id"] == str(session_id)]
+        entries = [e for e in answer.json()["items"] if e["session_id"] == str(session_id)]
         return [(e["reason"], e["change"], e["available_after"]) for e in entries]
 
     assert await session_log(came) == [("signed_up", -1, 2), ("attended", 0, 2)]

@@ -1,9 +1,10 @@
 """The gateway: one public base URL in front of the services. It holds no state, no database and no broker.
 
-/api/<service>/<rest> is forwarded to the service as /<rest> after the bearer token is checked at the edge
-(except for the public routes); /ready is 200 only when every service is ready; /openapi.json merges the
-services' documents and /docs shows them (offline); /metrics is the gateway's own, for Prometheus inside the
-cluster (the public ingress does not route it). Browsers on the configured origins may call it (CORS).
+/api/v1/<service>/<rest> (canonical; /api/<service>/<rest> is its alias) is forwarded to the service as /<rest>
+after the bearer token is checked at the edge (except for the public routes); /ready is 200 only when every
+service is ready; /openapi.json merges the services' documents and /docs shows them (offline); /metrics is the
+gateway's own, for Prometheus inside the cluster (the public ingress does not route it). Browsers on the
+configured origins may call it (CORS).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ from gymloop_gateway.openapi_cache import MergedOpenAPI
 from gymloop_gateway.proxy import cookieless_jar, edge_refusal, error_answer, forward
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
+from gymloop_gateway.versioning import VersionedPathMiddleware
 from gymloop_gateway.views import install_views
 
 log = get_logger("gateway")
 
 DESCRIPTION = (
-    "The Gymloop platform behind one base URL. Every service's API is under /api/<service>/; "
+    "The Gymloop platform behind one base URL. Every service's API is under /api/v1/<service>/ "
+    "(/api/<service>/ answers the same, as an alias kept for existing clients); "
     "send `Authorization: Bearer <access token>` (from POST /api/members/auth/login)."
 )
 # A service's endpoints that are for the cluster only (Prometheus scrapes /metrics from inside); `path` is
@@ -110,6 +113,7 @@ def create_app(
     )
     install_problem_handlers(app)  # the gateway's own errors (unknown routes, 405, 500) in the kit's schema
     app.add_middleware(PlainPathMiddleware)  # before the public-route check and forwarding see the path
+    app.add_middleware(VersionedPathMiddleware)  # runs before the check above: both see the unversioned path
     if settings.cors_origins:
         # Answers a preflight itself, before the edge auth (a browser sends no token with it); inside the
         # correlation middleware, so preflights are logged and every answer, a 401 too, carries the CORS headers.

@@ -1,8 +1,9 @@
 """One OpenAPI document for the whole platform, merged from the services' own documents.
 
-Paths get the gateway prefix /api/<service>; operation ids and component names get the service as namespace
-(`bookings.signUp`, `members.MemberOut`), so two services' schemas never clash; tags are grouped per service.
-The error schema is the kit's, the same in every service: it stays one `Problem` for the whole platform.
+Paths get the gateway's canonical prefix /api/v1/<service> (the gateway's own /api/ routes become /api/v1/
+too); operation ids and component names get the service as namespace (`bookings.signUp`, `members.MemberOut`),
+so two services' schemas never clash; tags are grouped per service. The error schema is the kit's, the same in
+every service: it stays one `Problem` for the whole platform.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from gymloop_kit.http.problem_docs import problem_schemas
+
+from gymloop_gateway.versioning import canonical
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Security schemes are referenced by name, not by $ref: they are merged as they are.
@@ -72,7 +75,7 @@ def namespace_document(service: str, document: Mapping[str, Any]) -> dict[str, A
             used_tags += [tag for tag in tags if tag not in used_tags]
             if "operationId" in operation:
                 operation["operationId"] = f"{service}.{operation['operationId']}"
-        paths[f"/api/{service}{path}"] = new_item
+        paths[canonical(f"/api/{service}{path}")] = new_item
 
     descriptions = {tag["name"]: tag.get("description", "") for tag in document.get("tags", []) or []}
     tag_objects = [
@@ -89,7 +92,7 @@ def merge_documents(
     """`base` is the gateway's own document; `documents` the services' ones by service name;
     `unavailable` the services whose document could not be fetched, with the reason."""
     merged: dict[str, Any] = copy.deepcopy(dict(base))
-    merged.setdefault("paths", {})
+    merged["paths"] = {canonical(path): item for path, item in merged.get("paths", {}).items()}
     merged.setdefault("components", {})
     merged.setdefault("tags", [])
     for service in sorted(documents):

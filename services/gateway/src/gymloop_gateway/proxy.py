@@ -14,6 +14,8 @@ from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
+from gymloop_gateway.versioning import canonical
+
 log = get_logger("gateway.proxy")
 
 # RFC 9110 7.6.1 hop-by-hop headers, plus the ones the HTTP client must compute itself.
@@ -82,7 +84,8 @@ def forwarded_headers(request: Request, service: str, prefix: str | None = None)
         (CORRELATION_HEADER, current_correlation_id()),
         ("X-Forwarded-Proto", request.url.scheme),
         ("X-Forwarded-Host", request.headers.get("host", "")),
-        ("X-Forwarded-Prefix", f"/api/{service}" if prefix is None else prefix),
+        # links the service builds use the canonical path; the web app (prefix "") is mounted at the root
+        ("X-Forwarded-Prefix", canonical(f"/api/{service}") if prefix is None else prefix),
     ]
     if client := client_address(request):
         headers.append(("X-Forwarded-For", client))

@@ -101,7 +101,7 @@ async def test_a_request_passes_through_with_method_path_query_body_token_and_co
     assert seen["body"] == "hello"
     assert seen["correlation_id"] == "corr-123"
     assert seen["authorization"] == headers["Authorization"]  # unchanged: the service verifies it again
-    assert seen["forwarded_prefix"] == "/api/bookings"
+    assert seen["forwarded_prefix"] == "/api/v1/bookings"
     assert answer.headers.get_list("x-correlation-id") == ["corr-123"]
 
 
@@ -175,12 +175,12 @@ async def test_the_gateways_own_unknown_routes_and_methods_answer_problems(gatew
 
 async def test_merged_openapi_has_every_service(gateway, router):
     document = (await gateway.get("/openapi.json")).json()
-    assert "/api/members/echo/{rest}" in document["paths"]
-    assert "/api/bookings/echo/{rest}" in document["paths"]
+    assert "/api/v1/members/echo/{rest}" in document["paths"]
+    assert "/api/v1/bookings/echo/{rest}" in document["paths"]
     assert "/ready" in document["paths"]
     router.down.add("bookings")
     degraded = (await gateway.get("/openapi.json")).json()
-    assert "/api/bookings/echo/{rest}" not in degraded["paths"]
+    assert "/api/v1/bookings/echo/{rest}" not in degraded["paths"]
     assert degraded["x-gymloop-services"]["bookings"]["status"] == "unavailable"
 
 

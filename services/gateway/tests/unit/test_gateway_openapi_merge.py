@@ -34,8 +34,8 @@ def service_doc(schema_field: str) -> dict:
 
 def test_paths_are_prefixed_and_refs_follow_the_renamed_schemas():
     part = namespace_document("billing", service_doc("name"))
-    assert set(part["paths"]) == {"/api/billing/plans/{plan_id}", "/api/billing/health"}
-    operation = part["paths"]["/api/billing/plans/{plan_id}"]["get"]
+    assert set(part["paths"]) == {"/api/v1/billing/plans/{plan_id}", "/api/v1/billing/health"}
+    operation = part["paths"]["/api/v1/billing/plans/{plan_id}"]["get"]
     schema_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert schema_ref == "#/components/schemas/billing.Plan"
     assert operation["operationId"] == "billing.get_plan"
@@ -56,7 +56,7 @@ def test_two_services_with_the_same_schema_name_do_not_clash():
     assert "billing_field" in schemas["billing.Plan"]["properties"]
     assert "bookings_field" in schemas["bookings.Plan"]["properties"]
     assert "/ready" in merged["paths"]
-    assert "/api/bookings/plans/{plan_id}" in merged["paths"]
+    assert "/api/v1/bookings/plans/{plan_id}" in merged["paths"]
     tag_names = [tag["name"] for tag in merged["tags"]]
     assert "billing: plans" in tag_names
     assert "bookings" in tag_names  # untagged operations are grouped under the service's name
@@ -85,6 +85,6 @@ def test_the_kits_error_schema_stays_one_schema_for_the_platform():
     assert set(problem_schemas()) <= set(schemas)
     assert not [name for name in schemas if name.partition(".")[2] in problem_schemas()]
     for service in documents:
-        answer = merged["paths"][f"/api/{service}/health"]["get"]["responses"]["default"]
+        answer = merged["paths"][f"/api/v1/{service}/health"]["get"]["responses"]["default"]
         assert answer["content"] == problem_content
-    assert merged["paths"]["/api/bookings/health"]["get"]["operationId"] == "bookings.health"
+    assert merged["paths"]["/api/v1/bookings/health"]["get"]["operationId"] == "bookings.health"

@@ -121,6 +121,18 @@ async def test_subscription_refused_until_billing_announces_the_collection_metho
 
     accepted = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
     assert accepted.status_code == 202, accepted.text
+    import_id = accepted.json()["id"]
+    assert (accepted.json()["log_url"], accepted.json()["log_csv_url"]) == (
+        f"/imports/{import_id}/log",
+        f"/imports/{import_id}/log.csv",
+    )  # called directly, the service's own paths, which answer
+    assert (await importer.http.get(accepted.json()["log_url"], headers=importer.staff())).status_code == 200
+    through_the_gateway = {**importer.staff(), "X-Forwarded-Prefix": "/api/v1/importer"}
+    seen = (await importer.http.get(f"/imports/{import_id}", headers=through_the_gateway)).json()
+    assert (seen["log_url"], seen["failed_rows_url"]) == (
+        f"/api/v1/importer/imports/{import_id}/log",
+        f"/api/v1/importer/imports/{import_id}/failed-rows",
+    )
 
 
 async def test_billing_settings_drive_the_collection_method_newest_first_per_studio(importer) -> None:
@@ -204,7 +216,7 @@ async def test_another_studio_cannot_see_or_delete_an_import(importer) -> None:
     for path in (f"/imports/{import_id}", f"/imports/{import_id}/log", f"/imports/{import_id}/log.csv"):
         assert (await importer.http.get(path, headers=other)).status_code == 404
     assert (await importer.http.delete(f"/imports/{import_id}", headers=other)).status_code == 404
-    assert (await importer.http.get("/imports", headers=other)).json() == []
+    assert (await importer.http.get("/imports", headers=other)).json()["items"] == []
     assert (await importer.http.delete(f"/imports/{import_id}", headers=importer.staff())).status_code == 204
     assert (await importer.http.get(f"/imports/{import_id}", headers=importer.staff())).status_code == 404
 

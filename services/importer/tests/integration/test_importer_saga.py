@@ -249,7 +249,7 @@ async def test_rows_refused_by_members_or_billing_fail_and_the_import_completes_
         ["failed", "4", "E-mail", "piet@example.com", "Piet Owner", f"refused by members: {OWNER_EMAIL}"],
     ]
 
-    failed = (await importer.http.get(f"/imports/{job_id}/failed-rows", headers=importer.staff())).json()
+    failed = (await importer.http.get(f"/imports/{job_id}/failed-rows", headers=importer.staff())).json()["items"]
     assert [(f["row"], f["email"], f["refused_by"], f["code"], f["member_outcome"]) for f in failed] == [
         (3, "jan@example.com", "billing", "plan_inactive", "created"),
         (4, "piet@example.com", "members", "email_owner", None),

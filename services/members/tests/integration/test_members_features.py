@@ -66,7 +66,7 @@ async def test_checklist_progress_records_who_ticked_and_when(client, tokens):
         headers=studio.admin,
     )
     assert untick.json()["items"][0]["done_at"] is None
-    listed = (await client.get(f"/members/{member['id']}/checklists", headers=studio.admin)).json()
+    listed = (await client.get(f"/members/{member['id']}/checklists", headers=studio.admin)).json()["items"]
     assert [c["id"] for c in listed] == [checklist["id"]]
 
 
@@ -77,7 +77,7 @@ async def test_notes_keep_author_and_time_newest_first(client):
         note = await client.post(f"/members/{member['id']}/notes", json={"body": body}, headers=studio.admin)
         assert note.status_code == 201
         assert note.json()["author_member_id"] == str(studio.admin_member_id)
-    notes = (await client.get(f"/members/{member['id']}/notes", headers=studio.admin)).json()
+    notes = (await client.get(f"/members/{member['id']}/notes", headers=studio.admin)).json()["items"]
     assert [n["body"] for n in notes] == ["Back after holiday", "Knee injury"]
     assert notes[0]["created_at"] >= notes[1]["created_at"]
     empty = await client.post(f"/members/{member['id']}/notes", json={"body": "   "}, headers=studio.admin)
@@ -116,7 +116,7 @@ async def test_attachments_round_trip_and_the_photo_is_replaced(client, tokens):
     # the old photo is gone; the photo is not listed among the documents
     rows = await db_fetch(client.database_url, "SELECT kind FROM attachment ORDER BY kind")
     assert [r["kind"] for r in rows] == ["document", "photo"]
-    listed = (await client.get(f"/members/{member['id']}/attachments", headers=studio.admin)).json()
+    listed = (await client.get(f"/members/{member['id']}/attachments", headers=studio.admin)).json()["items"]
     assert [a["filename"] for a in listed] == ["contract.pdf"]
     deleted = await client.delete(f"/members/{member['id']}/attachments/{second.json()['id']}", headers=studio.admin)
     assert deleted.status_code == 204

@@ -109,8 +109,8 @@ async def test_studio_a_cannot_see_or_touch_studio_b(client, tokens):
     # and B is exactly as it was
     after = (await client.get(f"/members/{b_member['id']}", headers=b.admin)).json()
     assert after == before
-    assert len((await client.get(f"/members/{bm}/notes", headers=b.admin)).json()) == 1
-    assert len((await client.get(f"/members/{bm}/attachments", headers=b.admin)).json()) == 1
-    checklist = (await client.get(f"/members/{bm}/checklists", headers=b.admin)).json()[0]
+    assert (await client.get(f"/members/{bm}/notes", headers=b.admin)).json()["total"] == 1
+    assert (await client.get(f"/members/{bm}/attachments", headers=b.admin)).json()["total"] == 1
+    checklist = (await client.get(f"/members/{bm}/checklists", headers=b.admin)).json()["items"][0]
     assert checklist["done"] == 0
     assert (await client.get("/tags", headers=b.admin)).json()[0]["name"] == "B-only"

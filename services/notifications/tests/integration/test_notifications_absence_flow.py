@@ -73,7 +73,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
             await send_envelope(kafka, envelope)
 
         async def absence_on_dashboard() -> list[dict]:
-            items = (await service.get("/dashboard", headers=coach_headers)).json()
+            items = (await service.get("/dashboard", headers=coach_headers)).json()["items"]
             return [n for n in items if n["kind"] == "absence"]
 
         found = await eventually(absence_on_dashboard, timeout_s=30)
@@ -90,7 +90,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
             assert refreshed.status_code == 200, refreshed.text
         await probe.wait_for(lambda evs: len(evs) >= 2, settle_s=3.0)
 
-        overview = (await service.get(f"/members/{member_id}/notifications", headers=coach_headers)).json()
+        overview = (await service.get(f"/members/{member_id}/notifications", headers=coach_headers)).json()["items"]
         assert [n["kind"] for n in overview].count("absence") == 1
         raised = [e for e in probe.of_type(NotificationRaised) if e.payload["kind"] == "absence"]
         assert len(raised) == 1
@@ -111,7 +111,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
         await send_envelope(kafka, assigned)
 
         async def moved() -> bool:
-            mine = (await service.get("/dashboard", headers=other_headers)).json()
+            mine = (await service.get("/dashboard", headers=other_headers)).json()["items"]
             return any(n["kind"] == "absence" for n in mine)
 
         await eventually(moved, timeout_s=20)
@@ -135,12 +135,12 @@ async def test_another_studio_sees_none_of_it(service, tokens, send_envelope) ->
 
     async def raised() -> list[dict]:
         await service.post("/refresh", headers=staff)
-        return (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        return (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
 
     items = await eventually(raised, timeout_s=30)
     intruder = tokens.headers(studio_id=uuid.uuid4(), role="admin", member_id=coach)
-    assert (await service.get(f"/members/{member_id}/notifications", headers=intruder)).json() == []
-    assert (await service.get("/dashboard", headers=intruder)).json() == []
+    assert (await service.get(f"/members/{member_id}/notifications", headers=intruder)).json()["items"] == []
+    assert (await service.get("/dashboard", headers=intruder)).json()["items"] == []
     some_id = items[0]["notification_id"]
     assert (await service.post(f"/notifications/{some_id}/done", headers=intruder)).status_code == 404
     snoozed = await service.post(f"/notifications/{some_id}/snooze", headers=intruder, json={"until": "2099-01-01"})
@@ -167,7 +167,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
 
     async def open_ones() -> list[dict]:
         await service.post("/refresh", headers=staff)
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
         return [n for n in items if n["status"] == "open"]
 
     assert await eventually(open_ones, timeout_s=30)
@@ -183,7 +183,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
     )
 
     async def all_closed() -> bool:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
         return bool(items) and all(n["status"] == "done" for n in items)
 
     assert await eventually(all_closed, timeout_s=30)
@@ -217,7 +217,7 @@ async def test_attending_again_closes_the_open_absence(service, tokens, send_env
     )
 
     async def statuses() -> list[str]:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
         return [n["status"] for n in items if n["kind"] == "absence"]
 
     assert await eventually(lambda: _eq(statuses(), ["open"]), timeout_s=30)
@@ -232,7 +232,7 @@ async def test_attending_again_closes_the_open_absence(service, tokens, send_env
         ),
     )
     assert await eventually(lambda: _eq(statuses(), ["done"]), timeout_s=30)
-    assert [n for n in (await service.get("/dashboard", headers=staff)).json() if n["kind"] == "absence"] == []
+    assert [n for n in (await service.get("/dashboard", headers=staff)).json()["items"] if n["kind"] == "absence"] == []
 
 
 async def _eq(awaitable, expected) -> bool:
@@ -262,7 +262,7 @@ async def test_attendance_that_arrives_before_the_member_is_evaluated_when_the_m
         assert await eventually(attendance_kept, timeout_s=30), "the attendance is applied before the profile"
     finally:
         await database.dispose()
-    items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+    items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
     assert items == [], "nothing can be raised for a member not known yet"
     member = wrap(
         _member(member_id, coach, date(2025, 1, 6)), studio_id=studio, producer="members", correlation_id="t",
@@ -271,7 +271,7 @@ async def test_attendance_that_arrives_before_the_member_is_evaluated_when_the_m
     await send_envelope(service.kafka, member)
 
     async def absence_raised() -> bool:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
         return [n["status"] for n in items if n["kind"] == "absence"] == ["open"]
 
     assert await eventually(absence_raised, timeout_s=30)

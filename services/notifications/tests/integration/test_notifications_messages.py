@@ -81,13 +81,13 @@ async def test_group_message_reaches_each_member_once_in_app_and_by_email(servic
 
     # A member finds it in the inbox and marks it read; an in-app opt-out has nothing.
     reader = tokens.headers(studio_id=studio, role="member", member_id=members[20]["member_id"])
-    inbox = (await service.get("/me/inbox", headers=reader)).json()
+    inbox = (await service.get("/me/inbox", headers=reader)).json()["items"]
     assert [item["message_id"] for item in inbox] == [message_id]
     assert inbox[0]["read_at"] is None
     assert (await service.post(f"/me/inbox/{message_id}/read", headers=reader)).status_code == 204
-    assert (await service.get("/me/inbox", headers=reader)).json()[0]["read_at"] is not None
+    assert (await service.get("/me/inbox", headers=reader)).json()["items"][0]["read_at"] is not None
     quiet = tokens.headers(studio_id=studio, role="member", member_id=members[12]["member_id"])
-    assert (await service.get("/me/inbox", headers=quiet)).json() == []
+    assert (await service.get("/me/inbox", headers=quiet)).json()["items"] == []
 
 
 async def test_group_by_tag_and_single_member_and_validation(service, tokens) -> None:

@@ -75,7 +75,7 @@ async def test_each_booked_member_is_told_once_of_a_moved_session(service, token
         headers = tokens.headers(studio_id=studio, role="member", member_id=member)
         answer = await service.get("/me/inbox", headers=headers)
         assert answer.status_code == 200, answer.text
-        return list(answer.json())
+        return list(answer.json()["items"])
 
     await eventually(lambda: inbox(carla), timeout_s=60, interval_s=0.5)
     for member in (anna, bram):
@@ -139,7 +139,7 @@ async def test_each_refunded_member_is_told_once_of_a_cancelled_session(service,
 
     async def inbox(member: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
         headers = tokens.headers(studio_id=studio, role="member", member_id=member)
-        return list((await service.get("/me/inbox", headers=headers)).json())
+        return list((await service.get("/me/inbox", headers=headers)).json()["items"])
 
     (message,) = await eventually(lambda: inbox(dana), timeout_s=60, interval_s=0.5)  # type: ignore[misc]
     assert message["subject"] == "Your Yoga of Wed 09-12-2026 07:30 is cancelled"

@@ -69,7 +69,7 @@ async def test_custom_notification_snooze_and_done(service, tokens) -> None:
         f"/notifications/{notification_id}/snooze", headers=staff, json={"until": str(today + timedelta(days=2))}
     )
     assert snoozed.status_code == 200
-    assert (await service.get("/dashboard", headers=staff)).json() == []
+    assert (await service.get("/dashboard", headers=staff)).json()["items"] == []
     past = await service.post(f"/notifications/{notification_id}/snooze", headers=staff, json={"until": str(today)})
     assert past.status_code == 422
     assert error_fields(past)[0]["type"] == "snooze_not_in_future"
@@ -77,7 +77,7 @@ async def test_custom_notification_snooze_and_done(service, tokens) -> None:
     done = await service.post(f"/notifications/{notification_id}/done", headers=staff)
     assert done.json()["status"] == "done"
     assert done.json()["done_by"] == str(coach)
-    overview = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()
+    overview = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
     assert [n["status"] for n in overview] == ["open", "done"]
 
 
@@ -102,6 +102,8 @@ async def test_nightly_job_refreshes_due_studios_and_schedules_the_next_night(se
             assert row.last_refreshed_at is not None
     finally:
         await database.dispose()
-    kinds = {n["kind"] for n in (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()}
+    kinds = {
+        n["kind"] for n in (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+    }
     assert "absence" in kinds  # never attended since January 2025
-    assert (await service.get(f"/members/{archived_id}/notifications", headers=staff)).json() == []
+    assert (await service.get(f"/members/{archived_id}/notifications", headers=staff)).json()["items"] == []

@@ -114,7 +114,7 @@ async def test_a_zone_change_recounts_kept_attendance_days(service, tokens) -> N
 
 
 async def _birthdays(service, headers: dict[str, str], member_id: uuid.UUID) -> list[dict]:
-    items = (await service.get(f"/members/{member_id}/notifications", headers=headers)).json()
+    items = (await service.get(f"/members/{member_id}/notifications", headers=headers)).json()["items"]
     return [n for n in items if n["kind"] == "birthday"]
 
 

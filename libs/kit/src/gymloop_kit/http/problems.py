@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gymloop_kit.errors import AppError, FieldError
+from gymloop_kit.http.input_messages import clear_message
 from gymloop_kit.logging import get_logger
 
 log = get_logger("http.errors")
@@ -113,8 +114,9 @@ async def _app_error(_: Request, error: Exception) -> JSONResponse:
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     # Only loc, msg and type: the rejected input itself may be a password, and `ctx` may hold exceptions.
+    # The msg is ours, not pydantic's wording (see input_messages).
     field_errors = [
-        FieldError(tuple(entry.get("loc", ())), str(entry.get("msg", "")), str(entry.get("type", "invalid")))
+        FieldError(tuple(entry.get("loc", ())), clear_message(entry), str(entry.get("type", "invalid")))
         for entry in error.errors()
     ]
     count = len(field_errors)

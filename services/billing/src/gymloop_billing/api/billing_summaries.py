@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
 from gymloop_kit.bounds import NonNegativeInt32
 from gymloop_kit.errors import InvalidInput
+from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, Field
 
 from gymloop_billing.domain.retry_policy import may_book
@@ -38,11 +39,7 @@ class BillingSummaryOut(BaseModel):
     plans: list[CurrentPlanOut] = Field(description="The member's active and paused subscriptions, oldest first")
 
 
-class BillingSummaryPage(BaseModel):
-    items: list[BillingSummaryOut]
-    total: int
-    limit: int
-    offset: int
+BillingSummaryPage: TypeAlias = Page[BillingSummaryOut]
 
 
 @router.get(

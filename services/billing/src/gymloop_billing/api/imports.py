@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.pagination import Page, Paging
 from pydantic import BaseModel
 
 from gymloop_billing.service import imports
@@ -32,8 +33,8 @@ class ImportRowOut(BaseModel):
     summary="Billing's outcome per import row: waiting, activated, kept, refused or member_refused (with the reason), "
     "no_subscription",
 )
-async def import_rows(import_job_id: uuid.UUID, principal: Staff, session: Session) -> list[ImportRowOut]:
-    """Staff only. For each row of an import job that reached billing: its state and, when refused, the reason, so
-    the importer can show what to change."""
-    rows = await imports.import_rows(session, principal.studio_id, import_job_id)
-    return [ImportRowOut(**vars(row)) for row in rows]
+async def import_rows(import_job_id: uuid.UUID, principal: Staff, session: Session, page: Paging) -> Page[ImportRowOut]:
+    """Staff only. For each row of an import job that reached billing, by row number: its state and, when refused,
+    the reason, so the importer can show what to change."""
+    rows, total = await imports.import_rows(session, principal.studio_id, import_job_id, page)
+    return Page.of([ImportRowOut(**vars(row)) for row in rows], total, page)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.pagination import Page
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
@@ -41,18 +42,10 @@ class MemberPaymentOut(BaseModel):
     purchase_id: uuid.UUID | None
 
 
-class PurchasePage(BaseModel):
-    items: list[PurchaseOut]
-    total: int
-    limit: int
-    offset: int
+PurchasePage: TypeAlias = Page[PurchaseOut]
 
 
-class PaymentPage(BaseModel):
-    items: list[MemberPaymentOut]
-    total: int
-    limit: int
-    offset: int
+PaymentPage: TypeAlias = Page[MemberPaymentOut]
 
 
 class MemberBillingOut(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin
+from gymloop_kit.http.dates import Month
 from pydantic import BaseModel
 
 from gymloop_billing.domain.revenue import LineRevenue, Trend
@@ -56,7 +56,7 @@ def _line(line: LineRevenue) -> LineOut:
     summary="Revenue per month, plan and product, with the trend (admin)",
 )
 async def revenue_report(
-    first_month: date, last_month: date, principal: Admin, session: Session, currency: str = "EUR"
+    first_month: Month, last_month: Month, principal: Admin, session: Session, currency: str = "EUR"
 ) -> list[MonthOut]:
     """Admins only. For each month from first_month to last_month: the revenue per plan and per product in one
     currency, and the change against the month before."""

@@ -12,9 +12,10 @@ from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
+from gymloop_kit.http.links import Links, PublicPaths
 from gymloop_kit.idempotency import Idempotency
 from gymloop_kit.ownership import ensure_own_member
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
 from gymloop_billing.service import sepa, studio
@@ -73,10 +74,12 @@ class RunOut(BaseModel):
     item_count: int
     total_cents: int
     problems: list[dict[str, Any]]
-    file_url: str | None
+    file_url: str | None = Field(
+        description="The SEPA file to download (its full path through the gateway); none when the run collected nothing"
+    )
 
 
-def _run_out(row: PaymentRunRow) -> RunOut:
+def _run_out(row: PaymentRunRow, links: PublicPaths) -> RunOut:
     return RunOut(
         id=row.id,
         collection_date=row.collection_date,
@@ -85,7 +88,7 @@ def _run_out(row: PaymentRunRow) -> RunOut:
         item_count=row.item_count,
         total_cents=row.total_cents,
         problems=row.problems,
-        file_url=f"/payment-runs/{row.id}/file" if row.file else None,
+        file_url=links.to(f"/payment-runs/{row.id}/file") if row.file else None,
     )
 
 
@@ -148,7 +151,9 @@ def _mandate_out(row: MandateRow) -> MandateOut:
     summary="Collect open fees and purchases into a pain.008 file",
     response_model=RunOut,
 )
-async def create_run(body: RunIn, principal: Admin, session: Session, idempotency: Idempotency) -> Response:
+async def create_run(
+    body: RunIn, principal: Admin, session: Session, idempotency: Idempotency, links: Links
+) -> Response:
     """Admins only. Collects the open fees and purchases into one SEPA direct-debit file for the collection date;
     members who cannot be collected are listed with the reason instead. A retry with the same Idempotency-Key gets
     the first answer and creates no second run."""
@@ -161,15 +166,15 @@ async def create_run(body: RunIn, principal: Admin, session: Session, idempotenc
         period_label=body.period_label,
         today=await studio_clock.today(session, principal.studio_id),
     )
-    return await idempotency.answer(session, _run_out(row), status_code=201)
+    return await idempotency.answer(session, _run_out(row, links), status_code=201)
 
 
 @router.get(
     "/payment-runs/{run_id}", operation_id="getPaymentRun", summary="A payment run with its per-member problems"
 )
-async def get_run(run_id: uuid.UUID, principal: Staff, session: Session) -> RunOut:
+async def get_run(run_id: uuid.UUID, principal: Staff, session: Session, links: Links) -> RunOut:
     """Staff only. The run's totals, its payments and the members left out with the reason."""
-    return _run_out(await sepa.get_payment_run(session, principal.studio_id, run_id))
+    return _run_out(await sepa.get_payment_run(session, principal.studio_id, run_id), links)
 
 
 @router.get(

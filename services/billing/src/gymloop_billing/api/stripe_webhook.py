@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from gymloop_kit.app import runtime_of
 from gymloop_kit.bounds import Int32, NonNegativeInt32
+from gymloop_kit.http.input_messages import clear_message
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gymloop_billing.service import payments
@@ -63,7 +64,7 @@ def check_event_shape(event: Any) -> None:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise WebhookRejected(
-            f"webhook body is not a Stripe event billing can apply: {where}: {first['msg']}",
+            f"webhook body is not a Stripe event billing can apply: {where}: {clear_message(first)}",
             code="webhook_body_invalid",
         ) from None
 

@@ -23,6 +23,7 @@ from gymloop_contracts.events.importer import MemberImportRequested
 from gymloop_contracts.events.members import MemberImportRejected
 from gymloop_kit import studio_clock
 from gymloop_kit.errors import AppError
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event, add_restatement
 from sqlalchemy import select
@@ -317,16 +318,17 @@ class ImportRowView:
     reason: str | None
 
 
-async def import_rows(session: AsyncSession, studio_id: uuid.UUID, import_job_id: uuid.UUID) -> list[ImportRowView]:
-    """What billing did with each row of an import (staff: to find refused rows and why)."""
-    rows = (
-        await session.execute(
-            select(ImportRowState)
-            .where(ImportRowState.studio_id == studio_id, ImportRowState.import_job_id == import_job_id)
-            .order_by(ImportRowState.row_number)
-        )
-    ).scalars()
-    return [
+async def import_rows(
+    session: AsyncSession, studio_id: uuid.UUID, import_job_id: uuid.UUID, page: PageParams
+) -> tuple[list[ImportRowView], int]:
+    """What billing did with each row of an import (staff: to find refused rows and why), one page of them."""
+    statement = (
+        select(ImportRowState)
+        .where(ImportRowState.studio_id == studio_id, ImportRowState.import_job_id == import_job_id)
+        .order_by(ImportRowState.row_number)
+    )
+    rows, total = await fetch_page(session, statement, page)
+    views = [
         ImportRowView(
             row_number=row.row_number,
             email=row.email,
@@ -340,3 +342,4 @@ async def import_rows(session: AsyncSession, studio_id: uuid.UUID, import_job_id
         )
         for row in rows
     ]
+    return views, total

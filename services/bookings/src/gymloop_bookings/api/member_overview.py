@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, Field
 
 from gymloop_bookings.api.members import account_out, booking_out, member_of_studio
@@ -36,11 +37,7 @@ class SessionBookingOut(BookingOut):
     coach_id: uuid.UUID | None
 
 
-class HistoryPage(BaseModel):
-    items: list[SessionBookingOut]
-    total: int
-    limit: int
-    offset: int
+HistoryPage: TypeAlias = Page[SessionBookingOut]
 
 
 class MemberBookingsOverviewOut(BaseModel):

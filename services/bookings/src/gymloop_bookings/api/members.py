@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.pagination import Page, Paging
 
 from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut, WaitlistPlaceOut
 from gymloop_bookings.db.models import BookingRow, MemberRow
@@ -69,13 +70,14 @@ def account_out(member_id: uuid.UUID, account: dict[str, Any]) -> AccountOut:
     "/members/{member_id}/log",
     operation_id="getMemberLog",
     summary="The membership user log",
-    response_model=list[LogEntryOut],
+    response_model=Page[LogEntryOut],
 )
-async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[LogEntryOut]:
+async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session, page: Paging) -> Page[LogEntryOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every change to
-    the member's credits and bookings, with who made it and when."""
+    the member's credits and bookings, oldest first, with who made it and when."""
     member_id = await member_of_studio(principal, session, member_id)
-    return [LogEntryOut.model_validate(row) for row in await views.member_log(session, principal.studio_id, member_id)]
+    rows, total = await views.member_log(session, principal.studio_id, member_id, page)
+    return Page.of([LogEntryOut.model_validate(row) for row in rows], total, page)
 
 
 def booking_out(row: BookingRow) -> BookingOut:
@@ -98,13 +100,14 @@ def booking_out(row: BookingRow) -> BookingOut:
     "/members/{member_id}/bookings",
     operation_id="listMemberBookings",
     summary="The member's bookings",
-    response_model=list[BookingOut],
+    response_model=Page[BookingOut],
 )
-async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[BookingOut]:
+async def get_bookings(member_id: uuid.UUID, principal: AnyUser, session: Session, page: Paging) -> Page[BookingOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every booking
-    with its session and state."""
+    with its session and state, by session start."""
     member_id = await member_of_studio(principal, session, member_id)
-    return [booking_out(r) for r in await views.member_bookings(session, principal.studio_id, member_id)]
+    rows, total = await views.member_bookings_page(session, principal.studio_id, member_id, page)
+    return Page.of([booking_out(r) for r in rows], total, page)
 
 
 @router.get(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.dates import Day
+from gymloop_kit.http.pagination import Page, Paging, slice_page
 
 from gymloop_bookings.api.schemas import OccupancyOut, SessionReportOut
 from gymloop_bookings.domain.reports import Dimension, sessions_report
@@ -15,14 +15,15 @@ from gymloop_bookings.service import views
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/reports/sessions", summary="Sessions with occupancy and no-shows", response_model=list[SessionReportOut])
+@router.get("/reports/sessions", summary="Sessions with occupancy and no-shows", response_model=Page[SessionReportOut])
 async def get_sessions_report(
-    principal: Staff, session: Session, first_day: date, days: int = Query(default=7, ge=1, le=92)
-) -> list[SessionReportOut]:
-    """Staff only. For each session of `days` local days from `first_day`: places booked, capacity, attendance and
-    no-shows."""
+    principal: Staff, session: Session, page: Paging, first_day: Day, days: int = Query(default=7, ge=1, le=92)
+) -> Page[SessionReportOut]:
+    """Staff only. For each session of `days` local days from `first_day`, by start: places booked, capacity,
+    attendance and no-shows."""
     records = await views.session_records(session, principal.studio_id, first_day, days)
-    return [
+    shown, total = slice_page(sessions_report(records), page)
+    items = [
         SessionReportOut(
             session_id=r.session_id,
             location_id=r.location_id,
@@ -35,8 +36,9 @@ async def get_sessions_report(
             cancelled=r.cancelled,
             occupancy=r.occupancy,
         )
-        for r in sessions_report(records)
+        for r in shown
     ]
+    return Page.of(items, total, page)
 
 
 @router.get(
@@ -46,7 +48,7 @@ async def get_sessions_report(
     response_model=list[OccupancyOut],
 )
 async def get_occupancy(
-    principal: Staff, session: Session, first_day: date, by: Dimension, days: int = Query(default=28, ge=1, le=92)
+    principal: Staff, session: Session, first_day: Day, by: Dimension, days: int = Query(default=28, ge=1, le=92)
 ) -> list[OccupancyOut]:
     """Staff only. Average occupancy of the sessions of `days` local days from `first_day`, grouped by weekday, hour,
     location or session type."""

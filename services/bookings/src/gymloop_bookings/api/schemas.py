@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeAlias
 
 from gymloop_kit.bounds import PositiveInt32
+from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -159,13 +160,7 @@ class ScheduleDetailOut(BaseModel):
         )
 
 
-class SchedulePage(BaseModel):
-    """A page of schedules in the envelope every growing list answers in."""
-
-    items: list[ScheduleDetailOut]
-    total: int = Field(description="How many schedules the studio has")
-    limit: int
-    offset: int
+SchedulePage: TypeAlias = Page[ScheduleDetailOut]
 
 
 BOOKED_SESSIONS_HELP = (

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
+from gymloop_kit.http.dates import Day
 
 from gymloop_bookings.api.schemas import (
     AgendaDayOut,
@@ -204,7 +205,7 @@ async def put_session_description(
 async def get_agenda(
     principal: AnyUser,
     session: Session,
-    day: date,
+    day: Day,
     days: int = Query(default=7, ge=1, le=31),
     location_id: uuid.UUID | None = None,
     coach_id: uuid.UUID | None = Query(default=None, description="Only the sessions this coach gives"),

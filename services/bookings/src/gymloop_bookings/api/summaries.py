@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, TypeAlias
 
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
 from gymloop_kit.bounds import NonNegativeInt32
 from gymloop_kit.errors import InvalidInput
+from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, Field
 
 from gymloop_bookings.service import summaries
@@ -36,11 +37,7 @@ class AttendanceSummaryOut(BaseModel):
     credits_valid_until: date | None = Field(description="The last day the first-lapsing of those packs is valid")
 
 
-class AttendanceSummaryPage(BaseModel):
-    items: list[AttendanceSummaryOut]
-    total: int
-    limit: int
-    offset: int
+AttendanceSummaryPage: TypeAlias = Page[AttendanceSummaryOut]
 
 
 @router.get(

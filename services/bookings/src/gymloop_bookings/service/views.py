@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from gymloop_kit.http.pagination import PageParams, fetch_page
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.mapping import entitlement_from_row, entry_from_row, session_from_row
@@ -144,22 +145,33 @@ async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid
     }
 
 
-async def member_log(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[UserLogRow]:
+async def member_log(
+    db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[UserLogRow], int]:
     query = (
         select(UserLogRow)
         .where(UserLogRow.studio_id == studio_id, UserLogRow.member_id == member_id)
         .order_by(UserLogRow.seq)
     )
-    return list((await db.execute(query)).scalars())
+    return await fetch_page(db, query, page)
+
+
+def _member_bookings_query(studio_id: uuid.UUID, member_id: uuid.UUID) -> Select[tuple[BookingRow]]:
+    return (
+        select(BookingRow)
+        .where(BookingRow.studio_id == studio_id, BookingRow.member_id == member_id)
+        .order_by(BookingRow.session_starts_at, BookingRow.id)
+    )
 
 
 async def member_bookings(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[BookingRow]:
-    query = (
-        select(BookingRow)
-        .where(BookingRow.studio_id == studio_id, BookingRow.member_id == member_id)
-        .order_by(BookingRow.session_starts_at)
-    )
-    return list((await db.execute(query)).scalars())
+    return list((await db.execute(_member_bookings_query(studio_id, member_id))).scalars())
+
+
+async def member_bookings_page(
+    db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[BookingRow], int]:
+    return await fetch_page(db, _member_bookings_query(studio_id, member_id), page)
 
 
 async def member_waitlist(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[dict[str, Any]]:

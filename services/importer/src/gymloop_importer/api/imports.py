@@ -10,8 +10,10 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
+from gymloop_kit.http.links import Links, PublicPaths
+from gymloop_kit.http.pagination import Page, Paging, slice_page
 from gymloop_kit.http.problems import error_response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gymloop_importer.db.models import ImportJob
 from gymloop_importer.domain.dry_run import DryRun, PlannedMember, format_value
@@ -79,9 +81,12 @@ class ImportOut(BaseModel):
     percent_done: int
     error_count: int
     same_as_import_id: uuid.UUID | None
+    log_url: str = Field(description="The import log as plain text: its full path through the gateway")
+    log_csv_url: str = Field(description="The import log as CSV: its full path through the gateway")
+    failed_rows_url: str = Field(description="The rows another service refused: its full path through the gateway")
 
 
-async def _import_out(session: Session, job: ImportJob) -> ImportOut:
+async def _import_out(session: Session, job: ImportJob, links: PublicPaths) -> ImportOut:
     state = await imports.progress(session, job)
     settled = state.rows_settled
     percent = 100 if job.status == "completed" else (100 * settled // job.rows_total if job.rows_total else 0)
@@ -100,6 +105,9 @@ async def _import_out(session: Session, job: ImportJob) -> ImportOut:
         percent_done=percent,
         error_count=len(job.errors),
         same_as_import_id=job.same_as_job_id,
+        log_url=links.to(f"/imports/{job.id}/log"),
+        log_csv_url=links.to(f"/imports/{job.id}/log.csv"),
+        failed_rows_url=links.to(f"/imports/{job.id}/failed-rows"),
     )
 
 
@@ -200,7 +208,7 @@ async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut
         422: {"description": "The file has errors; nothing was imported; the log is kept as a rejected import"},
     },
 )
-async def start_import(principal: Staff, session: Session, file: Upload) -> ImportOut | JSONResponse:
+async def start_import(principal: Staff, session: Session, file: Upload, links: Links) -> ImportOut | JSONResponse:
     """Staff only. Validates every row first: a file with errors imports nothing (422, and the log is kept). A valid
     file answers 202; members then creates the people and billing their subscriptions, and the import's progress
     follows."""
@@ -214,19 +222,20 @@ async def start_import(principal: Staff, session: Session, file: Upload) -> Impo
     )
     if started.issues:
         return _rejection(started.issues, started.job.id)
-    return await _import_out(session, started.job)
+    return await _import_out(session, started.job, links)
 
 
-@router.get("/imports", summary="Imports of this studio, newest first", response_model=list[ImportOut])
-async def list_imports(principal: Staff, session: Session) -> list[ImportOut]:
+@router.get("/imports", summary="Imports of this studio, newest first", response_model=Page[ImportOut])
+async def list_imports(principal: Staff, session: Session, page: Paging, links: Links) -> Page[ImportOut]:
     """Staff only. Every import of the studio, newest first, with its progress."""
-    return [await _import_out(session, job) for job in await imports.list_jobs(session, principal.studio_id)]
+    jobs, total = await imports.list_jobs(session, principal.studio_id, page)
+    return Page.of([await _import_out(session, job, links) for job in jobs], total, page)
 
 
 @router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportOut)
-async def get_import(import_id: uuid.UUID, principal: Staff, session: Session) -> ImportOut:
-    """Staff only. The import's state and progress."""
-    return await _import_out(session, await imports.get_job(session, principal.studio_id, import_id))
+async def get_import(import_id: uuid.UUID, principal: Staff, session: Session, links: Links) -> ImportOut:
+    """Staff only. The import's state and progress, with the links to its log."""
+    return await _import_out(session, await imports.get_job(session, principal.studio_id, import_id), links)
 
 
 @router.get(
@@ -285,14 +294,15 @@ class FailedRowOut(BaseModel):
     "/imports/{import_id}/failed-rows",
     operation_id="listFailedRows",
     summary="The rows members or billing refused: row, e-mail, which service, and what to change",
-    response_model=list[FailedRowOut],
+    response_model=Page[FailedRowOut],
 )
-async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session) -> list[FailedRowOut]:
+async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Session, page: Paging) -> Page[FailedRowOut]:
     """Staff only. The rows the members or billing service refused, with the row number, the e-mail, the service and
     what to change."""
     job = await imports.get_job(session, principal.studio_id, import_id)
     log = await imports.import_log(session, job)
-    return [
+    shown, total = slice_page(log.failed, page)
+    items = [
         FailedRowOut(
             row=failed.row_number,
             email=failed.email,
@@ -305,8 +315,9 @@ async def get_failed_rows(import_id: uuid.UUID, principal: Staff, session: Sessi
             member_outcome=failed.member_outcome.value if failed.member_outcome else None,
             text=failed.detail,
         )
-        for failed in log.failed
+        for failed in shown
     ]
+    return Page.of(items, total, page)
 
 
 class ImportSettings(BaseModel):

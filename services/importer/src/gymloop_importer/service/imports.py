@@ -10,6 +10,7 @@ from typing import Any
 
 from gymloop_contracts.events.importer import ImportCompleted, ImportedSubscription, MemberImportRequested
 from gymloop_kit.errors import Conflict, NotFound
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from gymloop_kit.messaging.outbox import add_event, add_events
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,9 +200,11 @@ async def progress(session: AsyncSession, job: ImportJob) -> Progress:
     return Progress(job.rows_total, counts[0], counts[1], counts[2], counts[3], counts[4])
 
 
-async def list_jobs(session: AsyncSession, studio_id: uuid.UUID) -> list[ImportJob]:
-    statement = select(ImportJob).where(ImportJob.studio_id == studio_id).order_by(ImportJob.created_at.desc())
-    return list((await session.scalars(statement)).all())
+async def list_jobs(session: AsyncSession, studio_id: uuid.UUID, page: PageParams) -> tuple[list[ImportJob], int]:
+    statement = (
+        select(ImportJob).where(ImportJob.studio_id == studio_id).order_by(ImportJob.created_at.desc(), ImportJob.id)
+    )
+    return await fetch_page(session, statement, page)
 
 
 async def delete_job(session: AsyncSession, studio_id: uuid.UUID, job_id: uuid.UUID) -> None:

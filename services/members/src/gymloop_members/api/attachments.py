@@ -9,6 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Request, Response, UploadFile
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.http.links import Links
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.ownership import ensure_own_member
 
 from gymloop_members.api.deps import settings_of
@@ -40,7 +42,7 @@ def _download(attachment: Attachment) -> Response:
 @router.post("/members/{member_id}/attachments", summary="Attach a file to a member (staff)",
              operation_id="uploadAttachment", response_model=AttachmentOut, status_code=201)  # fmt: skip
 async def upload(
-    member_id: uuid.UUID, file: Upload, principal: Staff, request: Request, session: Session
+    member_id: uuid.UUID, file: Upload, principal: Staff, request: Request, session: Session, links: Links
 ) -> AttachmentOut:
     """Staff only. A multipart file upload, up to the configured size; answers the attachment's metadata."""
     max_bytes = settings_of(request).attachment_max_bytes
@@ -48,15 +50,17 @@ async def upload(
         session, principal.studio_id, member_id, filename=file.filename, content_type=file.content_type,
         data=await _read(file, max_bytes), max_bytes=max_bytes, by_account=principal.account_id,
     )  # fmt: skip
-    return AttachmentOut.model_validate(attachment)
+    return AttachmentOut.of(attachment, links)
 
 
 @router.get("/members/{member_id}/attachments", summary="A member's attachments (staff)",
-            response_model=list[AttachmentOut])  # fmt: skip
-async def list_attachments(member_id: uuid.UUID, principal: Staff, session: Session) -> list[AttachmentOut]:
-    """Staff only. The files attached to the member, with their names, types and sizes."""
-    rows = await attachments.list_attachments(session, principal.studio_id, member_id)
-    return [AttachmentOut.model_validate(row) for row in rows]
+            response_model=Page[AttachmentOut])  # fmt: skip
+async def list_attachments(
+    member_id: uuid.UUID, principal: Staff, session: Session, page: Paging, links: Links
+) -> Page[AttachmentOut]:
+    """Staff only. The files attached to the member, oldest first, with their names, types and sizes."""
+    rows, total = await attachments.list_attachments(session, principal.studio_id, member_id, page)
+    return Page.of([AttachmentOut.of(row, links) for row in rows], total, page)
 
 
 @router.get("/members/{member_id}/attachments/{attachment_id}", summary="Download an attachment (staff)",
@@ -79,7 +83,7 @@ async def delete(member_id: uuid.UUID, attachment_id: uuid.UUID, principal: Staf
 @router.put("/members/{member_id}/photo", summary="Set the profile photo, png or jpeg (staff; a member their own)",
             response_model=AttachmentOut)  # fmt: skip
 async def put_photo(
-    member_id: uuid.UUID, file: Upload, principal: AnyUser, request: Request, session: Session
+    member_id: uuid.UUID, file: Upload, principal: AnyUser, request: Request, session: Session, links: Links
 ) -> AttachmentOut:
     """Replaces the previous photo: A png or jpeg, up to the configured size. Staff set any member's photo; a member
     only their own."""
@@ -89,7 +93,7 @@ async def put_photo(
         session, principal.studio_id, member_id, filename=file.filename, content_type=file.content_type,
         data=await _read(file, max_bytes), max_bytes=max_bytes, by_account=principal.account_id, kind="photo",
     )  # fmt: skip
-    return AttachmentOut.model_validate(attachment)
+    return AttachmentOut.of(attachment, links)
 
 
 @router.get("/members/{member_id}/photo", summary="The profile photo (staff; a member their own)",

@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, Staff
+from gymloop_kit.http.pagination import Page, Paging
 
 from gymloop_members.api.schemas import (
     AssignChecklist,
@@ -80,10 +81,13 @@ async def assign(member_id: uuid.UUID, body: AssignChecklist, principal: Staff, 
 
 
 @router.get("/members/{member_id}/checklists", summary="A member's checklists with progress (staff)",
-            operation_id="listMemberChecklists", response_model=list[MemberChecklistOut])  # fmt: skip
-async def member_checklists(member_id: uuid.UUID, principal: Staff, session: Session) -> list[MemberChecklistOut]:
+            operation_id="listMemberChecklists", response_model=Page[MemberChecklistOut])  # fmt: skip
+async def member_checklists(
+    member_id: uuid.UUID, principal: Staff, session: Session, page: Paging
+) -> Page[MemberChecklistOut]:
     """Staff only. Each checklist assigned to the member, with its actions, which are done, by whom and when."""
-    return [assigned_out(view) for view in await checklists.member_checklists(session, principal.studio_id, member_id)]
+    views, total = await checklists.member_checklists(session, principal.studio_id, member_id, page)
+    return Page.of([assigned_out(view) for view in views], total, page)
 
 
 @router.put(

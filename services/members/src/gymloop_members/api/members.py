@@ -8,15 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Role, Staff
-from gymloop_kit.bounds import NonNegativeInt32
 from gymloop_kit.errors import Forbidden
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.ownership import ensure_own_member
 
 from gymloop_members.api.schemas import (
     ArchiveRequest,
     MemberCreate,
     MemberOut,
-    MemberPage,
     MemberPatch,
     ResponsibleChange,
     RoleChange,
@@ -40,28 +39,27 @@ async def create_member(body: MemberCreate, principal: Staff, session: Session) 
 
 
 @router.get(
-    "/members", summary="Search and filter the studio's members and employees (staff)", response_model=MemberPage
+    "/members", summary="Search and filter the studio's members and employees (staff)", response_model=Page[MemberOut]
 )
 async def search_members(
     principal: Staff,
     session: Session,
+    page: Paging,
     q: Annotated[str | None, Query(max_length=100, description="Substring of the name or e-mail")] = None,
     tag_id: uuid.UUID | None = None,
     responsible_employee_id: uuid.UUID | None = None,
     status: Literal["active", "archived"] | None = None,
     role: Literal["member", "employee", "admin"] | None = None,
     is_member: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[NonNegativeInt32, Query()] = 0,
-) -> MemberPage:
+) -> Page[MemberOut]:
     """Staff only. Filters combine (substring of name or e-mail, tag, responsible employee, status, role); the answer
     is one page (limit, offset) with the total count."""
     filters = members.MemberFilters(
         q=q, tag_id=tag_id, responsible_employee_id=responsible_employee_id, status=status, role=role,
-        is_member=is_member, limit=limit, offset=offset,
+        is_member=is_member, limit=page.limit, offset=page.offset,
     )  # fmt: skip
     rows, total = await members.search_members(session, principal.studio_id, filters)
-    return MemberPage(items=[MemberOut.of(row) for row in rows], total=total, limit=limit, offset=offset)
+    return Page.of([MemberOut.of(row) for row in rows], total, page)
 
 
 @router.post("/members/upsert", summary="Create, or overwrite an existing member by e-mail; sends no e-mail (staff)",

@@ -6,8 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
+from gymloop_kit.http.links import PublicPaths
 from pydantic import BaseModel, ConfigDict, Field
 
+from gymloop_members.db.models import Attachment
 from gymloop_members.service.accounts import TokenPair
 from gymloop_members.service.members import MemberView
 
@@ -227,13 +229,6 @@ class MemberOut(BaseModel):
         )
 
 
-class MemberPage(BaseModel):
-    items: list[MemberOut]
-    total: int
-    limit: int
-    offset: int
-
-
 class RoleChange(Strict):
     role: RoleName
     is_member: bool | None = None
@@ -350,3 +345,19 @@ class AttachmentOut(BaseModel):
     size: int
     uploaded_by_account_id: uuid.UUID
     created_at: datetime
+    file_url: str = Field(description="Where to download the file: its full path through the gateway")
+
+    @classmethod
+    def of(cls, attachment: Attachment, links: PublicPaths) -> AttachmentOut:
+        member = attachment.member_id
+        path = (
+            f"/members/{member}/photo"
+            if attachment.kind == "photo"
+            else f"/members/{member}/attachments/{attachment.id}"
+        )
+        return cls(
+            id=attachment.id, member_id=member, kind=attachment.kind, filename=attachment.filename,
+            content_type=attachment.content_type, size=attachment.size,
+            uploaded_by_account_id=attachment.uploaded_by_account_id, created_at=attachment.created_at,
+            file_url=links.to(path),
+        )  # fmt: skip

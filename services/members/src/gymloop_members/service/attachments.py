@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from gymloop_kit.errors import NotFound
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
@@ -55,14 +56,16 @@ async def add_attachment(
     return attachment
 
 
-async def list_attachments(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[Attachment]:
+async def list_attachments(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[Attachment], int]:
     member = await get_member(session, studio_id, member_id)
-    rows = await session.scalars(
+    statement = (
         select(Attachment)
         .where(Attachment.member_id == member.id, Attachment.studio_id == studio_id, Attachment.kind == "document")
-        .order_by(Attachment.created_at)
+        .order_by(Attachment.created_at, Attachment.id)
     )
-    return list(rows)
+    return await fetch_page(session, statement, page)
 
 
 async def get_attachment(

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from gymloop_kit.errors import NotFound
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,14 +102,17 @@ async def _assigned(session: AsyncSession, checklist: MemberChecklist) -> Assign
     return AssignedView(checklist, list(items))
 
 
-async def member_checklists(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[AssignedView]:
+async def member_checklists(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[AssignedView], int]:
     member = await get_member(session, studio_id, member_id)
-    rows = await session.scalars(
+    statement = (
         select(MemberChecklist)
         .where(MemberChecklist.member_id == member.id, MemberChecklist.studio_id == studio_id)
-        .order_by(MemberChecklist.assigned_at)
+        .order_by(MemberChecklist.assigned_at, MemberChecklist.id)
     )
-    return [await _assigned(session, row) for row in rows]
+    rows, total = await fetch_page(session, statement, page)
+    return [await _assigned(session, row) for row in rows], total
 
 
 async def tick(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,9 +45,13 @@ async def add_note(
     return note
 
 
-async def list_notes(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> list[Note]:
+async def list_notes(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[Note], int]:
     member = await get_member(session, studio_id, member_id)
-    rows = await session.scalars(
-        select(Note).where(Note.member_id == member.id, Note.studio_id == studio_id).order_by(Note.created_at.desc())
+    statement = (
+        select(Note)
+        .where(Note.member_id == member.id, Note.studio_id == studio_id)
+        .order_by(Note.created_at.desc(), Note.id)
     )
-    return list(rows)
+    return await fetch_page(session, statement, page)

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Principal, Staff
 from gymloop_kit.errors import Forbidden
+from gymloop_kit.http.pagination import Page, Paging
 
 from gymloop_notifications.api.schemas import (
     DeliveryOut,
@@ -74,12 +75,13 @@ async def post_info(body: InfoPostIn, principal: Staff, session: Session) -> Inf
 
 
 @router.get(
-    "/info-posts", operation_id="listInfoPosts", summary="The info page, newest first", response_model=list[InfoPostOut]
+    "/info-posts", operation_id="listInfoPosts", summary="The info page, newest first", response_model=Page[InfoPostOut]
 )
-async def list_info(principal: AnyUser, session: Session) -> list[InfoPostOut]:
+async def list_info(principal: AnyUser, session: Session, page: Paging) -> Page[InfoPostOut]:
     """Any role. The studio's info posts, newest first."""
-    posts = await use_cases.info_posts(session, principal.studio_id)
-    return [InfoPostOut(post_id=p.post_id, title=p.title, body=p.body, published_at=p.published_at) for p in posts]
+    posts, total = await use_cases.info_posts(session, principal.studio_id, page)
+    items = [InfoPostOut(post_id=p.post_id, title=p.title, body=p.body, published_at=p.published_at) for p in posts]
+    return Page.of(items, total, page)
 
 
 @router.post("/messages", summary="Send a message to all, a group or one member", response_model=MessageOut,
@@ -119,15 +121,16 @@ async def get_message(
     "/me/inbox",
     operation_id="listMyInbox",
     summary="The calling member's in-app messages",
-    response_model=list[InboxItemOut],
+    response_model=Page[InboxItemOut],
 )
-async def my_inbox(principal: AnyUser, session: Session) -> list[InboxItemOut]:
-    """For a member: the in-app messages sent to them, with whether each is read."""
-    items = await use_cases.inbox(session, principal.studio_id, _own_member_id(principal))
-    return [
+async def my_inbox(principal: AnyUser, session: Session, page: Paging) -> Page[InboxItemOut]:
+    """For a member: the in-app messages sent to them, newest first, with whether each is read."""
+    rows, total = await use_cases.inbox(session, principal.studio_id, _own_member_id(principal), page)
+    items = [
         InboxItemOut(message_id=m.message_id, subject=m.subject, body=m.body, sent_at=m.created_at, read_at=d.read_at)
-        for m, d in items
+        for m, d in rows
     ]
+    return Page.of(items, total, page)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, Principal, Role, Staff
 from gymloop_kit.errors import Forbidden, InvalidInput
+from gymloop_kit.http.pagination import Page, Paging, slice_page
 
 from gymloop_notifications.api.schemas import (
     CustomNotificationIn,
@@ -108,11 +109,11 @@ async def delete_open(
     "/dashboard",
     operation_id="getDashboard",
     summary="Open notifications of the employee's members",
-    response_model=list[NotificationOut],
+    response_model=Page[NotificationOut],
 )
 async def dashboard(
-    principal: Staff, session: Session, employee_id: Annotated[uuid.UUID | None, Query()] = None
-) -> list[NotificationOut]:
+    principal: Staff, session: Session, page: Paging, employee_id: Annotated[uuid.UUID | None, Query()] = None
+) -> Page[NotificationOut]:
     """Staff only. The open notifications of the members the employee is responsible for (the caller's own by
     default; an admin may name another employee)."""
     me = _staff_id(principal)
@@ -120,22 +121,24 @@ async def dashboard(
         raise Forbidden("only an admin may look at a colleague's dashboard", code="role_required")
     config = await ensure_studio(session, principal.studio_id)
     items = await use_cases.dashboard(session, principal.studio_id, employee_id or me, config.today(datetime.now(UTC)))
-    return [NotificationOut.of(n) for n in items]
+    shown, total = slice_page(items, page)
+    return Page.of([NotificationOut.of(n) for n in shown], total, page)
 
 
 @router.get(
     "/members/{member_id}/notifications",
     operation_id="listMemberNotifications",
     summary="A member's notifications, whoever is assigned",
-    response_model=list[NotificationOut],
+    response_model=Page[NotificationOut],
 )
 async def member_notifications(
-    member_id: uuid.UUID, principal: Staff, session: Session, include_done: bool = True
-) -> list[NotificationOut]:
+    member_id: uuid.UUID, principal: Staff, session: Session, page: Paging, include_done: bool = True
+) -> Page[NotificationOut]:
     """Staff only. Every notification about the member, whichever employee it is assigned to; done ones too unless
     include_done=false."""
     items = await use_cases.of_member(session, principal.studio_id, member_id, include_done=include_done)
-    return [NotificationOut.of(n) for n in items]
+    shown, total = slice_page(items, page)
+    return Page.of([NotificationOut.of(n) for n in shown], total, page)
 
 
 @router.post(

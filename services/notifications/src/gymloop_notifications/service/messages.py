@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import uuid_utils.compat as uuid_compat
 from gymloop_kit.errors import NotFound
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,9 +55,11 @@ async def publish_info_post(
     return post
 
 
-async def info_posts(session: AsyncSession, studio_id: uuid.UUID, limit: int = 50) -> list[InfoPost]:
-    query = select(InfoPost).where(InfoPost.studio_id == studio_id).order_by(InfoPost.published_at.desc()).limit(limit)
-    return list((await session.execute(query)).scalars())
+async def info_posts(session: AsyncSession, studio_id: uuid.UUID, page: PageParams) -> tuple[list[InfoPost], int]:
+    query = (
+        select(InfoPost).where(InfoPost.studio_id == studio_id).order_by(InfoPost.published_at.desc(), InfoPost.post_id)
+    )
+    return await fetch_page(session, query, page)
 
 
 async def _audience_members(
@@ -256,9 +259,9 @@ async def message_status(
 
 
 async def inbox(
-    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
-) -> list[tuple[Message, MessageDelivery]]:
-    rows = await session.execute(
+    session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
+) -> tuple[list[tuple[Message, MessageDelivery]], int]:
+    query = (
         select(Message, MessageDelivery)
         .join(
             MessageDelivery,
@@ -270,9 +273,10 @@ async def inbox(
             MessageDelivery.channel == Channel.IN_APP.value,
             MessageDelivery.status == "delivered",
         )
-        .order_by(Message.created_at.desc())
+        .order_by(Message.created_at.desc(), Message.message_id)
     )
-    return [(message, delivery) for message, delivery in rows.all()]
+    rows, total = await fetch_page(session, query, page)
+    return [(message, delivery) for message, delivery in rows], total
 
 
 async def mark_read(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, message_id: uuid.UUID) -> None:
