@@ -288,11 +288,9 @@ def test_staff_see_every_part_of_the_overview(stack: Stack, written: dict[str, A
     assert note["author"]["id"] == studio.admin_member_id
     (attachment,) = body["attachments"]
     assert attachment["filename"] == "contract.pdf"
-    assert (
-        attachment["download_url"] == f"/api/members/members/{written['member']['id']}/attachments/{attachment['id']}"
-    )
+    assert attachment["file_url"] == f"/api/v1/members/members/{written['member']['id']}/attachments/{attachment['id']}"
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
-        assert client.get(attachment["download_url"], headers=studio.admin).content == PDF
+        assert client.get(attachment["file_url"], headers=studio.admin).content == PDF
     (checklist,) = body["checklists"]
     assert (checklist["name"], checklist["done"], checklist["total"]) == ("Intake", 0, 2)
     (notification,) = body["notifications"]

@@ -23,8 +23,8 @@ SERVICES = ("members", "bookings", "billing", "notifications")
 PROFILE = {"id": str(MEMBER), "first_name": "Mia", "role": "member", "tags": [{"id": "t", "name": "Knee"}]}
 ANSWERS = {
     ("members", f"/members/{MEMBER}/overview"): {
-        "profile": PROFILE, "responsible_employee": None, "notes": [{"body": "n"}],
-        "attachments": [{"id": "a1", "filename": "c.pdf"}], "checklists": [],
+        "profile": PROFILE, "responsible_employee": None, "notes": [{"body": "n"}], "notes_total": 1,
+        "attachments": [{"id": "a1", "filename": "c.pdf", "file_url": "/api/v1/members/members/m/attachments/a1"}], "checklists": [],
     },
     ("bookings", f"/members/{MEMBER}/overview"): {
         "account": {"credits_left": 4, "active_sign_ups": 1, "entitlements": [
@@ -92,7 +92,7 @@ async def test_one_call_per_service_and_the_parts_combined(gateway, stand_ins):
     assert body["payment_state"] == {"state": "overdue"}
     assert body["notifications"] == [{"notification_id": "n1"}]
     assert body["attachments"] == [
-        {"id": "a1", "filename": "c.pdf", "download_url": f"/api/members/members/{MEMBER}/attachments/a1"}
+        {"id": "a1", "filename": "c.pdf", "file_url": "/api/v1/members/members/m/attachments/a1"}
     ]
 
 
@@ -132,7 +132,7 @@ async def test_no_token_is_refused_at_the_edge_before_any_service_is_asked(gatew
 
 async def test_the_view_is_in_the_gateways_openapi_with_its_summary_parameters_and_errors(gateway):
     document = (await gateway.get("/openapi.json")).json()
-    operation = document["paths"]["/api/views/members/{member_id}/overview"]["get"]
+    operation = document["paths"]["/api/v1/views/members/{member_id}/overview"]["get"]
     assert operation["operationId"] == "gateway.memberOverview"
     assert operation["summary"]
     assert "another studio" in operation["description"]

@@ -83,7 +83,7 @@ async def test_the_gateway_keeps_its_own_and_the_api_paths(gateway):
         assert answer.headers["content-type"] == "application/problem+json", path
     token = TokenFactory(KEYS).headers(studio_id=uuid.uuid4(), role="admin")
     api = (await gateway.get("/api/members/anything", headers=token)).json()
-    assert api["forwarded_prefix"] == "/api/members"  # still the API route, not the web app
+    assert api["forwarded_prefix"] == "/api/v1/members"  # still the API route (canonical prefix), not the web app
 
 
 async def test_one_browsers_session_cookie_never_travels_with_anothers_request(gateway):

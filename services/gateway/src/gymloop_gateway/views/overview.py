@@ -63,9 +63,13 @@ class MemberOverview(BaseModel):
     notifications: list[ServiceObject] | Unavailable | None = Field(
         None, description="Staff only (absent for a member): open notifications about the member"
     )
-    notes: list[ServiceObject] | None = Field(None, description="Staff only (absent for a member), newest first")
+    notes: list[ServiceObject] | None = Field(
+        None,
+        description="Staff only (absent for a member): the newest 20, newest first; members' notes route pages all",
+    )
+    notes_total: int | None = Field(None, description="Staff only: how many notes the member has")
     attachments: list[ServiceObject] | None = Field(
-        None, description="Staff only (absent for a member), each with its download_url through the gateway"
+        None, description="Staff only (absent for a member), each with its file_url through the gateway"
     )
     checklists: list[ServiceObject] | None = Field(None, description="Staff only (absent for a member)")
 
@@ -140,10 +144,8 @@ def overview_body(member_id: uuid.UUID, principal: Principal, parts: dict[str, P
         notifications = parts["notifications"]
         body["notifications"] = notifications.or_unavailable(notifications.items)
         body["notes"] = person["notes"]
-        body["attachments"] = [
-            {**file, "download_url": f"/api/members/members/{member_id}/attachments/{file['id']}"}
-            for file in person["attachments"] or []
-        ]
+        body["notes_total"] = person["notes_total"]
+        body["attachments"] = person["attachments"]  # each with its file_url through the gateway
         body["checklists"] = person["checklists"]
     return body
 

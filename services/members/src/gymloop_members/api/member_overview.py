@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from fastapi import APIRouter
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.http.links import Links
+from gymloop_kit.http.pagination import MAX_LIMIT, PageParams
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,6 +21,8 @@ from gymloop_members.db.models import Membership
 from gymloop_members.service import attachments, checklists, members, notes
 
 router = APIRouter(tags=["members"])
+
+OVERVIEW_NOTES = 20  # a screen's worth; older notes are one page further through GET .../notes
 
 
 class PersonOut(BaseModel):
@@ -34,7 +38,10 @@ class NoteWithAuthorOut(NoteOut):
 class MemberOverviewOut(BaseModel):
     profile: MemberOut
     responsible_employee: PersonOut | None
-    notes: list[NoteWithAuthorOut] | None = Field(description="Staff only, newest first; None for a member")
+    notes: list[NoteWithAuthorOut] | None = Field(
+        description=f"Staff only, the newest {OVERVIEW_NOTES} first (the notes route pages the rest); None for a member"
+    )
+    notes_total: int | None = Field(description="Staff only: how many notes the member has; None for a member")
     attachments: list[AttachmentOut] | None = Field(description="Staff only; None for a member")
     checklists: list[MemberChecklistOut] | None = Field(description="Staff only; None for a member")
 
@@ -60,7 +67,7 @@ async def _people(
     summary="Profile, responsible employee, and for staff notes, attachments and checklists, in one read",
     response_model=MemberOverviewOut,
 )
-async def get_overview(member_id: uuid.UUID, principal: AnyUser, session: Session) -> MemberOverviewOut:
+async def get_overview(member_id: uuid.UUID, principal: AnyUser, session: Session, links: Links) -> MemberOverviewOut:
     """Staff read any member of their studio; a member only their own (another member's answers 404), without the
     staff's notes, attachments and checklists (those are None)."""
     ensure_own_member(principal, member_id)
@@ -70,13 +77,16 @@ async def get_overview(member_id: uuid.UUID, principal: AnyUser, session: Sessio
         names = await _people(session, principal.studio_id, [membership.responsible_employee_id])
         return MemberOverviewOut(
             profile=profile, responsible_employee=names.get(membership.responsible_employee_id),
-            notes=None, attachments=None, checklists=None,
+            notes=None, notes_total=None, attachments=None, checklists=None,
         )  # fmt: skip
-    written = await notes.list_notes(session, principal.studio_id, member_id)
+    written, notes_total = await notes.list_notes(
+        session, principal.studio_id, member_id, PageParams(limit=OVERVIEW_NOTES)
+    )
     wanted = [membership.responsible_employee_id, *(note.author_member_id for note in written)]
     names = await _people(session, principal.studio_id, wanted)
-    files = await attachments.list_attachments(session, principal.studio_id, member_id)
-    assigned = await checklists.member_checklists(session, principal.studio_id, member_id)
+    # a member has a handful of files and checklists: the overview shows them all (up to a page's maximum)
+    files, _ = await attachments.list_attachments(session, principal.studio_id, member_id, PageParams(MAX_LIMIT))
+    assigned, _ = await checklists.member_checklists(session, principal.studio_id, member_id, PageParams(MAX_LIMIT))
     return MemberOverviewOut(
         profile=profile,
         responsible_employee=names.get(membership.responsible_employee_id),
@@ -87,6 +97,7 @@ async def get_overview(member_id: uuid.UUID, principal: AnyUser, session: Sessio
             )
             for note in written
         ],
-        attachments=[AttachmentOut.model_validate(row) for row in files],
+        notes_total=notes_total,
+        attachments=[AttachmentOut.of(row, links) for row in files],
         checklists=[assigned_out(view) for view in assigned],
     )
