@@ -95,14 +95,14 @@ def seed_members(demo: Demo) -> str:
     """The studio and its admin (signed up once, logged in afterwards), then a coach and three members.
     The admin's token replaces the dev token for the next steps, so all demo data is in this one studio.
     The coach and the members have no password yet: their first login sends a set-password e-mail (the sink)."""
-    demo.need("POST /api/members/auth/login", "POST /api/members/studios/signup", "GET /api/members/members",
-              "POST /api/members/members")  # fmt: skip
+    demo.need("POST /api/v1/members/auth/login", "POST /api/v1/members/studios/signup", "GET /api/v1/members/members",
+              "POST /api/v1/members/members")  # fmt: skip
     _, first, last, email = DEMO_PEOPLE[0]
-    login = demo.client.post("/api/members/auth/login", json={"email": email, "password": DEMO_PASSWORD})
+    login = demo.client.post("/api/v1/members/auth/login", json={"email": email, "password": DEMO_PASSWORD})
     tokens = (login.json().get("tokens") if login.status_code == 200 else None) or None
     made_studio = tokens is None
     if tokens is None:
-        tokens = demo.call("POST", "/api/members/studios/signup", json={
+        tokens = demo.call("POST", "/api/v1/members/studios/signup", json={
             "studio_name": "Gymloop Demo Studio", "timezone": "Europe/Amsterdam", "email": email,
             "password": DEMO_PASSWORD, "first_name": first, "last_name": last,
         })  # fmt: skip
@@ -111,9 +111,9 @@ def seed_members(demo: Demo) -> str:
     demo.save()
     added = 0
     for role, first, last, email in DEMO_PEOPLE[1:]:
-        found = demo.call("GET", "/api/members/members", params={"q": email})
+        found = demo.call("GET", "/api/v1/members/members", params={"q": email})
         if not found.get("items"):
-            demo.call("POST", "/api/members/members", json={
+            demo.call("POST", "/api/v1/members/members", json={
                 "email": email, "first_name": first, "last_name": last, "role": role, "is_member": role == "member",
             })  # fmt: skip
             added += 1
@@ -133,13 +133,13 @@ DEMO_PLANS: list[dict[str, Any]] = [
 def seed_billing(demo: Demo) -> str:
     """Plans: a 10-session pack, unlimited monthly (at most 5 a week) and a free, hidden staff plan.
     Subscriptions for the demo members are left out: they need members' ids in billing (see the report)."""
-    demo.need("POST /api/billing/plans", "GET /api/billing/plans")
-    existing = demo.call("GET", "/api/billing/plans")
+    demo.need("POST /api/v1/billing/plans", "GET /api/v1/billing/plans")
+    existing = demo.call("GET", "/api/v1/billing/plans")
     items = existing.get("items", []) if isinstance(existing, dict) else existing
     added = 0
     for plan in DEMO_PLANS:
         if _by_name(items, plan["name"]) is None:
-            demo.call("POST", "/api/billing/plans", json=plan)
+            demo.call("POST", "/api/v1/billing/plans", json=plan)
             added += 1
     return f"billing ({added} plans added)"
 
@@ -152,19 +152,19 @@ def seed_bookings(demo: Demo) -> str:
     """Booking settings, the 'Main hall' location, three session types, a weekly schedule and its sessions for
     the coming week (generating is idempotent in bookings; the schedule is created once and remembered)."""
     demo.need(
-        "PUT /api/bookings/settings",
-        "GET /api/bookings/locations",
-        "POST /api/bookings/locations",
-        "GET /api/bookings/session-types",
-        "POST /api/bookings/session-types",
-        "POST /api/bookings/schedules",
-        "POST /api/bookings/schedules/{schedule_id}/generate",
+        "PUT /api/v1/bookings/settings",
+        "GET /api/v1/bookings/locations",
+        "POST /api/v1/bookings/locations",
+        "GET /api/v1/bookings/session-types",
+        "POST /api/v1/bookings/session-types",
+        "POST /api/v1/bookings/schedules",
+        "POST /api/v1/bookings/schedules/{schedule_id}/generate",
     )
-    demo.call("PUT", "/api/bookings/settings", json={})  # the default policy; name and zone come from members
-    location = _by_name(demo.call("GET", "/api/bookings/locations"), "Main hall")
+    demo.call("PUT", "/api/v1/bookings/settings", json={})  # the default policy; name and zone come from members
+    location = _by_name(demo.call("GET", "/api/v1/bookings/locations"), "Main hall")
     if location is None:
-        location = demo.call("POST", "/api/bookings/locations", json={"name": "Main hall"})
-    existing_types = demo.call("GET", "/api/bookings/session-types")
+        location = demo.call("POST", "/api/v1/bookings/locations", json={"name": "Main hall"})
+    existing_types = demo.call("GET", "/api/v1/bookings/session-types")
     types: dict[str, str] = {}
     for name, description in [
         ("Yoga", "Flow yoga for every level"),
@@ -173,7 +173,7 @@ def seed_bookings(demo: Demo) -> str:
     ]:
         found = _by_name(existing_types, name)
         if found is None:
-            found = demo.call("POST", "/api/bookings/session-types", json={"name": name, "description": description})
+            found = demo.call("POST", "/api/v1/bookings/session-types", json={"name": name, "description": description})
         types[name] = found["id"]
     slots = [
         {"weekday": day, "start_time": start, "duration_minutes": minutes, "session_type_id": types[kind],
@@ -187,14 +187,14 @@ def seed_bookings(demo: Demo) -> str:
     schedule_id = demo.state.get("bookings_schedule_id")
     created_schedule = False
     if schedule_id is None:
-        schedule = demo.call("POST", "/api/bookings/schedules", json={"location_id": location["id"], "slots": slots})
+        schedule = demo.call("POST", "/api/v1/bookings/schedules", json={"location_id": location["id"], "slots": slots})
         schedule_id = demo.state["bookings_schedule_id"] = schedule["id"]
         demo.save()
         created_schedule = True
     today = datetime.now(UTC).date()
     sessions = _generate_week(demo, schedule_id, today)
     if sessions is None:  # the remembered schedule is gone (the database was reset): make it again
-        schedule = demo.call("POST", "/api/bookings/schedules", json={"location_id": location["id"], "slots": slots})
+        schedule = demo.call("POST", "/api/v1/bookings/schedules", json={"location_id": location["id"], "slots": slots})
         schedule_id = demo.state["bookings_schedule_id"] = schedule["id"]
         demo.save()
         created_schedule = True
@@ -205,7 +205,7 @@ def seed_bookings(demo: Demo) -> str:
 
 def _generate_week(demo: Demo, schedule_id: str, first_day: date) -> list[dict[str, Any]] | None:
     answer = demo.client.post(
-        f"/api/bookings/schedules/{schedule_id}/generate", json={"first_day": first_day.isoformat(), "weeks": 1}
+        f"/api/v1/bookings/schedules/{schedule_id}/generate", json={"first_day": first_day.isoformat(), "weeks": 1}
     )
     if answer.status_code == 404:
         return None
@@ -254,13 +254,12 @@ def seed(gateway_url: str, private_key_pem: str, public_key_pem: str, data_dir: 
     today = datetime.now(UTC).date().isoformat()
     result.logins += [
         f"admin token of the demo studio {studio_id} (valid {DEV_TOKEN_TTL_S // 3600} h) in {token_path}; try:",
-        f'  curl -H "Authorization: Bearer $(cat {token_path})" "{gateway_url}/api/bookings/agenda?day={today}"',
+        f'  curl -H "Authorization: Bearer $(cat {token_path})" "{gateway_url}/api/v1/bookings/agenda?day={today}"',
     ]
     if any(done.startswith("members") for done in result.done):
         _, _, _, owner = DEMO_PEOPLE[0]
-        result.logins.append(
-            f"admin    {owner} / {DEMO_PASSWORD}  (back office {gateway_url}/login; API POST /api/members/auth/login)"
-        )
+        api_login = "POST /api/v1/members/auth/login"
+        result.logins.append(f"admin    {owner} / {DEMO_PASSWORD}  (back office {gateway_url}/login; API {api_login})")
         result.logins += [
             f"{role:<8} {email} (first login e-mails a set-password link to the mail sink)"
             for role, _, _, email in DEMO_PEOPLE[1:]

@@ -58,7 +58,7 @@ async def test_calls_go_out_at_once_with_the_callers_token_and_correlation_id():
         assert request.headers["authorization"] == "Bearer tok-1"
         assert request.headers["x-correlation-id"] == "corr-9"
         assert request.headers["x-forwarded-host"] == "gym.example"
-        assert request.headers["x-forwarded-prefix"] == f"/api/{request.url.host}"
+        assert request.headers["x-forwarded-prefix"] == f"/api/v1/{request.url.host}"
 
 
 async def test_a_down_slow_or_failing_service_is_a_part_marked_unavailable():

@@ -24,7 +24,8 @@ PROFILE = {"id": str(MEMBER), "first_name": "Mia", "role": "member", "tags": [{"
 ANSWERS = {
     ("members", f"/members/{MEMBER}/overview"): {
         "profile": PROFILE, "responsible_employee": None, "notes": [{"body": "n"}], "notes_total": 1,
-        "attachments": [{"id": "a1", "filename": "c.pdf", "file_url": "/api/v1/members/members/m/attachments/a1"}], "checklists": [],
+        "attachments": [{"id": "a1", "filename": "c.pdf", "file_url": "/api/v1/members/members/m/attachments/a1"}],
+        "checklists": [],
     },
     ("bookings", f"/members/{MEMBER}/overview"): {
         "account": {"credits_left": 4, "active_sign_ups": 1, "entitlements": [

@@ -20,6 +20,8 @@ from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import problem_body
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 
+from gymloop_gateway.versioning import canonical
+
 if TYPE_CHECKING:
     from gymloop_gateway.app import Edge
 
@@ -104,7 +106,7 @@ def upstream_headers(request: Request, service: str) -> dict[str, str]:
         "Accept": "application/json",
         "X-Forwarded-Proto": request.url.scheme,
         "X-Forwarded-Host": request.headers.get("host", ""),
-        "X-Forwarded-Prefix": f"/api/{service}",
+        "X-Forwarded-Prefix": canonical(f"/api/{service}"),
     }
     if authorization := request.headers.get("authorization"):
         headers["Authorization"] = authorization
