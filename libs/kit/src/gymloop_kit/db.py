@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, Select, Table, text
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from gymloop_kit.errors import AppError
@@ -42,6 +42,20 @@ class CommitFailed(AppError):
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# A SELECT of any columns: SQLAlchemy types a statement by its columns (`Select[int, str]`); `Select[Any]` is one.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+
+def table_of(model: type[Any]) -> Table:
+    """The Core table of an ORM model, typed as one (mypy sees `Model.__table__` as any FromClause)."""
+    return cast(Table, model.__table__)
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched: a DML statement's result is a cursor result, typed as any Result."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def asyncpg_dsn(database_url: str) -> str:

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.bounds import INT32_MAX
+from gymloop_kit.db import AnySelect
 
 if TYPE_CHECKING:
     from typing_extensions import TypeForm  # pydantic's own annotation of the parameters
@@ -70,7 +71,7 @@ class Page(BaseModel, Generic[T]):
         return cls(items=list(items), total=total, limit=params.limit, offset=params.offset)
 
 
-async def fetch_page(session: AsyncSession, statement: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+async def fetch_page(session: AsyncSession, statement: AnySelect, params: PageParams) -> tuple[list[Any], int]:
     """The page's rows of `statement` and the count of all its rows, in two queries.
 
     A statement of one column or entity gives the values themselves (as `session.scalars` does), a statement

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_kit.db import Database
+from gymloop_kit.db import Database, rows_affected
 from gymloop_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -92,7 +92,7 @@ async def purge_expired(database: Database, *, ttl_s: float, batch: int = BATCH)
     total = 0
     while True:
         async with database.transaction() as session:
-            deleted = (await session.execute(_PURGE, {"ttl": ttl_s, "batch": batch})).rowcount
+            deleted = rows_affected(await session.execute(_PURGE, {"ttl": ttl_s, "batch": batch}))
         total += deleted
         if deleted < batch:
             break

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from gymloop_kit.db import Database
+from gymloop_kit.db import Database, rows_affected
 from gymloop_kit.logging import get_logger
 
 log = get_logger(__name__)
@@ -74,7 +74,7 @@ async def purge_delivery_tables(database: Database, *, inbox_retention_s: float,
     for table, statement in (("inbox", _PURGE_INBOX), ("applied_sequence", _PURGE_APPLIED)):
         while True:
             async with database.transaction() as session:
-                deleted = (await session.execute(statement, {"age": inbox_retention_s, "batch": batch})).rowcount
+                deleted = rows_affected(await session.execute(statement, {"age": inbox_retention_s, "batch": batch}))
             totals[table] += deleted
             if deleted < batch:
                 break

@@ -5,14 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from gymloop_contracts import Envelope, EventPayload, topic_for
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.messaging import inbox
 
-P = TypeVar("P", bound=EventPayload)
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
 
 
@@ -41,16 +40,16 @@ class Subscriptions:
         self._by_type: dict[tuple[str, int], Subscription] = {}
         self._newest_only_types: set[tuple[str, int]] = set()
 
-    def on(
-        self, *models: type[P], newest_only: bool = False
-    ) -> Callable[[Callable[[AsyncSession, P, Envelope], Awaitable[None]]], Handler]:
+    def on(self, *models: type[EventPayload], newest_only: bool = False) -> Callable[[Handler], Handler]:
         """Register a handler for one or more event types (e.g. MemberRegistered and MemberUpdated alike)."""
         if not models:
             raise ValueError("name at least one event type to subscribe to")
         if newest_only and not self.consumer:
             raise ValueError("newest_only needs the consumer's name: Subscriptions(consumer='<service>')")
 
-        def register(handler: Callable[[AsyncSession, P, Envelope], Awaitable[None]]) -> Handler:
+        # The handler may take the union of `models` (or their common base): the payload is typed Any here,
+        # since a Callable over a union is no subtype of one over the base class mypy would infer.
+        def register(handler: Handler) -> Handler:
             registered: Handler = self._newest_only(handler) if newest_only else handler
             for model in models:
                 key = (model.event_type, model.version)

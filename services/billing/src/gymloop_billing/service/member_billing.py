@@ -9,7 +9,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from gymloop_kit.db import AnySelect
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import PaymentRow, PaymentRunRow, PlanRow, PurchaseRow, SubscriptionRow
@@ -30,7 +31,7 @@ async def member_subscriptions(
 
 async def _page(
     session: AsyncSession,
-    query: Select[Any],
+    query: AnySelect,
     mine: tuple[ColumnElement[bool], ...],
     table: Any,
     limit: int,

@@ -86,7 +86,7 @@ async def get_mandate(session: AsyncSession, studio_id: uuid.UUID, member_id: uu
     return row
 
 
-def _mandate(row: MandateRow | Row[Any]) -> Mandate:
+def _mandate(row: MandateRow | Row[*tuple[Any, ...]]) -> Mandate:
     return Mandate(
         mandate_reference=row.mandate_reference,
         member_id=row.member_id,
@@ -282,7 +282,7 @@ async def create_payment_run(
     return row
 
 
-def _purchase(row: PurchaseRow | Row[Any]) -> Purchase:
+def _purchase(row: PurchaseRow | Row[*tuple[Any, ...]]) -> Purchase:
     return Purchase(
         purchase_id=row.id,
         studio_id=row.studio_id,

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gymloop_kit import studio_clock
-from sqlalchemy import ColumnElement, Select, Table, Uuid, and_, bindparam, insert, literal, or_, select, update
+from gymloop_kit.db import AnySelect, table_of
+from sqlalchemy import ColumnElement, Table, Uuid, and_, bindparam, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,7 +84,7 @@ _POLICY_COLUMNS = (
 )
 
 
-def with_policy(query: Select[Any], studio_id: ColumnElement[uuid.UUID]) -> Select[Any]:
+def with_policy(query: AnySelect, studio_id: ColumnElement[uuid.UUID]) -> AnySelect:
     """The query with the admins' policy and members' time zone as extra columns; either may be missing."""
     return (
         query.add_columns(*_POLICY_COLUMNS)
@@ -119,10 +120,10 @@ _RECENT = timedelta(days=8)
 # The tables `save` writes, with their keys. Within a table updates go before inserts, so a sign-out's status
 # change reaches the partial unique index of active bookings before a new booking of that member and session.
 _TABLES: dict[str, tuple[Table, str]] = {
-    "session": (SessionRow.__table__, "id"),
-    "waitlist_entry": (WaitlistEntryRow.__table__, "id"),
-    "booking": (BookingRow.__table__, "id"),
-    "entitlement": (EntitlementRow.__table__, "subscription_id"),
+    "session": (table_of(SessionRow), "id"),
+    "waitlist_entry": (table_of(WaitlistEntryRow), "id"),
+    "booking": (table_of(BookingRow), "id"),
+    "entitlement": (table_of(EntitlementRow), "subscription_id"),
 }
 # One UPDATE per table, built once: the SET columns come from each row's parameters (the changed ones).
 _UPDATES = {name: update(table).where(table.c[key] == bindparam("row_key")) for name, (table, key) in _TABLES.items()}
@@ -199,7 +200,7 @@ class BookingStore:
         return self._archived[member_id]
 
     async def _session_row(self, studio_id: uuid.UUID, session_id: uuid.UUID, lock: bool) -> Any:
-        session = SessionRow.__table__
+        session = table_of(SessionRow)
         query = with_policy(select(session), session.c.studio_id).where(
             session.c.id == session_id, session.c.studio_id == studio_id
         )
@@ -248,7 +249,7 @@ class BookingStore:
             recent = or_(BookingRow.status == BookingStatus.ACTIVE.value, BookingRow.session_starts_at >= now - _RECENT)
             wanted.append(and_(BookingRow.member_id.in_(member_ids), recent))
         query = (
-            select(BookingRow.__table__)
+            select(table_of(BookingRow))
             .where(BookingRow.studio_id == studio_id, or_(*wanted))
             .order_by(BookingRow.booked_at, BookingRow.id)
         )
@@ -257,7 +258,7 @@ class BookingStore:
     async def _roster(self, row: Any, booking_rows: list[Any]) -> SessionRoster:
         entries = (
             await self.db.execute(
-                select(WaitlistEntryRow.__table__)
+                select(table_of(WaitlistEntryRow))
                 .where(WaitlistEntryRow.session_id == row.id, WaitlistEntryRow.studio_id == row.studio_id)
                 .order_by(WaitlistEntryRow.position)
             )
@@ -278,7 +279,7 @@ class BookingStore:
     ) -> dict[uuid.UUID, MemberAccount]:
         entitlement_rows = (
             await self.db.execute(
-                select(EntitlementRow.__table__).where(
+                select(table_of(EntitlementRow)).where(
                     EntitlementRow.studio_id == studio_id, EntitlementRow.member_id.in_(member_ids)
                 )
             )
@@ -300,7 +301,7 @@ class BookingStore:
     # --- writing ------------------------------------------------------------------------------------
 
     async def add_session(self, session: Session) -> None:
-        await self.db.execute(insert(SessionRow.__table__).values(session_values(session)))
+        await self.db.execute(insert(table_of(SessionRow)).values(session_values(session)))
 
     async def save(self) -> None:
         """Write what the rules changed: new rows, the changed columns of loaded rows, and the new log entries."""
@@ -318,7 +319,7 @@ class BookingStore:
         self._tracker.written(writes)
         entries = [log_values(entry) for account in self.accounts.values() for entry in account.log]
         if entries:
-            await self.db.execute(insert(UserLogRow.__table__), entries)
+            await self.db.execute(insert(table_of(UserLogRow)), entries)
         for account in self.accounts.values():
             account.log.clear()
 
@@ -330,8 +331,10 @@ class BookingStore:
             for entry in roster.waitlist:
                 yield "waitlist_entry", entry.entry_id, entry_values(studio_id, entry)
         bookings = dict(self._bookings)
-        for booking in (b for holder in [*self.rosters.values(), *self.accounts.values()] for b in holder.bookings):
-            bookings.setdefault(booking.booking_id, booking)
+        holders: list[SessionRoster | MemberAccount] = [*self.rosters.values(), *self.accounts.values()]
+        for holder in holders:
+            for booking in holder.bookings:
+                bookings.setdefault(booking.booking_id, booking)
         for booking in bookings.values():
             yield "booking", booking.booking_id, booking_values(booking)
         for account in self.accounts.values():

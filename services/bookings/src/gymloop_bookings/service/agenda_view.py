@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from gymloop_kit.db import AnySelect
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import BookingRow, DayDescriptionRow, MemberRow, WaitlistEntryRow
@@ -112,6 +113,6 @@ async def agenda_contents(
     return [AgendaDayEntries(day=d.day, sessions=[entry(s) for s in d.sessions]) for d in agenda]
 
 
-async def _count_per_session(db: AsyncSession, query: Select[Any], key: Any) -> dict[uuid.UUID, int]:
+async def _count_per_session(db: AsyncSession, query: AnySelect, key: Any) -> dict[uuid.UUID, int]:
     rows = (await db.execute(query.group_by(key))).all()
     return {session_id: count for session_id, count in rows}

@@ -22,8 +22,9 @@ from gymloop_bookings.domain.member_statistics import (
 
 async def member_statistics(
     db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, now: datetime
-) -> VisitStatistics:
-    """One aggregate over the member's bookings (on the index of studio, member and start)."""
+) -> tuple[VisitStatistics, int]:
+    """The visit statistics and how many of the member's sessions have started (the history's total), in one
+    aggregate over the member's bookings (on the index of studio, member and start)."""
     attended = BookingRow.status == BookingStatus.ATTENDED.value
     visited = and_(attended, not_(BookingRow.no_show))
     windows = [

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from gymloop_kit.db import table_of
 from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -156,7 +157,7 @@ async def member_log(
     return await fetch_page(db, query, page)
 
 
-def _member_bookings_query(studio_id: uuid.UUID, member_id: uuid.UUID) -> Select[tuple[BookingRow]]:
+def _member_bookings_query(studio_id: uuid.UUID, member_id: uuid.UUID) -> Select[BookingRow]:
     return (
         select(BookingRow)
         .where(BookingRow.studio_id == studio_id, BookingRow.member_id == member_id)
@@ -183,7 +184,7 @@ async def member_waitlist(db: AsyncSession, studio_id: uuid.UUID, member_id: uui
     # Everyone waiting for those sessions: the place depends on who else is still in line.
     rows = (
         await db.execute(
-            select(WaitlistEntryRow.__table__).where(
+            select(table_of(WaitlistEntryRow)).where(
                 WaitlistEntryRow.studio_id == studio_id, WaitlistEntryRow.session_id.in_(mine), waiting
             )
         )

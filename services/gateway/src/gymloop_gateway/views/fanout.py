@@ -10,7 +10,7 @@ without the subject there is nothing to show.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ class ServiceCall:
 
     service: str
     path: str
-    params: Mapping[str, QueryValue | list[QueryValue]] = field(default_factory=dict)
+    params: Mapping[str, QueryValue | Sequence[QueryValue]] = field(default_factory=dict)
     timeout_s: float | None = None  # None: the gateway's view_part_timeout_s
     owns_subject: bool = False  # its 401/403/404 becomes the view's answer
 

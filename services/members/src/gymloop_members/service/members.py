@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.members import MemberArchived, MemberUnarchived, ResponsibleEmployeeAssigned
+from gymloop_kit.db import AnySelect
 from gymloop_kit.errors import Forbidden, NotFound
 from gymloop_kit.messaging.outbox import add_event
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_members.db.models import Account, Membership, MemberTag, Studio, Tag
@@ -328,7 +329,7 @@ async def _change_email(
     return others
 
 
-def _filtered(statement: Select[Any], studio_id: uuid.UUID, filters: MemberFilters) -> Select[Any]:
+def _filtered(statement: AnySelect, studio_id: uuid.UUID, filters: MemberFilters) -> AnySelect:
     statement = statement.where(Membership.studio_id == studio_id)
     if filters.q:
         pattern = "%" + filters.q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from gymloop_kit.errors import InvalidFields, InvalidInput
+from gymloop_kit.errors import AppError, InvalidFields, InvalidInput
 
 
 class DomainError(InvalidInput):
@@ -16,7 +16,7 @@ class InvalidFieldsError(InvalidFields):
     """Several field errors at once, so a settings form can show every problem in one round trip."""
 
 
-def raise_if_any(errors: Iterable[DomainError]) -> None:
+def raise_if_any(errors: Iterable[AppError]) -> None:
     collected = list(errors)
     if collected:
         raise InvalidFieldsError(collected)

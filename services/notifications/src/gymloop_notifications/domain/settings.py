@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
+from gymloop_kit.errors import AppError
+
 from gymloop_notifications.domain.errors import DomainError, InvalidFieldsError, raise_if_any
 
 
@@ -176,7 +178,7 @@ class NotificationSettings:
 
     def updated(self, changes: Mapping[str, Any]) -> Self:
         """Apply a partial update like {"absence": {"days": 21}}; every bad field is reported at once."""
-        errors: list[DomainError] = []
+        errors: list[AppError] = []  # DomainErrors, and those a section's own check raised
         sections: dict[str, Any] = {}
         if not isinstance(changes, Mapping):
             raise DomainError(

@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
+from gymloop_kit.db import table_of
 from gymloop_kit.mail import MailResult, MailStatus, OutgoingMail, mail_sender_job, queue_mails
 from sqlalchemy import Boolean, and_, bindparam, case, func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.db.models import MessageDelivery
 
-deliveries = MessageDelivery.__table__
+deliveries = table_of(MessageDelivery)
 DELIVERY_STATUS = {MailStatus.SENT: "sent", MailStatus.FAILED: "failed", MailStatus.PENDING: "pending"}
 
 

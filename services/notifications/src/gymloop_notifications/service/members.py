@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,7 +99,7 @@ async def reassign_member_notifications(
     moved_rule = await session.execute(
         base.where(NotificationRow.kind != NotificationKind.CUSTOM.value).values(assignee_id=new_assignee_id)
     )
-    custom_filter = NotificationRow.assignee_id.is_(None)
+    custom_filter: ColumnElement[bool] = NotificationRow.assignee_id.is_(None)
     if previous_assignee_id is not None:
         custom_filter = custom_filter | (NotificationRow.assignee_id == previous_assignee_id)
     moved_custom = await session.execute(

@@ -96,7 +96,8 @@ async def _audience_members(
             )
             .group_by(Subscription.member_id)
         )
-        plan_ends = {member_id: ends_on for member_id, ends_on in rows.all()}
+        # max() over rows whose ends_on is in this month: never NULL
+        plan_ends = {member_id: ends_on for member_id, ends_on in rows.all() if ends_on is not None}
         query = query.where(Member.member_id.in_(plan_ends))
     members = (await session.execute(query)).scalars()
     return [

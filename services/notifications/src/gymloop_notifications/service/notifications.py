@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import uuid_utils.compat as uuid_compat
 from gymloop_contracts import EventPayload
 from gymloop_contracts.events.notifications import AttendanceTrendDetected, MemberInactive, NotificationRaised
+from gymloop_kit.db import table_of
 from gymloop_kit.errors import NotFound
 from gymloop_kit.messaging.outbox import add_events
 from sqlalchemy import ARRAY, Text, any_, bindparam, delete, select
@@ -85,7 +86,7 @@ async def raise_candidates(
 ) -> list[uuid.UUID]:
     """Store the candidates not stored before (any status) and queue their events, all in the caller's
     transaction. The unique (studio_id, dedupe_key) index makes a racing refresh a no-op, not a duplicate."""
-    table = NotificationRow.__table__
+    table = table_of(NotificationRow)
     # Keys already stored (open, done or snoozed) are skipped before anything is written: a refresh that
     # finds nothing new costs one indexed lookup per chunk.
     fresh = [c for c in candidates if c.studio_id == studio_id]

@@ -40,7 +40,7 @@ async def members(
         error = refused
     items = items_of(page)
     total = int(page.get("total", len(items))) if isinstance(page, dict) else len(items)
-    context = {
+    context: dict[str, Any] = {
         "q": q,
         "status": params["status"] or "",
         "members": items,
