@@ -95,7 +95,10 @@ async def overview_choices(gateway: Gateway, session: WebSession, member_id: uui
             if product.get("active")
         ],
         "studio_tags": items_of(tags),
-        "staff": items_of(employees) + items_of(admins),
+        "staff_options": [
+            (person["id"], f"{person['first_name']} {person['last_name']}")
+            for person in items_of(employees) + items_of(admins)
+        ],
         "mandate": mandate if isinstance(mandate, dict) else None,
     }
 
