@@ -23,7 +23,7 @@ from gymloop_web.session import WebSession
 router = APIRouter()
 
 MEMBERS_PAGE = 200  # members' largest page: the sign-up choice lists this many active members
-NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in")
+NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in", "present")
 
 
 def _uuid_or_none(value: str) -> str | None:
@@ -211,3 +211,38 @@ async def check_in(
         request, session, gateway, session_id, member_id, "POST",
         f"/api/v1/bookings/sessions/{session_id}/check-in", lambda m: {"member_id": m}, "checked_in",
     )  # fmt: skip
+
+
+@router.post("/sessions/{session_id}/present")
+async def toggle_present(
+    request: Request,
+    session_id: uuid.UUID,
+    session: StaffSession,
+    gateway: GatewayDep,
+    member_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Seed 002's "Present" button: a mark on the list only, attendance stays what check-in says."""
+    return await _act(
+        request, session, gateway, session_id, member_id, "POST",
+        f"/api/v1/bookings/sessions/{session_id}/present", lambda m: {"member_id": m}, "present",
+    )  # fmt: skip
+
+
+@router.post("/sessions/{session_id}/cancel")
+async def cancel_session(
+    request: Request,
+    session_id: uuid.UUID,
+    session: StaffSession,
+    gateway: GatewayDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Cancels the session: bookings gives the members booked their credits back and tells them."""
+    try:
+        await gateway.call(
+            session, "POST", f"/api/v1/bookings/sessions/{session_id}/cancel", json={"reason": reason or None}
+        )
+    except ApiError as error:
+        if error.status >= 500 or error.status in (401, 403):
+            raise
+        return await session_page(request, session, gateway, session_id, error, error.status)
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)
