@@ -31,7 +31,7 @@ from gymloop_web.gateway import ApiError, Gateway, GatewayUnavailable, LoginRequ
 from gymloop_web.messages import translator
 from gymloop_web.middleware import SecurityHeadersMiddleware, SessionMiddleware
 from gymloop_web.rendering import environment, is_htmx, render, replace_session
-from gymloop_web.routes import agenda, auth, dashboard, member_overview, pages
+from gymloop_web.routes import agenda, auth, dashboard, member_billing, member_overview, member_profile, pages
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
 
@@ -81,6 +81,8 @@ def create_app(settings: WebSettings | None = None, *, transport: httpx.AsyncBas
     app.include_router(dashboard.router)
     app.include_router(pages.router)
     app.include_router(member_overview.router)
+    app.include_router(member_billing.router)
+    app.include_router(member_profile.router)
     app.include_router(agenda.router)
 
     @app.get("/health", include_in_schema=False)

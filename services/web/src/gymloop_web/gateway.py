@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ def field_name(loc: list[Any]) -> str | None:
     return ".".join(str(part) for part in loc[1:])
 
 
+# One file for a multipart upload: (file name, bytes, content type).
+Upload = tuple[str, bytes, str]
+
+
 class LoginRequired(Exception):
     """The session has no usable tokens (never logged in, or its refresh token was refused)."""
 
@@ -89,16 +94,26 @@ class Gateway:
         self._recent_refreshes: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def _send(
-        self, method: str, path: str, *, token: str | None, json: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        files: Upload | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
-        headers = {CORRELATION_HEADER: current_correlation_id()}
+        headers = {**(headers or {}), CORRELATION_HEADER: current_correlation_id()}
         if address := browser_address.get():
             headers["X-Forwarded-For"] = address
         if token:
             headers["Authorization"] = f"Bearer {token}"
         clean = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         try:
-            answer = await self.client.request(method, path, headers=headers, json=json, params=clean)
+            answer = await self.client.request(
+                method, path, headers=headers, json=json, params=clean, files={"file": files} if files else None
+            )
         except httpx.HTTPError as error:
             log.warning("gateway_unreachable", method=method, path=path, error=type(error).__name__)
             raise GatewayUnavailable(str(error)) from error
@@ -112,20 +127,52 @@ class Gateway:
         return _body_or_raise(answer)
 
     async def call(
-        self, session: WebSession, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+        self,
+        session: WebSession,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        files: Upload | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        """A call as the session's user, refreshing its tokens when needed (the session is updated in place)."""
+        """A call as the session's user, refreshing its tokens when needed (the session is updated in place);
+        `files` sends one file as the multipart field `file` (an attachment upload), `headers` go along (an
+        Idempotency-Key)."""
+        answer = await self._as_user(session, method, path, json=json, params=params, files=files, headers=headers)
+        return _body_or_raise(answer)
+
+    async def download(self, session: WebSession, path: str) -> httpx.Response:
+        """A file as the session's user: the answer itself (bytes and headers); ApiError for an error answer."""
+        answer = await self._as_user(session, "GET", path)
+        if answer.status_code >= 400:
+            raise ApiError.of(answer)
+        return answer
+
+    async def _as_user(
+        self,
+        session: WebSession,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        files: Upload | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         if not session.logged_in:
             raise LoginRequired
         if session.access_expires_at - time.time() < REFRESH_MARGIN_S:
             await self.refresh(session)
-        answer = await self._send(method, path, token=session.access_token, json=json, params=params)
+        send = functools.partial(self._send, method, path, json=json, params=params, files=files, headers=headers)
+        answer = await send(token=session.access_token)
         if answer.status_code == 401:
             await self.refresh(session)
-            answer = await self._send(method, path, token=session.access_token, json=json, params=params)
+            answer = await send(token=session.access_token)
             if answer.status_code == 401:
                 raise LoginRequired
-        return _body_or_raise(answer)
+        return answer
 
     async def refresh(self, session: WebSession) -> None:
         assert session.refresh_token is not None
@@ -137,7 +184,7 @@ class Gateway:
                 tokens = self._recent_refreshes[key][1]
             else:
                 answer = await self._send(
-                    "POST", "/api/members/auth/refresh", token=None, json={"refresh_token": session.refresh_token}
+                    "POST", "/api/v1/members/auth/refresh", token=None, json={"refresh_token": session.refresh_token}
                 )
                 if answer.status_code != 200:
                     raise LoginRequired

@@ -12,7 +12,7 @@ from gymloop_web.session import WebSession
 
 async def zone_of(gateway: Gateway, session: WebSession) -> ZoneInfo:
     """The studio's zone (bookings' settings follow members' studio): session times are shown in it."""
-    settings = await optional(gateway, session, "/api/bookings/settings")
+    settings = await optional(gateway, session, "/api/v1/bookings/settings")
     return studio_zone(settings.get("time_zone") if isinstance(settings, dict) else None)
 
 

@@ -91,11 +91,15 @@ def test_the_overview_escapes_what_a_member_typed_and_marks_missing_parts():
             "notes": [{"body": "<b>hi</b>", "created_at": "2026-12-02T10:00:00Z"}], "attachments": [],
             "checklists": [],
         },
-        zone=AMSTERDAM, offered=[], history_offset=0, history_page=10, error=None, note="",
+        zone=AMSTERDAM, offered=[], history_offset=0, history_page=10, error=None, values={}, acted_on=None,
+        today="2026-12-02", new_key="k1", plan_options=[("p1", "<i>Pack</i>")], product_options=[], studio_tags=[],
+        staff_options=[], mandate=None,
     )  # fmt: skip
     assert "<script>x</script>" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
     assert "&lt;b&gt;hi&lt;/b&gt;" in page
+    assert '<option value="p1">&lt;i&gt;Pack&lt;/i&gt;</option>' in page  # a plan's name is text too
+    assert "No mandate yet." in page
     assert (
         page.count('data-unavailable="billing"') == 5
     )  # subscriptions, statistics, payment state, purchases, payments

@@ -23,7 +23,7 @@ from gymloop_web.session import WebSession
 router = APIRouter()
 
 MEMBERS_PAGE = 200  # members' largest page: the sign-up choice lists this many active members
-NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in")
+NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in", "present")
 
 
 def _uuid_or_none(value: str) -> str | None:
@@ -55,11 +55,11 @@ async def agenda(
         "coach_id": coach,
     }
     days, locations, employees, admins = await asyncio.gather(
-        gateway.call(session, "GET", "/api/bookings/agenda", params=params),
-        optional(gateway, session, "/api/bookings/locations"),
+        gateway.call(session, "GET", "/api/v1/bookings/agenda", params=params),
+        optional(gateway, session, "/api/v1/bookings/locations"),
         # the coach filter offers the studio's staff: employees and admins (admins coach too)
-        optional(gateway, session, "/api/members/members", role="employee", status="active", limit=MEMBERS_PAGE),
-        optional(gateway, session, "/api/members/members", role="admin", status="active", limit=MEMBERS_PAGE),
+        optional(gateway, session, "/api/v1/members/members", role="employee", status="active", limit=MEMBERS_PAGE),
+        optional(gateway, session, "/api/v1/members/members", role="admin", status="active", limit=MEMBERS_PAGE),
     )
     step = timedelta(days=7 if week else 1)
     shown = week_start(first) if week else first
@@ -89,14 +89,14 @@ async def session_page(
 ) -> Response:
     zone = await zone_of(gateway, session)
     details, attendance, members = await asyncio.gather(
-        gateway.call(session, "GET", f"/api/bookings/sessions/{session_id}"),
-        gateway.call(session, "GET", f"/api/bookings/sessions/{session_id}/attendance"),
-        optional(gateway, session, "/api/members/members", status="active", limit=MEMBERS_PAGE),
+        gateway.call(session, "GET", f"/api/v1/bookings/sessions/{session_id}"),
+        gateway.call(session, "GET", f"/api/v1/bookings/sessions/{session_id}/attendance"),
+        optional(gateway, session, "/api/v1/members/members", status="active", limit=MEMBERS_PAGE),
     )
     day = local_date(details["starts_at"], zone)
     # the agenda entry names the session and its coach
     agenda = await optional(
-        gateway, session, "/api/bookings/agenda", day=day.isoformat() if day else None, days=1,
+        gateway, session, "/api/v1/bookings/agenda", day=day.isoformat() if day else None, days=1,
         location_id=details["location_id"],
     )  # fmt: skip
     entry: dict[str, Any] = next(
@@ -122,9 +122,11 @@ async def _notice(request: Request, session: WebSession, gateway: Gateway) -> di
     done, member_id = request.query_params.get("done"), _uuid_or_none(request.query_params.get("member_id", ""))
     if done not in NOTICES or member_id is None:
         return None
-    member = await optional(gateway, session, f"/api/members/members/{member_id}")
+    member = await optional(gateway, session, f"/api/v1/members/members/{member_id}")
     account = (
-        await optional(gateway, session, f"/api/bookings/members/{member_id}/account") if done == "signed_up" else None
+        await optional(gateway, session, f"/api/v1/bookings/members/{member_id}/account")
+        if done == "signed_up"
+        else None
     )
     person = member if isinstance(member, dict) else {}
     name = " ".join(part for part in (person.get("first_name"), person.get("last_name")) if part)
@@ -179,7 +181,7 @@ async def sign_up(
 ) -> Response:
     return await _act(
         request, session, gateway, session_id, member_id, "POST",
-        f"/api/bookings/sessions/{session_id}/bookings", lambda m: {"member_id": m}, "signed_up",
+        f"/api/v1/bookings/sessions/{session_id}/bookings", lambda m: {"member_id": m}, "signed_up",
     )  # fmt: skip
 
 
@@ -193,7 +195,7 @@ async def sign_out(
 ) -> Response:
     return await _act(
         request, session, gateway, session_id, member_id, "DELETE",
-        f"/api/bookings/sessions/{session_id}/bookings/{{member}}", None, "signed_out",
+        f"/api/v1/bookings/sessions/{session_id}/bookings/{{member}}", None, "signed_out",
     )  # fmt: skip
 
 
@@ -207,5 +209,40 @@ async def check_in(
 ) -> Response:
     return await _act(
         request, session, gateway, session_id, member_id, "POST",
-        f"/api/bookings/sessions/{session_id}/check-in", lambda m: {"member_id": m}, "checked_in",
+        f"/api/v1/bookings/sessions/{session_id}/check-in", lambda m: {"member_id": m}, "checked_in",
     )  # fmt: skip
+
+
+@router.post("/sessions/{session_id}/present")
+async def toggle_present(
+    request: Request,
+    session_id: uuid.UUID,
+    session: StaffSession,
+    gateway: GatewayDep,
+    member_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Seed 002's "Present" button: a mark on the list only, attendance stays what check-in says."""
+    return await _act(
+        request, session, gateway, session_id, member_id, "POST",
+        f"/api/v1/bookings/sessions/{session_id}/present", lambda m: {"member_id": m}, "present",
+    )  # fmt: skip
+
+
+@router.post("/sessions/{session_id}/cancel")
+async def cancel_session(
+    request: Request,
+    session_id: uuid.UUID,
+    session: StaffSession,
+    gateway: GatewayDep,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Cancels the session: bookings gives the members booked their credits back and tells them."""
+    try:
+        await gateway.call(
+            session, "POST", f"/api/v1/bookings/sessions/{session_id}/cancel", json={"reason": reason or None}
+        )
+    except ApiError as error:
+        if error.status >= 500 or error.status in (401, 403):
+            raise
+        return await session_page(request, session, gateway, session_id, error, error.status)
+    return RedirectResponse(f"/sessions/{session_id}", status_code=303)

@@ -44,7 +44,7 @@ async def login(
     if studio_id:
         credentials["studio_id"] = studio_id
     try:
-        answer = await gateway.public("POST", "/api/members/auth/login", json=credentials)
+        answer = await gateway.public("POST", "/api/v1/members/auth/login", json=credentials)
         if answer["status"] == "choose_studio":
             staff = [studio for studio in answer["studios"] if studio["role"] in STAFF_ROLES]
             if not staff:
@@ -52,7 +52,7 @@ async def login(
             if len(staff) > 1:
                 return again(ApiError(409, "choose_studio", request.app.state.t("login.choose_studio")), staff, 409)
             credentials["studio_id"] = staff[0]["studio_id"]
-            answer = await gateway.public("POST", "/api/members/auth/login", json=credentials)
+            answer = await gateway.public("POST", "/api/v1/members/auth/login", json=credentials)
     except ApiError as error:
         return again(error, status=error.status)
     session = WebSession()
@@ -78,7 +78,7 @@ async def switch_studio(
 ) -> Response:
     if studio_id not in {studio.studio_id for studio in session.other_studios()}:
         return see_other("/")
-    tokens = await gateway.call(session, "POST", "/api/members/auth/switch-studio", json={"studio_id": studio_id})
+    tokens = await gateway.call(session, "POST", "/api/v1/members/auth/switch-studio", json={"studio_id": studio_id})
     switched = WebSession()
     apply_tokens(switched, tokens)
     await _revoke(gateway, session)  # the old studio's refresh token is of no use any more
@@ -99,7 +99,7 @@ async def forgot_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot(request: Request, gateway: GatewayDep, email: Annotated[str, Form()] = "") -> Response:
     try:
-        await gateway.public("POST", "/api/members/auth/password-reset", json={"email": email})
+        await gateway.public("POST", "/api/v1/members/auth/password-reset", json={"email": email})
     except ApiError as error:
         return render(request, "forgot.html", error.status, sent=False, email=email, error=error)
     return render(request, "forgot.html", sent=True, email=email, error=None)
@@ -138,7 +138,7 @@ async def set_password(
     try:
         await gateway.public(
             "POST",
-            "/api/members/auth/set-password",
+            "/api/v1/members/auth/set-password",
             json={"token": session.password_token, "new_password": new_password},
         )
     except ApiError as error:
@@ -158,14 +158,14 @@ async def _revoke(gateway: Gateway, session: WebSession) -> None:
     """Logs the refresh token out at members (revoking its family); a failure leaves it to expire."""
     if session.refresh_token:
         try:
-            await gateway.public("POST", "/api/members/auth/logout", json={"refresh_token": session.refresh_token})
+            await gateway.public("POST", "/api/v1/members/auth/logout", json={"refresh_token": session.refresh_token})
         except Exception:  # logging out locally must work even when the platform does not answer
             return
 
 
 async def _load_identity(gateway: Gateway, session: WebSession) -> None:
     """Who the user is and the studios they may switch to (those where they are staff)."""
-    me = await gateway.call(session, "GET", "/api/members/me")
+    me = await gateway.call(session, "GET", "/api/v1/members/me")
     session.email = me["email"]
     session.studios = [
         StudioChoice(studio_id=str(m["studio_id"]), studio_name=m["studio_name"], role=m["role"])

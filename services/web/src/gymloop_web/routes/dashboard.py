@@ -21,8 +21,8 @@ router = APIRouter()
 @router.get("/")
 async def dashboard(request: Request, session: StaffSession, gateway: GatewayDep) -> Response:
     view, active, zone = await asyncio.gather(
-        gateway.call(session, "GET", "/api/views/dashboard"),
-        gateway.call(session, "GET", "/api/members/members", params={"status": "active", "limit": 1}),
+        gateway.call(session, "GET", "/api/v1/views/dashboard"),
+        gateway.call(session, "GET", "/api/v1/members/members", params={"status": "active", "limit": 1}),
         zone_of(gateway, session),
     )
     return render(request, "dashboard.html", view=view, active_members=active.get("total", 0), zone=zone)
@@ -35,7 +35,7 @@ async def mark_done(
     gateway: GatewayDep,
     back: Annotated[str, Form()] = "/",
 ) -> Response:
-    await gateway.call(session, "POST", f"/api/notifications/notifications/{notification_id}/done")
+    await gateway.call(session, "POST", f"/api/v1/notifications/notifications/{notification_id}/done")
     return RedirectResponse(safe_back(back), status_code=303)
 
 
@@ -48,6 +48,9 @@ async def snooze(
     back: Annotated[str, Form()] = "/",
 ) -> Response:
     await gateway.call(
-        session, "POST", f"/api/notifications/notifications/{notification_id}/snooze", json={"until": until.isoformat()}
+        session,
+        "POST",
+        f"/api/v1/notifications/notifications/{notification_id}/snooze",
+        json={"until": until.isoformat()},
     )
     return RedirectResponse(safe_back(back), status_code=303)

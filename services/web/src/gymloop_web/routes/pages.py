@@ -32,7 +32,7 @@ async def members(
     page: dict[str, Any] = {"items": [], "total": 0, "limit": MEMBERS_PAGE_SIZE, "offset": offset}
     try:
         page = await gateway.call(
-            session, "GET", "/api/members/members", params={**params, "limit": MEMBERS_PAGE_SIZE, "offset": offset}
+            session, "GET", "/api/v1/members/members", params={**params, "limit": MEMBERS_PAGE_SIZE, "offset": offset}
         )
     except ApiError as refused:
         if refused.status >= 500 or refused.status in (401, 403):
@@ -59,7 +59,7 @@ async def members(
 
 @router.get("/settings")
 async def settings_page(request: Request, session: AdminSession, gateway: GatewayDep) -> Response:
-    studio = await gateway.call(session, "GET", "/api/members/studios/current")
+    studio = await gateway.call(session, "GET", "/api/v1/members/studios/current")
     return render(request, "settings.html", studio=studio, error=None, saved=False)
 
 
@@ -73,7 +73,7 @@ async def save_settings(
 ) -> Response:
     try:
         studio = await gateway.call(
-            session, "PATCH", "/api/members/studios/current", json={"name": name, "timezone": timezone}
+            session, "PATCH", "/api/v1/members/studios/current", json={"name": name, "timezone": timezone}
         )
     except ApiError as error:
         if error.status >= 500 or error.status in (401, 403):

@@ -1,0 +1,131 @@
+"""The member overview's profile actions in a real browser (Playwright driving Debian's Chromium) against every
+service, the gateway and the web app (the e2e `stack`): set the tags and the responsible employee, tick a
+checklist action, upload an attachment and download the same bytes again."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gymloop_devstack.testing import answered
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from .conftest import Stack
+from .test_e2e_web_back_office import CHROMIUM_ARGS, chromium_path
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Meadow-Anchor-6142!"
+CERTIFICATE = b"%PDF-1.4\n% medical certificate: fit to train\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def studio(stack: Stack) -> dict[str, Any]:
+    """An admin, a desk employee, two tags, and a member with a new-member checklist, through the gateway."""
+    with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
+        email = f"owner-{uuid.uuid4().hex[:8]}@profile-web.example.com"
+        signed_up = answered(
+            client.post(
+                "/api/v1/members/studios/signup",
+                json={"studio_name": "Profile Gym", "email": email, "password": PASSWORD,
+                      "first_name": "Pim", "last_name": "Owner"},
+            ),
+            201,
+        )  # fmt: skip
+        admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
+
+        def person(first: str, last: str, role: str) -> dict[str, Any]:
+            body = {"email": f"{first.lower()}-{uuid.uuid4().hex[:8]}@profile-web.example.com",
+                    "first_name": first, "last_name": last, "role": role}  # fmt: skip
+            return answered(client.post("/api/v1/members/members", json=body, headers=admin), 201)
+
+        person("Dana", "Desk", "employee")
+        member = person("Sam", "Visser", "member")
+        for name in ("Knee injury", "Early bird"):
+            answered(client.post("/api/v1/members/tags", json={"name": name}, headers=admin), 201)
+        template = answered(
+            client.post(
+                "/api/v1/members/checklists",
+                json={"name": "New member", "actions": ["Intake talk", "Body scan"]},
+                headers=admin,
+            ),
+            201,
+        )
+        answered(
+            client.post(
+                f"/api/v1/members/members/{member['id']}/checklists",
+                json={"template_id": template["id"]},
+                headers=admin,
+            ),
+            201,
+        )
+    return {"email": email, "member": member}
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Stack) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
+    """A fresh browser profile, logged in as the studio's admin, on the member's overview."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{stack.url}/login")
+    page.get_by_label("E-mail").fill(studio["email"])
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{stack.url}/members/{studio['member']['id']}")
+    expect(page.get_by_test_id("member-name")).to_have_text("Sam Visser")
+    yield page
+    context.close()
+
+
+def test_setting_tags_and_the_responsible_employee_shows_them_in_the_profile(page: Page) -> None:
+    expect(page.get_by_test_id("tags")).to_have_text("None.")
+    page.get_by_label("Knee injury").check()
+    page.get_by_label("Early bird").check()
+    page.get_by_role("button", name="Save the tags").click()
+    expect(page.get_by_test_id("tags")).to_contain_text("Knee injury")
+    expect(page.get_by_test_id("tags")).to_contain_text("Early bird")
+
+    page.get_by_label("Early bird").uncheck()
+    page.get_by_role("button", name="Save the tags").click()
+    expect(page.get_by_test_id("tags")).to_have_text("Knee injury")
+
+    page.get_by_label("Responsible employee").select_option(label="Dana Desk")
+    page.get_by_role("button", name="Save the responsible employee").click()
+    expect(page.get_by_test_id("responsible")).to_have_text("Dana Desk")
+
+
+def test_ticking_a_checklist_action_counts_it_done(page: Page) -> None:
+    checklists = page.get_by_test_id("checklists")
+    expect(checklists).to_contain_text("New member (0/2)")
+    checklists.get_by_role("button", name="Mark done: Intake talk").click()
+    expect(page.get_by_test_id("checklists")).to_contain_text("New member (1/2)")
+    expect(page.get_by_test_id("checklists").get_by_role("button", name="Not done: Intake talk")).to_be_visible()
+
+
+def test_an_uploaded_attachment_is_listed_and_downloads_with_its_bytes(page: Page, tmp_path: Path) -> None:
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#e-file")).to_have_text("Choose a file to upload.")
+
+    source = tmp_path / "certificate.pdf"
+    source.write_bytes(CERTIFICATE)
+    page.get_by_label("File to attach").set_input_files(str(source))
+    page.get_by_role("button", name="Upload").click()
+    link = page.get_by_test_id("attachments").get_by_role("link", name="certificate.pdf")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "certificate.pdf"
+    assert Path(download.value.path()).read_bytes() == CERTIFICATE

@@ -1,0 +1,142 @@
+"""The session page's staff actions in a real browser (Playwright driving Debian's Chromium) against every
+service, the gateway and the web app (the e2e `stack`): seed 002's cosmetic "Present" toggle on a signed-up
+member, and cancelling the session, which gives the member's credit back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from gymloop_devstack.testing import answered, wait_until
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from .conftest import Stack
+from .test_e2e_web_back_office import CHROMIUM_ARGS, chromium_path
+
+pytestmark = pytest.mark.e2e
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the studio's zone until its admins set another
+PASSWORD = "Harbor-Violet-3718!"
+PACK = {
+    "name": "5 sessions", "kind": "session_pack", "sessions": 5, "price_cents": 5000, "currency": "EUR",
+    "period": "one_off", "valid_days": 60,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def studio(stack: Stack) -> dict[str, Any]:
+    """An admin, Noor with 5 credits signed up for tomorrow's session, all written through the gateway."""
+    with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
+        email = f"owner-{uuid.uuid4().hex[:8]}@session-web.example.com"
+        signed_up = answered(
+            client.post(
+                "/api/v1/members/studios/signup",
+                json={"studio_name": "Session Gym", "email": email, "password": PASSWORD,
+                      "first_name": "Otto", "last_name": "Owner"},
+            ),
+            201,
+        )  # fmt: skip
+        admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
+        noor = answered(
+            client.post(
+                "/api/v1/members/members",
+                json={"email": f"noor-{uuid.uuid4().hex[:8]}@session-web.example.com", "first_name": "Noor",
+                      "last_name": "Bakker"},
+                headers=admin,
+            ),
+            201,
+        )  # fmt: skip
+        wait_until(
+            lambda: client.get(f"/api/v1/billing/members/{noor['id']}/payment-state", headers=admin).status_code == 200,
+            "billing to know Noor",
+        )
+        plan = answered(client.post("/api/v1/billing/plans", json=PACK, headers=admin), 201)
+        today = datetime.now(UTC).astimezone(AMSTERDAM).date()
+        answered(
+            client.post(
+                "/api/v1/billing/subscriptions",
+                json={"member_id": noor["id"], "plan_id": plan["id"], "start_date": today.isoformat()},
+                headers=admin,
+            ),
+            201,
+        )
+
+        def credits() -> int | None:
+            answer = client.get(f"/api/v1/bookings/members/{noor['id']}/account", headers=admin)
+            return answer.json()["credits_left"] if answer.status_code == 200 else None
+
+        wait_until(lambda: credits() == 5, "bookings to grant Noor's 5 credits")
+        location = answered(client.post("/api/v1/bookings/locations", json={"name": "Zaal 2"}, headers=admin), 201)
+        kind = answered(client.post("/api/v1/bookings/session-types", json={"name": "Yoga"}, headers=admin), 201)
+        session = answered(
+            client.post(
+                "/api/v1/bookings/sessions",
+                json={"location_id": location["id"], "session_type_id": kind["id"],
+                      "day": (today + timedelta(days=1)).isoformat(), "start_time": "18:00",
+                      "duration_minutes": 60, "capacity": 8},
+                headers=admin,
+            ),
+            201,
+        )  # fmt: skip
+        client.post(
+            f"/api/v1/bookings/sessions/{session['id']}/bookings", json={"member_id": noor["id"]}, headers=admin
+        )
+        wait_until(lambda: credits() == 4, "the sign-up to take one of Noor's credits")
+    return {"email": email, "noor": noor, "session": session}
+
+
+@pytest.fixture(scope="module")
+def browser(stack: Stack) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
+    """A fresh browser profile, logged in as the studio's admin, on the session's page."""
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.goto(f"{stack.url}/login")
+    page.get_by_label("E-mail").fill(studio["email"])
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{stack.url}/sessions/{studio['session']['id']}")
+    expect(page.get_by_test_id("session-name")).to_contain_text("Yoga")
+    yield page
+    context.close()
+
+
+def test_the_present_toggle_marks_the_member_and_a_second_press_clears_it(page: Page, studio: dict[str, Any]) -> None:
+    row = page.get_by_test_id("attendance").locator(f"tr[data-member-id='{studio['noor']['id']}']")
+    expect(row).to_contain_text("signed up")
+    expect(row.get_by_test_id("present")).to_have_count(0)
+    row.get_by_role("button", name="Present: Noor Bakker").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Noor Bakker: the Present mark is switched.")
+    row = page.get_by_test_id("attendance").locator(f"tr[data-member-id='{studio['noor']['id']}']")
+    expect(row.get_by_test_id("present")).to_have_text("present")
+    expect(row).not_to_contain_text("checked in")  # cosmetic: attendance is what check-in says
+    row.get_by_role("button", name="Present: Noor Bakker").click()
+    expect(
+        page.get_by_test_id("attendance")
+        .locator(f"tr[data-member-id='{studio['noor']['id']}']")
+        .get_by_test_id("present")
+    ).to_have_count(0)
+
+
+def test_cancelling_the_session_marks_it_cancelled_and_gives_the_credit_back(
+    page: Page, studio: dict[str, Any]
+) -> None:
+    page.get_by_label("Reason (told to the members booked)").fill("The coach is ill")
+    page.get_by_role("button", name="Cancel the session").click()
+    expect(page.get_by_test_id("session-cancelled")).to_be_visible()
+    expect(page.get_by_test_id("cancel-session")).to_have_count(0)  # nothing left to cancel
+    page.goto(page.url.split("/sessions/")[0] + f"/members/{studio['noor']['id']}")
+    expect(page.get_by_test_id("credits")).to_have_text("5 credits left")
