@@ -18,6 +18,10 @@ pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRASTRUCTURE = {"postgres", "kafka", "mail"}
+# The services with a database and events; the gateway and the web app hold nothing durable.
+BACKENDS = [service for service in SERVICES if service not in ("gateway", "web")]
+# Every process but the web app verifies tokens; the web app passes the user's token on to the gateway.
+TOKEN_VERIFIERS = [service for service in SERVICES if service != "web"]
 
 
 def compose() -> dict[str, Any]:
@@ -73,7 +77,7 @@ def test_infrastructure_has_healthchecks_and_services_wait_for_it():
     services = compose()["services"]
     for name in INFRASTRUCTURE:
         assert services[name].get("healthcheck"), f"{name} has no healthcheck"
-    for service in set(SERVICES) - {"gateway"}:
+    for service in BACKENDS:
         depends = services[service]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["kafka"]["condition"] == "service_healthy"
@@ -86,11 +90,27 @@ def test_only_members_gets_the_signing_key_and_the_gateway_knows_every_service()
     services = compose()["services"]
     holders = [name for name, svc in services.items() if "GYMLOOP_JWT_PRIVATE_KEY" in (svc.get("environment") or {})]
     assert holders == ["members"]
-    for service in SERVICES:
+    for service in TOKEN_VERIFIERS:
         assert "GYMLOOP_JWT_PUBLIC_KEY" in services[service]["environment"]
     urls = services["gateway"]["environment"]["GYMLOOP_SERVICE_URLS"]
     gateway = GatewaySettings.model_validate({"service_urls": yaml.safe_load(urls)})
-    assert set(gateway.service_urls) == set(SERVICES) - {"gateway"}
+    assert set(gateway.service_urls) == set(BACKENDS)
+
+
+def test_the_gateway_serves_the_web_app_which_reaches_only_the_gateway():
+    services = compose()["services"]
+    gateway, web = services["gateway"], services["web"]
+    assert gateway["environment"]["GYMLOOP_WEB_URL"] == "http://web:8000"
+    assert web["environment"]["GYMLOOP_WEB_GATEWAY_URL"] == "http://gateway:8000"
+    assert "ports" not in web, "browsers reach the back office through the gateway only"
+    secrets = web["environment"]["GYMLOOP_WEB_SESSION_SECRETS"]
+    assert secrets.startswith("${GYMLOOP_WEB_SESSION_SECRETS:?"), "the session keys come from .env, never a default"
+    assert "GYMLOOP_WEB_SESSION_SECRETS=" in (ROOT / "deploy" / ".env.example").read_text()
+    # Each believes the other's X-Forwarded-* (the browser's address and scheme), and no one else's.
+    gateway_address = gateway["networks"]["default"]["ipv4_address"]
+    web_address = web["networks"]["default"]["ipv4_address"]
+    assert yaml.safe_load(web["environment"]["GYMLOOP_TRUSTED_PROXIES"]) == [gateway_address]
+    assert yaml.safe_load(gateway["environment"]["GYMLOOP_TRUSTED_PROXIES"]) == [web_address]
 
 
 @pytest.mark.parametrize("service", ["members", "notifications"])
@@ -106,5 +126,5 @@ def test_the_services_that_send_mail_get_every_smtp_setting_from_the_env_file(se
 
 def test_the_postgres_init_script_makes_one_database_per_service():
     script = (ROOT / "deploy" / "postgres" / "init-databases.sh").read_text()
-    for service in set(SERVICES) - {"gateway"}:
+    for service in BACKENDS:
         assert service in script

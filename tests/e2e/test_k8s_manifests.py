@@ -9,6 +9,7 @@ import functools
 import importlib
 import inspect
 import ipaddress
+import json
 import re
 import shutil
 import subprocess
@@ -30,13 +31,15 @@ K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = ("local", "production")
 # The oldest Kubernetes release the manifests are meant for (every API they use is GA there).
 KUBERNETES_VERSION = "1.30.0"
-BACKENDS = [service for service in SERVICES if service != "gateway"]
+# The services with a database and events; the gateway and the web app hold nothing durable.
+BACKENDS = [service for service in SERVICES if service not in ("gateway", "web")]
 
 # What each service needs from its environment because the default is wrong in a cluster (or empty).
 COMMON_NEEDS = {
-    "GYMLOOP_SERVICE_NAME", "GYMLOOP_ENVIRONMENT", "GYMLOOP_HTTP_HOST", "GYMLOOP_HTTP_PORT",
-    "GYMLOOP_KAFKA_BOOTSTRAP_SERVERS", "GYMLOOP_JWT_PUBLIC_KEY", "GYMLOOP_TRUSTED_PROXIES",
+    "GYMLOOP_SERVICE_NAME", "GYMLOOP_ENVIRONMENT", "GYMLOOP_HTTP_HOST", "GYMLOOP_HTTP_PORT", "GYMLOOP_TRUSTED_PROXIES",
 }  # fmt: skip
+# The platform's processes talk to the broker and verify tokens; the web app only passes the user's token on.
+PLATFORM_NEEDS = {"GYMLOOP_KAFKA_BOOTSTRAP_SERVERS", "GYMLOOP_JWT_PUBLIC_KEY"}
 SMTP_NEEDS = {f"GYMLOOP_SMTP_{name}" for name in ("HOST", "PORT", "SECURITY", "USERNAME", "PASSWORD", "SENDER")}
 NEEDS: dict[str, set[str]] = {
     "members": {"GYMLOOP_DATABASE_URL", "GYMLOOP_JWT_PRIVATE_KEY", "GYMLOOP_PUBLIC_BASE_URL", *SMTP_NEEDS},
@@ -44,8 +47,13 @@ NEEDS: dict[str, set[str]] = {
     "bookings": {"GYMLOOP_DATABASE_URL"},
     "notifications": {"GYMLOOP_DATABASE_URL", *SMTP_NEEDS},
     "importer": {"GYMLOOP_DATABASE_URL"},
-    "gateway": {"GYMLOOP_SERVICE_URLS"},
+    "gateway": {"GYMLOOP_SERVICE_URLS", "GYMLOOP_WEB_URL", *PLATFORM_NEEDS},
+    "web": {"GYMLOOP_WEB_GATEWAY_URL", "GYMLOOP_WEB_SESSION_SECRETS"},
 }
+for _backend in BACKENDS:
+    NEEDS[_backend] |= PLATFORM_NEEDS
+# What a Secret holds, as the settings class parses it (a secret that is a JSON list must look like one).
+SECRET_SAMPLES = {"GYMLOOP_WEB_SESSION_SECRETS": json.dumps(["a session secret of 32 characters or more"])}
 # Settings whose value is a credential (or holds one, like a database URL with its password).
 SECRET_LOOKING = re.compile(r"PASSWORD|SECRET|PRIVATE|API_KEY|TOKEN|CREDENTIAL|DATABASE_URL|_KEY$")
 
@@ -232,7 +240,7 @@ def test_every_setting_a_service_needs_comes_from_a_config_map_or_a_secret(overl
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     for key in secrets:
-        monkeypatch.setenv(key, f"value of {key}")
+        monkeypatch.setenv(key, SECRET_SAMPLES.get(key, f"value of {key}"))
     if values.get("GYMLOOP_SMTP_SECURITY") == "none":
         monkeypatch.setenv("GYMLOOP_SMTP_USERNAME", "")  # the README's local gymloop-smtp: a sink needs no login
     settings = settings_classes(service)[-1]()
@@ -243,6 +251,13 @@ def test_every_setting_a_service_needs_comes_from_a_config_map_or_a_secret(overl
         for name, url in settings.service_urls.items():  # type: ignore[attr-defined]
             assert url == f"http://{name}:8000"
             assert name in objects(overlay, "Service")
+        assert settings.web_url == "http://web:8000", "the gateway serves the back office under /"  # type: ignore[attr-defined]
+        assert "web" in objects(overlay, "Service")
+    elif service == "web":
+        assert settings.web_gateway_url == "http://gateway:8000"  # type: ignore[attr-defined]
+        assert secrets["GYMLOOP_WEB_SESSION_SECRETS"] == ("gymloop-web-session", "GYMLOOP_WEB_SESSION_SECRETS")
+        assert networks, "the web app believes the gateway's X-Forwarded-Proto (the Secure cookie): the pod network"
+        assert all(network.is_private for network in networks), "trust only the pod network"
     else:
         assert networks, "the services trust the pod network (the gateway's pods)"
         assert all(network.is_private for network in networks), "trust only the pod network"
@@ -275,14 +290,46 @@ def test_only_members_gets_the_signing_key_and_the_readme_lists_every_secret_key
     assert holders == ["members"]
 
 
+def pod_labels(overlay: str, service: str) -> dict[str, str]:
+    labels: dict[str, str] = objects(overlay, "Deployment")[service]["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector: dict[str, str] = policy["spec"]["podSelector"]["matchLabels"]
+    return selector.items() <= labels.items()
+
+
+GATEWAY_PODS = {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/part-of": "gymloop"}
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_only_the_gateway_and_monitoring_reach_the_services(overlay):
-    (policy,) = objects(overlay, "NetworkPolicy").values()
-    selected = policy["spec"]["podSelector"]["matchLabels"]
+    policy = objects(overlay, "NetworkPolicy")["services-only-from-gateway"]
     for service in SERVICES:
-        labels = objects(overlay, "Deployment")[service]["spec"]["template"]["metadata"]["labels"]
-        assert (selected.items() <= labels.items()) == (service != "gateway"), service
+        assert selects(policy, pod_labels(overlay, service)) == (service in BACKENDS), service
     (rule,) = policy["spec"]["ingress"]
     sources = [source.get("podSelector", {}).get("matchLabels") for source in rule["from"]]
-    assert {"app.kubernetes.io/name": "gateway", "app.kubernetes.io/part-of": "gymloop"} in sources
+    assert GATEWAY_PODS in sources
     assert all("ipBlock" not in source for source in rule["from"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_the_gateway_reaches_the_web_app_and_it_reaches_only_the_gateway(overlay):
+    policies = [
+        policy for policy in objects(overlay, "NetworkPolicy").values() if selects(policy, pod_labels(overlay, "web"))
+    ]
+    assert len(policies) == 1, "one policy decides who the web app talks to"
+    (policy,) = policies
+    assert not any(selects(policy, pod_labels(overlay, service)) for service in SERVICES if service != "web")
+    assert set(policy["spec"]["policyTypes"]) == {"Ingress", "Egress"}
+    (ingress,) = policy["spec"]["ingress"]
+    pods = [source["podSelector"]["matchLabels"] for source in ingress["from"] if "podSelector" in source]
+    assert pods == [GATEWAY_PODS], "only the gateway's pods (and Prometheus' namespace) reach the web app"
+    assert all("ipBlock" not in source for source in ingress["from"])
+    to_gateway, to_dns = policy["spec"]["egress"]
+    assert [target["podSelector"]["matchLabels"] for target in to_gateway["to"]] == [GATEWAY_PODS]
+    assert to_gateway["ports"] == [{"port": "http", "protocol": "TCP"}]
+    (dns,) = to_dns["to"]
+    assert dns["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
+    assert {port["port"] for port in to_dns["ports"]} == {53}

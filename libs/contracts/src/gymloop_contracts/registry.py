@@ -40,7 +40,9 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     importer.ImportCompleted,
 )
 
-SERVICES = ("members", "billing", "bookings", "notifications", "importer", "gateway")
+# Every deployable (one image, Deployment and compose service each): the five with a database and events, the
+# gateway and the web app (neither holds anything durable).
+SERVICES = ("members", "billing", "bookings", "notifications", "importer", "gateway", "web")
 
 _BY_KEY: dict[tuple[str, int], type[EventPayload]] = {}
 for _model in CATALOGUE:
