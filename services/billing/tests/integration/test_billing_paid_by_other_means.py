@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_devstack.testing import problem
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ async def _collected_member(client: Any, admin: dict[str, str], add_member: Any,
         headers=admin,
     )  # fmt: skip
     assert started.status_code == 201, started.text
-    run = {"collection_date": next_collection_date(date.today()).isoformat(), "period_label": "2026-02"}
+    run = {"collection_date": earliest_collection_date(date.today()).isoformat(), "period_label": "2026-02"}
     assert (await client.post("/payment-runs", json=run, headers=admin)).status_code == 201
     billing = (await client.get(f"/members/{member_id}/billing", headers=admin)).json()
     (payment,) = billing["payments"]["items"]

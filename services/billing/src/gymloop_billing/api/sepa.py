@@ -18,6 +18,7 @@ from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
+from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS, MAX_LEAD_BUSINESS_DAYS
 from gymloop_billing.service import sepa, studio
 
 router = APIRouter(tags=["sepa"])
@@ -31,6 +32,12 @@ class SettingsIn(BaseModel):
     creditor_iban: str | None = None
     creditor_id: str | None = None
     creditor_bic: str | None = None
+    collection_lead_business_days: int = Field(
+        default=DEFAULT_LEAD_BUSINESS_DAYS,
+        ge=1,
+        le=MAX_LEAD_BUSINESS_DAYS,
+        description="TARGET business days the bank needs the SEPA file before the collection date (at least 1)",
+    )
 
 
 class SettingsOut(BaseModel):
@@ -42,6 +49,7 @@ class SettingsOut(BaseModel):
     creditor_iban: str | None
     creditor_id: str | None
     creditor_bic: str | None
+    collection_lead_business_days: int
 
 
 class MandateIn(BaseModel):

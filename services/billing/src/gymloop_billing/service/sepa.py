@@ -207,6 +207,7 @@ async def create_payment_run(
         today=today,
         charges=member_charges,
         period_label=period_label,
+        lead_business_days=settings.collection_lead_business_days,
     )
     message_id = f"GL{run_id.hex}"
     xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
