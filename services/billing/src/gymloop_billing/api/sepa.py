@@ -13,6 +13,7 @@ from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
 from gymloop_kit.http.links import Links, PublicPaths
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.idempotency import Idempotency
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
@@ -175,6 +176,18 @@ async def create_run(
         today=await studio_clock.today(session, principal.studio_id),
     )
     return await idempotency.answer(session, _run_out(row, links), status_code=201)
+
+
+@router.get(
+    "/payment-runs",
+    operation_id="listPaymentRuns",
+    summary="The studio's payment runs, newest first (paged)",
+    response_model=Page[RunOut],
+)
+async def list_runs(principal: Staff, session: Session, page: Paging, links: Links) -> Page[RunOut]:
+    """Staff only. Each run with its totals, its per-member problems and the link to its file."""
+    rows, total = await sepa.list_payment_runs(session, principal.studio_id, page)
+    return Page.of([_run_out(row, links) for row in rows], total, page)
 
 
 @router.get(
