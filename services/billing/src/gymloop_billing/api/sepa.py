@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
 from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS, MAX_LEAD_BUSINESS_DAYS
+from gymloop_billing.domain.run_problem_actions import what_to_do
 from gymloop_billing.service import sepa, studio
 
 router = APIRouter(tags=["sepa"])
@@ -82,10 +83,25 @@ class RunOut(BaseModel):
     message_id: str
     item_count: int
     total_cents: int
-    problems: list[dict[str, Any]]
+    problems: list[dict[str, Any]] = Field(
+        description="Members left out (error) or collected with a change (warning): member_id, member_name, "
+        "member_url (their profile through the gateway), code, reason, field, severity and what_to_do"
+    )
     file_url: str | None = Field(
         description="The SEPA file to download (its full path through the gateway); none when the run collected nothing"
     )
+
+
+def _problem_out(problem: dict[str, Any], links: PublicPaths) -> dict[str, Any]:
+    """A stored problem with the member's name (None for runs made before names were kept), the link to the
+    member's profile through the gateway and what staff do about it."""
+    member_id = str(problem["member_id"])
+    return {
+        **problem,
+        "member_name": problem.get("member_name"),
+        "member_url": links.to_service("members", f"/members/{member_id}"),
+        "what_to_do": what_to_do(str(problem["code"]), member_id, warning=problem.get("severity") == "warning"),
+    }
 
 
 def _run_out(row: PaymentRunRow, links: PublicPaths) -> RunOut:
@@ -96,7 +112,7 @@ def _run_out(row: PaymentRunRow, links: PublicPaths) -> RunOut:
         message_id=row.message_id,
         item_count=row.item_count,
         total_cents=row.total_cents,
-        problems=row.problems,
+        problems=[_problem_out(problem, links) for problem in row.problems],
         file_url=links.to(f"/payment-runs/{row.id}/file") if row.file else None,
     )
 

@@ -225,6 +225,7 @@ async def create_payment_run(
         problems=[
             {
                 "member_id": str(p.member_id),
+                "member_name": names.get(p.member_id, ""),
                 "code": p.code,
                 "reason": p.reason,
                 "field": p.field,
