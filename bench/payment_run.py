@@ -17,7 +17,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.payment_run import FeeLine, MemberCharge, build_payment_run
@@ -69,7 +69,7 @@ def main() -> None:
     run = build_payment_run(
         run_id=uuid.UUID(int=42),
         creditor=creditor,
-        collection_date=next_collection_date(today),
+        collection_date=earliest_collection_date(today),
         today=today,
         charges=charges,
         period_label="bench",

@@ -47,7 +47,7 @@ from typing import Any
 
 import httpx
 from gymloop_billing.app import create_app
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_billing.domain.sepa_file import pain008_schema
 from gymloop_billing.service import sepa, shop, subscriptions
 from gymloop_billing.settings import BillingSettings
@@ -342,7 +342,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             _, seeding = await seed(args, http, database, broker.bootstrap_servers, studio_id, admin)
             log(f"seeded in {seeding['total_s']:.1f}s")
 
-            collection_date = next_collection_date(datetime.now(UTC).date())
+            collection_date = earliest_collection_date(datetime.now(UTC).date())
             body = {"collection_date": collection_date.isoformat(), "period_label": datetime.now(UTC).strftime("%Y-%m")}
             rss_before = rss_mb("VmRSS")
             reset_ok = reset_peak_rss()

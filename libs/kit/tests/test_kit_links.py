@@ -3,7 +3,7 @@
 import httpx
 import pytest
 from fastapi import FastAPI
-from gymloop_kit.http.links import Links
+from gymloop_kit.http.links import Links, PublicPaths
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +38,9 @@ async def test_direct_to_the_service_a_link_is_its_own_path():
 )
 async def test_a_prefix_that_is_no_plain_path_is_ignored(prefix):
     assert await file_url({"X-Forwarded-Prefix": prefix}) == "/runs/r1/file"
+
+
+def test_a_link_to_another_service_is_the_sibling_of_this_prefix_or_the_canonical_path():
+    assert PublicPaths("/api/v1/billing").to_service("members", "/members/m1") == "/api/v1/members/members/m1"
+    assert PublicPaths("/api/billing").to_service("members", "/members/m1") == "/api/members/members/m1"
+    assert PublicPaths().to_service("members", "/members/m1") == "/api/v1/members/members/m1"

@@ -23,6 +23,7 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     billing.SubscriptionEnded,
     billing.PaymentSucceeded,
     billing.PaymentFailed,
+    billing.MemberPaymentStateChanged,
     billing.PurchaseRecorded,
     billing.SubscriptionImportRejected,
     billing.BillingSettingsChanged,

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import stripe
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_devstack.testing import eventually
 
 from .conftest import signed, stripe_studio
@@ -77,7 +77,7 @@ async def test_a_period_paid_through_stripe_is_not_in_the_sepa_run_after_the_swi
             assert mandate.status_code == 200, mandate.text
         run = await http.post(
             "/payment-runs",
-            json={"collection_date": next_collection_date(date.today()).isoformat(), "period_label": start[:7]},
+            json={"collection_date": earliest_collection_date(date.today()).isoformat(), "period_label": start[:7]},
             headers=admin,
         )
 

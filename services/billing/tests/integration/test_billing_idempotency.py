@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_devstack.testing import error_fields, problem
 from gymloop_kit.idempotency.http import fingerprint
 
@@ -120,7 +120,7 @@ async def test_a_retried_subscription_start_and_payment_run_happen_once(
         headers=admin,
     )  # fmt: skip
     assert mandate.status_code == 200, mandate.text
-    run = {"collection_date": next_collection_date(date.today()).isoformat(), "period_label": "2026-02"}
+    run = {"collection_date": earliest_collection_date(date.today()).isoformat(), "period_label": "2026-02"}
 
     runs = [await client.post("/payment-runs", json=run, headers=keyed(admin, "run-1")) for _ in range(2)]
 

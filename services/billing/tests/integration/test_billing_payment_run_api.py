@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
-from gymloop_billing.domain.collection_dates import next_collection_date
+from gymloop_billing.domain.collection_dates import earliest_collection_date
 from gymloop_devstack.testing import error_fields
 from lxml import etree
 
@@ -110,7 +110,7 @@ async def test_payment_run_collects_good_members_and_reports_the_rest(
     assert bought.status_code == 201
     assert bought.json()["settlement"] == "next_payment"
 
-    collection_date = next_collection_date(date.today())
+    collection_date = earliest_collection_date(date.today())
     run = await client.post(
         "/payment-runs", json={"collection_date": collection_date.isoformat(), "period_label": "2026-02"}, headers=admin
     )

@@ -138,7 +138,9 @@ async def test_due_stripe_retries_follow_the_policy_and_overdue_may_book_setting
     assert second.retried == 0
     assert sorted(stripe.charged) == sorted([f"in_last_{suffix}", f"in_ok_{suffix}"])  # not the later one, once
     published = (await _events(sql, studio))[before:]
-    assert sorted(kind for kind, _ in published) == ["PaymentFailed", "PaymentSucceeded"]
+    assert sorted(kind for kind, _ in published) == ["MemberPaymentStateChanged", "PaymentFailed", "PaymentSucceeded"]
+    announced = [(p["member_id"], p["state"]) for kind, p in published if kind == "MemberPaymentStateChanged"]
+    assert announced == [(str(last_chance), "overdue")]  # what bookings follows; the recovered one was never overdue
     failed = next(p for kind, p in published if kind == "PaymentFailed")
     assert (failed["member_id"], failed["attempt"], failed["next_retry_on"]) == (str(last_chance), 4, None)
     assert (failed["overdue"], failed["may_book"]) == (True, True)  # the studio lets overdue members book

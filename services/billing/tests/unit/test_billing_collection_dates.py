@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from gymloop_billing.domain.collection_dates import (
+    earliest_collection_date,
     is_target_business_day,
     next_collection_date,
     validate_collection_date,
@@ -52,8 +53,32 @@ def test_next_collection_date_after_may_day_weekend() -> None:
     assert next_collection_date(date(2027, 5, 1)) == date(2027, 5, 3)  # 1 May 2027 is a Saturday
 
 
-def test_validate_collection_date_accepts_today() -> None:
-    assert validate_collection_date(date(2027, 4, 1), today=date(2027, 4, 1)) == date(2027, 4, 1)
+def test_today_is_refused_with_the_earliest_date_one_target_business_day_later() -> None:
+    with pytest.raises(DomainError) as caught:
+        validate_collection_date(date(2027, 4, 1), today=date(2027, 4, 1))  # a Thursday
+    assert (caught.value.code, caught.value.field) == ("collection_date_too_early", "collection_date")
+    assert "the earliest collection date is 2027-04-02" in caught.value.message
+    assert validate_collection_date(date(2027, 4, 2), today=date(2027, 4, 1)) == date(2027, 4, 2)
+
+
+def test_a_friday_before_a_target_holiday_collects_after_it() -> None:
+    # Friday 28 April 2028; Monday 1 May is a TARGET holiday: the first business day after Friday is Tuesday
+    assert earliest_collection_date(date(2028, 4, 28)) == date(2028, 5, 2)
+    with pytest.raises(DomainError) as caught:
+        validate_collection_date(date(2028, 5, 1), today=date(2028, 4, 28))
+    assert caught.value.code == "collection_date_too_early"
+    assert "2028-05-02" in caught.value.message
+    # Thursday before Easter 2026: Good Friday and Easter Monday closed, then the weekend between
+    assert earliest_collection_date(date(2026, 4, 2)) == date(2026, 4, 7)
+
+
+def test_a_studio_lead_time_of_several_business_days() -> None:
+    # Thursday 24 Dec 2026, three business days: 28, 29, 30 Dec (25 and 26 closed, then a weekend)
+    assert earliest_collection_date(date(2026, 12, 24), lead_business_days=3) == date(2026, 12, 30)
+    with pytest.raises(DomainError) as caught:
+        validate_collection_date(date(2026, 12, 29), today=date(2026, 12, 24), lead_business_days=3)
+    assert "3 TARGET business days" in caught.value.message
+    assert "2026-12-30" in caught.value.message
 
 
 def test_past_collection_date_rejected_with_suggestion() -> None:
@@ -61,7 +86,7 @@ def test_past_collection_date_rejected_with_suggestion() -> None:
         validate_collection_date(date(2027, 3, 31), today=date(2027, 4, 1))
     assert caught.value.code == "collection_date_in_past"
     assert caught.value.field == "collection_date"
-    assert "2027-04-01" in caught.value.message
+    assert "2027-04-02" in caught.value.message
 
 
 def test_holiday_collection_date_rejected_with_reason_and_next_date() -> None:

@@ -213,8 +213,9 @@ def test_emoji_in_plan_name_falls_back_to_plain_remittance() -> None:
 
 def test_bad_collection_date_fails_the_whole_run() -> None:
     with pytest.raises(DomainError) as caught:
-        run(charge(), collection_date=date(2027, 3, 29))  # Easter Monday
-    assert caught.value.code == "collection_date_not_business_day"
+        run(charge(), collection_date=date(2027, 3, 29))  # Easter Monday, and before the earliest date
+    assert caught.value.code == "collection_date_too_early"
+    assert "the earliest collection date is 2027-03-30" in caught.value.message  # after Good Friday, Easter Monday
     with pytest.raises(DomainError) as caught:
         run(charge(), collection_date=date(2027, 3, 24))
     assert caught.value.code == "collection_date_in_past"

@@ -118,6 +118,23 @@ class PaymentFailed(_PaymentEvent):
     may_book: bool = True
 
 
+class MemberPaymentStateChanged(EventPayload):
+    """A member's payment state in a studio changed (ok or overdue): the full state, so the newest sequence wins.
+
+    One aggregate per member, unlike the payment events (one per payment, on topics of their own): a consumer
+    that keeps whether a member may book cannot order a PaymentFailed of one payment against a PaymentSucceeded
+    of another, but it can order these."""
+
+    owner: ClassVar[str] = "billing"
+    aggregate_type: ClassVar[str] = "member_payment_state"
+    aggregate_field: ClassVar[str] = "member_id"
+    key_field: ClassVar[str] = "member_id"
+
+    member_id: uuid.UUID
+    state: Literal["ok", "overdue"]
+    failed_attempts: int = 0
+
+
 class PurchaseRecorded(EventPayload):
     """Staff recorded a shop purchase for a member; it is added to the next payment or paid at once."""
 

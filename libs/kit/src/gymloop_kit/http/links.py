@@ -20,6 +20,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 PREFIX_HEADER = "x-forwarded-prefix"
+CANONICAL_BASE = "/api/v1"
 _PLAIN_PREFIX = re.compile(r"(/[A-Za-z0-9_.~-]+)+")
 
 
@@ -31,6 +32,13 @@ class PublicPaths:
 
     def to(self, path: str) -> str:
         return self.prefix + path
+
+    def to_service(self, service: str, path: str) -> str:
+        """A path of another service behind the same gateway, e.g. a member's profile from billing: the sibling
+        of this service's prefix (`/api/v1/members` next to `/api/v1/billing`); called directly, the canonical
+        public path, as this service cannot know another's address."""
+        base = self.prefix.rsplit("/", 1)[0] if self.prefix else CANONICAL_BASE
+        return f"{base}/{service}{path}"
 
     @classmethod
     def of(cls, request: Request) -> PublicPaths:

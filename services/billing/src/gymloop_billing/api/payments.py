@@ -92,6 +92,21 @@ async def bank_answer(payment_id: uuid.UUID, body: BankAnswerIn, principal: Staf
 
 
 @router.post(
+    "/payments/{payment_id}/paid-by-other-means",
+    operation_id="clearPaymentPaidOtherwise",
+    summary="Clear a failed or returned payment the member paid another way (at the desk, by transfer)",
+)
+async def paid_by_other_means(payment_id: uuid.UUID, principal: Staff, session: Session) -> PaymentOut:
+    """Staff only. The payment succeeds as an offline one and the member's overdue state clears, so they may book
+    again. Publishes PaymentSucceeded (method offline). Refused (422) for a payment already paid, one still in a
+    payment run awaiting the bank, and a Stripe invoice (Stripe still retries it: pay it by iDEAL)."""
+    row = await payments.settle_by_other_means(session, principal.studio_id, payment_id)
+    return PaymentOut(
+        id=row.id, member_id=row.member_id, amount_cents=row.amount_cents, status=row.status, attempts=row.attempts
+    )
+
+
+@router.post(
     "/payments/{payment_id}/ideal",
     summary="Pay a failed payment by iDEAL (EUR): the member's bank redirect; staff or the member",
     description=(

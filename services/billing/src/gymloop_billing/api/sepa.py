@@ -13,11 +13,14 @@ from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, AnyUser, Staff
 from gymloop_kit.errors import NotFound
 from gymloop_kit.http.links import Links, PublicPaths
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.idempotency import Idempotency
 from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, ConfigDict, Field
 
 from gymloop_billing.db.models import MandateRow, PaymentRunRow
+from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS, MAX_LEAD_BUSINESS_DAYS
+from gymloop_billing.domain.run_problem_actions import what_to_do
 from gymloop_billing.service import sepa, studio
 
 router = APIRouter(tags=["sepa"])
@@ -31,6 +34,12 @@ class SettingsIn(BaseModel):
     creditor_iban: str | None = None
     creditor_id: str | None = None
     creditor_bic: str | None = None
+    collection_lead_business_days: int = Field(
+        default=DEFAULT_LEAD_BUSINESS_DAYS,
+        ge=1,
+        le=MAX_LEAD_BUSINESS_DAYS,
+        description="TARGET business days the bank needs the SEPA file before the collection date (at least 1)",
+    )
 
 
 class SettingsOut(BaseModel):
@@ -42,6 +51,7 @@ class SettingsOut(BaseModel):
     creditor_iban: str | None
     creditor_id: str | None
     creditor_bic: str | None
+    collection_lead_business_days: int
 
 
 class MandateIn(BaseModel):
@@ -73,10 +83,25 @@ class RunOut(BaseModel):
     message_id: str
     item_count: int
     total_cents: int
-    problems: list[dict[str, Any]]
+    problems: list[dict[str, Any]] = Field(
+        description="Members left out (error) or collected with a change (warning): member_id, member_name, "
+        "member_url (their profile through the gateway), code, reason, field, severity and what_to_do"
+    )
     file_url: str | None = Field(
         description="The SEPA file to download (its full path through the gateway); none when the run collected nothing"
     )
+
+
+def _problem_out(problem: dict[str, Any], links: PublicPaths) -> dict[str, Any]:
+    """A stored problem with the member's name (None for runs made before names were kept), the link to the
+    member's profile through the gateway and what staff do about it."""
+    member_id = str(problem["member_id"])
+    return {
+        **problem,
+        "member_name": problem.get("member_name"),
+        "member_url": links.to_service("members", f"/members/{member_id}"),
+        "what_to_do": what_to_do(str(problem["code"]), member_id, warning=problem.get("severity") == "warning"),
+    }
 
 
 def _run_out(row: PaymentRunRow, links: PublicPaths) -> RunOut:
@@ -87,7 +112,7 @@ def _run_out(row: PaymentRunRow, links: PublicPaths) -> RunOut:
         message_id=row.message_id,
         item_count=row.item_count,
         total_cents=row.total_cents,
-        problems=row.problems,
+        problems=[_problem_out(problem, links) for problem in row.problems],
         file_url=links.to(f"/payment-runs/{row.id}/file") if row.file else None,
     )
 
@@ -167,6 +192,18 @@ async def create_run(
         today=await studio_clock.today(session, principal.studio_id),
     )
     return await idempotency.answer(session, _run_out(row, links), status_code=201)
+
+
+@router.get(
+    "/payment-runs",
+    operation_id="listPaymentRuns",
+    summary="The studio's payment runs, newest first (paged)",
+    response_model=Page[RunOut],
+)
+async def list_runs(principal: Staff, session: Session, page: Paging, links: Links) -> Page[RunOut]:
+    """Staff only. Each run with its totals, its per-member problems and the link to its file."""
+    rows, total = await sepa.list_payment_runs(session, principal.studio_id, page)
+    return Page.of([_run_out(row, links) for row in rows], total, page)
 
 
 @router.get(

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
+
 
 class Base(DeclarativeBase):
     """The billing database's own metadata (the kit's naming convention); never shared."""
@@ -40,6 +42,10 @@ class StudioBillingRow(Base):
     creditor_iban: Mapped[str | None] = mapped_column(Text)
     creditor_id: Mapped[str | None] = mapped_column(Text)
     creditor_bic: Mapped[str | None] = mapped_column(Text)
+    # 0011: TARGET business days between a run's creation and its collection date (the bank's cut-off)
+    collection_lead_business_days: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_LEAD_BUSINESS_DAYS, server_default=text(str(DEFAULT_LEAD_BUSINESS_DAYS))
+    )
 
 
 class MemberRow(Base):

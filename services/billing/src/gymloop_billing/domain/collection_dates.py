@@ -1,4 +1,5 @@
-"""Requested collection dates: TARGET2 business days (ECB calendar), never in the past.
+"""Requested collection dates: TARGET2 business days (ECB calendar), at least the studio's lead time after the
+run's creation (one TARGET business day unless the studio's bank asks for more).
 
 TARGET is closed on weekends, 1 Jan, Good Friday, Easter Monday, 1 May, 25 and 26 Dec; the
 `holidays` package ships that calendar as the financial market "XECB".
@@ -31,13 +32,44 @@ def next_collection_date(on_or_after: date) -> date:
     raise AssertionError(f"no TARGET business day within {_MAX_SEARCH_DAYS} days of {on_or_after}")
 
 
-def validate_collection_date(requested: date, today: date, field: str = "collection_date") -> date:
+DEFAULT_LEAD_BUSINESS_DAYS = 1  # SEPA Core: the file reaches the bank at least one TARGET business day ahead
+MAX_LEAD_BUSINESS_DAYS = 10
+
+
+def earliest_collection_date(today: date, lead_business_days: int = DEFAULT_LEAD_BUSINESS_DAYS) -> date:
+    """The first collection date a run created `today` may ask for: `lead_business_days` TARGET business days
+    after today (a bank wants the file that long before the collection; some set a longer cut-off)."""
+    day = today
+    remaining = lead_business_days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if is_target_business_day(day):
+            remaining -= 1
+    return next_collection_date(day)
+
+
+def validate_collection_date(
+    requested: date,
+    today: date,
+    field: str = "collection_date",
+    lead_business_days: int = DEFAULT_LEAD_BUSINESS_DAYS,
+) -> date:
+    earliest = earliest_collection_date(today, lead_business_days)
     if requested < today:
         raise DomainError(
             code="collection_date_in_past",
             field=field,
-            message=f"collection date {requested.isoformat()} is in the past: choose "
-            f"{next_collection_date(today).isoformat()} or later",
+            message=f"collection date {requested.isoformat()} is in the past: the earliest collection date is "
+            f"{earliest.isoformat()}",
+        )
+    if requested < earliest:
+        days = "day" if lead_business_days == 1 else "days"
+        raise DomainError(
+            code="collection_date_too_early",
+            field=field,
+            message=f"collection date {requested.isoformat()} is too early: the bank needs the file "
+            f"{lead_business_days} TARGET business {days} before the collection, so the earliest collection date "
+            f"is {earliest.isoformat()}",
         )
     if not is_target_business_day(requested):
         reason = _TARGET_CLOSING_DAYS.get(requested) or "a weekend"

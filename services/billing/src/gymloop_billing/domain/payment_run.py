@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from gymloop_billing.domain.collection_dates import validate_collection_date
+from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS, validate_collection_date
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.epc_text import NAME_MAX_LENGTH, REMITTANCE_MAX_LENGTH, EpcText, to_epc_text
 from gymloop_billing.domain.errors import DomainError
@@ -123,13 +123,14 @@ def build_payment_run(
     today: date,
     charges: Iterable[MemberCharge],
     period_label: str,
+    lead_business_days: int = DEFAULT_LEAD_BUSINESS_DAYS,
 ) -> PaymentRun:
     """Decide, member by member, what goes into the SEPA file. One pass, linear in members.
 
     Raises DomainError only for run-wide problems (a bad collection date); member problems are
     returned, never raised, so one bad record does not block a whole studio's collection.
     """
-    validate_collection_date(collection_date, today)
+    validate_collection_date(collection_date, today, lead_business_days=lead_business_days)
     charges = list(charges)
     seen = Counter(charge.member_id for charge in charges)
     items: list[CollectionItem] = []

@@ -10,7 +10,7 @@ from typing import Any
 
 import stripe
 import structlog
-from gymloop_contracts.events.billing import PaymentFailed, PaymentSucceeded
+from gymloop_contracts.events.billing import MemberPaymentStateChanged, PaymentFailed, PaymentSucceeded
 from gymloop_kit import studio_clock
 from gymloop_kit.db import Database
 from gymloop_kit.errors import InvalidInput, NotFound
@@ -34,6 +34,7 @@ from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
 RETRY_POLICY = RetryPolicy()
+OFFLINE_METHOD = "offline"  # PaymentSucceeded's method for a payment made at the desk or by transfer
 
 
 class WebhookRejected(InvalidInput):
@@ -96,13 +97,26 @@ async def _lock_payment_state(
     ).scalar_one()
 
 
+async def _change_payment_state(
+    session: AsyncSession, row: MemberPaymentStateRow, state: PaymentState, failed_attempts: int
+) -> None:
+    """Set the member's (locked) state; a change is announced to bookings, which keeps whether they may book."""
+    if (row.state, row.failed_attempts) == (state.value, failed_attempts):
+        return
+    row.state, row.failed_attempts = state.value, failed_attempts
+    await add_event(
+        session,
+        MemberPaymentStateChanged(member_id=row.member_id, state=state.value, failed_attempts=failed_attempts),
+        studio_id=row.studio_id,
+    )
+
+
 async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
     if payment.purchase_id is None:  # a paid shop purchase does not settle an overdue subscription fee
         state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
-        state.state = state_after_success().value
-        state.failed_attempts = 0
+        await _change_payment_state(session, state, state_after_success(), 0)
     await add_event(
         session,
         PaymentSucceeded(
@@ -130,9 +144,10 @@ async def record_failure(
     payment.next_retry_on = decision.retry_on if schedule_retry else None
     state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
     if schedule_retry:
-        state.failed_attempts = payment.attempts
-        if decision.state is PaymentState.OVERDUE:
-            state.state = PaymentState.OVERDUE.value
+        overdue = decision.state is PaymentState.OVERDUE or state.state == PaymentState.OVERDUE.value
+        await _change_payment_state(
+            session, state, PaymentState.OVERDUE if overdue else PaymentState.OK, payment.attempts
+        )
     await _announce_failure(session, payment, reason, PaymentState(state.state), payment.method)
 
 
@@ -439,3 +454,36 @@ async def _customer_method(session: AsyncSession, studio_id: uuid.UUID, member_i
         )
     ).scalar_one_or_none()
     return EVENT_METHOD.get(method_type or "", "stripe_card")
+
+
+async def settle_by_other_means(session: AsyncSession, studio_id: uuid.UUID, payment_id: uuid.UUID) -> PaymentRow:
+    """Staff record that the member paid a failed or returned payment another way (at the desk, by transfer):
+    the payment succeeds as an offline one and the member's overdue state clears. A payment someone still
+    collects is refused, so it cannot be paid twice: one in a payment run awaits the bank's answer, and a Stripe
+    invoice is still retried by Stripe."""
+    payment = (
+        await session.execute(
+            select(PaymentRow).where(PaymentRow.id == payment_id, PaymentRow.studio_id == studio_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if payment is None:
+        raise NotFound("payment not found", code="payment_not_found", field="payment_id")
+    if payment.status == "succeeded":
+        raise InvalidInput("the payment is already paid: nothing to clear", code="payment_settled", field="status")
+    if payment.status == "pending" and payment.payment_run_id is not None:
+        raise InvalidInput(
+            "the payment is being collected in a payment run: record the bank's answer first, then clear it if "
+            "the bank returned it",
+            code="payment_being_collected",
+            field="status",
+        )
+    if payment.stripe_invoice_id is not None:
+        raise InvalidInput(
+            "Stripe still collects this invoice: let the member pay it by iDEAL (POST /payments/{id}/ideal) "
+            "instead of at the desk",
+            code="payment_collected_by_stripe",
+            field="payment_id",
+        )
+    payment.method = OFFLINE_METHOD
+    await record_success(session, payment)
+    return payment

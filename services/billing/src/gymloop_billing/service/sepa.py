@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gymloop_kit.errors import InvalidInput, NotFound
+from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import BindParameter, Row, Uuid, any_, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -207,6 +208,7 @@ async def create_payment_run(
         today=today,
         charges=member_charges,
         period_label=period_label,
+        lead_business_days=settings.collection_lead_business_days,
     )
     message_id = f"GL{run_id.hex}"
     xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
@@ -223,6 +225,7 @@ async def create_payment_run(
         problems=[
             {
                 "member_id": str(p.member_id),
+                "member_name": names.get(p.member_id, ""),
                 "code": p.code,
                 "reason": p.reason,
                 "field": p.field,
@@ -305,3 +308,15 @@ async def get_payment_run(session: AsyncSession, studio_id: uuid.UUID, run_id: u
     if row is None:
         raise NotFound("payment run not found")
     return row
+
+
+async def list_payment_runs(
+    session: AsyncSession, studio_id: uuid.UUID, page: PageParams
+) -> tuple[list[PaymentRunRow], int]:
+    """The studio's payment runs, the newest first (a run's id breaks ties)."""
+    query = (
+        select(PaymentRunRow)
+        .where(PaymentRunRow.studio_id == studio_id)
+        .order_by(PaymentRunRow.created_at.desc(), PaymentRunRow.id)
+    )
+    return await fetch_page(session, query, page)

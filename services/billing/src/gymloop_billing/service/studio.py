@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import StudioBillingRow
 from gymloop_billing.domain.collection import AnnouncedSettings, CollectionMethod, StudioBillingSettings
+from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.errors import DomainError
 
@@ -30,6 +31,7 @@ class SettingsInput:
     creditor_iban: str | None = None
     creditor_id: str | None = None
     creditor_bic: str | None = None
+    collection_lead_business_days: int = DEFAULT_LEAD_BUSINESS_DAYS
 
 
 async def get_settings(session: AsyncSession, studio_id: uuid.UUID, *, lock: bool = False) -> StudioBillingRow:
@@ -43,6 +45,7 @@ async def get_settings(session: AsyncSession, studio_id: uuid.UUID, *, lock: boo
         collection_method=CollectionMethod.OFFLINE.value,
         currency="EUR",
         overdue_members_may_book=False,
+        collection_lead_business_days=DEFAULT_LEAD_BUSINESS_DAYS,
     )
 
 
@@ -113,6 +116,7 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
     row.creditor_iban = creditor.iban if creditor else None
     row.creditor_id = creditor.creditor_id if creditor else None
     row.creditor_bic = creditor.bic if creditor else None
+    row.collection_lead_business_days = data.collection_lead_business_days
     await session.flush()
     if wanted.announced.worth_announcing(before):
         await add_event(

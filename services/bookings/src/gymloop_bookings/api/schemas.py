@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from gymloop_bookings.domain.bookings import Booking
+from gymloop_bookings.domain.payment_standing import MAX_REASON_LENGTH
 from gymloop_bookings.domain.schedule_edits import BookedSessions
 from gymloop_bookings.domain.schedules import WeeklySchedule
 from gymloop_bookings.domain.sessions import Session
@@ -265,6 +266,11 @@ class SessionOut(BaseModel):
 
 class SignUpIn(BaseModel):
     member_id: uuid.UUID | None = Field(default=None, description="Staff: the member to book; members: omit")
+    reason: str | None = Field(
+        default=None,
+        max_length=MAX_REASON_LENGTH,
+        description="Staff: why they book a member whose payments are overdue (kept in the user log)",
+    )
 
 
 class BookingOut(BaseModel):
@@ -375,6 +381,7 @@ class LogEntryOut(BaseModel):
     available_after: int | None
     session_id: uuid.UUID | None
     booking_id: uuid.UUID | None
+    note: str | None = Field(default=None, description="Why staff made an exception, e.g. booked while overdue")
 
 
 class AgendaSessionOut(SessionOut):

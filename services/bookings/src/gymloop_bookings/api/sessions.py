@@ -64,14 +64,16 @@ async def post_booking(
     session_id: uuid.UUID, body: SignUpIn, principal: AnyUser, session: Session, idempotency: Idempotency
 ) -> Response:
     """Staff act for any member of their studio; a member only for themselves (another member's answers 404). Books a
-    place and takes a credit when the member's entitlements allow it (422 names the refusal); when the session is
-    full the member is put on the waitlist and the answer is 202. A retry with the same Idempotency-Key gets the
-    first answer and books nothing more."""
+        place and takes a credit when the member's entitlements allow it (422 names the refusal); when the session is
+        full the member is put on the waitlist and the answer is 202. A member whose payments are overdue (and whose
+        studio does not let overdue members book) is refused with 409 payment_overdue; staff book them all the same
+    with a `reason`, kept in the member's user log (422 overdue_reason_required without one). A retry with the same
+        Idempotency-Key gets the first answer and books nothing more."""
     if (replayed := await idempotency.replay(session)) is not None:
         return replayed
     member_id = member_in_question(principal, body.member_id)
     result = await booking_cases.sign_up_member(
-        session, principal.studio_id, session_id, member_id, actor_of(principal), _now()
+        session, principal.studio_id, session_id, member_id, actor_of(principal), _now(), body.reason
     )
     if result.waitlist_entry is not None:
         waitlisted = SignUpOut(outcome="waitlisted", waitlist_position=result.waitlist_entry.position)

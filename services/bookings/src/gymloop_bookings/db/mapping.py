@@ -228,4 +228,5 @@ def log_values(entry: UserLogEntry) -> dict[str, Any]:
         "available_after": entry.available_after,
         "session_id": entry.session_id,
         "booking_id": entry.booking_id,
+        "note": entry.note,
     }

@@ -214,4 +214,24 @@ class UserLogRow(Base):
     available_after: Mapped[int | None] = mapped_column(Integer)
     session_id: Mapped[uuid.UUID | None] = mapped_column()
     booking_id: Mapped[uuid.UUID | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)  # 0009: staff's reason for an exception
     __table_args__ = (Index("ix_user_log_member", "studio_id", "member_id", "seq"),)
+
+
+class MemberPaymentStandingRow(Base):
+    """Read model of a member's payment state in a studio, followed from billing's MemberPaymentStateChanged
+    (newest sequence wins). No row: billing never reported trouble, the member is ok (0009)."""
+
+    __tablename__ = "member_payment_standing"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    overdue: Mapped[bool] = mapped_column(Boolean)
+
+
+class StudioOverdueRuleRow(Base):
+    """Read model of billing's studio setting `overdue_members_may_book`, followed from BillingSettingsChanged
+    (newest sequence wins). No row: billing's default, overdue members may not book (0009)."""
+
+    __tablename__ = "studio_overdue_rule"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    overdue_members_may_book: Mapped[bool] = mapped_column(Boolean)

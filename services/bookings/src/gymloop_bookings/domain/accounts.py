@@ -131,12 +131,12 @@ class MemberAccount:
 
     # --- credit moves (each logged) ------------------------------------------------------------------
 
-    def charge(self, booking: Booking, reason: LogReason, actor: Actor, at: datetime) -> None:
+    def charge(self, booking: Booking, reason: LogReason, actor: Actor, at: datetime, note: str | None = None) -> None:
         entitlement = self.entitlements[booking.subscription_id]
         if booking.charged_credit:
             entitlement.credits = entitlement.credits.hold()
         self.bookings.append(booking)
-        self._record(entitlement, reason, -1 if booking.charged_credit else 0, actor, at, booking)
+        self._record(entitlement, reason, -1 if booking.charged_credit else 0, actor, at, booking, note)
 
     def give_back(self, booking: Booking, reason: LogReason, actor: Actor, at: datetime, today: date) -> None:
         """Return the booking's credit; if the pack has lapsed meanwhile, it expires right away."""
@@ -172,6 +172,7 @@ class MemberAccount:
         actor: Actor,
         at: datetime,
         booking: Booking | None = None,
+        note: str | None = None,
     ) -> None:
         self.log.append(
             UserLogEntry(
@@ -185,5 +186,6 @@ class MemberAccount:
                 available_after=entitlement.credits.left if entitlement.is_pack else None,
                 session_id=booking.session_id if booking else None,
                 booking_id=booking.booking_id if booking else None,
+                note=note,
             )
         )

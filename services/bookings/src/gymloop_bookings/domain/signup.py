@@ -14,6 +14,7 @@ from gymloop_bookings.domain.actors import Actor, ActorRole
 from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.entitlements import Entitlement
 from gymloop_bookings.domain.events import BookingCancelled, SessionBooked
+from gymloop_bookings.domain.payment_standing import PAID_UP, PaymentStanding, staff_override
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.user_log import LogReason
@@ -41,8 +42,12 @@ def sign_up(
     actor: Actor,
     now: datetime,
     new_id: IdFactory = uuid.uuid4,
+    *,
+    standing: PaymentStanding = PAID_UP,
+    reason: str | None = None,
 ) -> SignUpResult:
-    """Book the member, or put them on the waitlist when full. An AppError (the kit's) means nothing changed."""
+    """Book the member, or put them on the waitlist when full. An AppError (the kit's) means nothing changed.
+    A member whose overdue payments block booking is refused; staff book them with a `reason` for the user log."""
     session = roster.session
     _require_may_act_for(actor, account)
     _require_same_studio(roster, account)
@@ -53,6 +58,7 @@ def sign_up(
         raise Conflict(
             "the member is already on the waitlist of this session", code="already_waitlisted", field="session_id"
         )
+    exception = staff_override(standing, actor, reason)
     _require_inside_window(roster, policy, actor, now)
     payer = check_can_take_place(roster, account, policy, now)
     if roster.free_places < 1:
@@ -65,7 +71,11 @@ def sign_up(
                 field="session_id",
             )
         return SignUpResult(waitlist_entry=roster.add_to_waitlist(account.member_id, actor, now, new_id()))
-    booking = book(roster, account, payer, policy, actor, now, new_id(), LogReason.SIGNED_UP)
+    if exception is None:
+        return SignUpResult(booking=book(roster, account, payer, policy, actor, now, new_id(), LogReason.SIGNED_UP))
+    booking = book(
+        roster, account, payer, policy, actor, now, new_id(), LogReason.SIGNED_UP_WHILE_OVERDUE, note=exception
+    )
     return SignUpResult(booking=booking)
 
 
@@ -156,6 +166,7 @@ def book(
     now: datetime,
     booking_id: uuid.UUID,
     reason: LogReason,
+    note: str | None = None,
 ) -> Booking:
     session = roster.session
     if roster.free_places < 1:  # callers check first; this guards the no-overbooking rule itself
@@ -174,7 +185,7 @@ def book(
         booked_by=actor,
     )
     roster.bookings.append(booking)
-    account.charge(booking, reason, actor, now)
+    account.charge(booking, reason, actor, now, note)
     roster.events.append(
         SessionBooked(
             booking_id=booking.booking_id,

@@ -12,6 +12,7 @@ from gymloop_bookings.domain.actors import Actor
 
 class LogReason(enum.StrEnum):
     SIGNED_UP = "signed_up"
+    SIGNED_UP_WHILE_OVERDUE = "signed_up_while_overdue"  # staff booked a member whose payments are overdue
     SIGNED_OUT = "signed_out"
     LATE_CANCEL_FORFEIT = "late_cancel_forfeit"
     PROMOTED = "promoted"
@@ -35,3 +36,4 @@ class UserLogEntry:
     available_after: int | None  # None for unlimited plans, which have no count
     session_id: uuid.UUID | None = None
     booking_id: uuid.UUID | None = None
+    note: str | None = None  # why staff made an exception (a booking while overdue)

@@ -1,5 +1,6 @@
-"""Events bookings consumes: billing's subscription events (entitlements), members' profiles (names, tags) and
-studios (the time zone the agenda, schedules and sign-up rules count local days in)."""
+"""Events bookings consumes: billing's subscription events (entitlements) and payment standing (who is overdue,
+whether the studio still lets them book), members' profiles (names, tags) and studios (the time zone the agenda,
+schedules and sign-up rules count local days in)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import UTC, datetime
 
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.billing import (
+    BillingSettingsChanged,
+    MemberPaymentStateChanged,
     SubscriptionActivated,
     SubscriptionEnded,
     SubscriptionPaused,
@@ -27,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_bookings.db.models import EntitlementRow, MemberRow
+from gymloop_bookings.db.payment_standing import save_member_overdue, save_overdue_rule
 from gymloop_bookings.db.repository import BookingStore, load_policy, save_studio_name
 from gymloop_bookings.messaging.billing_facts import BillingEvent, fact_from, merge
 
@@ -56,6 +60,16 @@ async def apply_billing_event(session: AsyncSession, event: BillingEvent, envelo
         .where(EntitlementRow.subscription_id == event.subscription_id)
         .values(billing_state=state)
     )
+
+
+@subscriptions.on(MemberPaymentStateChanged, newest_only=True)
+async def on_member_payment_state(session: AsyncSession, event: MemberPaymentStateChanged, envelope: Envelope) -> None:
+    await save_member_overdue(session, envelope.studio_id, event.member_id, event.state == "overdue")
+
+
+@subscriptions.on(BillingSettingsChanged, newest_only=True)
+async def on_billing_settings(session: AsyncSession, event: BillingSettingsChanged, envelope: Envelope) -> None:
+    await save_overdue_rule(session, envelope.studio_id, event.overdue_members_may_book)
 
 
 @subscriptions.on(MemberRegistered, MemberUpdated, newest_only=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 from gymloop_kit.errors import InvalidInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gymloop_bookings.db.payment_standing import load_payment_standing
 from gymloop_bookings.db.repository import BookingStore
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
@@ -41,8 +42,15 @@ async def _finish(store: BookingStore, studio_id: uuid.UUID, roster: SessionRost
 
 
 async def sign_up_member(
-    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, member_id: uuid.UUID, actor: Actor, now: datetime
+    db: AsyncSession,
+    studio_id: uuid.UUID,
+    session_id: uuid.UUID,
+    member_id: uuid.UUID,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
 ) -> SignUpResult:
+    """`reason`: staff's reason to book a member whose overdue payments block booking (see domain/payment_standing)."""
     async with session_gate(session_id):
         store = BookingStore(db)
         loaded = await store.roster_and_account(studio_id, session_id, member_id, now)
@@ -53,7 +61,8 @@ async def sign_up_member(
             raise InvalidInput("the member is archived: unarchive them before booking", code="member_archived")
         policy = await store.policy(studio_id)
         account.expire_lapsed(policy.today(now), now)
-        result = sign_up(roster, account, policy, actor, now)
+        standing = await load_payment_standing(db, studio_id, member_id)
+        result = sign_up(roster, account, policy, actor, now, standing=standing, reason=reason)
         await _finish(store, studio_id, roster)
         return result
 
