@@ -9,6 +9,7 @@ from gymloop_kit.settings import ServiceSettings
 
 from gymloop_billing.api import (
     billing_summaries,
+    export,
     imports,
     member_billing,
     payments,
@@ -48,6 +49,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             reports.router,
             imports.router,
             billing_summaries.router,
+            export.router,
         ],
         subscriptions=event_subscriptions,
         background_jobs=[billing_scheduler, purge_idempotency_keys],  # scheduler: renewals, ends, Stripe retries

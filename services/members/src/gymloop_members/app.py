@@ -7,7 +7,17 @@ from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_members.api import attachments, auth, checklists, member_overview, members, notes, studios, tags
+from gymloop_members.api import (
+    attachments,
+    auth,
+    checklists,
+    export,
+    member_overview,
+    members,
+    notes,
+    studios,
+    tags,
+)
 from gymloop_members.messaging.subscriptions import subscriptions
 from gymloop_members.service.mail import mail_sender
 from gymloop_members.settings import MembersSettings
@@ -33,6 +43,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             checklists.router,
             notes.router,
             attachments.router,
+            export.router,
         ],
         subscriptions=subscriptions,
         background_jobs=[mail_sender],

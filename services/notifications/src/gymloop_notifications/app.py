@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_notifications.api import communication, notifications
+from gymloop_notifications.api import communication, export, notifications
 from gymloop_notifications.messaging.subscriptions import subscriptions
 from gymloop_notifications.service.email_sender import email_sender_job
 from gymloop_notifications.service.scheduler import nightly_refresh_job
@@ -20,7 +20,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             "Notification settings and notifications (birthday, absence, trends, check-ups, custom), "
             "employee dashboards, info posts, member messages with delivery status, e-mail over SMTP"
         ),
-        routers=[notifications.router, communication.router],
+        routers=[notifications.router, communication.router, export.router],
         subscriptions=subscriptions,
         background_jobs=[nightly_refresh_job, email_sender_job],
     )
