@@ -7,7 +7,17 @@ from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_members.api import attachments, auth, checklists, member_overview, members, notes, studios, tags
+from gymloop_members.api import (
+    attachments,
+    auth,
+    checklists,
+    member_overview,
+    members,
+    notes,
+    registrations,
+    studios,
+    tags,
+)
 from gymloop_members.messaging.subscriptions import subscriptions
 from gymloop_members.service.mail import mail_sender
 from gymloop_members.settings import MembersSettings
@@ -26,6 +36,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         "tags, checklists, notes and attachments.",
         routers=[
             auth.router,
+            registrations.router,
             studios.router,
             members.router,
             member_overview.router,
