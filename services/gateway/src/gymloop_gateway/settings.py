@@ -33,6 +33,7 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     "GET /api/bookings/public/studios/*",
     "POST /api/members/registrations",
     "POST /api/members/registrations/verify",
+    "GET /api/bookings/calendar-feeds/*",  # the secret token in the address is the credential (calendar apps)
 ]
 
 

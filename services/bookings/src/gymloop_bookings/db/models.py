@@ -215,3 +215,14 @@ class UserLogRow(Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column()
     booking_id: Mapped[uuid.UUID | None] = mapped_column()
     __table_args__ = (Index("ix_user_log_member", "studio_id", "member_id", "seq"),)
+
+
+class CalendarFeedRow(Base):
+    """A member's secret iCalendar feed address: calendar apps fetch it without a bearer token, so the token in the
+    URL is the credential. Only its sha256 is kept; rotating replaces it, revoking deletes the row."""
+
+    __tablename__ = "calendar_feed"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
