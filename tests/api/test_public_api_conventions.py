@@ -125,10 +125,12 @@ def test_every_reference_in_the_merged_document_resolves(merged):
 # Lists answered whole, each with why it stays small; every other list operation is paged.
 UNPAGED_LISTS = {
     "billing.listPlans": "the studio's plan catalogue: tens of plans, shown whole in a picker",
+    "billing.listPublicPlans": "the visible part of the plan catalogue, on a studio's public page",
     "billing.listProducts": "the shop's catalogue: tens of products, shown whole",
     "billing.listMemberSubscriptions": "one member's subscriptions: a few over the years",
     "billing.getRevenueReport": "one row per month of the range asked for",
     "bookings.getAgenda": "one entry per day, at most 31 days",
+    "bookings.getPublicAgenda": "one entry per day, at most 14 days",
     "bookings.listLocations": "the studio's locations: a handful",
     "bookings.listSessionTypes": "the studio's session types: tens",
     "bookings.listMemberWaitlist": "only the sessions the member still waits for",

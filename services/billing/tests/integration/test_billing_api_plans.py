@@ -137,3 +137,24 @@ async def test_subscription_start_checks_plan_and_member_start(
     assert payload["weekly_limit"] == 3
     assert payload["member_id"] == str(member_id)
     assert events[0].partition_key == str(member_id)
+
+
+async def test_public_plans_show_what_a_member_could_choose_without_a_login(client: Any, tokens: Any) -> None:
+    studio = uuid.uuid4()
+    admin = tokens.headers(studio_id=studio, role="admin")
+    await client.post("/plans", json=PLAN, headers=admin)
+    pack = {**PLAN, **ONE_OFF_PACK, "name": "Ten sessions", "price_cents": 12000, "sessions": 10, "valid_days": 90}
+    assert (await client.post("/plans", json=pack, headers=admin)).status_code == 201
+    hidden = {**PLAN, "name": "Staff", "price_cents": 0, "free": True, "visible": False, "weekly_limit": None}
+    assert (await client.post("/plans", json=hidden, headers=admin)).status_code == 201
+    withdrawn = (await client.post("/plans", json={**PLAN, "name": "Old"}, headers=admin)).json()["id"]
+    assert (await client.put(f"/plans/{withdrawn}/active", json={"active": False}, headers=admin)).status_code == 200
+
+    public = await client.get(f"/public/studios/{studio}/plans")  # no token
+    assert public.status_code == 200, public.text
+    assert [(p["name"], p["price_cents"], p["sessions"], p["valid_days"]) for p in public.json()] == [
+        ("Ten sessions", 12000, 10, 90),
+        ("Unlimited", 5900, None, None),
+    ]
+    assert not {"visible", "active"} & set(public.json()[0])
+    assert (await client.get(f"/public/studios/{uuid.uuid4()}/plans")).json() == []

@@ -27,6 +27,13 @@ DEFAULT_PUBLIC_ROUTES: list[str] = [
     "* /api/members/auth/first-login*",
     "POST /api/members/studios/signup",
     "POST /api/billing/*webhook*",
+    # A studio's public page and self-registration: how a new member finds a studio and joins it.
+    "GET /api/members/public/studios/*",
+    "GET /api/billing/public/studios/*",
+    "GET /api/bookings/public/studios/*",
+    "POST /api/members/registrations",
+    "POST /api/members/registrations/verify",
+    "GET /api/bookings/calendar-feeds/*",  # the secret token in the address is the credential (calendar apps)
 ]
 
 

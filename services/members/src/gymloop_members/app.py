@@ -15,6 +15,7 @@ from gymloop_members.api import (
     member_overview,
     members,
     notes,
+    registrations,
     studios,
     tags,
 )
@@ -36,6 +37,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         "tags, checklists, notes and attachments.",
         routers=[
             auth.router,
+            registrations.router,
             studios.router,
             members.router,
             member_overview.router,

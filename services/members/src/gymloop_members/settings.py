@@ -27,6 +27,13 @@ class MembersSettings(MailSettings):
     password_mail_max_per_account: int = 3
     password_mail_max_per_ip: int = 10
 
+    # Self-registration: how long the e-mailed link works, and how many sign-ups per e-mail and per client
+    # address the window allows (beyond the e-mail's, the answer stays the same and no mail goes out).
+    registration_token_ttl_s: int = 48 * 3600
+    registration_window_s: int = 3600
+    registration_max_per_email: int = 3
+    registration_max_per_ip: int = 10
+
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
     argon2_parallelism: int = 4

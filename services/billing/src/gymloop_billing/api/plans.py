@@ -54,6 +54,23 @@ class PlanOut(BaseModel):
     active: bool
 
 
+class PublicPlanOut(BaseModel):
+    """A plan as a studio's public page offers it: what it costs and what it entitles to."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    kind: str
+    price_cents: int
+    currency: str
+    period: str = Field(description="one_off, monthly or yearly")
+    free: bool
+    sessions: int | None = Field(description="Sessions in a pack")
+    valid_days: int | None = Field(description="Days a pack is valid from its purchase")
+    valid_until: date | None = Field(description="The last day a pack is valid, when it has a fixed end")
+    weekly_limit: int | None = Field(description="Sessions per week at most")
+
+
 class ActiveIn(BaseModel):
     active: bool
 
@@ -99,3 +116,15 @@ async def get_plan(plan_id: uuid.UUID, principal: AnyUser, session: Session) -> 
     if not principal.is_staff and not (row.visible and row.active):
         raise NotFound("plan not found")
     return _out(row)
+
+
+@router.get(
+    "/public/studios/{studio_id}/plans",
+    operation_id="listPublicPlans",
+    summary="The plans a studio offers on its public page: visible and active, with price and terms (no login)",
+)
+async def list_public_plans(studio_id: uuid.UUID, session: Session) -> list[PublicPlanOut]:
+    """Public: the plans a member could choose, as the app sells them (visible and active only), by name; a studio
+    billing does not know has none. Nothing about members or payments."""
+    rows = await plans.list_plans(session, studio_id, member_view=True)
+    return [PublicPlanOut.model_validate(row) for row in rows]

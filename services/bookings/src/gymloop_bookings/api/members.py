@@ -9,11 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser
+from gymloop_kit.errors import NotFound
+from gymloop_kit.http.links import Links
 from gymloop_kit.http.pagination import Page, Paging
+from pydantic import BaseModel, Field
 
 from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut, WaitlistPlaceOut
 from gymloop_bookings.db.models import BookingRow, MemberRow
-from gymloop_bookings.service import views
+from gymloop_bookings.service import calendar_feeds, views
 from gymloop_bookings.service.actors import member_in_question
 from gymloop_bookings.service.outcomes import not_found
 
@@ -134,4 +137,58 @@ async def get_calendar(member_id: uuid.UUID, principal: AnyUser, session: Sessio
     booked sessions as an iCalendar (text/calendar) feed for a calendar app."""
     member_id = await member_of_studio(principal, session, member_id)
     feed = await views.member_ical(session, principal.studio_id, member_id, datetime.now(UTC))
+    return Response(feed, media_type="text/calendar; charset=utf-8")
+
+
+class CalendarFeedOut(BaseModel):
+    url: str = Field(
+        description="The secret feed address (a path of the public base URL) for a calendar app; shown only now"
+    )
+
+
+@router.post(
+    "/members/{member_id}/calendar-feed",
+    operation_id="rotateMemberCalendarFeed",
+    summary="Make (or rotate) the member's secret calendar feed address",
+    response_model=CalendarFeedOut,
+    status_code=201,
+)
+async def post_calendar_feed(
+    member_id: uuid.UUID, principal: AnyUser, session: Session, links: Links
+) -> CalendarFeedOut:
+    """Staff for any member of their studio; a member only for themself (another member's answers 404). A new
+    secret address that calendar apps fetch without a token; the previous one stops working."""
+    member_id = await member_of_studio(principal, session, member_id)
+    token = await calendar_feeds.rotate(session, principal.studio_id, member_id, datetime.now(UTC))
+    return CalendarFeedOut(url=links.to(f"/calendar-feeds/{token}.ics"))
+
+
+@router.delete(
+    "/members/{member_id}/calendar-feed",
+    operation_id="revokeMemberCalendarFeed",
+    summary="Revoke the member's secret calendar feed address",
+    status_code=204,
+)
+async def delete_calendar_feed(member_id: uuid.UUID, principal: AnyUser, session: Session) -> Response:
+    """Staff for any member of their studio; a member only for themself. The address stops working; fine when
+    there is none."""
+    member_id = await member_of_studio(principal, session, member_id)
+    await calendar_feeds.revoke(session, principal.studio_id, member_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/calendar-feeds/{token}.ics",
+    operation_id="getCalendarFeed",
+    summary="A member's bookings as an iCalendar feed at their secret address (no login)",
+    response_class=Response,
+    responses={404: {"description": "Unknown, rotated or revoked address"}},
+)
+async def get_calendar_feed(token: str, session: Session) -> Response:
+    """Public: the secret token in the address is the credential. The member's booked sessions as text/calendar."""
+    owner = await calendar_feeds.owner_of(session, token)
+    if owner is None:
+        raise NotFound("this calendar address is not valid (rotated or revoked?)", code="calendar_feed_not_found")
+    studio_id, member_id = owner
+    feed = await views.member_ical(session, studio_id, member_id, datetime.now(UTC))
     return Response(feed, media_type="text/calendar; charset=utf-8")

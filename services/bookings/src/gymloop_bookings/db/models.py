@@ -235,3 +235,14 @@ class StudioOverdueRuleRow(Base):
     __tablename__ = "studio_overdue_rule"
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     overdue_members_may_book: Mapped[bool] = mapped_column(Boolean)
+
+
+class CalendarFeedRow(Base):
+    """A member's secret iCalendar feed address: calendar apps fetch it without a bearer token, so the token in the
+    URL is the credential. Only its sha256 is kept; rotating replaces it, revoking deletes the row."""
+
+    __tablename__ = "calendar_feed"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from gymloop_kit.http.problems import problem_response
 
-from gymloop_gateway.views import dashboard, members_report, overview
+from gymloop_gateway.views import dashboard, members_report, overview, public_studio
 from gymloop_gateway.views.fanout import SubjectRefused
 
 
@@ -18,6 +18,7 @@ def views_router() -> APIRouter:
     router.include_router(overview.router)
     router.include_router(dashboard.router)
     router.include_router(members_report.router)
+    router.include_router(public_studio.router)
     return router
 
 

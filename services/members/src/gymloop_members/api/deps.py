@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from gymloop_kit.app import runtime_of
 from gymloop_kit.db import Database
+from gymloop_kit.http.forwarded import client_address
 
 from gymloop_members.settings import MembersSettings
 
@@ -17,3 +18,8 @@ def settings_of(request: Request) -> MembersSettings:
 
 def database_of(request: Request) -> Database:
     return runtime_of(request).database
+
+
+def client_ip(request: Request) -> str:
+    """The client address the throttles count by (what the gateway saw), cut to their columns' width."""
+    return (client_address(request) or "unknown")[:64]

@@ -128,12 +128,38 @@ class StudioCreateRequest(Strict):
 class StudioUpdateRequest(Strict):
     name: str | None = Field(default=None, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
+    slug: str | None = Field(default=None, max_length=63, description="The public page's address, like fit-amsterdam")
+    address: str | None = Field(default=None, max_length=500, description="Postal address; empty clears it")
 
 
 class StudioOut(BaseModel):
     studio_id: uuid.UUID
     name: str
     timezone: str
+    slug: str | None = None
+    address: str | None = None
+
+
+class PublicStudioOut(BaseModel):
+    """What anybody may read of a studio: no person, no setting beyond what a poster would show."""
+
+    studio_id: uuid.UUID
+    slug: str
+    name: str
+    address: str | None
+    timezone: str
+
+
+class RegistrationRequest(Strict):
+    slug: str = Field(max_length=63, description="The studio's slug, from its public page")
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024, description="Kept only for a new login; an existing login keeps its own")
+    first_name: str = Field(max_length=100)
+    last_name: str = Field(max_length=100)
+
+
+class VerifyEmailRequest(Strict):
+    token: str = Field(max_length=200, description="The token of the sign-up e-mail's link")
 
 
 # --- members -----------------------------------------------------------------------------------------------

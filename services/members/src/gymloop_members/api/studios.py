@@ -8,6 +8,7 @@ from gymloop_kit.auth import Admin, AnyUser
 
 from gymloop_members.api.deps import settings_of
 from gymloop_members.api.schemas import (
+    PublicStudioOut,
     StudioCreateRequest,
     StudioOut,
     StudioSignupRequest,
@@ -15,13 +16,16 @@ from gymloop_members.api.schemas import (
     TokenOut,
 )
 from gymloop_members.db.models import Studio
-from gymloop_members.service import accounts, studios
+from gymloop_members.service import accounts, registrations, studios
 
 router = APIRouter(tags=["studios"])
 
 
 def _out(studio: Studio) -> StudioOut:
-    return StudioOut(studio_id=studio.studio_id, name=studio.name, timezone=studio.timezone)
+    return StudioOut(
+        studio_id=studio.studio_id, name=studio.name, timezone=studio.timezone, slug=studio.slug,
+        address=studio.address,
+    )  # fmt: skip
 
 
 @router.post(
@@ -62,8 +66,34 @@ async def current_studio(principal: AnyUser, session: Session) -> StudioOut:
     return _out(await studios.get_studio(session, principal.studio_id))
 
 
-@router.patch("/studios/current", summary="Change the studio's name or time zone (admins)", response_model=StudioOut)
+@router.patch(
+    "/studios/current",
+    summary="Change the studio's name, time zone, public page address (slug) or postal address (admins)",
+    response_model=StudioOut,
+)
 async def update_studio(body: StudioUpdateRequest, principal: Admin, session: Session) -> StudioOut:
     """Admins only. The time zone decides the studio's local days in every service, which follow the change from
-    members' events."""
-    return _out(await studios.update_studio(session, principal.studio_id, name=body.name, timezone=body.timezone))
+    members' events. The slug is the address of the public page (409 `slug_taken` when another studio has it)."""
+    return _out(
+        await studios.update_studio(
+            session, principal.studio_id, name=body.name, timezone=body.timezone, slug=body.slug,
+            address=body.address,
+        )
+    )  # fmt: skip
+
+
+@router.get(
+    "/public/studios/{slug}",
+    operation_id="getPublicStudio",
+    summary="A studio's public page by its slug: name, address, time zone (no login)",
+    response_model=PublicStudioOut,
+    responses={404: {"description": "No studio has this slug"}},
+)
+async def public_studio(slug: str, session: Session) -> PublicStudioOut:
+    """Public. What a studio shows to anybody who has its link, to find it and sign up; nothing about its people."""
+    studio = await registrations.studio_by_slug(session, slug)
+    assert studio.slug is not None  # found by it
+    return PublicStudioOut(
+        studio_id=studio.studio_id, slug=studio.slug, name=studio.name, address=studio.address,
+        timezone=studio.timezone,
+    )  # fmt: skip

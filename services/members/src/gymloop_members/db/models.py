@@ -44,6 +44,9 @@ class Studio(Base):
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    # The public page's address; studios from before migration 0008 get one when an admin chooses it.
+    slug: Mapped[str | None] = mapped_column(String(63), unique=True)
+    address: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
 
 
@@ -139,6 +142,30 @@ class PasswordMail(Base):
     email: Mapped[str] = mapped_column(String(320))
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(TZ)
+
+
+class Registration(Base):
+    """A person's self-registration at a studio, waiting for the e-mailed link: nothing of it exists as a login or a
+    member until the link is followed, so an unverified address can neither log in nor book. Only the token's
+    sha256 is stored. The rows also count sign-ups per e-mail and per client address for the rate limit."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        Index("ix_registration_email_at", "email", "created_at"),
+        Index("ix_registration_ip_at", "ip", "created_at"),
+    )
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("studio.studio_id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # None when the e-mail already had a login: joining another studio never changes an existing password.
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    verified_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
 # Account e-mails wait here for the kit's mail sender (the shape is the kit's: gymloop_kit.mail).

@@ -36,6 +36,7 @@ from gymloop_members.service.events import emit_registered, emit_studio_updated
 from gymloop_members.service.mail import queue_password_mail
 from gymloop_members.service.members import NewMember, get_member, register_member
 from gymloop_members.service.passwords import hash_password, verify_password
+from gymloop_members.service.studio_slugs import proposed_slug
 from gymloop_members.settings import MembersSettings
 
 
@@ -174,11 +175,11 @@ async def signup_studio(session: AsyncSession, settings: MembersSettings, data: 
     """A new studio and its first admin (public: how a studio starts, and how the demo data is seeded)."""
     email = normalize_email(data.email)
     check_password_strength(data.password, email)
+    name = check_name(data.studio_name, field="studio_name")
     studio = Studio(
-        studio_id=uuid.uuid4(),
-        name=check_name(data.studio_name, field="studio_name"),
-        timezone=check_timezone(data.timezone),
-    )
+        studio_id=uuid.uuid4(), name=name, timezone=check_timezone(data.timezone),
+        slug=await proposed_slug(session, name),
+    )  # fmt: skip
     await lock_key(session, f"email:{email}")
     if await session.scalar(select(Account.id).where(Account.email == email)) is not None:
         raise DomainConflict(
@@ -210,7 +211,10 @@ async def create_studio(
     """A logged-in person opens another studio and becomes its admin; the answer is a token for it."""
     # An archived member's token is valid until it expires, but must not open a studio.
     current = await _active_membership(session, account_id, current_studio_id)
-    studio = Studio(studio_id=uuid.uuid4(), name=check_name(name, field="name"), timezone=check_timezone(timezone))
+    name = check_name(name, field="name")
+    studio = Studio(
+        studio_id=uuid.uuid4(), name=name, timezone=check_timezone(timezone), slug=await proposed_slug(session, name)
+    )
     session.add(studio)
     await session.flush()
     await emit_studio_updated(session, studio)

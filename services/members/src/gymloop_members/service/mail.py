@@ -47,3 +47,35 @@ async def queue_password_mail(
             f"Token: {token}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n"
         )
     await queue_mail(session, OutgoingMail(to=to, subject=subject, body=body, studio_id=studio_id))
+
+
+def verification_link(settings: MembersSettings, token: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/verify-email?token={token}"
+
+
+async def queue_registration_mail(
+    session: AsyncSession,
+    settings: MembersSettings,
+    *,
+    to: str,
+    token: str,
+    studio_id: uuid.UUID,
+    studio_name: str,
+    has_login: bool,
+) -> None:
+    """The link that turns a self-registration into a member of the studio; a person who already has a login
+    (another studio) is told that their password stays the one they have."""
+    link = verification_link(settings, token)
+    hours = settings.registration_token_ttl_s // 3600
+    password_note = (
+        "You already have a Gymloop login: after confirming, log in with the password you already use.\n"
+        if has_login
+        else "After confirming, log in with the password you chose.\n"
+    )
+    body = (
+        f"Hello,\n\nSomebody signed up at {studio_name} with this e-mail address.\n"
+        f"Confirm it with this link (valid {hours} hours, usable once) to become a member:\n\n{link}\n\n"
+        f"Token: {token}\n\n{password_note}\nIf it was not you, ignore this e-mail: nothing happens without the link.\n"
+    )
+    subject = f"Confirm your e-mail for {studio_name}"
+    await queue_mail(session, OutgoingMail(to=to, subject=subject, body=body, studio_id=studio_id))

@@ -1,4 +1,4 @@
-"""The studio itself: its name and time zone (admins' settings)."""
+"""The studio itself: its name, time zone, slug and address (admins' settings)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from gymloop_kit.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_members.db.models import Studio
+from gymloop_members.domain.errors import DomainError
 from gymloop_members.domain.profile import check_name
 from gymloop_members.service.accounts import check_timezone
 from gymloop_members.service.events import emit_studio_updated
+from gymloop_members.service.studio_slugs import chosen_slug
+
+
+def check_address(value: str) -> str | None:
+    """The postal address as one or more lines; empty clears it."""
+    address = "\n".join(line.strip() for line in value.strip().splitlines() if line.strip())
+    if len(address) > 500:
+        raise DomainError(code="address_too_long", field="address", message="an address has at most 500 characters")
+    return address or None
 
 
 async def get_studio(session: AsyncSession, studio_id: uuid.UUID, *, lock: bool = False) -> Studio:
@@ -22,10 +32,16 @@ async def get_studio(session: AsyncSession, studio_id: uuid.UUID, *, lock: bool 
 
 
 async def update_studio(
-    session: AsyncSession, studio_id: uuid.UUID, *, name: str | None, timezone: str | None
-) -> Studio:
-    """Change the name and/or time zone; StudioUpdated goes out only when one of them really changed."""
+    session: AsyncSession, studio_id: uuid.UUID, *, name: str | None, timezone: str | None,
+    slug: str | None = None, address: str | None = None,
+) -> Studio:  # fmt: skip
+    """Change the name, time zone, slug (the public page's address) or address; StudioUpdated goes out only when
+    the name or time zone really changed (the others stay in members: only its public page shows them)."""
     studio = await get_studio(session, studio_id, lock=True)
+    if slug is not None:
+        studio.slug = await chosen_slug(session, studio_id, slug)
+    if address is not None:
+        studio.address = check_address(address)
     before = (studio.name, studio.timezone)
     if name is not None:
         studio.name = check_name(name, field="name")
