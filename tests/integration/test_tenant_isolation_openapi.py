@@ -321,12 +321,6 @@ async def _row_counts(database_url: str) -> dict[str, int]:
         await connection.close()
 
 
-# Leaks this test found, open until fixed (then the xfail below passes and fails as strict: remove them here).
-KNOWN_LEAKS = {
-    ("billing", "GET", "/members/{member_id}/subscriptions"): "200 [] for another studio's member id (no 404)",
-    ("billing", "GET", "/imports/{import_job_id}/rows"): "200 [] for another studio's import id (no 404)",
-    ("notifications", "GET", "/members/{member_id}/notifications"): "200 [] for another studio's member id (no 404)",
-}
 # Public by design: what a studio's public page shows to anybody (no person, no payment), keyed by the studio.
 PUBLIC_BY_DESIGN = {
     ("billing", "GET", "/public/studios/{studio_id}/plans"),
@@ -361,8 +355,7 @@ async def _attack(services: dict[str, Any], tokens: TokenFactory, routes: set[tu
     calls += [(*op, a_member, "another member of studio A") for op in operations if "{member_id}" in op[2]]
     findings = Findings()
     for service, method, path, operation, headers, caller in calls:
-        route = (service, method, path)
-        if (routes is None and route in KNOWN_LEAKS) or route in PUBLIC_BY_DESIGN:
+        if (service, method, path) in PUBLIC_BY_DESIGN:
             continue
         before = await _row_counts(urls[service])
         answer = await clients[service].request(
@@ -385,12 +378,5 @@ async def test_another_studio_and_another_member_get_404_or_403_and_change_nothi
     assert {service for service, *_ in operations} == set(COVERED)
     assert len(operations) > 60
     findings = await _attack(services, tokens, routes=None)
-    assert findings.leaks == []
-    assert findings.unreached == []
-
-
-@pytest.mark.xfail(strict=True, reason="; ".join(f"{m} /api/{s}{p}: {why}" for (s, m, p), why in KNOWN_LEAKS.items()))
-async def test_the_known_leaks_are_fixed(services, tokens):
-    findings = await _attack(services, tokens, routes=set(KNOWN_LEAKS))
     assert findings.leaks == []
     assert findings.unreached == []

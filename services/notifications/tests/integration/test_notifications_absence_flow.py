@@ -18,6 +18,15 @@ from sqlalchemy import text
 pytestmark = pytest.mark.integration
 
 
+async def _member_items(service, member_id: uuid.UUID, headers: dict[str, str]) -> list[dict]:
+    """The member's notifications; none while notifications has not yet learnt the member (404 until then)."""
+    answer = await service.get(f"/members/{member_id}/notifications", headers=headers)
+    if answer.status_code == 404:
+        return []
+    assert answer.status_code == 200, answer.text
+    return answer.json()["items"]
+
+
 def _member(member_id: uuid.UUID, coach: uuid.UUID, start: date) -> MemberRegistered:
     return MemberRegistered(
         member_id=member_id,
@@ -90,7 +99,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
             assert refreshed.status_code == 200, refreshed.text
         await probe.wait_for(lambda evs: len(evs) >= 2, settle_s=3.0)
 
-        overview = (await service.get(f"/members/{member_id}/notifications", headers=coach_headers)).json()["items"]
+        overview = await _member_items(service, member_id, coach_headers)
         assert [n["kind"] for n in overview].count("absence") == 1
         raised = [e for e in probe.of_type(NotificationRaised) if e.payload["kind"] == "absence"]
         assert len(raised) == 1
@@ -135,11 +144,12 @@ async def test_another_studio_sees_none_of_it(service, tokens, send_envelope) ->
 
     async def raised() -> list[dict]:
         await service.post("/refresh", headers=staff)
-        return (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+        return await _member_items(service, member_id, staff)
 
     items = await eventually(raised, timeout_s=30)
     intruder = tokens.headers(studio_id=uuid.uuid4(), role="admin", member_id=coach)
-    assert (await service.get(f"/members/{member_id}/notifications", headers=intruder)).json()["items"] == []
+    not_theirs = await service.get(f"/members/{member_id}/notifications", headers=intruder)
+    assert (not_theirs.status_code, not_theirs.json()["code"]) == (404, "member_not_found")
     assert (await service.get("/dashboard", headers=intruder)).json()["items"] == []
     some_id = items[0]["notification_id"]
     assert (await service.post(f"/notifications/{some_id}/done", headers=intruder)).status_code == 404
@@ -167,7 +177,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
 
     async def open_ones() -> list[dict]:
         await service.post("/refresh", headers=staff)
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+        items = await _member_items(service, member_id, staff)
         return [n for n in items if n["status"] == "open"]
 
     assert await eventually(open_ones, timeout_s=30)
@@ -183,7 +193,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
     )
 
     async def all_closed() -> bool:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+        items = await _member_items(service, member_id, staff)
         return bool(items) and all(n["status"] == "done" for n in items)
 
     assert await eventually(all_closed, timeout_s=30)
@@ -217,7 +227,7 @@ async def test_attending_again_closes_the_open_absence(service, tokens, send_env
     )
 
     async def statuses() -> list[str]:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+        items = await _member_items(service, member_id, staff)
         return [n["status"] for n in items if n["kind"] == "absence"]
 
     assert await eventually(lambda: _eq(statuses(), ["open"]), timeout_s=30)
@@ -262,7 +272,7 @@ async def test_attendance_that_arrives_before_the_member_is_evaluated_when_the_m
         assert await eventually(attendance_kept, timeout_s=30), "the attendance is applied before the profile"
     finally:
         await database.dispose()
-    items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+    items = await _member_items(service, member_id, staff)
     assert items == [], "nothing can be raised for a member not known yet"
     member = wrap(
         _member(member_id, coach, date(2025, 1, 6)), studio_id=studio, producer="members", correlation_id="t",
@@ -271,7 +281,7 @@ async def test_attendance_that_arrives_before_the_member_is_evaluated_when_the_m
     await send_envelope(service.kafka, member)
 
     async def absence_raised() -> bool:
-        items = (await service.get(f"/members/{member_id}/notifications", headers=staff)).json()["items"]
+        items = await _member_items(service, member_id, staff)
         return [n["status"] for n in items if n["kind"] == "absence"] == ["open"]
 
     assert await eventually(absence_raised, timeout_s=30)

@@ -36,8 +36,10 @@ async def _member(database_url: str, studio: uuid.UUID, coach: uuid.UUID, **valu
 
 
 async def test_custom_notification_snooze_and_done(service, tokens) -> None:
-    studio, coach, colleague = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    studio, coach = uuid.uuid4(), uuid.uuid4()
     member_id = await _member(service.database_url, studio, coach)
+    colleague = await _member(service.database_url, studio, coach, is_member=False)
+    elsewhere = await _member(service.database_url, uuid.uuid4(), coach, is_member=False)
     staff = tokens.headers(studio_id=studio, role="employee", member_id=coach)
     today = datetime.now(UTC).date()
 
@@ -58,6 +60,14 @@ async def test_custom_notification_snooze_and_done(service, tokens) -> None:
         json={"text": "Plan a workout", "due_date": str(today + timedelta(days=3)), "assignee_id": str(colleague)},
     )
     assert for_colleague.json()["assignee_id"] == str(colleague)
+    for assignee in (elsewhere, uuid.uuid4()):  # another studio's employee is answered like an id nobody has
+        refused = await service.post(
+            f"/members/{member_id}/notifications",
+            headers=staff,
+            json={"text": "Plan a workout", "due_date": str(today), "assignee_id": str(assignee)},
+        )
+        assert refused.status_code == 404, refused.text
+        assert error_fields(refused)[0]["type"] == "assignee_not_found"
     bad = await service.post(
         f"/members/{member_id}/notifications", headers=staff, json={"text": " ", "due_date": "2000-01-01"}
     )

@@ -22,7 +22,7 @@ from gymloop_contracts.events.common import ImportRef
 from gymloop_contracts.events.importer import MemberImportRequested
 from gymloop_contracts.events.members import MemberImportRejected
 from gymloop_kit import studio_clock
-from gymloop_kit.errors import AppError
+from gymloop_kit.errors import AppError, NotFound
 from gymloop_kit.http.pagination import PageParams, fetch_page
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event, add_restatement
@@ -328,6 +328,13 @@ async def import_rows(
         .order_by(ImportRowState.row_number)
     )
     rows, total = await fetch_page(session, statement, page)
+    if total == 0:
+        # Billing knows an import only by its rows: none means none of it reached billing, or it is not this studio's.
+        raise NotFound(
+            f"no row of import {import_job_id} has reached billing in this studio",
+            code="import_not_found",
+            field="import_job_id",
+        )
     views = [
         ImportRowView(
             row_number=row.row_number,

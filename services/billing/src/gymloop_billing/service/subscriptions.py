@@ -275,6 +275,8 @@ async def expire_subscriptions(session: AsyncSession, studio_id: uuid.UUID, toda
 async def list_member_subscriptions(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID
 ) -> list[SubscriptionRow]:
+    # An empty list would tell apart "no subscriptions yet" from "no such member here": an unknown id is 404.
+    await members.get_member(session, studio_id, member_id)
     statement = (
         select(SubscriptionRow)
         .where(SubscriptionRow.studio_id == studio_id, SubscriptionRow.member_id == member_id)

@@ -161,6 +161,9 @@ async def dashboard(
 async def of_member(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, *, include_done: bool
 ) -> list[Notification]:
+    if await session.get(Member, (studio_id, member_id)) is None:
+        # An empty list would tell an unknown (or another studio's) id apart from a member without notifications.
+        raise NotFound("no such member in this studio", code="member_not_found", field="member_id")
     rows = await _studio_rows(session, studio_id, NotificationRow.member_id == member_id)
     return member_notifications(rows, studio_id=studio_id, member_id=member_id, include_done=include_done)
 
@@ -218,6 +221,9 @@ async def create_custom(
     member = await session.get(Member, (studio_id, member_id))
     if member is None:
         raise NotFound("no such member in this studio", field="member_id")
+    if assignee_id is not None and await session.get(Member, (studio_id, assignee_id)) is None:
+        # Another studio's employee id must not be stored here: it is answered like an id nobody has.
+        raise NotFound("no such employee in this studio", code="assignee_not_found", field="assignee_id")
     notification = create_custom_notification(
         notification_id=uuid_compat.uuid7(),
         studio_id=studio_id,
