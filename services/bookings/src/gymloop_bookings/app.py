@@ -7,7 +7,7 @@ from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_bookings.api import member_overview, members, reports, schedules, sessions, studio, summaries
+from gymloop_bookings.api import benchmarks, member_overview, members, reports, schedules, sessions, studio, summaries
 from gymloop_bookings.messaging.subscriptions import subscriptions
 from gymloop_bookings.service.housekeeping import housekeeping
 from gymloop_bookings.settings import BookingsSettings
@@ -29,6 +29,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             member_overview.router,
             reports.router,
             summaries.router,
+            benchmarks.router,
         ],
         subscriptions=subscriptions,
         background_jobs=[housekeeping, purge_idempotency_keys],

@@ -1,0 +1,103 @@
+"""Benchmark workouts: the studio defines them ("Fran", scored by time, lower is better) and programs them on a
+session type's day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from fastapi import APIRouter
+from gymloop_kit.app import Session
+from gymloop_kit.auth import AnyUser, Staff
+from gymloop_kit.bounds import Int32
+from gymloop_kit.http.pagination import Page, Paging
+from pydantic import BaseModel, Field
+
+from gymloop_bookings.db.models import BenchmarkWorkoutRow
+from gymloop_bookings.domain.benchmarks import DESCRIPTION_MAX, NAME_MAX, UNITS, Scoring
+from gymloop_bookings.service import benchmark_workouts
+
+router = APIRouter(tags=["benchmarks"])
+
+
+class BenchmarkWorkoutIn(BaseModel):
+    name: str = Field(max_length=NAME_MAX * 2)  # trimmed and checked by the domain, which says why
+    description: str = Field(default="", max_length=DESCRIPTION_MAX * 2)
+    scoring: Scoring
+    lower_is_better: bool | None = None  # None: a time is better lower, everything else higher
+    reps_per_round: Int32 | None = None
+
+
+class BenchmarkWorkoutOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    description: str
+    scoring: Scoring
+    lower_is_better: bool
+    reps_per_round: int | None
+    units: list[str]  # what a result of this workout may be entered in
+
+    @classmethod
+    def of(cls, row: BenchmarkWorkoutRow) -> BenchmarkWorkoutOut:
+        scoring = Scoring(row.scoring)
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=row.description,
+            scoring=scoring,
+            lower_is_better=row.lower_is_better,
+            reps_per_round=row.reps_per_round,
+            units=list(UNITS[scoring]),
+        )
+
+
+class ProgrammingIn(BaseModel):
+    workout_id: uuid.UUID
+
+
+@router.post(
+    "/benchmarks",
+    operation_id="defineBenchmarkWorkout",
+    status_code=201,
+    summary="Define a benchmark workout and how its results are scored",
+    response_model=BenchmarkWorkoutOut,
+)
+async def post_benchmark(body: BenchmarkWorkoutIn, principal: Staff, session: Session) -> BenchmarkWorkoutOut:
+    """Staff only. The scoring (time, reps, rounds+reps, load, distance) fixes the units a result may use; a
+    rounds+reps workout says how many reps one round has. Names are unique in the studio (409 otherwise)."""
+    row = await benchmark_workouts.define_workout(
+        session,
+        principal.studio_id,
+        body.name,
+        body.description,
+        body.scoring,
+        body.lower_is_better,
+        body.reps_per_round,
+    )
+    return BenchmarkWorkoutOut.of(row)
+
+
+@router.get(
+    "/benchmarks",
+    operation_id="listBenchmarkWorkouts",
+    summary="List the studio's benchmark workouts",
+    response_model=Page[BenchmarkWorkoutOut],
+)
+async def get_benchmarks(principal: AnyUser, session: Session, page: Paging) -> Page[BenchmarkWorkoutOut]:
+    """Any role. By name."""
+    rows, total = await benchmark_workouts.list_workouts(session, principal.studio_id, page)
+    return Page.of([BenchmarkWorkoutOut.of(row) for row in rows], total, page)
+
+
+@router.put(
+    "/session-types/{session_type_id}/days/{day}/benchmark",
+    operation_id="programBenchmark",
+    status_code=204,
+    summary="Program a benchmark workout on a session type for one local day",
+)
+async def put_programming(
+    session_type_id: uuid.UUID, day: date, body: ProgrammingIn, principal: Staff, session: Session
+) -> None:
+    """Staff only. Results of that workout may then be recorded for the sessions of this type that day; programming
+    another workout on the same day replaces it."""
+    await benchmark_workouts.program_workout(session, principal.studio_id, body.workout_id, session_type_id, day)
