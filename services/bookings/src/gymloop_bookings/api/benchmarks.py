@@ -4,7 +4,8 @@ session type's day."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 from fastapi import APIRouter
 from gymloop_kit.app import Session
@@ -14,8 +15,9 @@ from gymloop_kit.http.pagination import Page, Paging
 from pydantic import BaseModel, Field
 
 from gymloop_bookings.db.models import BenchmarkWorkoutRow
-from gymloop_bookings.domain.benchmarks import DESCRIPTION_MAX, NAME_MAX, UNITS, Scoring
-from gymloop_bookings.service import benchmark_workouts
+from gymloop_bookings.domain.benchmarks import DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, UNITS, ResultEntry, Scaling, Scoring
+from gymloop_bookings.service import benchmark_results, benchmark_workouts
+from gymloop_bookings.service.actors import member_in_question
 
 router = APIRouter(tags=["benchmarks"])
 
@@ -101,3 +103,61 @@ async def put_programming(
     """Staff only. Results of that workout may then be recorded for the sessions of this type that day; programming
     another workout on the same day replaces it."""
     await benchmark_workouts.program_workout(session, principal.studio_id, body.workout_id, session_type_id, day)
+
+
+class ResultIn(BaseModel):
+    session_id: uuid.UUID
+    member_id: uuid.UUID | None = None  # staff name the member; a member records their own
+    value: Decimal = Field(max_digits=12, decimal_places=3)
+    unit: str = Field(max_length=20)
+    rounds: Int32 | None = None
+    scaling: Scaling
+    note: str = Field(default="", max_length=NOTE_MAX * 2)
+
+
+class ResultOut(BaseModel):
+    id: uuid.UUID
+    workout_id: uuid.UUID
+    member_id: uuid.UUID
+    session_id: uuid.UUID
+    value: Decimal
+    unit: str
+    rounds: int | None
+    score: Decimal
+    scaling: Scaling
+    note: str
+    recorded_at: datetime
+    personal_best: bool
+
+
+@router.post(
+    "/benchmarks/{workout_id}/results",
+    operation_id="recordBenchmarkResult",
+    status_code=201,
+    summary="Record a member's result for a benchmark programmed on a session they attended",
+    response_model=ResultOut,
+)
+async def post_result(workout_id: uuid.UUID, body: ResultIn, principal: AnyUser, session: Session) -> ResultOut:
+    """A member records their own, a coach anyone's. The value in a unit the scoring allows (rounds+reps: `rounds`
+    and the extra reps as `value`), Rx or scaled, and a note. Refused with a field error: a session the member did
+    not attend or that did not program this workout, a negative or implausible value, a unit the scoring does not
+    allow. `personal_best` says whether it beats the member's earlier best at that scaling."""
+    member_id = member_in_question(principal, body.member_id)
+    entry = ResultEntry(body.value, body.unit, body.scaling, body.rounds, body.note.strip())
+    row, personal_best = await benchmark_results.record_result(
+        session, principal.studio_id, workout_id, member_id, body.session_id, entry, principal.account_id
+    )
+    return ResultOut(
+        id=row.id,
+        workout_id=row.workout_id,
+        member_id=row.member_id,
+        session_id=row.session_id,
+        value=row.value,
+        unit=row.unit,
+        rounds=row.rounds,
+        score=row.score,
+        scaling=Scaling(row.scaling),
+        note=row.note,
+        recorded_at=row.recorded_at,
+        personal_best=personal_best,
+    )
