@@ -95,3 +95,31 @@ async def test_bad_values_and_units_are_field_errors(studio):
         headers=studio.member(member),
     )
     assert fine.json()["personal_best"] is True  # the refused ones left nothing behind
+
+
+async def test_the_leaderboard_ranks_per_scaling_and_leaves_out_who_opted_out(studio):
+    workout = await fran(studio)
+    anna, ben, cleo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    session_id = await attended_session(studio, [anna, ben, cleo], workout)
+    for member, seconds, scaling in ((anna, "280", "rx"), (ben, "240", "rx"), (cleo, "200", "scaled")):
+        answer = await studio.http.post(
+            f"/benchmarks/{workout}/results",
+            json={"session_id": session_id, "value": seconds, "unit": "s", "scaling": scaling},
+            headers=studio.member(member),
+        )
+        assert answer.status_code == 201, answer.text
+    board = await studio.http.get(f"/benchmarks/{workout}/leaderboard", headers=studio.member(anna))
+    assert [(r["rank"], r["member_id"]) for r in board.json()["items"]] == [(1, str(ben)), (2, str(anna))]
+
+    hide = await studio.http.put(
+        f"/members/{ben}/benchmark-ranking", json={"opted_out": True}, headers=studio.member(ben)
+    )
+    assert hide.status_code == 204
+    board = await studio.http.get(f"/benchmarks/{workout}/leaderboard", headers=studio.staff)
+    assert [r["member_id"] for r in board.json()["items"]] == [str(anna)]
+    scaled = await studio.http.get(f"/benchmarks/{workout}/leaderboard?scaling=scaled", headers=studio.staff)
+    assert [r["member_id"] for r in scaled.json()["items"]] == [str(cleo)]
+    other = await studio.http.put(
+        f"/members/{ben}/benchmark-ranking", json={"opted_out": False}, headers=studio.member(anna)
+    )
+    assert other.status_code in (403, 404)

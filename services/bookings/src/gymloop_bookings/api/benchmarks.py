@@ -6,18 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
 from gymloop_kit.bounds import Int32
-from gymloop_kit.http.pagination import Page, Paging
+from gymloop_kit.http.pagination import Page, Paging, slice_page
 from pydantic import BaseModel, Field
 
-from gymloop_bookings.db.models import BenchmarkWorkoutRow
+from gymloop_bookings.db.models import BenchmarkWorkoutRow, MemberRow
 from gymloop_bookings.domain.benchmarks import DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, UNITS, ResultEntry, Scaling, Scoring
-from gymloop_bookings.service import benchmark_results, benchmark_workouts
+from gymloop_bookings.service import benchmark_results, benchmark_views, benchmark_workouts
 from gymloop_bookings.service.actors import member_in_question
+from gymloop_bookings.service.outcomes import not_found
 
 router = APIRouter(tags=["benchmarks"])
 
@@ -161,3 +163,65 @@ async def post_result(workout_id: uuid.UUID, body: ResultIn, principal: AnyUser,
         recorded_at=row.recorded_at,
         personal_best=personal_best,
     )
+
+
+class RankedOut(BaseModel):
+    rank: int
+    member_id: uuid.UUID
+    result_id: uuid.UUID
+    score: Decimal
+    gender: str | None
+
+
+class RankingOptOutIn(BaseModel):
+    opted_out: bool
+
+
+@router.get(
+    "/benchmarks/{workout_id}/leaderboard",
+    operation_id="getBenchmarkLeaderboard",
+    summary="A benchmark's leaderboard at one scaling (and gender)",
+    response_model=Page[RankedOut],
+)
+async def get_leaderboard(
+    workout_id: uuid.UUID,
+    principal: AnyUser,
+    session: Session,
+    page: Paging,
+    scaling: Scaling = Scaling.RX,
+    gender: Annotated[str | None, Query(max_length=20)] = None,
+) -> Page[RankedOut]:
+    """Any role. Each member's best result at that scaling, best first; equal scores share a rank. Members who
+    opted out of rankings are left out."""
+    ranked = await benchmark_views.workout_leaderboard(session, principal.studio_id, workout_id, scaling, gender)
+    items, total = slice_page(ranked, page)
+    return Page.of(
+        [
+            RankedOut(
+                rank=r.rank,
+                member_id=r.result.member_id,
+                result_id=r.result.result_id,
+                score=r.result.score,
+                gender=r.result.gender,
+            )
+            for r in items
+        ],
+        total,
+        page,
+    )
+
+
+@router.put(
+    "/members/{member_id}/benchmark-ranking",
+    operation_id="setBenchmarkRankingOptOut",
+    status_code=204,
+    summary="Hide a member from (or show them again on) benchmark leaderboards",
+)
+async def put_ranking_opt_out(
+    member_id: uuid.UUID, body: RankingOptOutIn, principal: AnyUser, session: Session
+) -> None:
+    """A member for themself, staff for any member of the studio. Their results and personal bests stay theirs."""
+    member_id = member_in_question(principal, member_id)
+    if await session.get(MemberRow, (principal.studio_id, member_id)) is None:
+        raise not_found("member", "member_id")
+    await benchmark_views.set_ranking_opt_out(session, principal.studio_id, member_id, body.opted_out)
