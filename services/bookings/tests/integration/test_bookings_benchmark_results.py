@@ -123,3 +123,22 @@ async def test_the_leaderboard_ranks_per_scaling_and_leaves_out_who_opted_out(st
         f"/members/{ben}/benchmark-ranking", json={"opted_out": False}, headers=studio.member(anna)
     )
     assert other.status_code in (403, 404)
+
+
+async def test_a_member_sees_their_history_and_personal_bests(studio):
+    workout = await fran(studio)
+    anna = uuid.uuid4()
+    for seconds in ("300", "260"):
+        session_id = await attended_session(studio, [anna], workout)
+        answer = await studio.http.post(
+            f"/benchmarks/{workout}/results",
+            json={"session_id": session_id, "value": seconds, "unit": "s", "scaling": "rx"},
+            headers=studio.member(anna),
+        )
+        assert answer.status_code == 201, answer.text
+    history = await studio.http.get(f"/members/{anna}/benchmarks", headers=studio.member(anna))
+    assert [(r["score"], r["personal_best"]) for r in history.json()["items"]] == [("260", True), ("300", False)]
+    bests = await studio.http.get(f"/members/{anna}/benchmarks/personal-bests", headers=studio.staff)
+    assert [(b["workout_name"], b["scaling"], b["score"]) for b in bests.json()] == [("Fran", "rx", "260")]
+    other = await studio.http.get(f"/members/{anna}/benchmarks", headers=studio.member(uuid.uuid4()))
+    assert other.status_code == 404

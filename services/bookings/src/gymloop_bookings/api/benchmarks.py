@@ -15,7 +15,7 @@ from gymloop_kit.bounds import Int32
 from gymloop_kit.http.pagination import Page, Paging, slice_page
 from pydantic import BaseModel, Field
 
-from gymloop_bookings.db.models import BenchmarkWorkoutRow, MemberRow
+from gymloop_bookings.db.models import BenchmarkResultRow, BenchmarkWorkoutRow, MemberRow
 from gymloop_bookings.domain.benchmarks import DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, UNITS, ResultEntry, Scaling, Scoring
 from gymloop_bookings.service import benchmark_results, benchmark_views, benchmark_workouts
 from gymloop_bookings.service.actors import member_in_question
@@ -149,20 +149,7 @@ async def post_result(workout_id: uuid.UUID, body: ResultIn, principal: AnyUser,
     row, personal_best = await benchmark_results.record_result(
         session, principal.studio_id, workout_id, member_id, body.session_id, entry, principal.account_id
     )
-    return ResultOut(
-        id=row.id,
-        workout_id=row.workout_id,
-        member_id=row.member_id,
-        session_id=row.session_id,
-        value=row.value,
-        unit=row.unit,
-        rounds=row.rounds,
-        score=row.score,
-        scaling=Scaling(row.scaling),
-        note=row.note,
-        recorded_at=row.recorded_at,
-        personal_best=personal_best,
-    )
+    return result_out(row, personal_best)
 
 
 class RankedOut(BaseModel):
@@ -225,3 +212,75 @@ async def put_ranking_opt_out(
     if await session.get(MemberRow, (principal.studio_id, member_id)) is None:
         raise not_found("member", "member_id")
     await benchmark_views.set_ranking_opt_out(session, principal.studio_id, member_id, body.opted_out)
+
+
+class PersonalBestOut(BaseModel):
+    workout_id: uuid.UUID
+    workout_name: str
+    scaling: Scaling
+    score: Decimal
+    result_id: uuid.UUID
+
+
+def result_out(row: BenchmarkResultRow, personal_best: bool) -> ResultOut:
+    return ResultOut(
+        id=row.id,
+        workout_id=row.workout_id,
+        member_id=row.member_id,
+        session_id=row.session_id,
+        value=row.value,
+        unit=row.unit,
+        rounds=row.rounds,
+        score=row.score,
+        scaling=Scaling(row.scaling),
+        note=row.note,
+        recorded_at=row.recorded_at,
+        personal_best=personal_best,
+    )
+
+
+async def _member_of_studio(principal: AnyUser, session: Session, member_id: uuid.UUID) -> uuid.UUID:
+    member_id = member_in_question(principal, member_id)
+    if await session.get(MemberRow, (principal.studio_id, member_id)) is None:
+        raise not_found("member", "member_id")
+    return member_id
+
+
+@router.get(
+    "/members/{member_id}/benchmarks",
+    operation_id="getMemberBenchmarkHistory",
+    summary="A member's benchmark results, newest first",
+    response_model=Page[ResultOut],
+)
+async def get_member_history(
+    member_id: uuid.UUID, principal: AnyUser, session: Session, page: Paging
+) -> Page[ResultOut]:
+    """Staff read any member of their studio; a member only their own (another member's answers 404)."""
+    member_id = await _member_of_studio(principal, session, member_id)
+    rows, total = await benchmark_views.member_history(session, principal.studio_id, member_id, page)
+    bests = await benchmark_views.member_personal_bests(session, principal.studio_id, member_id)
+    best_ids = {best.result_id for _, best in bests}
+    return Page.of([result_out(row, row.id in best_ids) for row in rows], total, page)
+
+
+@router.get(
+    "/members/{member_id}/benchmarks/personal-bests",
+    operation_id="getMemberPersonalBests",
+    summary="A member's personal best per benchmark and scaling",
+    response_model=list[PersonalBestOut],
+)
+async def get_personal_bests(member_id: uuid.UUID, principal: AnyUser, session: Session) -> list[PersonalBestOut]:
+    """Staff read any member of their studio; a member only their own. One per workout and scaling the member has
+    results for (bounded by the studio's benchmarks), by workout name."""
+    member_id = await _member_of_studio(principal, session, member_id)
+    bests = await benchmark_views.member_personal_bests(session, principal.studio_id, member_id)
+    return [
+        PersonalBestOut(
+            workout_id=workout.id,
+            workout_name=workout.name,
+            scaling=best.scaling,
+            score=best.score,
+            result_id=best.result_id,
+        )
+        for workout, best in bests
+    ]
