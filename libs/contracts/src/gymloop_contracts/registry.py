@@ -34,6 +34,8 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     bookings.BookingCancelled,
     bookings.WaitlistPromoted,
     bookings.AttendanceRecorded,
+    bookings.BenchmarkResultRecorded,
+    bookings.PersonalBestSet,
     notifications.NotificationRaised,
     notifications.MemberInactive,
     notifications.AttendanceTrendDetected,

@@ -8,6 +8,7 @@ from gymloop_kit.idempotency import purge_idempotency_keys
 from gymloop_kit.settings import ServiceSettings
 
 from gymloop_bookings.api import (
+    benchmarks,
     export,
     member_overview,
     members,
@@ -41,6 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             summaries.router,
             export.router,
             public.router,
+            benchmarks.router,
         ],
         subscriptions=subscriptions,
         background_jobs=[housekeeping, purge_idempotency_keys],

@@ -104,3 +104,37 @@ class AttendanceRecorded(_BookingEvent):
     starts_at: AwareDatetime
     status: Literal["attended", "no_show"]
     checked_in_at: datetime | None = None
+
+
+class _BenchmarkResultEvent(EventPayload):
+    owner: ClassVar[str] = "bookings"
+    aggregate_type: ClassVar[str] = "benchmark_result"
+    aggregate_field: ClassVar[str] = "result_id"
+    key_field: ClassVar[str] = "member_id"
+
+    result_id: uuid.UUID
+    workout_id: uuid.UUID
+    workout_name: str
+    member_id: uuid.UUID
+    session_id: uuid.UUID
+    scoring: Literal["time", "reps", "rounds_reps", "load", "distance"]
+    # The canonical score as a decimal string (seconds, reps, kilograms or metres): exact, unlike a float.
+    score: str
+    scaling: Literal["rx", "scaled"]
+
+
+class BenchmarkResultRecorded(_BenchmarkResultEvent):
+    """A member's result for a benchmark workout was recorded for a session they attended (by them or a coach)."""
+
+    value: str
+    unit: str
+    rounds: int | None = None
+    recorded_by: uuid.UUID
+    recorded_at: AwareDatetime
+
+
+class PersonalBestSet(_BenchmarkResultEvent):
+    """A recorded result beat the member's earlier best for that workout at that scaling (or was their first)."""
+
+    previous_score: str | None = None
+    lower_is_better: bool

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Identity, Index, Integer, Text, Time, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    Numeric,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -122,6 +136,8 @@ class MemberRow(Base):
     last_name: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Groups benchmark leaderboards; None until the member's profile says it (members does not carry it yet).
+    gender: Mapped[str | None] = mapped_column(Text)
 
 
 class EntitlementRow(Base):
@@ -246,3 +262,62 @@ class CalendarFeedRow(Base):
     member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BenchmarkWorkoutRow(Base):
+    """A studio's benchmark workout ("Fran") and how its results are scored."""
+
+    __tablename__ = "benchmark_workout"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    scoring: Mapped[str] = mapped_column(Text)
+    lower_is_better: Mapped[bool] = mapped_column(Boolean)
+    reps_per_round: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (UniqueConstraint("studio_id", "name"),)
+
+
+class BenchmarkProgrammingRow(Base):
+    """A benchmark programmed on a session type for one local day: its sessions that day take results."""
+
+    __tablename__ = "benchmark_programming"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    session_type_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workout_id: Mapped[uuid.UUID] = mapped_column(index=True)
+
+
+class BenchmarkResultRow(Base):
+    """A member's result for a benchmark in a session they attended: as entered, and as its canonical score."""
+
+    __tablename__ = "benchmark_result"
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    workout_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    session_id: Mapped[uuid.UUID] = mapped_column()
+    value: Mapped[Decimal] = mapped_column(Numeric)
+    unit: Mapped[str] = mapped_column(Text)
+    rounds: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[Decimal] = mapped_column(Numeric)
+    scaling: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[uuid.UUID] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        UniqueConstraint("session_id", "member_id", "workout_id"),
+        Index("ix_benchmark_result_workout", "studio_id", "workout_id", "scaling", "score"),
+        Index("ix_benchmark_result_member", "studio_id", "member_id", "workout_id"),
+        Index("ix_benchmark_result_recorded", "studio_id", "recorded_at"),
+    )
+
+
+class BenchmarkRankingOptOutRow(Base):
+    """A member who asked not to appear on leaderboards (their history and personal bests stay theirs)."""
+
+    __tablename__ = "benchmark_ranking_opt_out"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
