@@ -13,12 +13,9 @@ from gymloop_bookings.db.models import MemberPaymentStandingRow, StudioOverdueRu
 from gymloop_bookings.domain.payment_standing import PAID_UP, PaymentStanding
 
 
-async def load_payment_standing(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> PaymentStanding:
-    overdue = await db.scalar(
-        select(MemberPaymentStandingRow.overdue).where(
-            MemberPaymentStandingRow.studio_id == studio_id, MemberPaymentStandingRow.member_id == member_id
-        )
-    )
+async def load_payment_standing(db: AsyncSession, studio_id: uuid.UUID, *, overdue: bool) -> PaymentStanding:
+    """The standing of a member whose overdue flag is known (it comes with the member's lock, see BookingStore):
+    the studio's rule is read only for an overdue member."""
     if not overdue:
         return PAID_UP
     may_book = await db.scalar(

@@ -18,7 +18,7 @@ from typing import Any
 
 from gymloop_kit import studio_clock
 from gymloop_kit.db import AnySelect, table_of
-from sqlalchemy import ColumnElement, Table, Uuid, and_, bindparam, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Table, Uuid, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ from gymloop_bookings.db.mapping import (
 from gymloop_bookings.db.models import (
     BookingRow,
     EntitlementRow,
+    MemberPaymentStandingRow,
     MemberRow,
     SessionRow,
     StudioNameRow,
@@ -139,6 +140,7 @@ class BookingStore:
         self.accounts: dict[uuid.UUID, MemberAccount] = {}
         self._policies: dict[uuid.UUID, BookingPolicy] = {}
         self._archived: dict[uuid.UUID, bool] = {}  # the members locked so far, and whether they are archived
+        self._overdue: dict[uuid.UUID, bool] = {}  # and whether billing reported them overdue
         self._tracker = ChangeTracker()
 
     # --- reading ------------------------------------------------------------------------------------
@@ -195,6 +197,10 @@ class BookingStore:
             await self._accounts(studio_id, missing, await self._booking_rows(studio_id, member_ids=missing, now=now))
         return {member_id: self.accounts[member_id] for member_id in ordered}
 
+    def is_overdue(self, member_id: uuid.UUID) -> bool:
+        """Whether billing reported a member locked through this store as overdue (in this studio)."""
+        return self._overdue[member_id]
+
     def is_archived(self, member_id: uuid.UUID) -> bool:
         """Whether a member locked through this store is archived in members."""
         return self._archived[member_id]
@@ -216,20 +222,27 @@ class BookingStore:
             return
         if any(str(locked) > str(member_id) for locked in self._archived):
             raise RuntimeError(f"member {member_id} locked after a later one: lock members in member_id order")
-        locked = (
-            select(MemberRow.archived)
-            .where(MemberRow.studio_id == studio_id, MemberRow.member_id == member_id)
-            .with_for_update()
+        # The member's overdue flag comes with the lock, so a sign-up's overdue check costs no statement of its own.
+        overdue = (
+            select(MemberPaymentStandingRow.overdue)
+            .where(MemberPaymentStandingRow.studio_id == studio_id, MemberPaymentStandingRow.member_id == member_id)
+            .scalar_subquery()
         )
-        archived = (await self.db.execute(locked)).scalar_one_or_none()
-        if archived is None:  # not known from members yet: the row exists to be locked
+        locked = (
+            select(MemberRow.archived, func.coalesce(overdue, False))
+            .where(MemberRow.studio_id == studio_id, MemberRow.member_id == member_id)
+            .with_for_update(of=MemberRow)
+        )
+        row = (await self.db.execute(locked)).one_or_none()
+        if row is None:  # not known from members yet: the row exists to be locked
             await self.db.execute(
                 pg_insert(MemberRow)
                 .values(studio_id=studio_id, member_id=member_id, tags=[], archived=False)
                 .on_conflict_do_nothing(index_elements=[MemberRow.studio_id, MemberRow.member_id])
             )
-            archived = (await self.db.execute(locked)).scalar_one()
-        self._archived[member_id] = archived
+            row = (await self.db.execute(locked)).one()
+        self._archived[member_id] = row[0]
+        self._overdue[member_id] = bool(row[1])
 
     async def _booking_rows(
         self,

@@ -61,7 +61,7 @@ async def sign_up_member(
             raise InvalidInput("the member is archived: unarchive them before booking", code="member_archived")
         policy = await store.policy(studio_id)
         account.expire_lapsed(policy.today(now), now)
-        standing = await load_payment_standing(db, studio_id, member_id)
+        standing = await load_payment_standing(db, studio_id, overdue=store.is_overdue(member_id))
         result = sign_up(roster, account, policy, actor, now, standing=standing, reason=reason)
         await _finish(store, studio_id, roster)
         return result
