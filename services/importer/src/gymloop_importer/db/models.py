@@ -119,8 +119,8 @@ class ExportJob(Base):
     studio_id: Mapped[uuid.UUID]
     created_by: Mapped[uuid.UUID]
     status: Mapped[str] = mapped_column(String(16))  # queued | running | completed | failed
-    datasets_total: Mapped[int] = mapped_column(default=0)
-    datasets_done: Mapped[int] = mapped_column(default=0)
+    datasets_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    datasets_done: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,7 @@ from gymloop_importer.domain.export_archive import ExportedDataset, build_archiv
 log = get_logger(__name__)
 
 UNFINISHED = ("queued", "running")
+UNEXPECTED_MESSAGE = "The export failed unexpectedly: start it again; if it fails again, tell support its id."
 RESTARTED_MESSAGE = "The importer restarted while this export ran, so it was stopped: start the export again."
 
 
@@ -173,11 +174,18 @@ async def run_export(
         log.info("export_completed", export_id=str(job_id), datasets=len(datasets), bytes=len(archive))
     except ServiceUnavailable as error:
         log.warning("export_failed", export_id=str(job_id), error=str(error))
-        await _set(database, job_id, status="failed", error=str(error), completed_at=datetime.now(UTC))
+        await _fail(database, job_id, str(error))
     except Exception as error:
         log.error("export_failed", export_id=str(job_id), error=repr(error), exc_info=True)
-        message = "The export failed unexpectedly: start it again; if it fails again, tell support its id."
-        await _set(database, job_id, status="failed", error=message, completed_at=datetime.now(UTC))
+        await _fail(database, job_id, UNEXPECTED_MESSAGE)
     finally:
         if own_client:
             await http.aclose()
+
+
+async def _fail(database: Database, job_id: uuid.UUID, message: str) -> None:
+    try:
+        await _set(database, job_id, status="failed", error=message, completed_at=datetime.now(UTC))
+    except Exception as error:
+        # the database itself is gone: the next start-up fails the export (fail_interrupted_exports)
+        log.error("export_failure_not_recorded", export_id=str(job_id), error=repr(error))
