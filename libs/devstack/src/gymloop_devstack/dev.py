@@ -466,6 +466,10 @@ class DevStack:
         env = {"GYMLOOP_DATABASE_URL": running.database_url, "GYMLOOP_JWT_PUBLIC_KEY": self.public_key}
         if running.service.name in SIGNING_SERVICES:
             env["GYMLOOP_JWT_PRIVATE_KEY"] = self.private_key
+        if running.service.name == "importer":
+            # the studio export reads the other services' datasets directly, as the gateway forwards to them
+            urls = {name: other.url for name, other in self.running.items() if name != "importer"}
+            env["GYMLOOP_SERVICE_URLS"] = json.dumps(urls)
         return env
 
     def spawn_services(self, services: list[StackService]) -> None:

@@ -1,11 +1,11 @@
 from gymloop_kit.serve import serve
-from gymloop_kit.settings import ServiceSettings
 
 from gymloop_importer.app import create_app
+from gymloop_importer.settings import ImporterSettings
 
 
 def main() -> None:
-    settings = ServiceSettings(service_name="importer")
+    settings = ImporterSettings()
     serve(create_app(settings), settings)
 
 

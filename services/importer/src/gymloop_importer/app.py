@@ -6,16 +6,19 @@ from fastapi import FastAPI
 from gymloop_kit.app import ServiceSpec, create_service_app
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_importer.api import imports
+from gymloop_importer.api import exports, imports
 from gymloop_importer.messaging.subscriptions import subscriptions
+from gymloop_importer.service.export_recovery import export_recovery
+from gymloop_importer.settings import ImporterSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="importer",
         description="Member and employee import from the Excel template: templates, import jobs, validation, "
-        "dry runs, the import log and the import saga.",
-        routers=[imports.router],
+        "dry runs, the import log and the import saga; the full studio export.",
+        routers=[imports.router, exports.router],
         subscriptions=subscriptions,
+        background_jobs=[export_recovery],
     )
-    return create_service_app(spec, settings or ServiceSettings(service_name="importer"))
+    return create_service_app(spec, settings or ImporterSettings())

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -107,3 +107,23 @@ class StudioCollection(Base):
 
     studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     collection_method: Mapped[str] = mapped_column(String(16))
+
+
+class ExportJob(Base):
+    """One studio export an admin started: its progress over the services' datasets, then the ZIP itself
+    (deferred: listing exports never loads the archives)."""
+
+    __tablename__ = "export_job"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID]
+    created_by: Mapped[uuid.UUID]
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | completed | failed
+    datasets_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    datasets_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    __table_args__ = (Index("ix_export_job_studio_created", "studio_id", "created_at"),)

@@ -1,0 +1,12 @@
+"""How far a studio export is, as one percentage: the datasets read so far, and 100 only once the ZIP is stored
+(so a client waiting for 100 can download right away)."""
+
+from __future__ import annotations
+
+
+def export_percent(status: str, datasets_done: int, datasets_total: int) -> int:
+    if status == "completed":
+        return 100
+    if datasets_total <= 0:
+        return 0
+    return min(99, 100 * datasets_done // datasets_total)
