@@ -211,6 +211,9 @@ async def _seed_billing(http: httpx.AsyncClient, database_url: str, tokens: Toke
     )
     assert answer.status_code == 201, answer.text
     tenant.ids["subscription_id"] = answer.json()["id"]
+    answer = await http.post("/products", json={"name": "Shake", "price_cents": 350}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    tenant.ids["product_id"] = answer.json()["id"]
 
 
 async def _seed_notifications(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:
@@ -221,6 +224,9 @@ async def _seed_notifications(http: httpx.AsyncClient, tokens: TokenFactory, ten
     )  # fmt: skip
     assert answer.status_code == 201, answer.text
     tenant.ids["message_id"] = answer.json()["message_id"]
+    answer = await http.post("/info-posts", json={"title": "Summer hours", "body": "Closed in August"}, headers=admin)
+    assert answer.status_code == 201, answer.text
+    tenant.ids["post_id"] = answer.json()["post_id"]
 
 
 async def _seed_importer(http: httpx.AsyncClient, tokens: TokenFactory, tenant: Tenant) -> None:

@@ -168,6 +168,16 @@ async def c_get_checklist(w, t, h):
     return await w.client.get(f"/checklists/{(await w.checklist())['id']}", headers=h)
 
 
+async def c_update_checklist(w, t, h):
+    template = await w.checklist()
+    body = {"name": "New member", "actions": ["Intake", "Goal setting"]}
+    return await w.client.put(f"/checklists/{template['id']}", json=body, headers=h)
+
+
+async def c_delete_checklist(w, t, h):
+    return await w.client.delete(f"/checklists/{(await w.checklist())['id']}", headers=h)
+
+
 async def c_assign_checklist(w, t, h):
     template = await w.checklist()
     return await w.client.post(f"/members/{t['id']}/checklists", json={"template_id": template["id"]}, headers=h)
@@ -274,6 +284,8 @@ MATRIX: dict[str, tuple[Call, tuple[int, int, int, int, int]]] = {
     "GET /checklists": (c_list_checklists, (401, 403, 403, 200, 200)),
     "POST /checklists": (c_create_checklist, (401, 403, 403, 403, 201)),
     "GET /checklists/{id}": (c_get_checklist, (401, 403, 403, 200, 200)),
+    "PUT /checklists/{id}": (c_update_checklist, (401, 403, 403, 403, 200)),
+    "DELETE /checklists/{id}": (c_delete_checklist, (401, 403, 403, 403, 204)),
     "POST /members/{id}/checklists": (c_assign_checklist, (401, 403, 403, 201, 201)),
     "GET /members/{id}/checklists": (c_member_checklists, (401, 403, 403, 200, 200)),
     "PUT /members/{id}/checklists/{c}/items/{i}": (c_tick, (401, 403, 403, 200, 200)),

@@ -67,6 +67,8 @@ async def test_studio_a_cannot_see_or_touch_studio_b(client, tokens):
         ("PATCH", f"/tags/{bt}", {"json": {"name": "Mine"}}, "admin"),
         ("DELETE", f"/tags/{bt}", {}, "admin"),
         ("GET", f"/checklists/{b_template['id']}", {}, "employee"),
+        ("PUT", f"/checklists/{b_template['id']}", {"json": {"name": "A", "actions": ["y"]}}, "admin"),
+        ("DELETE", f"/checklists/{b_template['id']}", {}, "admin"),
         ("POST", f"/members/{a_member['id']}/checklists", {"json": {"template_id": b_template["id"]}}, "employee"),
         ("POST", f"/members/{bm}/checklists", {"json": {"template_id": b_template["id"]}}, "employee"),
         ("GET", f"/members/{bm}/checklists", {}, "employee"),

@@ -24,6 +24,17 @@ class ProductIn(BaseModel):
     name: str
     price_cents: Int32
     currency: str = "EUR"
+    description: str = ""
+
+
+class ProductChangeIn(BaseModel):
+    name: str
+    price_cents: Int32
+    description: str = ""
+
+
+class ProductActiveIn(BaseModel):
+    active: bool = Field(description="false: no longer sold (past purchases keep their price); true: sold again")
 
 
 class ProductOut(BaseModel):
@@ -33,6 +44,7 @@ class ProductOut(BaseModel):
     price_cents: int
     currency: str
     active: bool
+    description: str
 
 
 class PurchaseIn(BaseModel):
@@ -80,9 +92,46 @@ class PurchaseOut(BaseModel):
 async def create_product(body: ProductIn, principal: Admin, session: Session) -> ProductOut:
     """Admins only. A product or service sold at the desk, with its price and currency."""
     row = await shop.create_product(
-        session, principal.studio_id, name=body.name, price_cents=body.price_cents, currency=body.currency
+        session,
+        principal.studio_id,
+        name=body.name,
+        price_cents=body.price_cents,
+        currency=body.currency,
+        description=body.description,
     )
     return ProductOut.model_validate(row)
+
+
+@router.put("/products/{product_id}", summary="Change a shop product's name, price and description (admin)")
+async def update_product(
+    product_id: uuid.UUID, body: ProductChangeIn, principal: Admin, session: Session
+) -> ProductOut:
+    """Admins only. Applies to purchases from now on: past purchases keep the name and price they were bought at.
+    Another studio's product answers 404."""
+    row = await shop.update_product(
+        session,
+        principal.studio_id,
+        product_id,
+        name=body.name,
+        price_cents=body.price_cents,
+        description=body.description,
+    )
+    return ProductOut.model_validate(row)
+
+
+@router.put(
+    "/products/{product_id}/active",
+    operation_id="setProductActive",
+    summary="Stop or resume selling a shop product (admin)",
+)
+async def set_product_active(
+    product_id: uuid.UUID, body: ProductActiveIn, principal: Admin, session: Session
+) -> ProductOut:
+    """Admins only. A deactivated product is refused at the desk (422 product_inactive); it stays listed, and its
+    past purchases keep their price."""
+    return ProductOut.model_validate(
+        await shop.set_product_active(session, principal.studio_id, product_id, body.active)
+    )
 
 
 @router.get("/products", summary="Shop products of the studio")

@@ -13,6 +13,8 @@ from gymloop_billing.domain.money import validate_cents, validate_currency
 
 MAX_QUANTITY = 1000
 MAX_TOTAL_CENTS = 2**31 - 1  # a payment's amount is an `integer` column
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,10 +25,24 @@ class Product:
     price_cents: int
     currency: str = "EUR"
     active: bool = True
+    description: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
             raise DomainError(code="product_name_required", field="name", message="give the product a name")
+        if len(self.name) > MAX_NAME_LENGTH:
+            raise DomainError(
+                code="product_name_too_long",
+                field="name",
+                message=f"the name has {len(self.name)} characters: shorten it to {MAX_NAME_LENGTH}",
+            )
+        if len(self.description) > MAX_DESCRIPTION_LENGTH:
+            raise DomainError(
+                code="product_description_too_long",
+                field="description",
+                message=f"the description has {len(self.description)} characters: shorten it to "
+                f"{MAX_DESCRIPTION_LENGTH}",
+            )
         validate_cents(self.price_cents, "price_cents")
         validate_currency(self.currency)
 

@@ -85,6 +85,7 @@ PRODUCTS = Dataset(
         Column("price_cents", ProductRow.price_cents, "price in cents"),
         Column("currency", ProductRow.currency, "ISO 4217 currency"),
         Column("active", ProductRow.active, "still sold"),
+        Column("description", ProductRow.description, "what it is, as shown with it"),
     ),
 )
 

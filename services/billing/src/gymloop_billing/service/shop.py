@@ -42,10 +42,21 @@ SETTLEMENT_BY_METHOD = {
 
 
 async def create_product(
-    session: AsyncSession, studio_id: uuid.UUID, *, name: str, price_cents: int, currency: str
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    *,
+    name: str,
+    price_cents: int,
+    currency: str,
+    description: str = "",
 ) -> ProductRow:
     product = Product(
-        product_id=uuid.uuid4(), studio_id=studio_id, name=name.strip(), price_cents=price_cents, currency=currency
+        product_id=uuid.uuid4(),
+        studio_id=studio_id,
+        name=name.strip(),
+        price_cents=price_cents,
+        currency=currency,
+        description=description.strip(),
     )
     row = ProductRow(
         id=product.product_id,
@@ -54,8 +65,46 @@ async def create_product(
         price_cents=product.price_cents,
         currency=product.currency,
         active=True,
+        description=product.description,
     )
     session.add(row)
+    await session.flush()
+    return row
+
+
+async def update_product(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    product_id: uuid.UUID,
+    *,
+    name: str,
+    price_cents: int,
+    description: str,
+) -> ProductRow:
+    """Change what the product is called, costs and says from now on. Past purchases copied the name and the
+    unit price when they were made, so what members already owe stays as it was; the currency stays too (a
+    product's purchases are all in one currency)."""
+    row = await get_product(session, studio_id, product_id, lock=True)
+    product = Product(
+        product_id=row.id,
+        studio_id=studio_id,
+        name=name.strip(),
+        price_cents=price_cents,
+        currency=row.currency,
+        active=row.active,
+        description=description.strip(),
+    )
+    row.name, row.price_cents, row.description = product.name, product.price_cents, product.description
+    await session.flush()
+    return row
+
+
+async def set_product_active(
+    session: AsyncSession, studio_id: uuid.UUID, product_id: uuid.UUID, active: bool
+) -> ProductRow:
+    """A deactivated product is no longer sold (a purchase of it is refused); its past purchases stay."""
+    row = await get_product(session, studio_id, product_id, lock=True)
+    row.active = active
     await session.flush()
     return row
 
@@ -418,10 +467,13 @@ async def _existing_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> P
     return (await session.execute(select(PurchaseRow).where(PurchaseRow.id == purchase_id))).scalar_one_or_none()
 
 
-async def get_product(session: AsyncSession, studio_id: uuid.UUID, product_id: uuid.UUID) -> ProductRow:
-    row = (
-        await session.execute(select(ProductRow).where(ProductRow.id == product_id, ProductRow.studio_id == studio_id))
-    ).scalar_one_or_none()
+async def get_product(
+    session: AsyncSession, studio_id: uuid.UUID, product_id: uuid.UUID, *, lock: bool = False
+) -> ProductRow:
+    statement = select(ProductRow).where(ProductRow.id == product_id, ProductRow.studio_id == studio_id)
+    if lock:
+        statement = statement.with_for_update()
+    row = (await session.execute(statement)).scalar_one_or_none()
     if row is None:
-        raise NotFound("product not found")
+        raise NotFound(f"product {product_id} not found in this studio", code="product_unknown")
     return row

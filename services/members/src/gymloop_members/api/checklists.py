@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, Staff
 from gymloop_kit.http.pagination import Page, Paging
@@ -68,6 +69,31 @@ async def create_template(body: ChecklistCreate, principal: Admin, session: Sess
 async def get_template(template_id: uuid.UUID, principal: Staff, session: Session) -> ChecklistOut:
     """Staff only. The template with its actions in order; 404 for another studio's."""
     return _template(await checklists.get_template(session, principal.studio_id, template_id))
+
+
+@router.put(
+    "/checklists/{template_id}",
+    operation_id="updateChecklistTemplate",
+    summary="Change a checklist template's name and actions (admins)",
+    response_model=ChecklistOut,
+)
+async def update_template(
+    template_id: uuid.UUID, body: ChecklistCreate, principal: Admin, session: Session
+) -> ChecklistOut:
+    """Admins only. Replaces the name and the actions, in order, for checklists assigned from now on; checklists
+    already assigned to members keep theirs and what was ticked. 404 for another studio's."""
+    view = await checklists.update_template(session, principal.studio_id, template_id, body.name, body.actions)
+    return _template(view)
+
+
+@router.delete("/checklists/{template_id}", operation_id="deleteChecklistTemplate",
+               summary="Delete a checklist template; members' checklists made from it stay (admins)",
+               status_code=204)  # fmt: skip
+async def delete_template(template_id: uuid.UUID, principal: Admin, session: Session) -> Response:
+    """Admins only. The template can no longer be assigned; each member's checklist made from it keeps its name,
+    actions and ticks (its template_id becomes null). 404 for another studio's."""
+    await checklists.delete_template(session, principal.studio_id, template_id)
+    return Response(status_code=204)
 
 
 @router.post("/members/{member_id}/checklists", summary="Assign a checklist to a member (staff)",

@@ -334,7 +334,9 @@ class ChecklistItemOut(BaseModel):
 class MemberChecklistOut(BaseModel):
     id: uuid.UUID
     member_id: uuid.UUID
-    template_id: uuid.UUID
+    template_id: uuid.UUID | None = Field(
+        description="The template it was made from; null once that template was deleted (the checklist stays)"
+    )
     name: str
     assigned_at: datetime
     assigned_by_account_id: uuid.UUID

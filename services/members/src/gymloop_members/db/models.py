@@ -211,7 +211,8 @@ class MemberChecklist(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("membership.id"), index=True)
-    template_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checklist_template.id"))
+    # null once the template is deleted: the checklist keeps its own copy of the name and the actions
+    template_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checklist_template.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
     assigned_by_account_id: Mapped[uuid.UUID] = mapped_column()
     assigned_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gymloop_kit.errors import NotFound
 from gymloop_kit.http.pagination import PageParams, fetch_page
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_members.db.models import ChecklistAction, ChecklistTemplate, MemberChecklist, MemberChecklistItem
@@ -34,21 +34,55 @@ async def create_template(session: AsyncSession, studio_id: uuid.UUID, name: str
     template = ChecklistTemplate(id=uuid.uuid4(), studio_id=studio_id, name=name)
     session.add(template)
     await session.flush()
-    rows = [
-        ChecklistAction(id=uuid.uuid4(), studio_id=studio_id, template_id=template.id, position=i, title=title)
-        for i, title in enumerate(actions, start=1)
-    ]
+    rows = _actions(studio_id, template.id, actions)
     session.add_all(rows)
     await session.flush()
     return TemplateView(template, rows)
 
 
-async def get_template(session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID) -> TemplateView:
-    template = await session.scalar(
-        select(ChecklistTemplate).where(ChecklistTemplate.id == template_id, ChecklistTemplate.studio_id == studio_id)
+async def update_template(
+    session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID, name: str, actions: list[str]
+) -> TemplateView:
+    """Replaces the template's name and actions for checklists assigned from now on; checklists already assigned
+    keep their own copy (and what was ticked on them)."""
+    name, actions = check_template(name, actions)
+    template = await _template_row(session, studio_id, template_id, lock=True)
+    template.name = name
+    await session.execute(delete(ChecklistAction).where(ChecklistAction.template_id == template.id))
+    session.add_all(_actions(studio_id, template.id, actions))
+    await session.flush()
+    return await get_template(session, studio_id, template_id)
+
+
+async def delete_template(session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID) -> None:
+    """Members' checklists made from it stay readable: they hold their own name, actions and ticks, and only lose
+    the link to the template (the database sets it to null)."""
+    template = await _template_row(session, studio_id, template_id, lock=True)
+    await session.delete(template)
+    await session.flush()
+
+
+async def _template_row(
+    session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID, *, lock: bool = False
+) -> ChecklistTemplate:
+    statement = select(ChecklistTemplate).where(
+        ChecklistTemplate.id == template_id, ChecklistTemplate.studio_id == studio_id
     )
+    template = await session.scalar(statement.with_for_update() if lock else statement)
     if template is None:
         raise NotFound(f"checklist {template_id} not found", code="checklist_not_found")
+    return template
+
+
+def _actions(studio_id: uuid.UUID, template_id: uuid.UUID, titles: list[str]) -> list[ChecklistAction]:
+    return [
+        ChecklistAction(id=uuid.uuid4(), studio_id=studio_id, template_id=template_id, position=i, title=title)
+        for i, title in enumerate(titles, start=1)
+    ]
+
+
+async def get_template(session: AsyncSession, studio_id: uuid.UUID, template_id: uuid.UUID) -> TemplateView:
+    template = await _template_row(session, studio_id, template_id)
     actions = await session.scalars(
         select(ChecklistAction).where(ChecklistAction.template_id == template.id).order_by(ChecklistAction.position)
     )

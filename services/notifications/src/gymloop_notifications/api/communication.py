@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Principal, Staff
 from gymloop_kit.errors import Forbidden
@@ -71,7 +72,24 @@ async def post_info(body: InfoPostIn, principal: Staff, session: Session) -> Inf
     post = await use_cases.publish_info_post(
         session, principal.studio_id, title=body.title, body=body.body, author_id=principal.account_id
     )
-    return InfoPostOut(post_id=post.post_id, title=post.title, body=post.body, published_at=post.published_at)
+    return InfoPostOut.model_validate(post)
+
+
+@router.put("/info-posts/{post_id}", operation_id="editInfoPost", summary="Change an info post (staff)",
+            response_model=InfoPostOut)  # fmt: skip
+async def edit_info(post_id: uuid.UUID, body: InfoPostIn, principal: Staff, session: Session) -> InfoPostOut:
+    """Staff only. Replaces the post's title and text; it keeps its place on the info page and shows when it was
+    edited. Another studio's post answers 404."""
+    post = await use_cases.edit_info_post(session, principal.studio_id, post_id, title=body.title, body=body.body)
+    return InfoPostOut.model_validate(post)
+
+
+@router.delete("/info-posts/{post_id}", operation_id="deleteInfoPost", summary="Take a post off the info page (staff)",
+               status_code=204)  # fmt: skip
+async def delete_info(post_id: uuid.UUID, principal: Staff, session: Session) -> Response:
+    """Staff only. The post is gone from the info page for every member. Another studio's post answers 404."""
+    await use_cases.delete_info_post(session, principal.studio_id, post_id)
+    return Response(status_code=204)
 
 
 @router.get(
@@ -80,7 +98,7 @@ async def post_info(body: InfoPostIn, principal: Staff, session: Session) -> Inf
 async def list_info(principal: AnyUser, session: Session, page: Paging) -> Page[InfoPostOut]:
     """Any role. The studio's info posts, newest first."""
     posts, total = await use_cases.info_posts(session, principal.studio_id, page)
-    items = [InfoPostOut(post_id=p.post_id, title=p.title, body=p.body, published_at=p.published_at) for p in posts]
+    items = [InfoPostOut.model_validate(post) for post in posts]
     return Page.of(items, total, page)
 
 

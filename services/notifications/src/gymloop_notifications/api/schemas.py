@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from gymloop_notifications.domain.notification import Notification
@@ -105,10 +105,12 @@ class InfoPostIn(BaseModel):
 
 
 class InfoPostOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
     post_id: uuid.UUID
     title: str
     body: str
     published_at: datetime
+    edited_at: datetime | None = Field(default=None, description="When staff last changed the post; null if never")
 
 
 class AudienceIn(BaseModel):

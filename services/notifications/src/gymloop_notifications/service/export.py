@@ -72,6 +72,7 @@ INFO_POSTS = Dataset(
         Column("body", InfoPost.body, "its text"),
         Column("author_id", InfoPost.author_id, "who wrote it"),
         Column("published_at", InfoPost.published_at, "when (ISO 8601, UTC)"),
+        Column("edited_at", InfoPost.edited_at, "when staff last changed it (ISO 8601, UTC); empty if never"),
     ),
 )
 

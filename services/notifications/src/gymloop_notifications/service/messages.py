@@ -27,6 +27,7 @@ from gymloop_notifications.domain.audience import (
     select_recipients,
 )
 from gymloop_notifications.domain.errors import DomainError
+from gymloop_notifications.domain.info_posts import compose_info_post
 from gymloop_notifications.domain.messages import compose_message
 from gymloop_notifications.service.email_sender import queue_message_emails
 
@@ -41,17 +42,42 @@ class DeliveryCounts:
 async def publish_info_post(
     session: AsyncSession, studio_id: uuid.UUID, *, title: str, body: str, author_id: uuid.UUID
 ) -> InfoPost:
-    message = compose_message(Channel.IN_APP, title, body)
+    text = compose_info_post(title, body)
     post = InfoPost(
         post_id=uuid_compat.uuid7(),
         studio_id=studio_id,
-        title=message.subject,
-        body=message.body,
+        title=text.title,
+        body=text.body,
         author_id=author_id,
         published_at=datetime.now(UTC),
     )
     session.add(post)
     await session.flush()
+    return post
+
+
+async def edit_info_post(
+    session: AsyncSession, studio_id: uuid.UUID, post_id: uuid.UUID, *, title: str, body: str
+) -> InfoPost:
+    """The post keeps its place on the page (published_at); edited_at tells members it changed."""
+    post = await _info_post(session, studio_id, post_id)
+    text = compose_info_post(title, body)
+    post.title, post.body, post.edited_at = text.title, text.body, datetime.now(UTC)
+    await session.flush()
+    return post
+
+
+async def delete_info_post(session: AsyncSession, studio_id: uuid.UUID, post_id: uuid.UUID) -> None:
+    await session.delete(await _info_post(session, studio_id, post_id))
+    await session.flush()
+
+
+async def _info_post(session: AsyncSession, studio_id: uuid.UUID, post_id: uuid.UUID) -> InfoPost:
+    """Locked for the change; another studio's post is not found, like any id the studio does not know."""
+    statement = select(InfoPost).where(InfoPost.post_id == post_id, InfoPost.studio_id == studio_id).with_for_update()
+    post = (await session.execute(statement)).scalar_one_or_none()
+    if post is None:
+        raise NotFound(f"info post {post_id} not found", code="info_post_not_found")
     return post
 
 
