@@ -131,6 +131,7 @@ UNPAGED_LISTS = {
     "billing.getRevenueReport": "one row per month of the range asked for",
     "bookings.getAgenda": "one entry per day, at most 31 days",
     "bookings.getPublicAgenda": "one entry per day, at most 14 days",
+    "bookings.getMemberPersonalBests": "one per benchmark workout and scaling the member has results for",
     "bookings.listLocations": "the studio's locations: a handful",
     "bookings.listSessionTypes": "the studio's session types: tens",
     "bookings.listMemberWaitlist": "only the sessions the member still waits for",
