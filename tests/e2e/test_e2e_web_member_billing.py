@@ -4,17 +4,16 @@ purchase, and set the SEPA mandate, a wrong IBAN refused next to its field first
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from gymloop_devstack.testing import answered, wait_until
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from gymloop_devstack.testing import answered
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Stack
-from .test_e2e_web_back_office import CHROMIUM_ARGS, chromium_path
+from .web_setup import NewStudio, chromium, logged_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,59 +29,28 @@ IBAN = "NL91ABNA0417164300"
 def studio(stack: Stack) -> dict[str, Any]:
     """An admin, a member billing knows, a plan and a shop product, all written through the gateway."""
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
-        email = f"owner-{uuid.uuid4().hex[:8]}@billing-web.example.com"
-        signed_up = answered(
-            client.post(
-                "/api/v1/members/studios/signup",
-                json={"studio_name": "Billing Gym", "email": email, "password": PASSWORD,
-                      "first_name": "Bea", "last_name": "Boss"},
-            ),
-            201,
-        )  # fmt: skip
-        admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
-        member = answered(
-            client.post(
-                "/api/v1/members/members",
-                json={"email": f"mila-{uuid.uuid4().hex[:8]}@billing-web.example.com", "first_name": "Mila",
-                      "last_name": "de Vries"},
-                headers=admin,
-            ),
-            201,
-        )  # fmt: skip
-        wait_until(
-            lambda: (
-                client.get(f"/api/v1/billing/members/{member['id']}/payment-state", headers=admin).status_code == 200
-            ),
-            "billing to know the member",
-        )
-        answered(client.post("/api/v1/billing/plans", json=PACK, headers=admin), 201)
+        studio = NewStudio.sign_up(client, "Billing Gym", ("Bea", "Boss"), PASSWORD, "billing-web.example.com")
+        member = studio.person("Mila", "de Vries")
+        studio.billing_knows(member)
+        answered(client.post("/api/v1/billing/plans", json=PACK, headers=studio.admin), 201)
         product = {"name": "Water bottle", "price_cents": 250, "currency": "EUR"}
-        answered(client.post("/api/v1/billing/products", json=product, headers=admin), 201)
-    return {"email": email, "member": member}
+        answered(client.post("/api/v1/billing/products", json=product, headers=studio.admin), 201)
+    return {"email": studio.email, "member": member}
 
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
     """A fresh browser profile, logged in as the studio's admin, on the member's overview."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.goto(f"{stack.url}/login")
-    page.get_by_label("E-mail").fill(studio["email"])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.goto(f"{stack.url}/members/{studio['member']['id']}")
-    expect(page.get_by_test_id("member-name")).to_have_text("Mila de Vries")
-    yield page
-    context.close()
+    with logged_in(browser, stack.url, studio["email"], PASSWORD) as page:
+        page.goto(f"{stack.url}/members/{studio['member']['id']}")
+        expect(page.get_by_test_id("member-name")).to_have_text("Mila de Vries")
+        yield page
 
 
 def test_selling_a_plan_then_cancelling_it_shows_the_subscription_and_its_end(page: Page) -> None:

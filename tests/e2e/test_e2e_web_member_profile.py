@@ -4,7 +4,6 @@ checklist action, upload an attachment and download the same bytes again."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 from gymloop_devstack.testing import answered
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Stack
-from .test_e2e_web_back_office import CHROMIUM_ARGS, chromium_path
+from .web_setup import NewStudio, chromium, logged_in
 
 pytestmark = pytest.mark.e2e
 
@@ -27,24 +26,10 @@ CERTIFICATE = b"%PDF-1.4\n% medical certificate: fit to train\n%%EOF\n"
 def studio(stack: Stack) -> dict[str, Any]:
     """An admin, a desk employee, two tags, and a member with a new-member checklist, through the gateway."""
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
-        email = f"owner-{uuid.uuid4().hex[:8]}@profile-web.example.com"
-        signed_up = answered(
-            client.post(
-                "/api/v1/members/studios/signup",
-                json={"studio_name": "Profile Gym", "email": email, "password": PASSWORD,
-                      "first_name": "Pim", "last_name": "Owner"},
-            ),
-            201,
-        )  # fmt: skip
-        admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
-
-        def person(first: str, last: str, role: str) -> dict[str, Any]:
-            body = {"email": f"{first.lower()}-{uuid.uuid4().hex[:8]}@profile-web.example.com",
-                    "first_name": first, "last_name": last, "role": role}  # fmt: skip
-            return answered(client.post("/api/v1/members/members", json=body, headers=admin), 201)
-
-        person("Dana", "Desk", "employee")
-        member = person("Sam", "Visser", "member")
+        studio = NewStudio.sign_up(client, "Profile Gym", ("Pim", "Owner"), PASSWORD, "profile-web.example.com")
+        admin = studio.admin
+        studio.person("Dana", "Desk", "employee")
+        member = studio.person("Sam", "Visser")
         for name in ("Knee injury", "Early bird"):
             answered(client.post("/api/v1/members/tags", json={"name": name}, headers=admin), 201)
         template = answered(
@@ -63,31 +48,22 @@ def studio(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
-    return {"email": email, "member": member}
+    return {"email": studio.email, "member": member}
 
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
     """A fresh browser profile, logged in as the studio's admin, on the member's overview."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
-    page = context.new_page()
-    page.goto(f"{stack.url}/login")
-    page.get_by_label("E-mail").fill(studio["email"])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.goto(f"{stack.url}/members/{studio['member']['id']}")
-    expect(page.get_by_test_id("member-name")).to_have_text("Sam Visser")
-    yield page
-    context.close()
+    with logged_in(browser, stack.url, studio["email"], PASSWORD, accept_downloads=True) as page:
+        page.goto(f"{stack.url}/members/{studio['member']['id']}")
+        expect(page.get_by_test_id("member-name")).to_have_text("Sam Visser")
+        yield page
 
 
 def test_setting_tags_and_the_responsible_employee_shows_them_in_the_profile(page: Page) -> None:

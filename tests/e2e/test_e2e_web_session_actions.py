@@ -4,7 +4,6 @@ member, and cancelling the session, which gives the member's credit back."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,10 +12,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from gymloop_devstack.testing import answered, wait_until
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Stack
-from .test_e2e_web_back_office import CHROMIUM_ARGS, chromium_path
+from .web_setup import NewStudio, chromium, logged_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,29 +31,10 @@ PACK = {
 def studio(stack: Stack) -> dict[str, Any]:
     """An admin, Noor with 5 credits signed up for tomorrow's session, all written through the gateway."""
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
-        email = f"owner-{uuid.uuid4().hex[:8]}@session-web.example.com"
-        signed_up = answered(
-            client.post(
-                "/api/v1/members/studios/signup",
-                json={"studio_name": "Session Gym", "email": email, "password": PASSWORD,
-                      "first_name": "Otto", "last_name": "Owner"},
-            ),
-            201,
-        )  # fmt: skip
-        admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
-        noor = answered(
-            client.post(
-                "/api/v1/members/members",
-                json={"email": f"noor-{uuid.uuid4().hex[:8]}@session-web.example.com", "first_name": "Noor",
-                      "last_name": "Bakker"},
-                headers=admin,
-            ),
-            201,
-        )  # fmt: skip
-        wait_until(
-            lambda: client.get(f"/api/v1/billing/members/{noor['id']}/payment-state", headers=admin).status_code == 200,
-            "billing to know Noor",
-        )
+        studio = NewStudio.sign_up(client, "Session Gym", ("Otto", "Owner"), PASSWORD, "session-web.example.com")
+        admin = studio.admin
+        noor = studio.person("Noor", "Bakker")
+        studio.billing_knows(noor)
         plan = answered(client.post("/api/v1/billing/plans", json=PACK, headers=admin), 201)
         today = datetime.now(UTC).astimezone(AMSTERDAM).date()
         answered(
@@ -87,31 +67,22 @@ def studio(stack: Stack) -> dict[str, Any]:
             f"/api/v1/bookings/sessions/{session['id']}/bookings", json={"member_id": noor["id"]}, headers=admin
         )
         wait_until(lambda: credits() == 4, "the sign-up to take one of Noor's credits")
-    return {"email": email, "noor": noor, "session": session}
+    return {"email": studio.email, "noor": noor, "session": session}
 
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
     """A fresh browser profile, logged in as the studio's admin, on the session's page."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.goto(f"{stack.url}/login")
-    page.get_by_label("E-mail").fill(studio["email"])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    page.goto(f"{stack.url}/sessions/{studio['session']['id']}")
-    expect(page.get_by_test_id("session-name")).to_contain_text("Yoga")
-    yield page
-    context.close()
+    with logged_in(browser, stack.url, studio["email"], PASSWORD) as page:
+        page.goto(f"{stack.url}/sessions/{studio['session']['id']}")
+        expect(page.get_by_test_id("session-name")).to_contain_text("Yoga")
+        yield page
 
 
 def test_the_present_toggle_marks_the_member_and_a_second_press_clears_it(page: Page, studio: dict[str, Any]) -> None:

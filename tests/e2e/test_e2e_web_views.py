@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from gymloop_devstack.testing import answered, wait_until
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Stack
-from .test_e2e_web_back_office import CHROMIUM_ARGS, SCREENSHOTS, chromium_path
+from .test_e2e_web_back_office import SCREENSHOTS
+from .web_setup import chromium, logged_in
 
 pytestmark = pytest.mark.e2e
 
@@ -119,24 +120,15 @@ def studio(stack: Stack) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack, studio: dict[str, Any]) -> Iterator[Page]:
     """A fresh browser profile, logged in as the studio's admin."""
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
-    page.goto(f"{stack.url}/login")
-    page.get_by_label("E-mail").fill(studio["email"])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    yield page
-    context.close()
+    with logged_in(browser, stack.url, studio["email"], PASSWORD) as page:
+        yield page
 
 
 def test_the_dashboard_shows_my_notification_with_the_members_name_and_my_session_today(page: Page) -> None:
