@@ -18,7 +18,14 @@ from starlette.types import Receive, Scope, Send
 pytestmark = pytest.mark.unit
 
 KEYS = KeyPair.generate()
-TOKEN = TokenFactory(KEYS).headers(studio_id=uuid.uuid4(), role="employee")
+STUDIO = uuid.uuid4()
+
+
+def token() -> dict[str, str]:
+    """A fresh employee token per call: one made at import would expire (15 min) before a long run reaches it."""
+    return TokenFactory(KEYS).headers(studio_id=STUDIO, role="employee")
+
+
 RAW_PATH_HEADER = b"x-test-raw-path"
 
 
@@ -80,8 +87,8 @@ async def get_raw(client: httpx.AsyncClient, raw_path: str, **headers: str) -> h
 async def test_the_versioned_path_and_its_alias_reach_the_same_route_the_same_way():
     hits: list[str] = []
     async with gateway_before(members_stand_in(hits)) as gateway:
-        versioned = await gateway.get("/api/v1/members/echo/a%20b?x=1", headers=TOKEN)
-        alias = await gateway.get("/api/members/echo/a%20b?x=1", headers=TOKEN)
+        versioned = await gateway.get("/api/v1/members/echo/a%20b?x=1", headers=token())
+        alias = await gateway.get("/api/members/echo/a%20b?x=1", headers=token())
     assert versioned.status_code == alias.status_code == 200
     expected = {"path": "/echo/a%20b", "query": "x=1", "forwarded_prefix": "/api/v1/members"}
     assert versioned.json() == alias.json() == expected
@@ -109,7 +116,7 @@ async def test_the_versioned_path_keeps_public_routes_public_and_the_rest_guarde
 async def test_an_ambiguous_versioned_path_is_refused_like_its_alias(raw_path):
     hits: list[str] = []
     async with gateway_before(members_stand_in(hits)) as gateway:
-        answer = await get_raw(gateway, raw_path, **TOKEN)
+        answer = await get_raw(gateway, raw_path, **token())
     assert problem(answer, 400)["code"] == "ambiguous_path"
     assert hits == []
 
@@ -118,7 +125,7 @@ async def test_an_encoded_version_segment_is_not_taken_for_the_version():
     """`path` and `raw_path` must tell the same story: an encoded `v1` is a service named v1, which is none."""
     hits: list[str] = []
     async with gateway_before(members_stand_in(hits)) as gateway:
-        answer = await get_raw(gateway, "/api/%761/members/echo/x", **TOKEN)
+        answer = await get_raw(gateway, "/api/%761/members/echo/x", **token())
     assert problem(answer, 404)["code"] == "unknown_service"
     assert hits == []
 
@@ -126,7 +133,7 @@ async def test_an_encoded_version_segment_is_not_taken_for_the_version():
 async def test_cluster_only_paths_stay_unreachable_through_the_versioned_path():
     hits: list[str] = []
     async with gateway_before(members_stand_in(hits)) as gateway:
-        answer = await gateway.get("/api/v1/members/metrics", headers=TOKEN)
+        answer = await gateway.get("/api/v1/members/metrics", headers=token())
     assert problem(answer, 404)["code"] == "not_found"
     assert hits == []
 
