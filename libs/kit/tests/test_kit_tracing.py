@@ -124,6 +124,12 @@ async def test_one_trace_from_a_request_through_the_outbox_and_kafka_to_the_cons
     (server,) = [s for s in finished if s.kind is SpanKind.SERVER]
     assert service_of(server) == "kitwriter"
     assert server.name == "POST /studios/{studio_id}/archive/{member_id}"
+    assert (
+        server.attributes["http.route"]
+        == server.attributes["http.target"]
+        == "/studios/{studio_id}/archive/{member_id}"
+    )
+    assert not [key for key, value in server.attributes.items() if str(studio) in str(value)], "no raw path"
     assert hex_id(server.context.trace_id, 32) == CALLER_TRACE  # the caller's trace goes on
     assert server.parent is not None
     assert hex_id(server.parent.span_id, 16) == CALLER_SPAN

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import logging
 
+import httpx
 import pytest
 import structlog
+from fastapi import FastAPI
 from gymloop_kit.logging import configure_logging, get_logger, traceparent_var
 from gymloop_kit.settings import ServiceSettings
 from gymloop_kit.tracing import CausedOnly, inject_trace_headers, otlp_traces_endpoint, start_tracing, trace_headers
@@ -109,3 +111,28 @@ def test_a_log_line_written_inside_a_span_carries_its_trace_and_span_ids(capsys,
     context = span.get_span_context()
     ids = (f"{context.trace_id:032x}", f"{context.span_id:016x}")
     assert [(line.get("trace_id"), line.get("span_id")) for line in lines] == [ids, ids, (None, None)]
+
+
+async def test_a_request_span_names_the_route_never_the_path_that_may_hold_a_credential():
+    app = FastAPI()
+
+    @app.get("/calendar-feeds/{token}.ics")
+    async def feed(token: str) -> dict[str, str]:
+        if token.startswith("broken"):
+            raise RuntimeError("the feed fails")
+        return {}
+
+    spans = InMemorySpanExporter()
+    tracing = start_tracing("bookings", ServiceSettings(), spans)
+    assert tracing is not None
+    tracing.instrument_app(app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bookings") as client:
+        assert (await client.get("/calendar-feeds/s3cret-token.ics?key=s3cret-query")).status_code == 200
+        assert (await client.get("/calendar-feeds/broken-s3cret.ics")).status_code == 500
+    answered, failed = spans.get_finished_spans()
+    for span in (answered, failed):
+        assert span.name == "GET /calendar-feeds/{token}.ics"
+        assert span.attributes["http.target"] == "/calendar-feeds/{token}.ics"
+        assert not [key for key, value in span.attributes.items() if "s3cret" in str(value)]
+    assert failed.attributes["http.status_code"] == 500

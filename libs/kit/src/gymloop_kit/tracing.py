@@ -35,10 +35,12 @@ from opentelemetry.sdk.trace.sampling import (
     TraceIdRatioBased,
 )
 from opentelemetry.trace import SpanKind, Tracer
-from opentelemetry.util.types import AttributeValue
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import AttributeValue
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gymloop_kit.http.metrics import route_template
 from gymloop_kit.logging import traceparent_var
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 TRACE_HEADERS = ("traceparent", "tracestate")
 # Probes and scrapes come every few seconds from the orchestrator and Prometheus: no trace is worth making.
 UNTRACED_PATHS = "/health$,/ready$,/metrics$"
+# Where the HTTP instrumentation writes the path and query (older and current semantic conventions).
+URL_ATTRIBUTES = frozenset({"http.target", "http.url", "url.path", "url.query", "url.full"})
 _propagator = TraceContextTextMapPropagator()
 
 
@@ -103,6 +107,7 @@ class Tracing:
 
     def instrument_app(self, app: FastAPI) -> None:
         """A SERVER span around every request (outermost, so the request's log lines carry its ids)."""
+        app.add_middleware(RouteNotPathMiddleware)  # inside the span the instrumentor wraps around the app
         FastAPIInstrumentor.instrument_app(
             app, tracer_provider=self.provider, meter_provider=NoOpMeterProvider(), excluded_urls=UNTRACED_PATHS,
             exclude_spans=["receive", "send"],  # one span per ASGI message would bury the request's own
@@ -118,6 +123,41 @@ class Tracing:
     def shutdown(self) -> None:
         """Exports what is still queued, then stops the exporter."""
         self.provider.shutdown()
+
+
+class RouteNotPathMiddleware:
+    """A span names the route's template where the instrumentation wrote the request's path and query: a path
+    may hold a credential (a calendar feed's token), and a trace leaves the platform for the collector."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        named = False
+
+        def name_the_route() -> None:
+            nonlocal named
+            named = True
+            if (span := trace.get_current_span()).is_recording():
+                template = route_template(scope)
+                for key in URL_ATTRIBUTES.intersection(getattr(span, "attributes", None) or {}):
+                    span.set_attribute(key, template)
+
+        async def send_naming_the_route(message: Message) -> None:
+            # At the answer's start: the route is known by then, and the span ends with the answer's last byte.
+            if message["type"] == "http.response.start" and not named:
+                name_the_route()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_naming_the_route)
+        finally:
+            if not named:  # it raised before answering: the error handler outside answers, the span is still open
+                name_the_route()
 
 
 def start_tracing(service: str, settings: ServiceSettings, exporter: SpanExporter | None = None) -> Tracing | None:
