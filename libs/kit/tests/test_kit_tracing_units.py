@@ -12,7 +12,8 @@ import structlog
 from fastapi import FastAPI
 from gymloop_kit.logging import configure_logging, get_logger, traceparent_var
 from gymloop_kit.settings import ServiceSettings
-from gymloop_kit.tracing import CausedOnly, inject_trace_headers, otlp_traces_endpoint, start_tracing, trace_headers
+from gymloop_kit.tracing import inject_trace_headers, otlp_traces_endpoint, start_tracing, trace_headers
+from gymloop_kit.tracing_sdk import CausedOnly
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision

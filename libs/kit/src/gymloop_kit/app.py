@@ -11,14 +11,13 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 from gymloop_contracts import owned_by, topics
 from gymloop_contracts.asyncapi import asyncapi_document
-from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_kit.auth import TokenVerifier
@@ -40,7 +39,12 @@ from gymloop_kit.periodic import run_periodically
 from gymloop_kit.scrape import measure
 from gymloop_kit.settings import ServiceSettings
 from gymloop_kit.supervision import Supervisor
-from gymloop_kit.tracing import Tracing, start_tracing
+from gymloop_kit.tracing import start_tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from gymloop_kit.tracing_sdk import Tracing
 
 log = get_logger(__name__)
 

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 from fastapi import FastAPI, Request
@@ -32,7 +32,6 @@ from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import CORRELATION_HEADER, configure_logging, get_logger
 from gymloop_kit.tracing import start_tracing
-from opentelemetry.sdk.trace.export import SpanExporter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -43,6 +42,9 @@ from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_gateway.versioning import VersionedPathMiddleware
 from gymloop_gateway.views import install_views
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = get_logger("gateway")
 

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -25,7 +26,6 @@ from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.logging import configure_logging, get_logger
 from gymloop_kit.tracing import start_tracing
-from opentelemetry.sdk.trace.export import SpanExporter
 from starlette.exceptions import HTTPException
 
 from gymloop_web.deps import CsrfRefused, NotLoggedIn, NotStaff, require_csrf
@@ -36,6 +36,9 @@ from gymloop_web.rendering import environment, is_htmx, render, replace_session
 from gymloop_web.routes import agenda, auth, dashboard, member_billing, member_overview, member_profile, pages
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = get_logger("web")
 STATIC_DIR = Path(__file__).parent / "static"
