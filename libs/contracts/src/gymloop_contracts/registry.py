@@ -21,6 +21,7 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     billing.SubscriptionPaused,
     billing.SubscriptionResumed,
     billing.SubscriptionEnded,
+    billing.SubscriptionCancelled,
     billing.PaymentSucceeded,
     billing.PaymentFailed,
     billing.MemberPaymentStateChanged,

@@ -108,6 +108,11 @@ class MandateRow(Base):
     account_holder: Mapped[str] = mapped_column(Text)
     signed_on: Mapped[date | None] = mapped_column(Date)
     last_collected_iban: Mapped[str | None] = mapped_column(Text)
+    # 0015: an e-mandate accepted by the member in the app; its signature (all None for a paper mandate)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_ip: Mapped[str | None] = mapped_column(Text)
+    consent_user_agent: Mapped[str | None] = mapped_column(Text)
+    mandate_text_version: Mapped[str | None] = mapped_column(Text)
 
 
 class ProductRow(Base):
@@ -192,6 +197,7 @@ class PaymentRow(Base):
     # 0003: a shop purchase paid at once through Stripe (one payment per purchase: charged once)
     purchase_id: Mapped[uuid.UUID | None] = mapped_column()  # 0003: a shop purchase paid at once via Stripe
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(Text)  # 0003
+    pack_plan_id: Mapped[uuid.UUID | None] = mapped_column()  # 0015: a session pack granted when this succeeds
 
 
 class MemberPaymentStateRow(Base):
