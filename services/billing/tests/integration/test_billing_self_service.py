@@ -58,15 +58,18 @@ async def test_sepa_member_signs_the_e_mandate_and_gets_the_pack(
     path = f"/members/{member_id}/sepa-subscriptions"
     refusals = {
         "checksum": await client.post(path, json={**choice, "iban": "DE89370400440532013001"}, headers=member),
-        "outside_sepa": await client.post(path, json={**choice, "iban": "BR1800360305000010009795493C1"},
-                                          headers=member),  # fmt: skip
+        "outside_sepa": await client.post(
+            path, json={**choice, "iban": "BR1800360305000010009795493C1"}, headers=member
+        ),
         "not_accepted": await client.post(path, json={**choice, "mandate_accepted": False}, headers=member),
         "old_text": await client.post(path, json={**choice, "mandate_text_version": "v1-0"}, headers=member),
         "another_member": await client.post(path, json=choice, headers=other),
         "staff": await client.post(path, json=choice, headers=admin),
     }
-    assert {name: (answer.status_code, answer.json()["code"], [e["loc"][-1:] for e in error_fields(answer)])
-            for name, answer in refusals.items()} == {  # fmt: skip
+    assert {
+        name: (answer.status_code, answer.json()["code"], [e["loc"][-1:] for e in error_fields(answer)])
+        for name, answer in refusals.items()
+    } == {
         "checksum": (422, "iban_checksum", [["iban"]]),
         "outside_sepa": (422, "iban_country_unsupported", [["iban"]]),
         "not_accepted": (422, "mandate_not_accepted", [["mandate_accepted"]]),
@@ -175,14 +178,13 @@ async def test_stripe_pack_granted_by_the_webhook_once_and_a_declined_card_grant
                 headers=headers[member_id],
             )
             assert method.status_code == 200, method.text
+        monthly = {"name": "Monthly", "kind": "unlimited", "price_cents": 5900, "currency": "EUR", "period": "monthly"}
+        monthly_id = (await http.post("/plans", json=monthly, headers=admin)).json()["id"]
         recurring = await http.post(
             f"/members/{payer}/pack-payments",
-            json={"plan_id": (await http.post("/plans", json={**PACK, "name": "Monthly", "kind": "unlimited",
-                                                              "period": "monthly", "sessions": None,
-                                                              "valid_days": None}, headers=admin)).json()["id"],
-                  "pay_with": "default_method"},
+            json={"plan_id": monthly_id, "pay_with": "default_method"},
             headers=headers[payer],
-        )  # fmt: skip
+        )
         assert (recurring.status_code, error_fields(recurring)[0]["type"]) == (422, "plan_not_a_pack")
 
         async with EventProbe.for_events(
@@ -200,9 +202,7 @@ async def test_stripe_pack_granted_by_the_webhook_once_and_a_declined_card_grant
                 headers=headers[decliner],
             )
             assert declined.status_code == 201, declined.text
-            paid = await _settled(
-                http, f"/members/{payer}/pack-payments/{bought.json()['payment_id']}", headers[payer]
-            )
+            paid = await _settled(http, f"/members/{payer}/pack-payments/{bought.json()['payment_id']}", headers[payer])
             failed = await _settled(
                 http, f"/members/{decliner}/pack-payments/{declined.json()['payment_id']}", headers[decliner]
             )
