@@ -35,6 +35,7 @@ CATALOGUE: tuple[type[EventPayload], ...] = (
     bookings.BookingCancelled,
     bookings.WaitlistPromoted,
     bookings.AttendanceRecorded,
+    bookings.PackExpiringSoon,
     bookings.BenchmarkResultRecorded,
     bookings.PersonalBestSet,
     notifications.NotificationRaised,

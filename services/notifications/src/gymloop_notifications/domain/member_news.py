@@ -46,3 +46,12 @@ def cancellation_receipt(plan_name: str, requested_on: date, end_date: date | No
         "Keep this e-mail as the confirmation of your cancellation.",
     ]
     return subject, "\n".join(lines)
+
+
+def pack_expiring_message(credits_left: int, valid_until: date) -> tuple[str, str]:
+    subject = f"Your pack expires on {_day(valid_until)}"
+    body = (
+        f"You still have {credits_left} credit{'s' if credits_left != 1 else ''} in your pack, valid until "
+        f"{_day(valid_until)}. Book a session before then so they are not lost."
+    )
+    return subject, body

@@ -1,6 +1,6 @@
 """Events this service consumes: members (read model, responsible employee, archive, the studio's time zone),
-bookings (attendance, sign-ups, moved and cancelled sessions, waitlist places) and billing (plan end dates, failed
-payments, cancellation receipts)."""
+bookings (attendance, sign-ups, moved and cancelled sessions, waitlist places, packs about to expire) and billing
+(plan end dates, failed payments, cancellation receipts)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from gymloop_contracts.events.billing import (
 from gymloop_contracts.events.bookings import (
     AttendanceRecorded,
     BookingCancelled,
+    PackExpiringSoon,
     SessionBooked,
     SessionCancelled,
     SessionMoved,
@@ -39,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_notifications.db.models import Booking, Subscription
 from gymloop_notifications.service.member_news import (
     send_cancellation_receipt,
+    tell_pack_expiring,
     tell_payment_failed,
     tell_promoted_member,
 )
@@ -150,6 +152,11 @@ async def on_waitlist_promoted_tell(session: AsyncSession, event: WaitlistPromot
 @subscriptions.on(PaymentFailed)
 async def on_payment_failed(session: AsyncSession, event: PaymentFailed, envelope: Envelope) -> None:
     await tell_payment_failed(session, event, envelope)
+
+
+@subscriptions.on(PackExpiringSoon)
+async def on_pack_expiring(session: AsyncSession, event: PackExpiringSoon, envelope: Envelope) -> None:
+    await tell_pack_expiring(session, event, envelope)
 
 
 @subscriptions.on(SubscriptionCancelled)

@@ -1,16 +1,17 @@
 """Telling a member about their own bookings and plan, once per event, in the app and by e-mail: a place from
-the waitlist, a failed payment, and the receipt of their cancellation (sent despite opt-outs: it is the legal
-confirmation of a cancellation)."""
+the waitlist, a failed payment, a pack about to expire with credits left, and the receipt of their cancellation
+(sent despite opt-outs: it is the legal confirmation of a cancellation)."""
 
 from __future__ import annotations
 
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.billing import PaymentFailed, SubscriptionCancelled
-from gymloop_contracts.events.bookings import WaitlistPromoted
+from gymloop_contracts.events.bookings import PackExpiringSoon, WaitlistPromoted
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.domain.member_news import (
     cancellation_receipt,
+    pack_expiring_message,
     payment_failed_message,
     waitlist_promoted_message,
 )
@@ -32,3 +33,8 @@ async def tell_payment_failed(session: AsyncSession, event: PaymentFailed, envel
 async def send_cancellation_receipt(session: AsyncSession, event: SubscriptionCancelled, envelope: Envelope) -> None:
     subject, body = cancellation_receipt(event.plan_name, event.requested_on, event.end_date)
     await tell_members(session, envelope, [event.member_id], subject, body, None, "cancellation_receipt", required=True)
+
+
+async def tell_pack_expiring(session: AsyncSession, event: PackExpiringSoon, envelope: Envelope) -> None:
+    subject, body = pack_expiring_message(event.credits_left, event.valid_until)
+    await tell_members(session, envelope, [event.member_id], subject, body, None, "pack_expiring")
