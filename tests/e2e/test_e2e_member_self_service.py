@@ -105,6 +105,15 @@ def book_sign_out_and_cancel(
     ok(client.delete(f"/api/v1/bookings/sessions/{session_id}/bookings/{member_id}", headers=member))
     assert credits_left(client, member_id, member) == 10
 
+    # my plan, credits and validity (the gateway's overview) and my user log, as the member sees them
+    overview = ok(client.get(f"/api/v1/views/members/{member_id}/overview", headers=member))
+    (plan,) = overview["subscriptions"]
+    assert (plan["id"], plan["plan_name"], plan["credits_left"]) == (subscription_id, PACK["name"], 10)
+    assert plan["credits_valid_until"]
+    assert "notes" not in overview  # the staff's part is not the member's
+    log = ok(client.get(f"/api/v1/bookings/members/{member_id}/log", headers=member))["items"]
+    assert sorted(entry["change"] for entry in log) == [-1, 1, 10]  # granted, booked, signed out
+
     # the cancel button: the confirmation step shows the terms, the button cancels, the receipt is e-mailed
     path = f"/api/v1/billing/subscriptions/{subscription_id}/cancellation"
     terms = ok(client.get(path, headers=member))

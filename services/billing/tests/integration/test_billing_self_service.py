@@ -1,5 +1,6 @@
 """A member choosing, paying and cancelling a plan in the app: the SEPA e-mandate, a session pack paid through
-(local) Stripe and granted only by its webhook, once, and the cancel button with its confirmation step."""
+(local) Stripe and granted only by its webhook, once, and the cancel button with its confirmation step and its
+limit per member."""
 
 from __future__ import annotations
 
@@ -138,6 +139,13 @@ async def test_cancel_button_has_a_confirmation_step_and_publishes_the_receipt(
         await probe.wait_for(lambda evs: any(e.studio_id == studio for e in evs), timeout_s=30)
     again = await client.post(path, json={"confirm": True}, headers=member)
     assert (again.status_code, error_fields(again)[0]["type"]) == (422, "already_cancelled")
+    # the button is limited per member: 10 presses an hour (3 so far), then 429 with Retry-After
+    for _ in range(7):
+        assert (await client.post(path, json={"confirm": True}, headers=member)).status_code == 422
+    throttled = await client.post(path, json={"confirm": True}, headers=member)
+    assert (throttled.status_code, throttled.json()["code"]) == (429, "cancel_throttled")
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert await sql("SELECT count(*) FROM cancel_request WHERE member_id = :m", m=member_id) == [(10,)]
     (receipt,) = [e for e in probe.received if e.studio_id == studio]
     assert receipt.payload["cancelled_by"] == "member"
     assert receipt.payload["plan_name"] == "Unlimited"

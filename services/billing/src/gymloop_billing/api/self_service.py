@@ -213,6 +213,8 @@ async def buy_pack(
 async def pack_payment(
     member_id: uuid.UUID, payment_id: uuid.UUID, principal: AnyUser, session: Session
 ) -> PackPaymentOut:
+    """The member or staff: `status` pending until Stripe's webhook settles it, then succeeded (with the granted
+    pack's `subscription_id`) or failed (nothing granted). Another member's payment answers 404. Reads only."""
     ensure_own_member(principal, member_id)
     return _pack_out(await self_service.get_pack_payment(session, principal.studio_id, member_id, payment_id))
 
@@ -228,6 +230,9 @@ def _own_only(principal: Principal) -> uuid.UUID | None:
     summary="The cancel button's confirmation step: what cancelling today means (reads only)",
 )
 async def cancellation_terms(subscription_id: uuid.UUID, principal: AnyUser, session: Session) -> CancellationTermsOut:
+    """The member (their own subscription; another's answers 404) or staff: the day the cancellation would be made
+    (today in the studio's time zone), the member's notice and the plan's last day, for the confirmation page
+    before the final button. Changes nothing."""
     row, terms = await self_service.cancellation_terms(
         session, principal.studio_id, subscription_id, _own_only(principal)
     )
@@ -245,10 +250,21 @@ async def cancellation_terms(subscription_id: uuid.UUID, principal: AnyUser, ses
     operation_id="cancelMySubscription",
     summary="The cancel button (§312k BGB): cancel today with the member's notice; publishes SubscriptionCancelled",
 )
-async def cancel(subscription_id: uuid.UUID, body: CancelIn, principal: AnyUser, session: Session) -> SubscriptionOut:
+async def cancel(
+    subscription_id: uuid.UUID, body: CancelIn, request: Request, principal: AnyUser, session: Session
+) -> SubscriptionOut:
     """The member (their own subscription) or staff. `confirm` must be true (sent from the confirmation step,
     after GET .../cancellation). The member receives the receipt by e-mail (notifications, from
-    SubscriptionCancelled). An already cancelled subscription answers 422 already_cancelled."""
+    SubscriptionCancelled). An already cancelled subscription answers 422 already_cancelled. A member's presses
+    are limited per member and per client address (`GYMLOOP_CANCEL_MAX_PER_MEMBER`, `GYMLOOP_CANCEL_MAX_PER_IP` in
+    `GYMLOOP_CANCEL_WINDOW_S`): beyond them 429 cancel_throttled with Retry-After."""
+    # another's subscription is 404 before anything is counted: it does not exist for this member
+    await self_service.ensure_reachable(session, principal.studio_id, subscription_id, _own_only(principal))
+    if not principal.is_staff and principal.member_id is not None:
+        await self_service.count_cancel_request(
+            runtime_of(request).database, request.app.state.billing_settings, principal.member_id,
+            (client_address(request) or "unknown")[:64], datetime.now(UTC),
+        )  # fmt: skip
     row = await self_service.cancel_by_member(
         session, principal.studio_id, subscription_id, _own_only(principal), confirmed=body.confirm,
         by="staff" if principal.is_staff else "member",

@@ -8,9 +8,11 @@ from typing import Any
 
 from gymloop_kit.db import make_metadata
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -113,6 +115,20 @@ class MandateRow(Base):
     consent_ip: Mapped[str | None] = mapped_column(Text)
     consent_user_agent: Mapped[str | None] = mapped_column(Text)
     mandate_text_version: Mapped[str | None] = mapped_column(Text)
+
+
+class CancelRequestRow(Base):
+    """A press of the cancel button (0015), counted per member and per client address to limit abuse."""
+
+    __tablename__ = "cancel_request"
+    __table_args__ = (
+        Index("ix_cancel_request_member_at", "member_id", "at"),
+        Index("ix_cancel_request_ip_at", "ip", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    ip: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ProductRow(Base):

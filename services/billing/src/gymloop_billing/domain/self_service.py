@@ -10,9 +10,11 @@ browser, and the text version.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from schwifty import IBAN
 
@@ -138,3 +140,11 @@ class CancellationTerms:
     requested_on: date
     notice_months: int
     end_date: date | None
+
+
+def wait_before_next(times: Sequence[datetime], *, limit: int, window: timedelta, now: datetime) -> int | None:
+    """Seconds until one more request is allowed when `times` already hold `limit` in the window; None: allowed."""
+    recent = sorted(at for at in times if now - at < window)
+    if len(recent) < limit:
+        return None
+    return max(1, math.ceil((recent[-limit] + window - now).total_seconds()))

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import stripe
 from gymloop_kit import studio_clock
 from gymloop_kit.db import Database
-from gymloop_kit.errors import InvalidInput, NotFound
-from sqlalchemy import select
+from gymloop_kit.errors import InvalidInput, NotFound, TooManyRequests
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.db.models import MandateRow, PaymentRow, SubscriptionRow
+from gymloop_billing.db.models import CancelRequestRow, MandateRow, PaymentRow, SubscriptionRow
 from gymloop_billing.domain import self_service as rules
 from gymloop_billing.domain.collection import CollectionMethod
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD, IdealRequest, ideal_request
@@ -32,12 +32,14 @@ from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD, StripeMe
 from gymloop_billing.service import ideal_payments, members, payments, plans, sepa, stripe_payment_methods, studio
 from gymloop_billing.service import subscriptions as subscription_cases
 from gymloop_billing.service.stripe_gateway import ChargeOutcome, StripeGateway
+from gymloop_billing.settings import BillingSettings
 
 # --- SEPA: the e-mandate ------------------------------------------------------------------------------------
 
 
 async def current_mandate_text(session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID) -> rules.MandateText:
     """The text the member is to accept in a SEPA studio, with their mandate reference."""
+    await members.get_member(session, studio_id, member_id)  # another studio's member: 404 before anything else
     settings = await studio.get_settings(session, studio_id)
     if settings.collection_method != CollectionMethod.SEPA_EXPORT.value:
         raise InvalidInput(
@@ -45,7 +47,6 @@ async def current_mandate_text(session: AsyncSession, studio_id: uuid.UUID, memb
             code="not_sepa",
             field="collection_method",
         )
-    await members.get_member(session, studio_id, member_id)
     return rules.mandate_text(
         creditor_name=settings.creditor_name, creditor_id=settings.creditor_id, member_id=member_id
     )
@@ -286,6 +287,13 @@ async def _member_subscription(
     return row
 
 
+async def ensure_reachable(
+    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, member_id: uuid.UUID | None
+) -> None:
+    """404 unless the subscription is the studio's and, for a member (`member_id`), their own."""
+    await _member_subscription(session, studio_id, subscription_id, member_id, lock=False)
+
+
 async def cancellation_terms(
     session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, member_id: uuid.UUID | None
 ) -> tuple[SubscriptionRow, rules.CancellationTerms]:
@@ -297,6 +305,38 @@ async def cancellation_terms(
     return row, rules.CancellationTerms(
         requested_on=today, notice_months=rules.MEMBER_NOTICE_MONTHS, end_date=planned.end_date
     )
+
+
+async def count_cancel_request(
+    database: Database, settings: BillingSettings, member_id: uuid.UUID, ip: str, now: datetime
+) -> None:
+    """A member's press of the cancel button, counted in a transaction of its own (a refusal of the cancellation
+    itself still counts); beyond the limits per member or per client address in the window: 429 cancel_throttled."""
+    window = timedelta(seconds=settings.cancel_window_s)
+    async with database.transaction() as session:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"cancel-request:{member_id}"))))
+        since = now - window
+        by_member = list(
+            await session.scalars(
+                select(CancelRequestRow.at).where(CancelRequestRow.member_id == member_id, CancelRequestRow.at > since)
+            )
+        )
+        by_ip = list(
+            await session.scalars(
+                select(CancelRequestRow.at).where(CancelRequestRow.ip == ip, CancelRequestRow.at > since)
+            )
+        )
+        waits = [
+            rules.wait_before_next(by_member, limit=settings.cancel_max_per_member, window=window, now=now),
+            rules.wait_before_next(by_ip, limit=settings.cancel_max_per_ip, window=window, now=now),
+        ]
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is None:
+            session.add(CancelRequestRow(member_id=member_id, ip=ip, at=now))
+    if wait is not None:
+        raise TooManyRequests(
+            f"too many cancel requests: try again in {wait} seconds", code="cancel_throttled", retry_after_s=wait
+        )
 
 
 async def cancel_by_member(
