@@ -16,6 +16,12 @@ from gymloop_devstack.testing import EventProbe, eventually, publish
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def consumer_enabled() -> bool:
+    """These tests publish billing's events for the bookings consumer."""
+    return True
+
+
 def _pack(member: uuid.UUID, subscription: uuid.UUID, valid_until: date) -> SubscriptionActivated:
     return SubscriptionActivated(
         subscription_id=subscription, member_id=member, plan_id=uuid.uuid4(), plan_name="10 sessions",
