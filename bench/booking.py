@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "services" / "bookings" / "migrations"
 VALIDITY = timedelta(days=90)
 READ_ROUNDS = 4  # the gateway's and the direct read alternate, so a busy moment of the machine hits both
+SEED_BATCH = 200  # members' packs applied per transaction while seeding
 RUSH_CONNECTIONS = 256  # the members' connections to the gateway during the rush (one client, like a load balancer)
 
 
@@ -226,15 +227,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, object]:
             # Today, hours before any other session: no member's booking overlaps it.
             rush_session = await new_session(now + timedelta(hours=12), args.rush_capacity)
         database = Database(url, pool_size=4)
-        for member in members:
-            event = SubscriptionActivated(
-                subscription_id=uuid.uuid4(), member_id=member, plan_id=uuid.uuid4(), plan_name="10 rides",
-                plan_kind="pack", credits=10, valid_from=date.today(), valid_until=date.today() + VALIDITY,
-                collection_method="offline",
-            )  # fmt: skip
-            envelope = wrap(event, studio_id=studio_id, producer="billing", correlation_id="bench", sequence=1)
-            async with database.transaction() as db:
-                await apply_billing_event(db, event, envelope)
+        for first in range(0, len(members), SEED_BATCH):
+            async with database.transaction() as db:  # as the consumer applies a batch: one transaction
+                for member in members[first : first + SEED_BATCH]:
+                    event = SubscriptionActivated(
+                        subscription_id=uuid.uuid4(), member_id=member, plan_id=uuid.uuid4(), plan_name="10 rides",
+                        plan_kind="pack", credits=10, valid_from=date.today(), valid_until=date.today() + VALIDITY,
+                        collection_method="offline",
+                    )  # fmt: skip
+                    envelope = wrap(event, studio_id=studio_id, producer="billing", correlation_id="bench", sequence=1)
+                    await apply_billing_event(db, event, envelope)
         member_tokens = {member: token("member", member) for member in members}
 
         rng = random.Random(7)
