@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "services" / "bookings" / "migrations"
 VALIDITY = timedelta(days=90)
 READ_ROUNDS = 4  # the gateway's and the direct read alternate, so a busy moment of the machine hits both
+NO_ANSWER = 0  # the status counted for a request the gateway never answered (connection refused or reset)
 SEED_BATCH = 200  # members' packs applied per transaction while seeding
 RUSH_CONNECTIONS = 256  # the members' connections to the gateway during the rush (one client, like a load balancer)
 
@@ -104,13 +105,16 @@ async def send(client: aiohttp.ClientSession, request: Request, outcome: Outcome
         outcome.sent_at[request.member_id] = started
     body = None if request.method == "GET" else b"{}"
     headers = request.headers if body is None else {**request.headers, "Content-Type": "application/json"}
-    async with client.request(request.method, request.url, headers=headers, data=body) as answer:
-        text = await answer.read()
+    try:
+        async with client.request(request.method, request.url, headers=headers, data=body) as answer:
+            status, text = answer.status, await answer.read()
+    except (aiohttp.ClientError, TimeoutError) as error:  # no answer at all: counted as status 0
+        status, text = NO_ANSWER, repr(error).encode()
     outcome.latencies.append((time.perf_counter() - started) * 1000)
-    outcome.codes.append(answer.status)
-    if answer.status >= 400 and not failures:
+    outcome.codes.append(status)
+    if (status >= 400 or status == NO_ANSWER) and not failures:
         failures.append(text[:300].decode(errors="replace"))
-        log(f"first failure: {answer.status} {failures[0]}")
+        log(f"first failure: {status} {failures[0]}")
 
 
 async def closed_loop(client: aiohttp.ClientSession, requests: list[Request], concurrency: int) -> Outcome:

@@ -37,8 +37,9 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-# Below the services' (uvicorn's) keep-alive timeout of 5 s.
-KEEPALIVE_S = 4.0
+# Well below the services' (uvicorn's) keep-alive timeout of 5 s: a busy gateway reuses a connection a while after
+# the service sent its answer and started counting, and a service that has just closed it resets the request.
+KEEPALIVE_S = 2.0
 # The answer's body is handed on decoded, so its encoding and length headers no longer apply.
 DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower()}
 
@@ -57,7 +58,7 @@ def upstream_transport(max_connections: int) -> httpx.AsyncBaseTransport:
     answer's body is left encoded, as httpx decodes it."""
 
     def session() -> aiohttp.ClientSession:
-        # An idle connection is dropped before uvicorn's 5 s keep-alive ends it, so no request meets a closing socket.
+        # An idle connection is dropped well before uvicorn's keep-alive ends it (see KEEPALIVE_S).
         connector = aiohttp.TCPConnector(
             limit=max_connections, limit_per_host=max_connections, keepalive_timeout=KEEPALIVE_S, ttl_dns_cache=300
         )
