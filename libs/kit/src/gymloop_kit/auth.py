@@ -4,6 +4,7 @@ every other service (and the gateway) verifies with the public key, so no servic
 from __future__ import annotations
 
 import enum
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -11,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import jwt
+from cachetools import TLRUCache
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -66,15 +68,45 @@ class KeyPair:
         return cls(private, public)
 
 
+# Verified tokens kept per verifier: a member's app sends the same token with every request for its lifetime.
+VERIFIED_TOKENS_KEPT = 8192
+
+
+def _until_expiry(_token: str, verified: tuple[Principal, float], _now: float) -> float:
+    return verified[1]
+
+
 class TokenVerifier:
+    """Checks signature and claims once per token and keeps the principal until the token's `exp` (the check's
+    answer cannot change before then: tokens are not revoked, they expire). Only accepted tokens are kept."""
+
     def __init__(self, public_key_pem: str, *, issuer: str = "gymloop", audience: str = "gymloop-api") -> None:
         if not public_key_pem:
             raise ValueError("GYMLOOP_JWT_PUBLIC_KEY is not set: services cannot verify access tokens")
-        self.public_key = public_key_pem
+        wrong_key = "GYMLOOP_JWT_PUBLIC_KEY must be an Ed25519 public key (PEM): access tokens are EdDSA"
+        try:
+            public_key = serialization.load_pem_public_key(public_key_pem.encode())  # parsed once, not per token
+        except ValueError as error:
+            raise ValueError(f"{wrong_key} ({error})") from None
+        if not isinstance(public_key, Ed25519PublicKey):
+            raise ValueError(wrong_key)
+        self.public_key = public_key
         self.issuer = issuer
         self.audience = audience
+        # Expiry on the wall clock, as `exp` is; read under the GIL from the event loop and worker threads alike.
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            VERIFIED_TOKENS_KEPT, _until_expiry, timer=time.time
+        )
 
     def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            return known[0]
+        principal, expires_at = self._check(token)
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    def _check(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -86,13 +118,14 @@ class TokenVerifier:
             )
             if claims.get("typ") != "access":
                 raise Unauthorized("not an access token", code="wrong_token_type")
-            return Principal(
+            principal = Principal(
                 account_id=uuid.UUID(claims["sub"]),
                 studio_id=uuid.UUID(claims["sid"]),
                 role=Role[claims["role"]],
                 member_id=uuid.UUID(claims["mid"]) if claims.get("mid") else None,
                 token_id=claims["jti"],
             )
+            return principal, float(claims["exp"])
         except jwt.ExpiredSignatureError:
             raise Unauthorized("access token expired: refresh it", code="token_expired") from None
         except (jwt.PyJWTError, KeyError, ValueError) as error:

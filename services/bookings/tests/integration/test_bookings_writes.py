@@ -65,6 +65,29 @@ async def test_a_sign_up_sends_at_most_10_statements(studio):
     assert (account["credits_left"], account["active_sign_ups"]) == (4, 1)
 
 
+async def test_a_sign_up_onto_a_long_waitlist_reads_only_its_own_entry_and_counts_the_others(studio):
+    session_id = await studio.session(starts_in=timedelta(days=1), capacity=1)
+    booker, member, *waiting = (uuid.uuid4() for _ in range(7))
+    for someone in (booker, member, *waiting):
+        await studio.grant(someone, credits=5)
+    assert (await studio.sign_up(session_id, booker)).status_code == 201
+    for place, someone in enumerate(waiting, start=1):
+        answer = await studio.sign_up(session_id, someone)
+        assert (answer.status_code, answer.json()["waitlist_position"]) == (202, place), answer.text
+
+    with statements_of_this_task(studio.http.app.state.runtime.database.engine) as statements:
+        answer = await studio.sign_up(session_id, member)
+
+    assert (answer.status_code, answer.json()["waitlist_position"]) == (202, len(waiting) + 1), answer.text
+    waitlist_reads = [s for s in statements if re.search(r"\bFROM waitlist_entry\b", s)]
+    assert len(waitlist_reads) == 1
+    assert "count(" in waitlist_reads[0]
+    assert len(statements) <= SIGN_UP_STATEMENT_BOUND
+    again = await studio.sign_up(session_id, member)
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "already_waitlisted"
+
+
 MemberLockPath = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[None]]
 
 

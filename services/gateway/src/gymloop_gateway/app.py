@@ -37,7 +37,7 @@ from starlette.routing import Match
 
 from gymloop_gateway.edge_auth import EdgeAuth
 from gymloop_gateway.openapi_cache import MergedOpenAPI
-from gymloop_gateway.proxy import cookieless_jar, edge_refusal, error_answer, forward
+from gymloop_gateway.proxy import cookieless_jar, edge_refusal, error_answer, forward, upstream_transport
 from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_gateway.versioning import VersionedPathMiddleware
@@ -89,13 +89,9 @@ def create_app(
         # The correlation middleware logs every request once; httpx's own line per upstream call is noise.
         logging.getLogger("httpx").setLevel(logging.WARNING)
         verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-        limits = httpx.Limits(
-            max_connections=settings.upstream_max_connections,
-            max_keepalive_connections=settings.upstream_max_connections,
-        )
         timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
         async with httpx.AsyncClient(
-            transport=transport or httpx.AsyncHTTPTransport(limits=limits),
+            transport=transport or upstream_transport(settings.upstream_max_connections),
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must never sit between the gateway and services

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
+import aiohttp
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -14,6 +15,7 @@ from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
 from gymloop_kit.tracing import TRACE_HEADERS, trace_headers
+from httpx_aiohttp import AiohttpTransport
 
 from gymloop_gateway.versioning import canonical
 
@@ -36,6 +38,9 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+# Well below the services' (uvicorn's) keep-alive timeout of 5 s: a busy gateway reuses a connection a while after
+# the service sent its answer and started counting, and a service that has just closed it resets the request.
+KEEPALIVE_S = 2.0
 # The answer's body is handed on decoded, so its encoding and length headers no longer apply.
 DROPPED_FROM_ANSWER = HOP_BY_HOP | {"content-encoding", CORRELATION_HEADER.lower()}
 
@@ -45,6 +50,22 @@ def cookieless_jar() -> CookieJar:
     with every later request, so one browser's session cookie from the web app would travel with everyone's
     requests. A cookie passes through in the headers, never through the client's jar."""
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def upstream_transport(max_connections: int) -> httpx.AsyncBaseTransport:
+    """The real HTTP under the gateway's httpx client: aiohttp's pool and C parser (httpcore's pool bookkeeping
+    and per-request async-library probing took most of the gateway's time under load). Tests put their own
+    httpx transports in its place. No cookie jar (see `cookieless_jar`), no proxy from the environment; the
+    answer's body is left encoded, as httpx decodes it."""
+
+    def session() -> aiohttp.ClientSession:
+        # An idle connection is dropped well before uvicorn's keep-alive ends it (see KEEPALIVE_S).
+        connector = aiohttp.TCPConnector(
+            limit=max_connections, limit_per_host=max_connections, keepalive_timeout=KEEPALIVE_S, ttl_dns_cache=300
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False)
+
+    return AiohttpTransport(client=session)
 
 
 def error_answer(status: int, service: str, code: str, message: str) -> JSONResponse:

@@ -50,6 +50,7 @@ from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.policy import BookingPolicy
 from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.sessions import Session
+from gymloop_bookings.domain.waitlist import WaitlistStatus
 
 DEFAULT_STUDIO_NAME = "Gymloop studio"  # until members' StudioUpdated tells this studio's name
 
@@ -177,7 +178,7 @@ class BookingStore:
             return None
         await self._lock_member(studio_id, member_id)
         bookings = await self._booking_rows(studio_id, session_id=session_id, member_ids=[member_id], now=now)
-        roster = await self._roster(row, bookings)
+        roster = await self._roster(row, bookings, only_member=(member_id, now))
         (account,) = (await self._accounts(studio_id, [member_id], bookings)).values()
         return roster, account
 
@@ -268,18 +269,43 @@ class BookingStore:
         )
         return list((await self.db.execute(query)).all())
 
-    async def _roster(self, row: Any, booking_rows: list[Any]) -> SessionRoster:
-        entries = (
-            await self.db.execute(
-                select(table_of(WaitlistEntryRow))
-                .where(WaitlistEntryRow.session_id == row.id, WaitlistEntryRow.studio_id == row.studio_id)
-                .order_by(WaitlistEntryRow.position)
+    async def _roster(
+        self, row: Any, booking_rows: list[Any], *, only_member: tuple[uuid.UUID, datetime] | None = None
+    ) -> SessionRoster:
+        """`only_member`: (member, now) of a sign-up, which needs that member's waiting entry and how many others
+        waited by `now`, not the whole line; the count comes in the same statement."""
+        entries_of_session = select(table_of(WaitlistEntryRow)).where(
+            WaitlistEntryRow.session_id == row.id, WaitlistEntryRow.studio_id == row.studio_id
+        )
+        others_waiting = 0
+        if only_member is None:
+            entries = (await self.db.execute(entries_of_session.order_by(WaitlistEntryRow.position))).all()
+        else:
+            member_id, now = only_member
+            waiting = entries_of_session.where(WaitlistEntryRow.status == WaitlistStatus.WAITING.value)
+            others = (
+                select(func.count())
+                .select_from(WaitlistEntryRow)
+                .where(
+                    WaitlistEntryRow.session_id == row.id,
+                    WaitlistEntryRow.studio_id == row.studio_id,
+                    WaitlistEntryRow.status == WaitlistStatus.WAITING.value,
+                    WaitlistEntryRow.member_id != member_id,
+                    WaitlistEntryRow.joined_at <= now,
+                )
+                .scalar_subquery()
             )
-        ).all()
+            # The count rides on a row that is always there (the member's entries may be none).
+            counted = select(others.label("others_waiting")).subquery()
+            own = waiting.where(WaitlistEntryRow.member_id == member_id).subquery()
+            rows = (await self.db.execute(select(counted, own).outerjoin(own, literal(True)))).all()
+            others_waiting = rows[0].others_waiting
+            entries = [entry for entry in rows if entry.id is not None]
         roster = SessionRoster(
             session=session_from_row(row),
             bookings=[self.booking(b) for b in booking_rows if b.session_id == row.id],
             waitlist=[entry_from_row(e) for e in entries],
+            others_waiting=others_waiting,
         )
         self._tracker.read("session", row.id, session_values(roster.session))
         for entry in roster.waitlist:

@@ -22,6 +22,9 @@ class SessionRoster:
     waitlist: list[WaitlistEntry] = field(default_factory=list)
     # New domain events since the roster was loaded; the use case puts them in the outbox and clears them.
     events: list[DomainEvent] = field(default_factory=list)
+    # A sign-up loads only the member's own waiting entry, not the whole line (which a rush makes thousands long):
+    # the others who were waiting then, counted for a new entry's position. Rules that walk the line need it whole.
+    others_waiting: int = 0
 
     @property
     def active_bookings(self) -> list[Booking]:
@@ -34,6 +37,8 @@ class SessionRoster:
     @property
     def waiting(self) -> list[WaitlistEntry]:
         """Waiting entries, first come first served."""
+        if self.others_waiting:
+            raise RuntimeError("this roster holds one member's waitlist entry only: load the whole roster")
         return in_line(self.waitlist)
 
     def waiting_member_ids(self) -> list[uuid.UUID]:
@@ -53,7 +58,7 @@ class SessionRoster:
             session_id=self.session.session_id,
             member_id=member_id,
             joined_at=now,
-            position=1 + sum(1 for e in self.waiting if e.joined_at <= now),
+            position=1 + self.others_waiting + sum(1 for e in in_line(self.waitlist) if e.joined_at <= now),
             added_by=actor,
         )
         self.waitlist.append(entry)
