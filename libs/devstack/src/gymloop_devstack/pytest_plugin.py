@@ -1,12 +1,15 @@
 """Pytest fixtures shared by every test suite: real PostgreSQL and a real Kafka-protocol broker.
 
 Both start once per test run. By default they are local processes (embedded PostgreSQL, Tansu). With
-GYMLOOP_TEST_INFRA=containers and a Docker engine, testcontainers runs PostgreSQL and Apache Kafka instead.
-Each test gets its own database, copied from a migrated template (fast and fully isolated).
+GYMLOOP_TEST_INFRA=containers and a Docker engine, testcontainers runs PostgreSQL and Apache Kafka instead (the
+versions of gymloop_devstack.versions), the per-test broker included; without an engine the run says so in its
+header and uses the embedded ones. Each test gets its own database, copied from a migrated template (fast and
+fully isolated).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -15,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 import pytest_asyncio
@@ -22,8 +26,39 @@ from gymloop_kit.auth import KeyPair
 from gymloop_kit.migrations import upgrade_async
 from gymloop_kit.settings import ServiceSettings
 
-from gymloop_devstack import infra
+from gymloop_devstack import infra, versions
 from gymloop_devstack.testing import TokenFactory
+
+
+@functools.cache
+def containers_refused() -> str | None:
+    """Why the testcontainers cannot be used (None when they are asked for and a Docker engine answers)."""
+    if os.environ.get("GYMLOOP_TEST_INFRA") != "containers":
+        return "GYMLOOP_TEST_INFRA is not 'containers'"
+    try:
+        import docker
+
+        docker.from_env(timeout=5).ping()
+    except Exception as error:  # no engine, no socket, no permission: all mean the same here
+        return f"GYMLOOP_TEST_INFRA=containers, but no Docker engine answers ({type(error).__name__}: {error})"[:300]
+    return None
+
+
+def use_containers() -> bool:
+    return containers_refused() is None
+
+
+def pytest_report_header() -> list[str]:
+    if use_containers():
+        return [
+            f"infrastructure: testcontainers {versions.POSTGRES_IMAGE} and {versions.KAFKA_TEST_IMAGE} "
+            f"(Apache Kafka {versions.KAFKA_VERSION}), a Kafka container per test that needs a broker of its own"
+        ]
+    return [
+        f"infrastructure: embedded PostgreSQL and Tansu as local processes, because {containers_refused()}; "
+        f"GYMLOOP_TEST_INFRA=containers with a Docker engine uses PostgreSQL {versions.POSTGRES_MAJOR} and "
+        f"Apache Kafka {versions.KAFKA_VERSION} in containers"
+    ]
 
 
 @dataclass
@@ -55,10 +90,10 @@ def server_dir_factory() -> Iterator[ServerDirFactory]:
 
 @pytest.fixture(scope="session")
 def postgres(server_dir_factory: ServerDirFactory) -> Iterator[PostgresHandle]:
-    if os.environ.get("GYMLOOP_TEST_INFRA") == "containers":
+    if use_containers():
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:17-alpine", driver=None) as container:
+        with PostgresContainer(versions.POSTGRES_IMAGE, driver=None) as container:
             base = container.get_connection_url().rsplit("/", 1)[0]
             yield PostgresHandle(
                 url=lambda name: f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}",
@@ -72,13 +107,53 @@ def postgres(server_dir_factory: ServerDirFactory) -> Iterator[PostgresHandle]:
         server.stop()
 
 
+class Broker(Protocol):
+    """A broker of one test's own: Tansu, or Apache Kafka in a container."""
+
+    @property
+    def bootstrap_servers(self) -> str: ...
+
+    def freeze(self) -> None: ...
+
+    def thaw(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class KafkaContainerBroker:
+    """Apache Kafka in a testcontainer, with the same moves as infra.TansuBroker."""
+
+    def __init__(self) -> None:
+        from testcontainers.community.kafka import KafkaContainer
+
+        self._container: Any = KafkaContainer(versions.KAFKA_TEST_IMAGE).with_kraft()
+
+    def start(self) -> KafkaContainerBroker:
+        self._container.start()
+        return self
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return str(self._container.get_bootstrap_server())
+
+    def freeze(self) -> None:
+        self._container.get_wrapped_container().pause()
+
+    def thaw(self) -> None:
+        self._container.get_wrapped_container().unpause()
+
+    def stop(self) -> None:
+        self._container.stop()
+
+
 @pytest.fixture(scope="session")
 def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if os.environ.get("GYMLOOP_TEST_INFRA") == "containers":
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as container:
-            yield container.get_bootstrap_server()
+    if use_containers():
+        container = KafkaContainerBroker().start()
+        try:
+            yield container.bootstrap_servers
+        finally:
+            container.stop()
         return
     broker = infra.TansuBroker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log").start()
     try:
@@ -88,10 +163,14 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def private_kafka(tmp_path: Path) -> Iterator[infra.TansuBroker]:
-    """A broker of this test's own (Tansu starts in milliseconds): topics and consumer groups start empty,
-    so no event of an earlier test can reach this test's consumers."""
-    broker = infra.TansuBroker(log_path=tmp_path / "tansu.log").start()
+def private_kafka(tmp_path: Path) -> Iterator[Broker]:
+    """A broker of this test's own (Tansu starts in milliseconds, a Kafka container in seconds): topics and
+    consumer groups start empty, so no event of an earlier test can reach this test's consumers."""
+    broker: Broker = (
+        KafkaContainerBroker().start()
+        if use_containers()
+        else infra.TansuBroker(log_path=tmp_path / "tansu.log").start()
+    )
     try:
         yield broker
     finally:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gymloop_contracts import Envelope, EventPayload, wrap
-from sqlalchemy import insert
+from sqlalchemy import func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,3 +125,17 @@ async def add_event(
     """Queue one event in the caller's transaction."""
     (envelope,) = await add_events(session, [payload], studio_id=studio_id, correlation_id=correlation_id)
     return envelope
+
+
+async def republish_retained(session: AsyncSession) -> int:
+    """Queue every retained published row again, for a broker that lost what it held (the dev broker keeps its
+    topics in memory). The relay sends them anew in their first order; each consumer's inbox drops the ones it
+    already applied, so what was in flight when the broker stopped is delivered and nothing applies twice.
+    Rows are kept `outbox_retention_hours`, well inside the inbox retention, so no repeat can outlive its
+    inbox row. Returns how many rows were queued."""
+    queued = await session.execute(
+        update(outbox)
+        .where(outbox.c.published_at.is_not(None))
+        .values(published_at=None, available_at=func.now(), last_error=None)
+    )
+    return int(getattr(queued, "rowcount", 0) or 0)
