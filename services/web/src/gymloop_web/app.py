@@ -1,4 +1,5 @@
-"""The web app: the staff back office, server-rendered (FastAPI, Jinja2, htmx), served under / by the gateway.
+"""The web app: the staff back office and the member app (/app), server-rendered (FastAPI, Jinja2, htmx), served
+under / by the gateway.
 
 It holds no database and no business rule: every page is built from the gateway's public API with the user's
 token (gymloop_web.gateway). The session is a sealed cookie (gymloop_web.session); every state-changing request
