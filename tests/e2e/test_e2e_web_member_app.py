@@ -59,6 +59,28 @@ def studio(stack: Stack) -> Iterator[dict[str, Any]]:
             ),
             201,
         )  # fmt: skip
+        # A one-place class that Bram has booked: full for the newcomer
+        spin_kind = answered(client.post("/api/v1/bookings/session-types", json={"name": "Spin"}, headers=admin), 201)
+        spin = answered(
+            client.post(
+                "/api/v1/bookings/sessions",
+                json={"location_id": location["id"], "session_type_id": spin_kind["id"], "day": tomorrow.isoformat(),
+                      "start_time": "20:00", "duration_minutes": 45, "capacity": 1},
+                headers=admin,
+            ),
+            201,
+        )  # fmt: skip
+        bram = studio.person("Bram", "Visser")
+        studio.billing_knows(bram)
+        sold = {"member_id": bram["id"], "plan_id": plan["id"], "start_date": tomorrow.isoformat()}
+        answered(client.post("/api/v1/billing/subscriptions", json=sold, headers=admin), 201)
+        bram_account = f"/api/v1/bookings/members/{bram['id']}/account"
+        wait_until(lambda: client.get(bram_account, headers=admin).json().get("credits_left") == 10, "Bram's pack")
+        answered(
+            client.post(f"/api/v1/bookings/sessions/{spin['id']}/bookings", json={"member_id": bram["id"]},
+                        headers=admin),
+            201,
+        )  # fmt: skip
         answered(
             client.post(
                 "/api/v1/notifications/info-posts",
@@ -68,13 +90,23 @@ def studio(stack: Stack) -> Iterator[dict[str, Any]]:
             201,
         )
         yield {"client": client, "admin": admin, "slug": current["slug"], "name": current["name"], "plan": plan,
-               "session": session, "studio": studio}  # fmt: skip
+               "session": session, "spin": spin, "bram": bram, "studio": studio}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def browser(stack: Stack) -> Iterator[Browser]:
     with chromium() as browser:
         yield browser
+
+
+@pytest.fixture(scope="module")
+def journey(browser: Browser) -> Iterator[dict[str, Any]]:
+    """One newcomer's phone through the tests below, in their order (each a step of the same journey)."""
+    context = browser.new_context(**PHONE)
+    try:
+        yield {"page": context.new_page(), "email": f"mia-{uuid.uuid4().hex[:8]}@member-app.example.com"}
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -107,11 +139,10 @@ def fits_the_screen(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_new_member_signs_up_verifies_books_signs_out_and_reads_the_inbox(
-    phone: Page, stack: Stack, studio: dict[str, Any]
+def test_find_the_studio_sign_up_and_confirm_through_the_emailed_link(
+    journey: dict[str, Any], stack: Stack, studio: dict[str, Any]
 ) -> None:
-    page, client, admin = phone, studio["client"], studio["admin"]
-    email = f"mia-{uuid.uuid4().hex[:8]}@member-app.example.com"
+    page, email = journey["page"], journey["email"]
 
     # Find the studio by its slug
     page.goto(f"{stack.url}/app/")
@@ -144,14 +175,20 @@ def test_a_new_member_signs_up_verifies_books_signs_out_and_reads_the_inbox(
     expect(page.get_by_test_id("notice")).to_have_text("Welcome to Loop Yoga: you are a member now.")
     expect(page.get_by_test_id("credits")).to_have_text("0")
 
+
+def test_book_seeing_the_credits_before_and_after_and_get_a_calendar_link(
+    journey: dict[str, Any], stack: Stack, studio: dict[str, Any]
+) -> None:
+    page, email, client, admin = journey["page"], journey["email"], studio["client"], studio["admin"]
+
     # The desk sells the pack (choosing a plan in the app needs the member-side billing API, not on main yet)
     found = answered(client.get("/api/v1/members/members", params={"q": email}, headers=admin), 200)
-    member = found["items"][0]
+    member = journey["member"] = found["items"][0]
     studio["studio"].billing_knows(member)
     today = datetime.now(UTC).astimezone(AMSTERDAM).date()
     sold = {"member_id": member["id"], "plan_id": studio["plan"]["id"], "start_date": today.isoformat()}
     answered(client.post("/api/v1/billing/subscriptions", json=sold, headers=admin), 201)
-    account = f"/api/v1/bookings/members/{member['id']}/account"
+    account = journey["account"] = f"/api/v1/bookings/members/{member['id']}/account"
     wait_until(lambda: client.get(account, headers=admin).json().get("credits_left") == 10, "the 10 credits")
     page.reload()
     expect(page.get_by_test_id("credits")).to_have_text("10")
@@ -187,7 +224,11 @@ def test_a_new_member_signs_up_verifies_books_signs_out_and_reads_the_inbox(
     assert feed.headers["content-type"].startswith("text/calendar")
     assert "SUMMARY:Yoga" in feed.text
 
-    # Sign out in time: the credit comes back
+
+def test_sign_out_in_time_gives_the_credit_back_and_the_log_shows_both(
+    journey: dict[str, Any], stack: Stack, studio: dict[str, Any]
+) -> None:
+    page, account, client, admin = journey["page"], journey["account"], studio["client"], studio["admin"]
     page.goto(f"{stack.url}/app/sessions/{studio['session']['id']}")
     page.get_by_role("link", name="Sign out", exact=True).click()
     expect(page.get_by_test_id("confirm-credits")).to_have_text("You get your credit back: 9 credits now, 10 after.")
@@ -201,7 +242,42 @@ def test_a_new_member_signs_up_verifies_books_signs_out_and_reads_the_inbox(
     expect(page.get_by_test_id("log")).to_contain_text("Signed up")
     assert fits_the_screen(page)
 
-    # The inbox: a message from the studio and its news
+
+def test_a_full_class_join_and_leave_its_waitlist_and_move_in_when_a_place_frees_up(
+    journey: dict[str, Any], stack: Stack, studio: dict[str, Any]
+) -> None:
+    """Join the waitlist (nothing taken yet), leave it, join again, and move in when Bram signs out."""
+    page, client, admin = journey["page"], studio["client"], studio["admin"]
+    spin = f"{stack.url}/app/sessions/{studio['spin']['id']}"
+    page.goto(spin)
+    expect(page.get_by_test_id("places")).to_contain_text("0 of 1 places free")
+    page.get_by_role("link", name="Join the waitlist", exact=True).click()
+    expect(page.get_by_test_id("confirm-credits")).to_have_text(
+        "Nothing is taken now: if a place frees up you move in and 1 of your 10 credits is taken (9 left then)."
+    )
+    page.get_by_role("button", name="Join the waitlist", exact=True).click()
+    expect(page.get_by_test_id("notice")).to_have_text("The session is full: you are on the waitlist.")
+    expect(page.get_by_test_id("my-place")).to_contain_text("You are on the waitlist: number 1 in line.")
+    page.get_by_role("link", name="Leave the waitlist", exact=True).click()
+    page.get_by_role("button", name="Confirm: leave the waitlist").click()
+    expect(page.get_by_test_id("notice")).to_have_text("You left the waitlist.")
+    page.get_by_role("link", name="Join the waitlist", exact=True).click()
+    page.get_by_role("button", name="Join the waitlist", exact=True).click()
+    page.get_by_role("link", name="Agenda", exact=True).click()
+    expect(page.locator(f"li[data-session-id='{studio['spin']['id']}']").get_by_test_id("mine")).to_have_text(
+        "waitlist, number 1"
+    )
+    bram_out = f"/api/v1/bookings/sessions/{studio['spin']['id']}/bookings/{studio['bram']['id']}"
+    answered(client.delete(bram_out, headers=admin), 200)
+    page.goto(spin)
+    expect(page.get_by_test_id("my-place")).to_contain_text("You are booked for this session.")
+    expect(page.get_by_test_id("my-credits")).to_have_text("You have 9 credits.")
+
+
+def test_the_inbox_shows_the_studios_message_as_text_and_its_news(
+    journey: dict[str, Any], stack: Stack, studio: dict[str, Any]
+) -> None:
+    page, member, client, admin = journey["page"], journey["member"], studio["client"], studio["admin"]
     message = {"subject": "See you <b>Monday</b>", "body": "Bring water.", "channels": ["in_app"],
                "audience": {"type": "member", "member_id": member["id"]}}  # fmt: skip
     answered(client.post("/api/v1/notifications/messages", json=message, headers=admin), 201)
@@ -211,7 +287,9 @@ def test_a_new_member_signs_up_verifies_books_signs_out_and_reads_the_inbox(
     page.get_by_role("button", name="Mark read: See you <b>Monday</b>").click()
     expect(page.get_by_role("button", name="Mark read: See you <b>Monday</b>")).to_have_count(0)
 
-    # Log out and in again
+
+def test_log_out_and_in_again(journey: dict[str, Any], stack: Stack, studio: dict[str, Any]) -> None:
+    page, email = journey["page"], journey["email"]
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_text("You are logged out.")).to_be_visible()
     page.get_by_label("E-mail").fill(email)
