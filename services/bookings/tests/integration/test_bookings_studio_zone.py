@@ -191,3 +191,19 @@ async def test_put_settings_with_a_studio_name_is_refused_and_changes_nothing(ma
 
 async def _is(awaitable, expected) -> bool:
     return (await awaitable) == expected
+
+
+async def test_a_member_reads_the_booking_rules_but_may_not_change_them(make_studio):
+    """The member app shows the late-cancel rule before a member signs out, so members read the settings too."""
+    studio = await make_studio()
+    saved = await studio.http.put(
+        "/settings", json={"cancellation_cutoff_minutes": 180, "late_cancel_forfeits": True}, headers=studio.admin
+    )
+    assert saved.status_code == 200, saved.text
+    member = studio.member(uuid.uuid4())
+    read = await studio.http.get("/settings", headers=member)
+    assert read.status_code == 200, read.text
+    assert (read.json()["cancellation_cutoff_minutes"], read.json()["late_cancel_forfeits"]) == (180, True)
+    refused = await studio.http.put("/settings", json={"cancellation_cutoff_minutes": 0}, headers=member)
+    assert refused.status_code == 403
+    assert (await studio.http.get("/settings", headers=member)).json()["cancellation_cutoff_minutes"] == 180

@@ -1,4 +1,5 @@
-"""The web app: the staff back office, server-rendered (FastAPI, Jinja2, htmx), served under / by the gateway.
+"""The web app: the staff back office and the member app (/app), server-rendered (FastAPI, Jinja2, htmx), served
+under / by the gateway.
 
 It holds no database and no business rule: every page is built from the gateway's public API with the user's
 token (gymloop_web.gateway). The session is a sealed cookie (gymloop_web.session); every state-changing request
@@ -28,12 +29,30 @@ from gymloop_kit.logging import configure_logging, get_logger
 from gymloop_kit.tracing import start_tracing
 from starlette.exceptions import HTTPException
 
-from gymloop_web.deps import CsrfRefused, NotLoggedIn, NotStaff, require_csrf
+from gymloop_web.deps import CsrfRefused, NotLoggedIn, NotMember, NotStaff, require_csrf
 from gymloop_web.gateway import ApiError, Gateway, GatewayUnavailable, LoginRequired
 from gymloop_web.messages import translator
 from gymloop_web.middleware import SecurityHeadersMiddleware, SessionMiddleware
-from gymloop_web.rendering import environment, is_htmx, render, replace_session
-from gymloop_web.routes import agenda, auth, dashboard, member_billing, member_overview, member_profile, pages
+from gymloop_web.rendering import (
+    MEMBER_APP_PREFIX,
+    environment,
+    error_page,
+    in_member_app,
+    is_htmx,
+    replace_session,
+)
+from gymloop_web.routes import (
+    agenda,
+    app_join,
+    app_member,
+    app_pwa,
+    auth,
+    dashboard,
+    member_billing,
+    member_overview,
+    member_profile,
+    pages,
+)
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
 
@@ -101,6 +120,9 @@ def create_app(
     app.include_router(member_billing.router)
     app.include_router(member_profile.router)
     app.include_router(agenda.router)
+    app.include_router(app_pwa.router)
+    app.include_router(app_join.router)
+    app.include_router(app_member.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -135,7 +157,9 @@ def create_app(
 
 
 def to_login(request: Request, notice: str | None = None) -> Response:
-    target = "/login" + (f"?notice={notice}" if notice else "")
+    """The login page of the part of the site the request was for: the member app's or the back office's."""
+    login = f"{MEMBER_APP_PREFIX}/login" if in_member_app(request) else "/login"
+    target = login + (f"?notice={notice}" if notice else "")
     if is_htmx(request):  # a fragment request: htmx follows this header with a full page load
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
@@ -146,7 +170,7 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     async def csrf_refused(request: Request, _: Exception) -> Response:
-        return render(request, "error.html", 403, title_key="error.title", message_key="error.csrf")
+        return error_page(request, 403, "error.title", "error.csrf")
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, _: Exception) -> Response:
@@ -159,26 +183,32 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(NotStaff)
     async def not_staff(request: Request, _: Exception) -> Response:
-        return render(request, "error.html", 403, title_key="error.forbidden_title", message_key="error.forbidden")
+        if in_member_app(request):  # the API refused a member something: not a question of the back office role
+            return error_page(request, 403, "error.title", "app.error.forbidden")
+        return error_page(request, 403, "error.forbidden_title", "error.forbidden")
+
+    @app.exception_handler(NotMember)
+    async def not_member(request: Request, _: Exception) -> Response:
+        return error_page(request, 403, "app.error.staff_title", "app.error.staff")
 
     @app.exception_handler(GatewayUnavailable)
     async def unavailable(request: Request, _: Exception) -> Response:
-        return render(request, "error.html", 503, title_key="error.title", message_key="error.unavailable")
+        return error_page(request, 503, "error.title", "error.unavailable")
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, ApiError)
         if error.status == 403:
             return await not_staff(request, error)
-        return render(request, "error.html", error.status, title_key="error.title", message_key=None, error=error)
+        return error_page(request, error.status, "error.title", None, error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         if error.status_code == 404:
-            return render(request, "error.html", 404, title_key="error.not_found_title", message_key="error.not_found")
-        return render(request, "error.html", error.status_code, title_key="error.title", message_key=None)
+            return error_page(request, 404, "error.not_found_title", "error.not_found")
+        return error_page(request, error.status_code, "error.title", None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, _: Exception) -> Response:
-        return render(request, "error.html", 422, title_key="error.title", message_key="error.form")
+        return error_page(request, 422, "error.title", "error.form")

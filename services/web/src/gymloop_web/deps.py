@@ -1,5 +1,6 @@
-"""Route dependencies: the gateway client, the logged-in staff session, the admin session, and the CSRF check
-that the app applies to every request with a body (POST, PUT, PATCH, DELETE)."""
+"""Route dependencies: the gateway client, the logged-in staff session, the admin session, the member app's
+member session, and the CSRF check that the app applies to every request with a body (POST, PUT, PATCH,
+DELETE)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ class NotStaff(Exception):
 
 
 class NotLoggedIn(Exception):
-    """No session with tokens: the browser is sent to the login page."""
+    """No session with tokens: the browser is sent to the login page (the member app's under /app)."""
+
+
+class NotMember(Exception):
+    """Logged in as staff on a member app page: the member app is for a studio's members."""
 
 
 async def require_csrf(request: Request) -> None:
@@ -65,6 +70,16 @@ def admin_session(session: Annotated[WebSession, Depends(staff_session)]) -> Web
     return session
 
 
+def member_session(request: Request) -> WebSession:
+    session = session_of(request)
+    if not session.logged_in:
+        raise NotLoggedIn
+    if not session.is_member:
+        raise NotMember
+    return session
+
+
 GatewayDep = Annotated[Gateway, Depends(gateway_of)]
 StaffSession = Annotated[WebSession, Depends(staff_session)]
 AdminSession = Annotated[WebSession, Depends(admin_session)]
+MemberSession = Annotated[WebSession, Depends(member_session)]

@@ -47,6 +47,12 @@ def local_date(value: Any, zone: ZoneInfo) -> date | None:
     return instant.astimezone(zone).date() if instant else None
 
 
+def local_day(value: Any, zone: ZoneInfo) -> str:
+    """An API instant as the studio's day, "2026-12-02"; empty for nothing."""
+    day = local_date(value, zone)
+    return day.isoformat() if day else ""
+
+
 def money(cents: Any, currency: Any = "EUR") -> str:
     """Cents as an amount with its currency, "EUR 12.50"."""
     if not isinstance(cents, int):

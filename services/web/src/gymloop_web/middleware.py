@@ -12,7 +12,7 @@ from gymloop_web.session import COOKIE_NAME, SessionSealer, WebSession
 
 SESSION_STATE_KEY = "web_session"
 # Paths without a session: assets, and the probes (no cookie for a load balancer's every check).
-SESSIONLESS_PREFIXES = ("/static/", "/health", "/ready", "/metrics")
+SESSIONLESS_PREFIXES = ("/static/", "/health", "/ready", "/metrics", "/app/sw.js", "/app/manifest.webmanifest")
 
 # Our own scripts and styles only: no CDN, no inline script, nothing framed, forms post only to us.
 CONTENT_SECURITY_POLICY = (

@@ -24,6 +24,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 COOKIE_NAME = "gymloop_session"
 STAFF_ROLES = frozenset({"employee", "admin"})
+MEMBER_ROLE = "member"
 
 
 def new_csrf_token() -> str:
@@ -52,6 +53,8 @@ class WebSession:
     studios: list[StudioChoice] = field(default_factory=list)
     # The token of a set-password e-mail link, kept here so it leaves the address bar (and the history) at once.
     password_token: str | None = None
+    # The same for the token of a sign-up confirmation link (the member app's /verify-email).
+    verify_token: str | None = None
 
     @property
     def logged_in(self) -> bool:
@@ -60,6 +63,11 @@ class WebSession:
     @property
     def is_staff(self) -> bool:
         return self.logged_in and self.role in STAFF_ROLES
+
+    @property
+    def is_member(self) -> bool:
+        """Logged in with a member's token: the member app's pages are for them."""
+        return self.logged_in and self.role == MEMBER_ROLE
 
     @property
     def is_admin(self) -> bool:

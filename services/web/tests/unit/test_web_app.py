@@ -26,7 +26,7 @@ async def test_assets_are_served_by_the_app_and_the_pages_load_nothing_from_else
     assert "javascript" in htmx.headers["content-type"]
     assert "htmx" in htmx.text[:200]
     assert (await web.get("/static/style.css")).status_code == 200
-    for template in Path(TEMPLATES_DIR).glob("*.html"):
+    for template in Path(TEMPLATES_DIR).rglob("*.html"):  # the member app's (app/) too
         assert not re.search(r"""(src|href)=["'](https?:)?//""", template.read_text()), template.name
     assert (Path(STATIC_DIR) / "htmx.LICENSE.txt").exists()
 

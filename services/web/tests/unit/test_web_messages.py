@@ -15,7 +15,8 @@ PREFIX_KEY = re.compile(r"""\bt\(\s*["']([a-z_.]+)["']\s*~""")
 
 
 def template_sources() -> dict[str, str]:
-    return {path.name: path.read_text() for path in Path(TEMPLATES_DIR).glob("*.html")}
+    root = Path(TEMPLATES_DIR)
+    return {str(path.relative_to(root)): path.read_text() for path in root.rglob("*.html")}  # app/ too
 
 
 def test_every_literal_message_key_in_the_templates_is_in_the_english_catalogue():

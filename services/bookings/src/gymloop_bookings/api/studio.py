@@ -228,8 +228,9 @@ async def get_agenda(
     summary="The studio's booking settings, time zone and name",
     response_model=StudioSettingsOut,
 )
-async def get_settings(principal: Staff, session: Session) -> StudioSettingsOut:
-    """Staff only. The booking rules, with the studio's time zone and name as followed from members."""
+async def get_settings(principal: AnyUser, session: Session) -> StudioSettingsOut:
+    """Any role: members see the rules they book under (the late-cancel cutoff before they sign out). The booking
+    rules, with the studio's time zone and name as followed from members."""
     studio_name, policy = await views.studio_settings(session, principal.studio_id)
     return _settings_out(studio_name, policy)
 

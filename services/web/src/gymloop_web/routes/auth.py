@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -58,16 +59,16 @@ async def login(
     session = WebSession()
     apply_tokens(session, answer["tokens"])
     if not session.is_staff:
-        await _revoke(gateway, session)
+        await revoke(gateway, session)
         return again(_members_only(request), status=403)
-    await _load_identity(gateway, session)
+    await load_identity(gateway, session)
     replace_session(request, session)
     return see_other("/")
 
 
 @router.post("/logout")
 async def logout(request: Request, gateway: GatewayDep) -> Response:
-    await _revoke(gateway, session_of(request))
+    await revoke(gateway, session_of(request))
     replace_session(request, WebSession())
     return see_other("/login?notice=logged_out")
 
@@ -81,12 +82,12 @@ async def switch_studio(
     tokens = await gateway.call(session, "POST", "/api/v1/members/auth/switch-studio", json={"studio_id": studio_id})
     switched = WebSession()
     apply_tokens(switched, tokens)
-    await _revoke(gateway, session)  # the old studio's refresh token is of no use any more
+    await revoke(gateway, session)  # the old studio's refresh token is of no use any more
     if not switched.is_staff:  # only staff studios are offered, but the role may have changed since
-        await _revoke(gateway, switched)
+        await revoke(gateway, switched)
         replace_session(request, WebSession())
         return render(request, "login.html", 403, notice=None, email="", studios=[], error=_members_only(request))
-    await _load_identity(gateway, switched)
+    await load_identity(gateway, switched)
     replace_session(request, switched)
     return see_other("/")
 
@@ -154,7 +155,7 @@ def _members_only(request: Request) -> ApiError:
     return ApiError(403, "back_office_staff_only", request.app.state.t("login.members_only"))
 
 
-async def _revoke(gateway: Gateway, session: WebSession) -> None:
+async def revoke(gateway: Gateway, session: WebSession) -> None:
     """Logs the refresh token out at members (revoking its family); a failure leaves it to expire."""
     if session.refresh_token:
         try:
@@ -163,14 +164,15 @@ async def _revoke(gateway: Gateway, session: WebSession) -> None:
             return
 
 
-async def _load_identity(gateway: Gateway, session: WebSession) -> None:
-    """Who the user is and the studios they may switch to (those where they are staff)."""
+async def load_identity(gateway: Gateway, session: WebSession, roles: Collection[str] = STAFF_ROLES) -> None:
+    """Who the user is and the studios they may switch to (those where their role is one of `roles`: staff for
+    the back office, member for the member app)."""
     me = await gateway.call(session, "GET", "/api/v1/members/me")
     session.email = me["email"]
     session.studios = [
         StudioChoice(studio_id=str(m["studio_id"]), studio_name=m["studio_name"], role=m["role"])
         for m in me["memberships"]
-        if m["role"] in STAFF_ROLES
+        if m["role"] in roles
     ]
     current = next((s for s in me["memberships"] if str(s["studio_id"]) == session.studio_id), None)
     session.studio_name = current["studio_name"] if current else None
