@@ -233,7 +233,8 @@ async def main() -> dict[str, object] | None:
     await ensure_topics(broker.bootstrap_servers, ["MemberArchived", "MemberArchived.DLQ"])
 
     database = Database(url, pool_size=5)
-    producer = create_producer(broker.bootstrap_servers, "bench-relay", compression_type=args.compression)
+    tuning = {"compression_type": args.compression} if args.compression else {}
+    producer = create_producer(broker.bootstrap_servers, "bench-relay", **tuning)
     await producer.start()
     relay = OutboxRelay(database, producer, service="bench", poll_interval=1.0)
     consumer = await asyncio.create_subprocess_exec(
@@ -242,7 +243,7 @@ async def main() -> dict[str, object] | None:
     relay_task = asyncio.create_task(relay.run())
     try:
         assert consumer.stdout is not None
-        await asyncio.wait_for(consumer.stdout.readline(), 60)
+        await asyncio.wait_for(consumer.stdout.readline(), 180)  # a loaded machine starts slowly
 
         print(f"throughput: {args.events} events from {args.writers} writer processes", flush=True)
         started = time.time()
