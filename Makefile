@@ -38,8 +38,9 @@ chromium:
 dev: install
 	$(UV) run --frozen python -m gymloop_devstack.dev
 
+# One pytest worker per core (pytest-xdist); a test file stays on one worker, so its module fixtures start once.
 test: install chromium lint typecheck
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest -n auto --dist loadfile
 
 test-unit: install
 	$(UV) run --frozen pytest -m unit

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -54,8 +54,8 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("stack") / "data"
+def stack(server_dir_factory: Callable[[str], Path]) -> Iterator[Stack]:
+    data_dir = server_dir_factory("stack") / "data"
     with pytest.MonkeyPatch.context() as env:
         for key, value in free_ports_env(data_dir).items():
             env.setenv(key, value)

@@ -116,8 +116,8 @@ def back_office_through_gateway(gateway: str, output) -> None:
     assert f"Welcome, {DEMO_PEOPLE[0][3]}" in dashboard.text
 
 
-def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_path):
-    data_dir = tmp_path / "dev-data"
+def test_make_dev_gets_ready_within_30s_and_ctrl_c_leaves_nothing_behind(tmp_path, server_dir_factory):
+    data_dir = server_dir_factory("dev") / "dev-data"
     env = {**os.environ, **free_ports_env(data_dir)}
     gateway = f"http://127.0.0.1:{env['GYMLOOP_DEV_GATEWAY_PORT']}"
     stripe = f"http://127.0.0.1:{env['GYMLOOP_DEV_STRIPE_PORT']}"

@@ -13,8 +13,9 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,10 +52,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture(scope="module")
-def saga_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def saga_stack(server_dir_factory: Callable[[str], Path]) -> Iterator[Stack]:
     """The services of the saga and the gateway (notifications stays off: it plays no part and the machine
     has two cores)."""
-    data_dir = tmp_path_factory.mktemp("saga-stack") / "data"
+    data_dir = server_dir_factory("saga-stack") / "data"
     with pytest.MonkeyPatch.context() as env:
         for key, value in free_ports_env(data_dir).items():
             env.setenv(key, value)

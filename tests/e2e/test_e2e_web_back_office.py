@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,9 +106,9 @@ class WebStack:
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebStack]:
+def web(server_dir_factory: Callable[[str], Path]) -> Iterator[WebStack]:
     """Only members behind the gateway (the pages so far need no other service; the machine has two cores)."""
-    data_dir = tmp_path_factory.mktemp("web-stack") / "data"
+    data_dir = server_dir_factory("web-stack") / "data"
     with pytest.MonkeyPatch.context() as env:
         for key, value in free_ports_env(data_dir).items():
             env.setenv(key, value)

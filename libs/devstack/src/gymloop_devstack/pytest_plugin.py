@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -30,8 +32,29 @@ class PostgresHandle:
     dsn: Callable[[str], str]  # database name -> asyncpg DSN
 
 
+ServerDirFactory = Callable[[str], Path]
+
+
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresHandle]:
+def server_dir_factory() -> Iterator[ServerDirFactory]:
+    """Factory: `server_dir_factory("pg")` -> a new empty directory for a server's data, removed after the run.
+
+    Outside pytest's temporary root on purpose: run as root, embedded PostgreSQL serves as another user and opens
+    the root to it, and every pytest run started on the machine makes that root private again, so a server
+    whose data lived there (another run's, or this run's next to a second run) lost its data directory mid-run."""
+    made: list[Path] = []
+
+    def make(name: str) -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix=f"gymloop-test-{name}-")))
+        return made[-1]
+
+    yield make
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(server_dir_factory: ServerDirFactory) -> Iterator[PostgresHandle]:
     if os.environ.get("GYMLOOP_TEST_INFRA") == "containers":
         from testcontainers.postgres import PostgresContainer
 
@@ -42,7 +65,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresHandl
                 dsn=lambda name: f"{base}/{name}",
             )
         return
-    server = infra.EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", delete_on_stop=True).start()
+    server = infra.EmbeddedPostgres(server_dir_factory("pg") / "data", delete_on_stop=True).start()
     try:
         yield PostgresHandle(url=server.url, dsn=server.dsn)
     finally:

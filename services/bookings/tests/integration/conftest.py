@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import pytest_asyncio
 from gymloop_bookings.app import create_app
 from gymloop_bookings.messaging.subscriptions import apply_billing_event
@@ -36,10 +37,20 @@ async def later_today(wanted: timedelta) -> timedelta:
     return min(wanted, left / 2)
 
 
+@pytest.fixture
+def consumer_enabled() -> bool:
+    """Off unless a test module consumes events (it overrides this fixture to return True): a consumer stopped
+    while it still joins its group waits for the join (seconds), and most tests only need HTTP, the database and
+    the relay (EventProbe reads what the relay published; `Studio.grant` applies billing's events directly)."""
+    return False
+
+
 @pytest_asyncio.fixture(loop_scope="session")
-async def client(new_database, make_settings, private_kafka) -> AsyncIterator[httpx.AsyncClient]:
+async def client(new_database, make_settings, private_kafka, consumer_enabled) -> AsyncIterator[httpx.AsyncClient]:
     url = await new_database(MIGRATIONS, prefix="bookings")
-    base = make_settings("bookings", url, kafka=private_kafka.bootstrap_servers, database_pool_size=10)
+    base = make_settings(
+        "bookings", url, kafka=private_kafka.bootstrap_servers, database_pool_size=10, consumer_enabled=consumer_enabled
+    )
     # Housekeeping is driven by the tests themselves (run_once), not by the background timer.
     settings = BookingsSettings(**{**base.model_dump(), "housekeeping_interval_s": 3600.0})
     app = create_app(settings)

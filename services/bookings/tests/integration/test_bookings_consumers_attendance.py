@@ -16,6 +16,12 @@ from icalendar import Calendar
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def consumer_enabled() -> bool:
+    """These tests publish events for the bookings consumer."""
+    return True
+
+
 async def test_billing_events_become_entitlements_and_member_tags_show_on_the_list(studio):
     member, subscription = uuid.uuid4(), uuid.uuid4()
     bootstrap = studio.http.bootstrap

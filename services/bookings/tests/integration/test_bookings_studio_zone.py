@@ -16,6 +16,12 @@ from sqlalchemy import text
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def consumer_enabled() -> bool:
+    """These tests publish events for the bookings consumer."""
+    return True
+
+
 async def _publish_zone(studio, time_zone: str, sequence: int, name: str = "Gymloop Oost") -> Envelope:
     event = StudioUpdated(studio_id=studio.studio_id, name=name, time_zone=time_zone)
     return await publish(studio.http.bootstrap, event, studio_id=studio.studio_id, sequence=sequence)

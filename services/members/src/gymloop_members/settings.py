@@ -33,6 +33,9 @@ class MembersSettings(MailSettings):
     registration_window_s: int = 3600
     registration_max_per_email: int = 3
     registration_max_per_ip: int = 10
+    # links followed with a token that is not valid, per client address and window (then 429)
+    verification_window_s: int = 15 * 60
+    verification_max_failures_per_ip: int = 10
 
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 from gymloop_devstack.testing import error_fields
-from members_testkit import PASSWORD, bearer, counts, db_fetch, login_status, signup, token_from
+from members_testkit import PASSWORD, bearer, counts, db_execute, db_fetch, login_status, signup, token_from
 
 pytestmark = pytest.mark.integration
 
@@ -146,3 +146,30 @@ async def test_bad_sign_ups_change_nothing_and_too_many_are_limited(client, mail
     assert throttled.status_code == 429
     assert error_fields(throttled)[0]["type"] == "registration_throttled"
     assert int(throttled.headers["Retry-After"]) > 0
+
+
+async def test_links_that_are_not_valid_are_limited_per_address(client, mail_sink):
+    """Guessing tokens: each link that is not valid counts for the client address; after the limit every link from
+    there answers 429 before a token is looked at, a valid one too, until the window has passed."""
+    studio = await signup(client, name="Guess Gym")
+    slug = await studio_slug(client, studio.admin_token)
+    email = "guess.victim@gym.example.com"
+    # earlier tests used up this address's sign-ups for the hour: they are an hour old now
+    await db_execute(client.database_url, "UPDATE registration SET created_at = created_at - interval '2 hours'")
+    assert (await client.post("/registrations", json=person(slug, email))).status_code == 202
+    token = token_from((await mail_sink.wait_for(email))[0])
+    await db_execute(client.database_url, "DELETE FROM verification_failure")  # what earlier tests counted
+    try:
+        for number in range(10):
+            guess = await client.post("/registrations/verify", json={"token": f"guess-{number}"})
+            assert (guess.status_code, error_fields(guess)[0]["type"]) == (422, "token_invalid")
+        throttled = await client.post("/registrations/verify", json={"token": token})
+        assert (throttled.status_code, error_fields(throttled)[0]["type"]) == (429, "verification_throttled")
+        assert int(throttled.headers["Retry-After"]) > 0
+        assert await counts(client.database_url, "verification_failure") == {"verification_failure": 10}
+        # the window passes (the counted attempts age): the real link works again
+        await db_execute(client.database_url, "UPDATE verification_failure SET at = at - interval '16 minutes'")
+        verified = await client.post("/registrations/verify", json={"token": token})
+        assert verified.status_code == 200, verified.text
+    finally:
+        await db_execute(client.database_url, "DELETE FROM verification_failure")

@@ -88,6 +88,16 @@ class SubscriptionEnded(_SubscriptionEvent):
     reason: Literal["cancelled", "expired", "stopped", "replaced"]
 
 
+class SubscriptionCancelled(_SubscriptionEvent):
+    """A subscription was cancelled (by the member's cancel button or by staff); it runs until `end_date`.
+    Carries what the cancellation receipt tells the member."""
+
+    plan_name: str
+    requested_on: date
+    end_date: date | None = None
+    cancelled_by: Literal["member", "staff"]
+
+
 class _PaymentEvent(EventPayload):
     owner: ClassVar[str] = "billing"
     aggregate_type: ClassVar[str] = "payment"

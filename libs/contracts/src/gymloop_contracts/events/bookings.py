@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime
@@ -138,3 +138,18 @@ class PersonalBestSet(_BenchmarkResultEvent):
 
     previous_score: str | None = None
     lower_is_better: bool
+
+
+class PackExpiringSoon(EventPayload):
+    """A member's session pack ends within three days with credits left (bookings' daily reminder: once per end
+    date; a pause that moves the end date reminds again before the new one)."""
+
+    owner: ClassVar[str] = "bookings"
+    aggregate_type: ClassVar[str] = "entitlement"
+    aggregate_field: ClassVar[str] = "subscription_id"
+    key_field: ClassVar[str] = "member_id"
+
+    subscription_id: uuid.UUID
+    member_id: uuid.UUID
+    valid_until: date
+    credits_left: int

@@ -17,8 +17,9 @@ from sqlalchemy import insert, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_kit.logging import current_correlation_id, traceparent_var
+from gymloop_kit.logging import current_correlation_id
 from gymloop_kit.messaging.tables import outbox, outbox_sequence
+from gymloop_kit.tracing import current_traceparent
 
 CHUNK = 1000
 NOTIFY_CHANNEL = "gymloop_outbox"  # the outbox trigger in tables.py notifies this channel
@@ -126,7 +127,7 @@ async def add_events(
     The producer is each event's owning service; the relay publishes them after the commit."""
     envelopes: list[Envelope] = []
     correlation = correlation_id or current_correlation_id()
-    traceparent = traceparent_var.get()
+    traceparent = current_traceparent()  # the span writing the events: the consumers' spans continue it
     for start in range(0, len(payloads), CHUNK):
         # Chunked: keeps each statement's arrays and its sort of the new sequence rows small.
         unnumbered = [
@@ -157,7 +158,7 @@ async def add_restatement(
         studio_id=studio_id,
         producer=payload.owner,
         correlation_id=current_correlation_id(),
-        traceparent=traceparent_var.get(),
+        traceparent=current_traceparent(),
         sequence=sequence,
     )
     await session.execute(insert(outbox), [_outbox_row(envelope)])

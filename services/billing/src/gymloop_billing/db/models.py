@@ -8,9 +8,11 @@ from typing import Any
 
 from gymloop_kit.db import make_metadata
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -108,6 +110,25 @@ class MandateRow(Base):
     account_holder: Mapped[str] = mapped_column(Text)
     signed_on: Mapped[date | None] = mapped_column(Date)
     last_collected_iban: Mapped[str | None] = mapped_column(Text)
+    # 0015: an e-mandate accepted by the member in the app; its signature (all None for a paper mandate)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_ip: Mapped[str | None] = mapped_column(Text)
+    consent_user_agent: Mapped[str | None] = mapped_column(Text)
+    mandate_text_version: Mapped[str | None] = mapped_column(Text)
+
+
+class CancelRequestRow(Base):
+    """A press of the cancel button (0015), counted per member and per client address to limit abuse."""
+
+    __tablename__ = "cancel_request"
+    __table_args__ = (
+        Index("ix_cancel_request_member_at", "member_id", "at"),
+        Index("ix_cancel_request_ip_at", "ip", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    ip: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ProductRow(Base):
@@ -192,6 +213,7 @@ class PaymentRow(Base):
     # 0003: a shop purchase paid at once through Stripe (one payment per purchase: charged once)
     purchase_id: Mapped[uuid.UUID | None] = mapped_column()  # 0003: a shop purchase paid at once via Stripe
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(Text)  # 0003
+    pack_plan_id: Mapped[uuid.UUID | None] = mapped_column()  # 0015: a session pack granted when this succeeds
 
 
 class MemberPaymentStateRow(Base):

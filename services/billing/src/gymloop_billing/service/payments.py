@@ -29,7 +29,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import charges, studio
+from gymloop_billing.service import charges, studio, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -114,7 +114,9 @@ async def _change_payment_state(
 async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
-    if payment.purchase_id is None:  # a paid shop purchase does not settle an overdue subscription fee
+    await subscriptions.grant_paid_pack(session, payment)  # a pack bought in the app: granted now, once
+    # a paid shop purchase or pack bought in the app does not settle an overdue subscription fee
+    if payment.purchase_id is None and payment.pack_plan_id is None:
         state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
         await _change_payment_state(session, state, state_after_success(), 0)
     await add_event(
@@ -270,7 +272,8 @@ async def _intent_payment(session: AsyncSession, intent: dict[str, Any], *, lock
     payment = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
     if payment is None:
         return None
-    if payment.stripe_payment_intent_id is None and payment.status == "pending" and payment.purchase_id is not None:
+    paid_at_once = payment.purchase_id is not None or payment.pack_plan_id is not None
+    if payment.stripe_payment_intent_id is None and payment.status == "pending" and paid_at_once:
         if lock:
             payment.stripe_payment_intent_id = str(intent.get("id"))
         return payment
@@ -425,7 +428,7 @@ async def _apply_payment_intent_event(session: AsyncSession, event: dict[str, An
         return WebhookOutcome(event_id, applied=True)
     error = intent.get("last_payment_error") or {}
     reason = str(error.get("message") or "payment failed")
-    if payment.purchase_id is not None:
+    if payment.purchase_id is not None or payment.pack_plan_id is not None:
         failed_on = await _event_day(session, payment.studio_id, event)
         await record_failure(session, payment, reason, failed_on, schedule_retry=False)
     else:

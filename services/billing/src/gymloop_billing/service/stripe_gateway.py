@@ -236,6 +236,41 @@ class StripeGateway:
             return ChargeOutcome(status="failed", payment_intent_id=str(intent.id), failure="payment declined")
         return ChargeOutcome(status="processing", payment_intent_id=str(intent.id))
 
+    async def charge_pack(
+        self,
+        *,
+        payment_id: uuid.UUID,
+        studio_id: uuid.UUID,
+        customer_id: str,
+        payment_method_id: str,
+        payment_method_type: str,
+        amount_cents: int,
+        currency: str,
+    ) -> ChargeOutcome:
+        """Charge a session pack the member bought in the app on their default method, confirmed now (the member
+        is present). The key is derived from our payment id: a repeated request is the same charge for Stripe.
+        The outcome that grants the pack is the webhook's; this answer only tells a decline at once."""
+        try:
+            intent = await self.client.v1.payment_intents.create_async(
+                params={
+                    "amount": amount_cents,
+                    "currency": currency.lower(),
+                    "customer": customer_id,
+                    "payment_method": payment_method_id,
+                    "allowed_payment_method_types": [payment_method_type],
+                    "confirm": True,
+                    "off_session": True,  # a SEPA debit uses the mandate of the method's SetupIntent
+                    "metadata": {"gymloop_payment_id": str(payment_id), "studio_id": str(studio_id)},
+                },
+                options={"idempotency_key": f"gymloop-pack-{payment_id}"},
+            )
+        except stripe.CardError as error:
+            return ChargeOutcome(status="failed", payment_intent_id=None, failure=error.user_message or str(error))
+        status = str(intent.status)
+        if status == "requires_payment_method":
+            return ChargeOutcome(status="failed", payment_intent_id=str(intent.id), failure="payment declined")
+        return ChargeOutcome(status=status, payment_intent_id=str(intent.id))
+
     async def start_ideal_payment(
         self,
         *,

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from typing import Literal
 
 from gymloop_contracts.events.billing import (
     SubscriptionActivated,
+    SubscriptionCancelled,
     SubscriptionEnded,
     SubscriptionPaused,
     SubscriptionRenewed,
     SubscriptionResumed,
 )
 from gymloop_contracts.events.common import DateRange, ImportRef
+from gymloop_kit import studio_clock
 from gymloop_kit.errors import InvalidInput, NotFound
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.db.models import ChargeRow, SubscriptionRow
+from gymloop_billing.db.models import ChargeRow, PaymentRow, SubscriptionRow
 from gymloop_billing.domain.subscriptions import PausedPeriod, Subscription, SubscriptionChange, SubscriptionStatus
 from gymloop_billing.service import members, plans, studio
 
@@ -31,7 +34,7 @@ def _ranges(periods: tuple[PausedPeriod, ...]) -> list[DateRange]:
     ]
 
 
-def _to_domain(row: SubscriptionRow, plan_row: plans.PlanRow) -> Subscription:
+def to_domain(row: SubscriptionRow, plan_row: plans.PlanRow) -> Subscription:
     return Subscription(
         subscription_id=row.id,
         studio_id=row.studio_id,
@@ -99,7 +102,7 @@ async def load(
     if row is None:
         raise NotFound("subscription not found")
     plan_row = await plans.get_plan_row(session, studio_id, row.plan_id)
-    return row, _to_domain(row, plan_row)
+    return row, to_domain(row, plan_row)
 
 
 async def start_subscription(
@@ -111,8 +114,10 @@ async def start_subscription(
     start_date: date,
     subscription_id: uuid.UUID | None = None,
     import_ref: ImportRef | None = None,
+    require_offered: bool = True,
 ) -> SubscriptionRow:
-    """Start a subscription and queue its SubscriptionActivated (with the import row's ref, if any)."""
+    """Start a subscription and queue its SubscriptionActivated (with the import row's ref, if any).
+    `require_offered=False`: a plan already paid for is given even if the studio withdrew it meanwhile."""
     member = await members.get_member(session, studio_id, member_id)
     try:
         plan_row = await plans.get_plan_row(session, studio_id, plan_id)
@@ -120,7 +125,7 @@ async def start_subscription(
         raise InvalidInput(
             f"plan {plan_id} does not exist in this studio", code="plan_unknown", field="plan_id"
         ) from None
-    if not plan_row.active:
+    if require_offered and not plan_row.active:
         raise InvalidInput(f"plan {plan_row.name!r} is no longer offered", code="plan_inactive", field="plan_id")
     change = Subscription.start(
         subscription_id=subscription_id or uuid.uuid4(),
@@ -206,14 +211,60 @@ async def resume_subscription(
 
 
 async def cancel_subscription(
-    session: AsyncSession, studio_id: uuid.UUID, subscription_id: uuid.UUID, requested_on: date, notice_months: int
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    requested_on: date,
+    notice_months: int,
+    *,
+    by: Literal["member", "staff"] = "staff",
 ) -> SubscriptionRow:
-    """Cancelling only plans the end; SubscriptionEnded is published when the end date has passed
-    (`expire_subscriptions`)."""
+    """Cancelling plans the end and publishes SubscriptionCancelled (the member's receipt); SubscriptionEnded is
+    published when the end date has passed (`expire_subscriptions`)."""
     row, sub = await load(session, studio_id, subscription_id)
     change = sub.cancel(requested_on, notice_months)
     _store(row, change.subscription)
+    await add_event(
+        session,
+        SubscriptionCancelled(
+            subscription_id=sub.subscription_id,
+            member_id=sub.member_id,
+            plan_name=sub.plan.name,
+            requested_on=requested_on,
+            end_date=change.subscription.end_date,
+            cancelled_by=by,
+        ),
+        studio_id=studio_id,
+    )
     return row
+
+
+_PACK_NAMESPACE = uuid.UUID("5b7f0c1e-2d43-4e8a-9c61-0f4a7d3b9e25")
+
+
+def pack_subscription_id(payment_id: uuid.UUID) -> uuid.UUID:
+    """One pack per payment: a second grant of the same payment would hit the subscription's primary key."""
+    return uuid.uuid5(_PACK_NAMESPACE, str(payment_id))
+
+
+async def grant_paid_pack(session: AsyncSession, payment: PaymentRow) -> None:
+    """The session pack a succeeded payment bought (the payment is locked and leaving `pending` in this
+    transaction): started on the studio's today, its fee's charge taken by this payment (no payment run collects
+    it). A payment that bought no pack, or whose pack was granted, changes nothing."""
+    if payment.pack_plan_id is None or payment.subscription_id is not None:
+        return
+    row = await start_subscription(
+        session,
+        payment.studio_id,
+        member_id=payment.member_id,
+        plan_id=payment.pack_plan_id,
+        start_date=await studio_clock.today(session, payment.studio_id),
+        subscription_id=pack_subscription_id(payment.id),
+        require_offered=False,
+    )
+    payment.subscription_id = row.id
+    for charge in (await session.execute(select(ChargeRow).where(ChargeRow.subscription_id == row.id))).scalars():
+        charge.payment_id = payment.id
 
 
 async def renew_subscription(
@@ -252,7 +303,7 @@ async def expire_subscriptions(session: AsyncSession, studio_id: uuid.UUID, toda
     ended = 0
     for row in rows:
         plan_row = await plans.get_plan_row(session, studio_id, row.plan_id)
-        sub = _to_domain(row, plan_row)
+        sub = to_domain(row, plan_row)
         change = sub.expire(today)
         if change is None:
             continue

@@ -160,6 +160,8 @@ class EntitlementRow(Base):
     expired: Mapped[int] = mapped_column(Integer, default=0)
     # How billing's events merged so far (see messaging/billing_facts.py).
     billing_state: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # 0014: the end date the member was reminded of (pack expiring with credits left)
+    expiry_reminded_for: Mapped[date | None] = mapped_column(Date)
     __table_args__ = (Index("ix_entitlement_member", "studio_id", "member_id"),)
 
 

@@ -1,4 +1,5 @@
-"""Background work: record attendance of sessions that ended and expire the credits of lapsed packs."""
+"""Background work: record attendance of sessions that ended, expire the credits of lapsed packs and remind members
+of packs about to expire with credits left."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gymloop_bookings.db.models import EntitlementRow, SessionRow
 from gymloop_bookings.db.repository import BookingStore
 from gymloop_bookings.service.booking_cases import record_attendance
+from gymloop_bookings.service.pack_reminders import remind_expiring_packs
 
 if TYPE_CHECKING:
     from gymloop_kit.app import ServiceRuntime
@@ -78,10 +80,13 @@ async def expire_lapsed_packs(db: AsyncSession, studio_id: uuid.UUID, member_id:
 
 
 async def housekeeping(runtime: ServiceRuntime) -> None:
-    """Background job: attendance of ended sessions and lapsed packs, every `housekeeping_interval_s`."""
+    """Background job: attendance of ended sessions, lapsed packs and pack reminders, every
+    `housekeeping_interval_s`."""
     interval = float(getattr(runtime.settings, "housekeeping_interval_s", 30.0))
 
     async def one_pass() -> None:
-        await run_once(runtime)
+        now = datetime.now(UTC)
+        await run_once(runtime, now)
+        await remind_expiring_packs(runtime.database, now)
 
     await run_periodically("housekeeping", one_pass, interval_s=interval)

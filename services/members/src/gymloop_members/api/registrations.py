@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from gymloop_kit.app import Session
+from gymloop_kit.http.problems import error_response
 
-from gymloop_members.api.deps import client_ip, settings_of
+from gymloop_members.api.deps import client_ip, database_of, settings_of
 from gymloop_members.api.schemas import Accepted, RegistrationRequest, TokenOut, VerifyEmailRequest
 from gymloop_members.service import registrations
+from gymloop_members.service.accounts import Refused
 
 router = APIRouter(tags=["registration"])
 
@@ -41,7 +44,13 @@ async def sign_up(body: RegistrationRequest, request: Request, session: Session)
     summary="Confirm a sign-up with the e-mailed token: become a member and get tokens (public)",
     response_model=TokenOut,
 )
-async def verify(body: VerifyEmailRequest, request: Request, session: Session) -> TokenOut:
+async def verify(body: VerifyEmailRequest, request: Request) -> TokenOut | JSONResponse:
     """Public (the e-mailed token is the credential, usable once). The person becomes a member of the studio they
-    signed up at and is logged in there; 422 `token_invalid`, `token_used` or `token_expired` otherwise."""
-    return TokenOut.of(await registrations.verify(session, settings_of(request), body.token))
+    signed up at and is logged in there; 422 `token_invalid`, `token_used` or `token_expired` otherwise. Too many
+    links that are not valid from one client address answer 429 `verification_throttled` with Retry-After."""
+    # Not the per-request Session: a refused link must be counted (committed) although the answer is an error.
+    async with database_of(request).transaction() as session:
+        outcome = await registrations.verify(session, settings_of(request), body.token, ip=client_ip(request))
+    if isinstance(outcome, Refused):
+        return error_response(outcome.error)
+    return TokenOut.of(outcome)

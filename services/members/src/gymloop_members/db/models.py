@@ -133,6 +133,16 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(TZ)
 
 
+class VerificationFailure(Base):
+    """A sign-up link followed with a token that is not valid (0010), counted per client address."""
+
+    __tablename__ = "verification_failure"
+    __table_args__ = (Index("ix_verification_failure_ip_at", "ip", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(TZ)
+
+
 class PasswordMail(Base):
     """A reset or first-login mail that went out, so their number per account and per address can be limited."""
 

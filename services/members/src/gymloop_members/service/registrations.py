@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from gymloop_members.db.models import Account, Membership, Registration, Studio
+from gymloop_members.db.models import Account, Membership, Registration, Studio, VerificationFailure
 from gymloop_members.domain.errors import DomainError
 from gymloop_members.domain.login_throttle import LoginThrottle
 from gymloop_members.domain.passwords import check_password_strength
 from gymloop_members.domain.profile import check_name, normalize_email
 from gymloop_members.domain.tokens import hash_token, new_token
-from gymloop_members.service.accounts import TokenPair, issue_tokens
+from gymloop_members.service.accounts import Refused, TokenPair, issue_tokens
 from gymloop_members.service.common import lock_key, utcnow
 from gymloop_members.service.mail import queue_registration_mail
 from gymloop_members.service.members import NewMember, register_member
@@ -105,21 +105,56 @@ def _link_refused(code: str, message: str) -> DomainError:
     return DomainError(code=code, field="token", message=message)
 
 
+def _count_refusal(session: AsyncSession, ip: str, now: datetime, code: str, message: str) -> Refused:
+    session.add(VerificationFailure(ip=ip, at=now))
+    return Refused(_link_refused(code, message))
+
+
 async def verify(
-    session: AsyncSession, settings: MembersSettings, token: str, *, now: datetime | None = None
-) -> TokenPair:
+    session: AsyncSession, settings: MembersSettings, token: str, *, ip: str = "unknown", now: datetime | None = None
+) -> TokenPair | Refused:
     """Follow the e-mailed link: the person becomes a member of the studio (MemberRegistered) and is logged in
-    there. A link works once and until it expires; following it again after it worked logs nobody in."""
+    there. A link works once and until it expires; following it again after it worked logs nobody in. A link that
+    is not valid is counted for the client address (the refusal is returned so that the count is committed), and
+    too many from one address answer 429 before any token is looked at."""
     now = now or utcnow()
+    throttle = LoginThrottle(
+        window=timedelta(seconds=settings.verification_window_s),
+        max_per_account=settings.verification_max_failures_per_ip,  # no account to count by: the address only
+        max_per_ip=settings.verification_max_failures_per_ip,
+    )
+    await lock_key(session, f"verification-ip:{ip}")
+    failures = list(
+        await session.scalars(
+            select(VerificationFailure.at).where(
+                VerificationFailure.ip == ip, VerificationFailure.at > now - throttle.window
+            )
+        )
+    )
+    wait = throttle.retry_after(account_failures=[], ip_failures=failures, now=now)
+    if wait is not None:
+        return Refused(
+            TooManyRequests(
+                f"too many links that are not valid from this address: try again in {wait} seconds",
+                code="verification_throttled",
+                retry_after_s=wait,
+            )
+        )
     row = await session.scalar(
         select(Registration).where(Registration.token_hash == hash_token(token)).with_for_update()
     )
     if row is None:
-        raise _link_refused("token_invalid", "this link is not valid: sign up again to get a new one")
+        return _count_refusal(
+            session, ip, now, "token_invalid", "this link is not valid: sign up again to get a new one"
+        )
     if row.verified_at is not None:
-        raise _link_refused("token_used", "this link was already used: log in with your e-mail and password")
+        return _count_refusal(
+            session, ip, now, "token_used", "this link was already used: log in with your e-mail and password"
+        )
     if row.expires_at <= now:
-        raise _link_refused("token_expired", "this link has expired: sign up again to get a new one")
+        return _count_refusal(
+            session, ip, now, "token_expired", "this link has expired: sign up again to get a new one"
+        )
     row.verified_at = now
     await lock_key(session, f"email:{row.email}")
     account = await session.scalar(select(Account).where(Account.email == row.email))

@@ -102,8 +102,10 @@ def select_recipients(
     studio_id: UUID,
     channel: Channel,
     today: date,
+    required: bool = False,
 ) -> RecipientSelection:
-    """Members of this studio in the audience; archived members never, opted-out ones reported apart."""
+    """Members of this studio in the audience; archived members never, opted-out ones reported apart.
+    `required`: a message the member must get whatever their opt-outs (a cancellation receipt)."""
     recipients: list[UUID] = []
     opted_out: list[UUID] = []
     unreachable: list[UUID] = []
@@ -114,7 +116,7 @@ def select_recipients(
         if not _in_audience(audience, member, today):
             continue
         seen.add(member.member_id)
-        if channel in member.opted_out:
+        if channel in member.opted_out and not required:
             opted_out.append(member.member_id)
         elif channel is Channel.EMAIL and not member.email:
             unreachable.append(member.member_id)

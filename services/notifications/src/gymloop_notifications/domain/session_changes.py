@@ -20,7 +20,7 @@ class SessionMove:
     coach_changed: bool
 
 
-def _at(moment: datetime, zone: ZoneInfo) -> str:
+def local_moment(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{WEEKDAYS[local.weekday()]} {local:%d-%m-%Y %H:%M}"
 
@@ -28,10 +28,10 @@ def _at(moment: datetime, zone: ZoneInfo) -> str:
 def moved_message(move: SessionMove, zone: ZoneInfo) -> tuple[str, str]:
     """Subject and body in the studio's local time."""
     what = move.session_type_name or "session"
-    subject = f"Your {what} of {_at(move.previous_starts_at, zone)} has changed"
-    lines = [f"The studio changed your {what} of {_at(move.previous_starts_at, zone)}."]
+    subject = f"Your {what} of {local_moment(move.previous_starts_at, zone)} has changed"
+    lines = [f"The studio changed your {what} of {local_moment(move.previous_starts_at, zone)}."]
     if move.starts_at != move.previous_starts_at:
-        lines.append(f"New time: {_at(move.starts_at, zone)} to {move.ends_at.astimezone(zone):%H:%M}.")
+        lines.append(f"New time: {local_moment(move.starts_at, zone)} to {move.ends_at.astimezone(zone):%H:%M}.")
     if move.location_changed:
         lines.append(f"New location: {move.location_name or 'see the agenda'}.")
     if move.coach_changed:
@@ -45,8 +45,8 @@ def cancelled_message(
 ) -> tuple[str, str]:
     """Subject and body of a cancellation, in the studio's local time."""
     what = session_type_name or "session"
-    subject = f"Your {what} of {_at(starts_at, zone)} is cancelled"
-    lines = [f"The studio cancelled your {what} of {_at(starts_at, zone)}."]
+    subject = f"Your {what} of {local_moment(starts_at, zone)} is cancelled"
+    lines = [f"The studio cancelled your {what} of {local_moment(starts_at, zone)}."]
     if reason and reason.strip():
         lines.append(f"Reason: {reason.strip()}")
     lines.append("If it took a credit, you have it back. Choose another session in the agenda.")

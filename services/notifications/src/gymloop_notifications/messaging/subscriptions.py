@@ -1,11 +1,14 @@
 """Events this service consumes: members (read model, responsible employee, archive, the studio's time zone),
-bookings (attendance, sign-ups, moved and cancelled sessions) and billing (plan end dates)."""
+bookings (attendance, sign-ups, moved and cancelled sessions, waitlist places, packs about to expire) and billing
+(plan end dates, failed payments, cancellation receipts)."""
 
 from __future__ import annotations
 
 from gymloop_contracts import Envelope
 from gymloop_contracts.events.billing import (
+    PaymentFailed,
     SubscriptionActivated,
+    SubscriptionCancelled,
     SubscriptionEnded,
     SubscriptionPaused,
     SubscriptionRenewed,
@@ -14,6 +17,7 @@ from gymloop_contracts.events.billing import (
 from gymloop_contracts.events.bookings import (
     AttendanceRecorded,
     BookingCancelled,
+    PackExpiringSoon,
     SessionBooked,
     SessionCancelled,
     SessionMoved,
@@ -34,6 +38,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.db.models import Booking, Subscription
+from gymloop_notifications.service.member_news import (
+    send_cancellation_receipt,
+    tell_pack_expiring,
+    tell_payment_failed,
+    tell_promoted_member,
+)
 from gymloop_notifications.service.members import (
     MemberProfile,
     set_archived,
@@ -131,6 +141,28 @@ async def on_session_booked(session: AsyncSession, event: SessionBooked, envelop
 @subscriptions.on(WaitlistPromoted, newest_only=True)
 async def on_waitlist_promoted(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
     await _booking(session, envelope, event)
+
+
+@subscriptions.on(WaitlistPromoted)
+async def on_waitlist_promoted_tell(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
+    """The promoted member gets one message (the inbox keeps a redelivery from repeating it)."""
+    await tell_promoted_member(session, event, envelope)
+
+
+@subscriptions.on(PaymentFailed)
+async def on_payment_failed(session: AsyncSession, event: PaymentFailed, envelope: Envelope) -> None:
+    await tell_payment_failed(session, event, envelope)
+
+
+@subscriptions.on(PackExpiringSoon)
+async def on_pack_expiring(session: AsyncSession, event: PackExpiringSoon, envelope: Envelope) -> None:
+    await tell_pack_expiring(session, event, envelope)
+
+
+@subscriptions.on(SubscriptionCancelled)
+async def on_subscription_cancelled(session: AsyncSession, event: SubscriptionCancelled, envelope: Envelope) -> None:
+    """The cancellation receipt, by e-mail and in the app."""
+    await send_cancellation_receipt(session, event, envelope)
 
 
 @subscriptions.on(BookingCancelled, newest_only=True)

@@ -207,13 +207,17 @@ async def deliver(
     wanted: list[Channel],
     created_by: uuid.UUID,
     today: date,
+    *,
+    required: bool = False,
 ) -> None:
     """Store one message and a delivery row per recipient and channel (opted-out and unreachable ones too), and
-    queue its e-mails, all in the caller's transaction."""
+    queue its e-mails, all in the caller's transaction. `required`: sent despite opt-outs (a legal receipt)."""
     composed = {channel: compose_message(channel, subject, body) for channel in wanted}
     members = await _audience_members(session, studio_id, audience, today)
     selections = {
-        channel: select_recipients(audience, members, studio_id=studio_id, channel=channel, today=today)
+        channel: select_recipients(
+            audience, members, studio_id=studio_id, channel=channel, today=today, required=required
+        )
         for channel in wanted
     }
     now = datetime.now(UTC)

@@ -34,7 +34,7 @@ async def tell_booked_members(session: AsyncSession, event: SessionMoved, envelo
         ),
         config.zone,
     )
-    await _tell(session, envelope, event.booked_member_ids, subject, body, event.moved_by, "session_moved")
+    await tell_members(session, envelope, event.booked_member_ids, subject, body, event.moved_by, "session_moved")
 
 
 async def tell_refunded_members(session: AsyncSession, event: SessionCancelled, envelope: Envelope) -> None:
@@ -42,10 +42,10 @@ async def tell_refunded_members(session: AsyncSession, event: SessionCancelled, 
         return
     config = await ensure_studio(session, envelope.studio_id)
     subject, body = cancelled_message(event.session_type_name, event.starts_at, event.reason, config.zone)
-    await _tell(session, envelope, event.refunded_member_ids, subject, body, None, "session_cancelled")
+    await tell_members(session, envelope, event.refunded_member_ids, subject, body, None, "session_cancelled")
 
 
-async def _tell(
+async def tell_members(
     session: AsyncSession,
     envelope: Envelope,
     member_ids: list[uuid.UUID],
@@ -53,17 +53,21 @@ async def _tell(
     body: str,
     sender: uuid.UUID | None,
     kind: str,
+    *,
+    required: bool = False,
 ) -> None:
+    """One message of this event, in the app and by e-mail (`required`: despite opt-outs)."""
     config = await ensure_studio(session, envelope.studio_id)
     await deliver(
         session,
         envelope.studio_id,
         uuid.uuid5(_MESSAGE_NAMESPACE, str(envelope.event_id)),
         NamedMembers(frozenset(member_ids)),
-        {"type": kind, "session_id": str(envelope.aggregate_id)},
+        {"type": kind, f"{envelope.aggregate_type}_id": str(envelope.aggregate_id)},
         subject,
         body,
         [Channel.IN_APP, Channel.EMAIL],
         sender or SYSTEM_SENDER,
         config.today(envelope.occurred_at),
+        required=required,
     )
