@@ -12,16 +12,22 @@ Every committed event is checked against what the consumer handled: `lost` (comm
 `duplicated` (handled more than once) must both be 0. `achieved_rate` is the commit rate the writers actually
 sustained: on a loaded 2-core machine it can fall short of the offered --rate.
 
-    uv run python bench/relay.py [--events 20000] [--rate 500] [--seconds 20] [--writers 2]
+    uv run python bench/relay.py [--events 20000] [--rate 500] [--seconds 20] [--writers 2] [--compression gzip]
+                                 [--profile DIR]
 
-The last line is one JSON object.
+--profile DIR runs every process (relay, consumer, writers) under cProfile, writes DIR/<role>-<pid>.prof and
+prints each role's top entries by own time before the result. The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import os
+import pstats
+import signal
 import statistics
 import sys
 import tempfile
@@ -40,7 +46,7 @@ from gymloop_kit.messaging.kafka import create_producer, ensure_topics
 from gymloop_kit.messaging.outbox import add_event, add_events
 from gymloop_kit.messaging.relay import OutboxRelay
 from gymloop_kit.messaging.tables import metadata as delivery_metadata
-from sqlalchemy import Column, Float, MetaData, Table, Uuid, insert, select
+from sqlalchemy import Column, Float, MetaData, Table, Uuid, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 bench_metadata = MetaData()
@@ -71,9 +77,12 @@ async def run_consumer(database_url: str, bootstrap: str) -> None:
         dlq_producer=producer,
     )  # fmt: skip
     task = asyncio.create_task(consumer.run())
+    # Stopped by the coordinator with SIGTERM: end cleanly, so a profile is written.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, consumer.stop)
     await consumer.assigned.wait()
     print("ready", flush=True)
     await task
+    await producer.stop()
 
 
 # --- the writer processes -------------------------------------------------------------------------------------
@@ -158,6 +167,11 @@ async def run_writers(
     return committed
 
 
+async def handled_count(database: Database) -> int:
+    async with database.transaction() as session:
+        return int((await session.execute(select(func.count(distinct(effects.c.event_id))))).scalar_one())
+
+
 async def handled_so_far(database: Database) -> tuple[Counter[uuid.UUID], dict[uuid.UUID, float]]:
     async with database.transaction() as session:
         rows = (await session.execute(select(effects.c.event_id, effects.c.handled_at))).all()
@@ -169,11 +183,14 @@ async def handled_so_far(database: Database) -> tuple[Counter[uuid.UUID], dict[u
 
 
 async def wait_until_handled(database: Database, ids: set[uuid.UUID], timeout_s: float) -> None:
+    """Until every id is handled: counted in the database (loading every row at each look would load the machine
+    the relay runs on); then checked id by id."""
     deadline = time.time() + timeout_s
     while time.time() < deadline:
-        counts, _ = await handled_so_far(database)
-        if all(event_id in counts for event_id in ids):
-            return
+        if await handled_count(database) >= len(ids):
+            counts, _ = await handled_so_far(database)
+            if all(event_id in counts for event_id in ids):
+                return
         await asyncio.sleep(0.25)
 
 
@@ -182,22 +199,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def main() -> None:
+async def main() -> dict[str, object] | None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--writers", type=int, default=2, help="writer processes (like API workers)")
+    parser.add_argument("--compression", choices=["gzip"], help="the relay producer's compression (default none)")
+    parser.add_argument("--profile", metavar="DIR", help="profile every process with cProfile into DIR")
     parser.add_argument("--writer", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--consumer", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.consumer:
         await run_consumer(*args.consumer)
-        return
+        return None
     if args.writer:
         url, mode, count, rate, out = args.writer
         await run_writer(url, mode, int(count), float(rate), out)
-        return
+        return None
     configure_logging("bench", "WARNING")
 
     workdir = Path(tempfile.mkdtemp(prefix="gymloop-bench-relay-"))
@@ -214,7 +233,8 @@ async def main() -> None:
     await ensure_topics(broker.bootstrap_servers, ["MemberArchived", "MemberArchived.DLQ"])
 
     database = Database(url, pool_size=5)
-    producer = create_producer(broker.bootstrap_servers, "bench-relay")
+    tuning = {"compression_type": args.compression} if args.compression else {}
+    producer = create_producer(broker.bootstrap_servers, "bench-relay", **tuning)
     await producer.start()
     relay = OutboxRelay(database, producer, service="bench", poll_interval=1.0)
     consumer = await asyncio.create_subprocess_exec(
@@ -223,7 +243,7 @@ async def main() -> None:
     relay_task = asyncio.create_task(relay.run())
     try:
         assert consumer.stdout is not None
-        await asyncio.wait_for(consumer.stdout.readline(), 60)
+        await asyncio.wait_for(consumer.stdout.readline(), 180)  # a loaded machine starts slowly
 
         print(f"throughput: {args.events} events from {args.writers} writer processes", flush=True)
         started = time.time()
@@ -255,6 +275,7 @@ async def main() -> None:
         "events": len(committed),
         "events_per_s": round(events_per_s, 1),
         "steady_rate": args.rate,
+        "compression": args.compression or "none",
         "achieved_rate": round(len(steady) / (max(steady.values()) - min(steady.values())), 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
@@ -262,8 +283,41 @@ async def main() -> None:
         "lost": sum(1 for event_id in committed if event_id not in counts),
         "duplicated": sum(count - 1 for count in counts.values() if count > 1),
     }
-    print(json.dumps(result))
+    return result
+
+
+PROFILE_DIR = "GYMLOOP_BENCH_PROFILE_DIR"  # set by --profile; the writer and consumer processes inherit it
+
+
+def profiled_run(role: str) -> dict[str, object] | None:
+    directory = os.environ.get(PROFILE_DIR)
+    if not directory:
+        return asyncio.run(main())
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(asyncio.run, main())
+    finally:
+        profile.dump_stats(str(Path(directory) / f"{role}-{os.getpid()}.prof"))
+        if role == "relay":
+            print_profiles(Path(directory))
+
+
+def print_profiles(directory: Path, top: int = 12) -> None:
+    for role in ("relay", "consumer", "writer"):
+        files = sorted(str(path) for path in directory.glob(f"{role}-*.prof"))
+        if not files:
+            continue
+        print(f"profile of the {role} process(es), top {top} by own time:", flush=True)
+        stats = pstats.Stats(*files, stream=sys.stdout)
+        stats.sort_stats("tottime").print_stats(top)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    role = "writer" if "--writer" in sys.argv else "consumer" if "--consumer" in sys.argv else "relay"
+    if role == "relay" and "--profile" in sys.argv:
+        profile_dir = Path(sys.argv[sys.argv.index("--profile") + 1]).resolve()
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        os.environ[PROFILE_DIR] = str(profile_dir)
+    result = profiled_run(role)
+    if result is not None:
+        print(json.dumps(result))

@@ -1,7 +1,7 @@
 """A delivery process the crash tests can kill for real: `python delivery_worker.py MODE DB_URL BOOTSTRAP ...`.
 
 relay-crash N   run the relay, and die (os._exit) right after the N-th publish is acknowledged, before any
-                row of that batch is marked published.
+                row of that batch is marked published (the relay publishes a whole batch before it marks it).
 consume MS      run a consumer whose handler takes MS milliseconds per message, until killed.
 """
 
@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -28,12 +30,13 @@ class RelayThatDiesBeforeMarking(OutboxRelay):
         self.crash_after = crash_after
         self.acknowledged = 0
 
-    async def _send(self, topic: str, key: str, envelope_json: str) -> None:
-        await super()._send(topic, key, envelope_json)
-        self.acknowledged += 1
+    async def _send_all(self, rows: Sequence[Any]) -> list[BaseException | None]:
+        results = await super()._send_all(rows)
+        self.acknowledged += sum(1 for result in results if result is None)
         if self.acknowledged >= self.crash_after:
             await self.producer.flush()
             os._exit(9)
+        return results
 
 
 async def main() -> None:

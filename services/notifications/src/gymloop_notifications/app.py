@@ -9,7 +9,7 @@ from gymloop_kit.settings import ServiceSettings
 from gymloop_notifications.api import communication, export, notifications
 from gymloop_notifications.messaging.subscriptions import subscriptions
 from gymloop_notifications.service.email_sender import email_sender_job
-from gymloop_notifications.service.scheduler import nightly_refresh_job
+from gymloop_notifications.service.scheduler import nightly_refresh_job, refresh_job_worker
 from gymloop_notifications.settings import NotificationsSettings
 
 
@@ -22,6 +22,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ),
         routers=[notifications.router, communication.router, export.router],
         subscriptions=subscriptions,
-        background_jobs=[nightly_refresh_job, email_sender_job],
+        background_jobs=[nightly_refresh_job, refresh_job_worker, email_sender_job],
     )
     return create_service_app(spec, settings or NotificationsSettings())

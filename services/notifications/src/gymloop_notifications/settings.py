@@ -12,3 +12,6 @@ class NotificationsSettings(MailSettings):
 
     scheduler_enabled: bool = True
     scheduler_poll_interval_s: float = Field(default=60.0, description="How often due nightly refreshes are sought")
+    refresh_job_poll_interval_s: float = Field(
+        default=1.0, description="How often the worker looks for refreshes staff asked for (POST /refresh)"
+    )

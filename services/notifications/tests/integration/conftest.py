@@ -57,6 +57,7 @@ async def service(new_database, make_settings, private_kafka, smtp_sink) -> Asyn
         smtp_port=smtp_sink.port,
         mail_poll_interval_s=0.2,
         scheduler_poll_interval_s=3600,
+        refresh_job_poll_interval_s=0.1,
     )
     app = create_app(settings)
     async with service_client(app) as http:
@@ -65,6 +66,27 @@ async def service(new_database, make_settings, private_kafka, smtp_sink) -> Asyn
         http.runtime = app.state.runtime  # type: ignore[attr-defined]
         await asyncio.wait_for(app.state.runtime.consumer.assigned.wait(), 30)
         yield http
+
+
+@pytest.fixture
+def refresh_now():
+    return _refresh_now
+
+
+async def _refresh_now(service: httpx.AsyncClient, headers: dict[str, str], timeout_s: float = 30.0) -> dict[str, Any]:
+    """POST /refresh answers 202 with a job at once; the job's address (Location) is read until the job is done."""
+    asked = await service.post("/refresh", headers=headers)
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["status"] in ("queued", "running", "succeeded")
+    location = asked.headers["location"]
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        job: dict[str, Any] = (await service.get(f"/{location}", headers=headers)).json()
+        if job["status"] in ("succeeded", "failed"):
+            assert job["status"] == "succeeded", job
+            return job
+        assert asyncio.get_running_loop().time() < deadline, f"the refresh job is still {job['status']}: {job}"
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture

@@ -51,7 +51,9 @@ def _attended(member_id: uuid.UUID, at: datetime) -> AttendanceRecorded:
     )
 
 
-async def test_attendance_events_raise_one_absence_for_the_responsible_employee(service, tokens, send_envelope) -> None:
+async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
+    service, tokens, send_envelope, refresh_now
+) -> None:
     studio, member_id, coach, other_coach = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     kafka = service.kafka
     now = datetime.now(UTC)
@@ -95,8 +97,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
         for envelope in visits:
             await send_envelope(kafka, envelope, times=2)
         for _ in range(2):
-            refreshed = await service.post("/refresh", headers=coach_headers)
-            assert refreshed.status_code == 200, refreshed.text
+            await refresh_now(service, coach_headers)
         await probe.wait_for(lambda evs: len(evs) >= 2, settle_s=3.0)
 
         overview = await _member_items(service, member_id, coach_headers)
@@ -127,7 +128,7 @@ async def test_attendance_events_raise_one_absence_for_the_responsible_employee(
         assert not await absence_on_dashboard()
 
 
-async def test_another_studio_sees_none_of_it(service, tokens, send_envelope) -> None:
+async def test_another_studio_sees_none_of_it(service, tokens, send_envelope, refresh_now) -> None:
     studio, member_id, coach = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     kafka = service.kafka
     await send_envelope(
@@ -143,7 +144,7 @@ async def test_another_studio_sees_none_of_it(service, tokens, send_envelope) ->
     staff = tokens.headers(studio_id=studio, role="employee", member_id=coach)
 
     async def raised() -> list[dict]:
-        await service.post("/refresh", headers=staff)
+        await refresh_now(service, staff)
         return await _member_items(service, member_id, staff)
 
     items = await eventually(raised, timeout_s=30)
@@ -160,7 +161,7 @@ async def test_another_studio_sees_none_of_it(service, tokens, send_envelope) ->
     assert done.json()["status"] == "done"
 
 
-async def test_archiving_a_member_closes_their_open_notifications(service, tokens, send_envelope) -> None:
+async def test_archiving_a_member_closes_their_open_notifications(service, tokens, send_envelope, refresh_now) -> None:
     studio, member_id, coach = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     kafka = service.kafka
     staff = tokens.headers(studio_id=studio, role="employee", member_id=coach)
@@ -176,7 +177,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
     )
 
     async def open_ones() -> list[dict]:
-        await service.post("/refresh", headers=staff)
+        await refresh_now(service, staff)
         items = await _member_items(service, member_id, staff)
         return [n for n in items if n["status"] == "open"]
 
@@ -197,7 +198,7 @@ async def test_archiving_a_member_closes_their_open_notifications(service, token
         return bool(items) and all(n["status"] == "done" for n in items)
 
     assert await eventually(all_closed, timeout_s=30)
-    assert (await service.post("/refresh", headers=staff)).json()["members_evaluated"] == 0
+    assert (await refresh_now(service, staff))["members_evaluated"] == 0
 
 
 async def test_attending_again_closes_the_open_absence(service, tokens, send_envelope) -> None:

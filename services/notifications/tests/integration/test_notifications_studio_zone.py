@@ -46,7 +46,9 @@ async def _settings(service, headers: dict[str, str]) -> dict:
     return answer.json()
 
 
-async def test_studio_updated_moves_the_birthday_day_and_an_older_event_does_not_win(service, tokens) -> None:
+async def test_studio_updated_moves_the_birthday_day_and_an_older_event_does_not_win(
+    service, tokens, refresh_now
+) -> None:
     studio, member_id, coach = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     staff = tokens.headers(studio_id=studio, role="employee", member_id=coach)
     admin = tokens.headers(studio_id=studio, role="admin")
@@ -66,7 +68,7 @@ async def test_studio_updated_moves_the_birthday_day_and_an_older_event_does_not
     await publish(service.kafka, registered, studio_id=studio, sequence=1)
 
     async def refreshed_with_member() -> dict:
-        answer = (await service.post("/refresh", headers=staff)).json()
+        answer = await refresh_now(service, staff)
         return answer if answer["members_evaluated"] == 1 else {}
 
     in_pago_pago = await eventually(refreshed_with_member, timeout_s=30)
@@ -78,14 +80,14 @@ async def test_studio_updated_moves_the_birthday_day_and_an_older_event_does_not
     settings = await _settings(service, admin)
     next_run = datetime.fromisoformat(settings["next_refresh_at"]).astimezone(ZoneInfo(EARLIEST))
     assert next_run.time() == time(3, 0), "the nightly run is re-planned at 03:00 in the new zone"
-    in_kiritimati = (await service.post("/refresh", headers=staff)).json()
+    in_kiritimati = await refresh_now(service, staff)
     assert in_kiritimati["today"] == birthday.isoformat()
     assert [n["due_date"] for n in await _birthdays(service, staff, member_id)] == [birthday.isoformat()]
 
     older = await _publish_zone(service, studio, LATEST, sequence=2)
     await eventually(lambda: _consumed(service, older), timeout_s=30)
     assert (await _settings(service, admin))["time_zone"] == EARLIEST
-    assert (await service.post("/refresh", headers=staff)).json()["today"] == birthday.isoformat()
+    assert (await refresh_now(service, staff))["today"] == birthday.isoformat()
 
 
 async def test_a_zone_change_recounts_kept_attendance_days(service, tokens) -> None:
@@ -108,8 +110,14 @@ async def test_a_zone_change_recounts_kept_attendance_days(service, tokens) -> N
         return await _query(service, sql, s=studio)
 
     assert await eventually(lambda: _eq(attended_on(), [(date(2026, 1, 10),)]), timeout_s=30)
+    summary_sql = "SELECT attended_on, visits FROM attendance_day WHERE studio_id = :s"
+    assert await _query(service, summary_sql, s=studio) == [(date(2026, 1, 10), 1)]
     await _publish_zone(service, studio, "Europe/Amsterdam", sequence=2)
     assert await eventually(lambda: _eq(attended_on(), [(date(2026, 1, 11),)]), timeout_s=30)
+    # The summary the refresh reads moved with the day, in the same transaction.
+    assert await _query(service, summary_sql, s=studio) == [(date(2026, 1, 11), 1)]
+    last_sql = "SELECT last_attended_on FROM attendance_member WHERE studio_id = :s"
+    assert await _query(service, last_sql, s=studio) == [(date(2026, 1, 11),)]
     assert (await _settings(service, admin))["time_zone"] == "Europe/Amsterdam"
 
 

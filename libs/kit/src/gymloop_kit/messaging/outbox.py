@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gymloop_contracts import Envelope, EventPayload, wrap
-from sqlalchemy import func, insert, update
+from sqlalchemy import func, insert, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +62,59 @@ async def reserve_sequences(session: AsyncSession, aggregates: list[tuple[str, s
     return _numbered(aggregates, counts, await session.execute(_sequence_upsert(counts)))
 
 
+# Numbers each new event within its aggregate and stores it, in one statement: the per-aggregate counters are
+# raised (their row locks serialise concurrent writers of one aggregate), each event gets the next free numbers
+# in the order given, and the outbox row's envelope carries its number.
+_QUEUE_EVENTS = text(
+    """
+    WITH new_event AS (
+        SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:partition_keys AS text[]),
+                             CAST(:aggregate_types AS text[]), CAST(:aggregate_ids AS text[]),
+                             CAST(:envelopes AS text[]))
+            WITH ORDINALITY AS e(event_id, topic, partition_key, aggregate_type, aggregate_id, envelope, position)
+    ), per_aggregate AS (
+        SELECT aggregate_type, aggregate_id, count(*) AS events FROM new_event GROUP BY aggregate_type, aggregate_id
+    ), raised AS (
+        INSERT INTO outbox_sequence AS s (aggregate_type, aggregate_id, last_sequence)
+        SELECT aggregate_type, aggregate_id, events FROM per_aggregate ORDER BY aggregate_type, aggregate_id
+        ON CONFLICT (aggregate_type, aggregate_id)
+            DO UPDATE SET last_sequence = s.last_sequence + excluded.last_sequence
+        RETURNING aggregate_type, aggregate_id, last_sequence
+    ), numbered AS (
+        SELECT e.event_id, e.topic, e.partition_key, e.envelope, e.position,
+               r.last_sequence - p.events
+                 + row_number() OVER (PARTITION BY e.aggregate_type, e.aggregate_id ORDER BY e.position) AS sequence
+        FROM new_event e
+        JOIN per_aggregate p USING (aggregate_type, aggregate_id)
+        JOIN raised r USING (aggregate_type, aggregate_id)
+    )
+    INSERT INTO outbox (event_id, topic, partition_key, envelope)
+    SELECT event_id, topic, partition_key, jsonb_set(envelope::jsonb, '{sequence}', to_jsonb(sequence))
+    FROM numbered ORDER BY position
+    RETURNING event_id, (envelope ->> 'sequence')::bigint
+    """
+)
+
+
+async def _queue(session: AsyncSession, envelopes: list[Envelope]) -> list[Envelope]:
+    """Store envelopes (their `sequence` still to be given) in the outbox; returns them numbered."""
+    numbered = (
+        await session.execute(
+            _QUEUE_EVENTS,
+            {
+                "event_ids": [e.event_id for e in envelopes],
+                "topics": [e.topic for e in envelopes],
+                "partition_keys": [e.partition_key for e in envelopes],
+                "aggregate_types": [e.aggregate_type for e in envelopes],
+                "aggregate_ids": [e.aggregate_id for e in envelopes],
+                "envelopes": [e.model_dump_json() for e in envelopes],
+            },
+        )
+    ).all()
+    numbers: dict[uuid.UUID, int] = {event_id: int(sequence) for event_id, sequence in numbered}
+    return [e.model_copy(update={"sequence": numbers[e.event_id]}) for e in envelopes]
+
+
 async def add_events(
     session: AsyncSession,
     payloads: Sequence[EventPayload],
@@ -69,29 +122,26 @@ async def add_events(
     studio_id: uuid.UUID,
     correlation_id: str | None = None,
 ) -> list[Envelope]:
-    """Queue events in the caller's transaction: two statements per thousand events, however many there are.
+    """Queue events in the caller's transaction: one statement per thousand events, however many there are.
 
     The producer is each event's owning service; the relay publishes them after the commit."""
     envelopes: list[Envelope] = []
     correlation = correlation_id or current_correlation_id()
+    traceparent = current_traceparent()  # the span writing the events: the consumers' spans continue it
     for start in range(0, len(payloads), CHUNK):
-        # Chunked: one multi-row statement may carry at most 32,767 parameters.
-        chunk = payloads[start : start + CHUNK]
-        sequences = await reserve_sequences(session, [(p.aggregate_type, p.aggregate_id) for p in chunk])
-        traceparent = current_traceparent()  # the span writing the events: the consumers' spans continue it
-        wrapped = [
+        # Chunked: keeps each statement's arrays and its sort of the new sequence rows small.
+        unnumbered = [
             wrap(
                 payload,
                 studio_id=studio_id,
                 producer=payload.owner,
                 correlation_id=correlation,
                 traceparent=traceparent,
-                sequence=sequence,
+                sequence=1,  # replaced by the statement's number
             )
-            for payload, sequence in zip(chunk, sequences, strict=True)
+            for payload in payloads[start : start + CHUNK]
         ]
-        await session.execute(insert(outbox), [_outbox_row(envelope) for envelope in wrapped])
-        envelopes += wrapped
+        envelopes += await _queue(session, unnumbered)
     return envelopes  # the outbox trigger sends the NOTIFY that wakes the relay on commit
 
 

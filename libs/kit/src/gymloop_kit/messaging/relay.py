@@ -3,7 +3,8 @@
 - Woken by LISTEN/NOTIFY as soon as a writer commits; polls every `poll_interval` in case a notification
   was missed (connection drop, relay restart).
 - Claims rows with FOR UPDATE SKIP LOCKED, so several relay instances share the work without waiting.
-- Publishes with the idempotent producer (acks=all) and marks rows published in the same claim transaction.
+- Publishes a claimed batch with the idempotent producer (acks=all): every record handed over first, then all
+  acknowledgements awaited together; marks the batch published in one statement of the claim transaction.
   A crash between publish and mark leaves the rows unmarked: they are published again, and consumers drop
   the duplicates by event_id (the inbox). Nothing is lost, and no effect is applied twice.
 - A failed publish is retried with exponential backoff per row; `last_error` and `attempts` say why.
@@ -15,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,6 +54,22 @@ _MARK_FAILED = text(
 )
 _PURGE = text("DELETE FROM outbox WHERE published_at < now() - make_interval(secs => :age)")
 _PENDING = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+
+
+def kafka_headers(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+    """The Kafka headers of an event, from its envelope: the one place they are written. Consumers and tools can
+    route, filter and trace on them without parsing the value."""
+    headers = [
+        ("event_id", envelope["event_id"].encode()),
+        ("event_type", envelope["event_type"].encode()),
+        ("version", str(envelope["version"]).encode()),
+        ("studio_id", envelope["studio_id"].encode()),
+        ("correlation_id", envelope["correlation_id"].encode()),
+        ("content-type", b"application/json"),
+    ]
+    if envelope.get("traceparent"):
+        headers.append(("traceparent", envelope["traceparent"].encode()))
+    return headers
 
 
 def backoff_seconds(attempts: int, maximum: float) -> float:
@@ -150,31 +167,43 @@ class OutboxRelay:
     async def _send_all(self, rows: Sequence[Any]) -> list[BaseException | None]:
         """Send a batch; None where the broker acknowledged. The idempotent producer retries by itself without
         end while the broker is away, so the wait is bounded: what is not acknowledged in time is retried later
-        (if the producer still delivers it, the consumer's inbox drops the duplicate)."""
-        sends = [asyncio.ensure_future(self._send(row.topic, row.partition_key, row.envelope)) for row in rows]
-        _done, pending = await asyncio.wait(sends, timeout=self.publish_timeout)
-        for task in pending:
-            task.cancel()
-        timeout = TimeoutError(f"not acknowledged within {self.publish_timeout}s")
-        return [
-            timeout if task in pending else (task.exception() if task.exception() is not None else None)
-            for task in sends
-        ]
+        (if the producer still delivers it, the consumer's inbox drops the duplicate).
 
-    async def _send(self, topic: str, key: str, envelope_json: str) -> None:
-        envelope = json.loads(envelope_json)
-        headers = [
-            ("event_id", envelope["event_id"].encode()),
-            ("event_type", envelope["event_type"].encode()),
-            ("version", str(envelope["version"]).encode()),
-            ("studio_id", envelope["studio_id"].encode()),
-            ("correlation_id", envelope["correlation_id"].encode()),
-            ("content-type", b"application/json"),
-        ]
-        if envelope.get("traceparent"):
-            headers.append(("traceparent", envelope["traceparent"].encode()))
-        future = await self.producer.send(topic, value=envelope_json.encode(), key=key.encode(), headers=headers)
-        await future
+        Records are handed to the producer one after another (in claim order, so each partition keeps commit
+        order) and only then awaited together: the producer packs them into a few batches per partition, and
+        the relay holds one future per record instead of one task."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.publish_timeout
+        deliveries: list[asyncio.Future[Any] | BaseException | None] = [None] * len(rows)
+
+        async def enqueue() -> None:
+            for index, row in enumerate(rows):
+                try:
+                    deliveries[index] = await self.producer.send(
+                        row.topic,
+                        value=row.envelope.encode(),
+                        key=row.partition_key.encode(),
+                        headers=kafka_headers(json.loads(row.envelope)),
+                    )
+                except Exception as error:  # this record only; the others still go
+                    deliveries[index] = error
+
+        with contextlib.suppress(TimeoutError):
+            # A full producer buffer makes `send` wait for the broker: that wait counts against the same bound.
+            await asyncio.wait_for(enqueue(), timeout=self.publish_timeout)
+        acknowledgements = [d for d in deliveries if isinstance(d, asyncio.Future)]
+        if acknowledgements:
+            await asyncio.wait(acknowledgements, timeout=max(0.0, deadline - loop.time()))
+        timeout = TimeoutError(f"not acknowledged within {self.publish_timeout}s")
+        results: list[BaseException | None] = []
+        for delivery in deliveries:
+            if delivery is None or (isinstance(delivery, asyncio.Future) and not delivery.done()):
+                results.append(timeout)
+            elif isinstance(delivery, asyncio.Future):
+                results.append(timeout if delivery.cancelled() else delivery.exception())
+            else:
+                results.append(delivery)
+        return results
 
     async def _housekeeping(self) -> None:
         try:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin, Principal, Role, Staff
 from gymloop_kit.errors import Forbidden, InvalidInput
@@ -16,13 +16,14 @@ from gymloop_notifications.api.schemas import (
     CustomNotificationIn,
     DeletedOut,
     NotificationOut,
-    RefreshOut,
+    RefreshJobOut,
     SettingsIn,
     SettingsOut,
     SnoozeIn,
 )
+from gymloop_notifications.db.models import RefreshJob
 from gymloop_notifications.service import notifications as use_cases
-from gymloop_notifications.service.refresh import refresh_studio
+from gymloop_notifications.service import refresh_jobs
 from gymloop_notifications.service.studios import StudioConfig, ensure_studio, update_studio_settings
 
 router = APIRouter(tags=["notifications"])
@@ -67,22 +68,37 @@ async def patch_settings(body: SettingsIn, principal: Admin, session: Session) -
     return _settings_out(config)
 
 
+def _job_out(job: RefreshJob) -> RefreshJobOut:
+    return RefreshJobOut.model_validate(job, from_attributes=True)
+
+
 @router.post(
     "/refresh",
     operation_id="refreshNotifications",
-    summary="Refresh notifications now with the latest settings",
-    response_model=RefreshOut,
+    summary="Refresh notifications now with the latest settings (runs as a job)",
+    status_code=202,
+    response_model=RefreshJobOut,
 )
-async def refresh_now(principal: Staff, session: Session) -> RefreshOut:
-    """Staff only. Recomputes the studio's notifications at once instead of waiting for the daily refresh; answers
-    the members evaluated and the notifications created."""
-    result = await refresh_studio(session, principal.studio_id)
-    return RefreshOut(
-        today=result.today,
-        members_evaluated=result.members_evaluated,
-        candidates=result.candidates,
-        created=result.created,
-    )
+async def refresh_now(principal: Staff, session: Session, response: Response) -> RefreshJobOut:
+    """Staff only. Asks for the studio's notifications to be recomputed now instead of at the daily refresh; answers
+    202 with the job at once (`Location`: the job's address). Follow it with GET /refresh-jobs/{job_id}: members
+    evaluated of members_total while it runs, the notifications created once it succeeded. Asked again while the
+    job has not started, the same job is answered."""
+    job = await refresh_jobs.request_refresh(session, principal.studio_id, _staff_id(principal))
+    response.headers["Location"] = f"refresh-jobs/{job.job_id}"
+    return _job_out(job)
+
+
+@router.get(
+    "/refresh-jobs/{job_id}",
+    operation_id="getRefreshJob",
+    summary="An on-demand refresh: its status and progress",
+    response_model=RefreshJobOut,
+)
+async def get_refresh_job(job_id: uuid.UUID, principal: Staff, session: Session) -> RefreshJobOut:
+    """Staff only. The job's status (queued, running, succeeded, failed), its progress and, once done, its counts;
+    another studio's job answers 404 `refresh_job_not_found`."""
+    return _job_out(await refresh_jobs.get_job(session, principal.studio_id, job_id))
 
 
 @router.delete(

@@ -79,11 +79,20 @@ class SettingsIn(BaseModel):
         raise PydanticCustomError("time_zone_set_in_members", TIME_ZONE_IS_THE_STUDIOS)
 
 
-class RefreshOut(BaseModel):
-    today: date
+class RefreshJobOut(BaseModel):
+    """An on-demand refresh: queued, running (with progress), succeeded (with its counts) or failed."""
+
+    job_id: uuid.UUID
+    status: Literal["queued", "running", "succeeded", "failed"]
+    members_total: int | None = Field(description="members to evaluate; known once the job runs")
     members_evaluated: int
     candidates: int
-    created: int
+    created: int = Field(description="notifications created (when succeeded)")
+    today: date | None = Field(description="the studio's day the rules were evaluated for (when succeeded)")
+    error: str | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 class DeletedOut(BaseModel):

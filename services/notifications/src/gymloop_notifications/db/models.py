@@ -63,6 +63,51 @@ class Attendance(Base):
     )
 
 
+class AttendanceDay(Base):
+    """Visits per member and local day, kept with every attendance change (service.attendance_summary): the
+    trend windows are summed from these rows, never from the raw attendance of a whole studio."""
+
+    __tablename__ = "attendance_day"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # Day before member: a refresh reads one range of days for the whole studio.
+    attended_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer)
+
+
+class AttendanceMember(Base):
+    """Each member's last attended day, kept with every attendance change like AttendanceDay."""
+
+    __tablename__ = "attendance_member"
+    studio_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    last_attended_on: Mapped[date] = mapped_column(Date)
+
+
+class RefreshJob(Base):
+    """An on-demand refresh: asked for by staff (202), run by the refresh worker, its progress readable."""
+
+    __tablename__ = "refresh_job"
+    job_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    requested_by: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[str] = mapped_column(Text)  # queued, running, succeeded, failed
+    members_total: Mapped[int | None] = mapped_column(Integer)
+    members_evaluated: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    candidates: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    today: Mapped[date | None] = mapped_column(Date)
+    error: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a running job's last sign of life
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_refresh_job_queued", "requested_at", postgresql_where=text("status = 'queued'")),
+        Index("ix_refresh_job_studio", "studio_id", "requested_at"),
+    )
+
+
 class Booking(Base):
     """Read model of sign-ups (from bookings), for "everyone booked today"."""
 

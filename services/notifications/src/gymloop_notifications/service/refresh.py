@@ -1,17 +1,18 @@
 """Refresh: evaluate the rules for a whole studio (nightly or on demand) or for one member (on attendance).
 
 A studio refresh asks PostgreSQL for what the rules read - each member's last attended day and visit
-counts in the trend windows - in one grouped scan of the attendance table, and never loads every
-attendance row into Python.
+counts in the trend windows - from the attendance summaries (service.attendance_summary, kept with every
+attendance change), so it reads members and a few weeks of per-day counts, never every attendance row.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,11 +28,14 @@ from gymloop_notifications.domain.kinds import NotificationKind, NotificationSta
 from gymloop_notifications.domain.local_time import local_date, next_nightly_run
 from gymloop_notifications.domain.member import MemberFacts
 from gymloop_notifications.domain.refresh import absences_ended_by_attendance
+from gymloop_notifications.service import attendance_summary
+from gymloop_notifications.service.attendance_summary import AttendanceState
 from gymloop_notifications.service.members import member_facts
 from gymloop_notifications.service.notifications import raise_candidates, to_domain
 from gymloop_notifications.service.studios import ensure_studio
 
 EVALUATION_CHUNK = 5000
+PROGRESS_EVERY = 5000  # members between two progress reports of a refresh job
 
 
 @dataclass(frozen=True)
@@ -44,27 +48,54 @@ class RefreshResult:
 
 
 def _summary_query(window_count: int) -> str:
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE a.attended_on BETWEEN :s{i} AND :e{i}) AS c{i}" for i in range(window_count)
+    sums = ", ".join(
+        f"sum(d.visits) FILTER (WHERE d.attended_on BETWEEN :s{i} AND :e{i}) AS c{i}" for i in range(window_count)
     )
-    counts = f", {counts}" if counts else ""
+    # Without trend windows there is nothing to sum: the day rows are not read at all.
+    windows = (
+        f"""
+        LEFT JOIN (
+            SELECT d.member_id, {sums}
+            FROM attendance_day d
+            WHERE d.studio_id = :studio AND d.attended_on BETWEEN :first AND :today
+            GROUP BY d.member_id
+        ) w ON w.member_id = m.member_id"""  # noqa: S608 - generated placeholders only
+        if window_count
+        else ""
+    )
     return f"""
         SELECT m.member_id, m.display_name, m.birth_date, m.start_date, m.responsible_employee_id,
-               agg.last_on{"".join(f", agg.c{i}" for i in range(window_count))}
+               CASE WHEN s.last_attended_on IS NULL OR s.last_attended_on <= :today THEN s.last_attended_on
+                    ELSE (SELECT max(a.attended_on) FROM attendance a
+                          WHERE a.studio_id = m.studio_id AND a.member_id = m.member_id AND a.attended
+                            AND a.attended_on <= :today)
+               END AS last_on{"".join(f", w.c{i}" for i in range(window_count))}
         FROM member m
-        LEFT JOIN (
-            SELECT a.member_id, max(a.attended_on) AS last_on{counts}
-            FROM attendance a
-            WHERE a.studio_id = :studio AND a.attended AND a.attended_on <= :today
-            GROUP BY a.member_id
-        ) agg ON agg.member_id = m.member_id
+        LEFT JOIN attendance_member s ON s.studio_id = m.studio_id AND s.member_id = m.member_id{windows}
         WHERE m.studio_id = :studio AND m.is_member AND NOT m.archived
           AND m.start_date IS NOT NULL AND m.start_date <= :today
     """  # noqa: S608 - only generated placeholders are interpolated, never input
 
 
-async def refresh_studio(session: AsyncSession, studio_id: uuid.UUID, now: datetime | None = None) -> RefreshResult:
-    """Evaluate every member of the studio and raise what is new. Serialised per studio by the row lock."""
+_MEMBERS_TO_EVALUATE = text(
+    """
+    SELECT count(*) FROM member m
+    WHERE m.studio_id = :studio AND m.is_member AND NOT m.archived
+      AND m.start_date IS NOT NULL AND m.start_date <= :today
+    """
+)
+
+# Told (members evaluated so far, members to evaluate) after each chunk: a refresh job shows it as progress.
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+async def refresh_studio(
+    session: AsyncSession, studio_id: uuid.UUID, now: datetime | None = None, *, progress: Progress | None = None
+) -> RefreshResult:
+    """Evaluate every member of the studio and raise what is new. Serialised per studio by the row lock.
+
+    Reads the members and their attendance summaries (the last attended day and the visits of the days the
+    trend windows cover), not the studio's attendance rows: the cost follows the number of members."""
     now = now or datetime.now(UTC)
     config = await ensure_studio(session, studio_id, lock=True)
     today = config.today(now)
@@ -72,6 +103,12 @@ async def refresh_studio(session: AsyncSession, studio_id: uuid.UUID, now: datet
     params: dict[str, object] = {"studio": studio_id, "today": today}
     for i, (first, last) in enumerate(windows):
         params[f"s{i}"], params[f"e{i}"] = first, last
+    if windows:
+        params["first"] = min(first for first, _ in windows)
+    total = 0
+    if progress is not None:
+        total = int((await session.execute(_MEMBERS_TO_EVALUATE, params)).scalar_one())
+        await progress(0, total)
     result = await session.stream(text(_summary_query(len(windows))), params)
     members = candidates = created = 0
     pending = []
@@ -95,11 +132,15 @@ async def refresh_studio(session: AsyncSession, studio_id: uuid.UUID, now: datet
             candidates += len(pending)
             created += len(await raise_candidates(session, studio_id, pending, now))
             pending = []
+        if progress is not None and members % PROGRESS_EVERY == 0:
+            await progress(members, total)
     candidates += len(pending)
     created += len(await raise_candidates(session, studio_id, pending, now))
     row_settings = await session.get(StudioSettings, studio_id)
     if row_settings is not None:
         row_settings.last_refreshed_at = now
+    if progress is not None:
+        await progress(members, max(total, members))
     return RefreshResult(studio_id, today, members, candidates, created)
 
 
@@ -119,10 +160,29 @@ async def record_attendance(
     config = await ensure_studio(session, studio_id)
     attended_on = local_date(attended_at, config.zone, field="starts_at")
     values = {"member_id": member_id, "attended_at": attended_at, "attended_on": attended_on, "attended": attended}
-    await session.execute(
-        pg_insert(Attendance)
-        .values(studio_id=studio_id, booking_id=booking_id, **values)
-        .on_conflict_do_update(index_elements=[Attendance.studio_id, Attendance.booking_id], set_=values)
+    inserted = (
+        await session.execute(
+            pg_insert(Attendance)
+            .values(studio_id=studio_id, booking_id=booking_id, **values)
+            .on_conflict_do_nothing(index_elements=[Attendance.studio_id, Attendance.booking_id])
+            .returning(Attendance.booking_id)
+        )
+    ).first()
+    before = None
+    if inserted is None:
+        # Known booking: the row as it was (locked), then the latest status wins.
+        same_booking = (Attendance.studio_id == studio_id, Attendance.booking_id == booking_id)
+        previous = (
+            await session.execute(
+                select(Attendance.member_id, Attendance.attended, Attendance.attended_on)
+                .where(*same_booking)
+                .with_for_update()
+            )
+        ).one()
+        before = AttendanceState(previous.member_id, previous.attended, previous.attended_on)
+        await session.execute(update(Attendance).where(*same_booking).values(**values))
+    await attendance_summary.record_change(
+        session, studio_id, before, AttendanceState(member_id, attended, attended_on)
     )
     if attended:
         await resolve_ended_absences(session, studio_id, member_id, config.today(now), now)

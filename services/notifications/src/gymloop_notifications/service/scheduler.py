@@ -1,4 +1,4 @@
-"""Background jobs: the nightly refresh of every studio at its own local time."""
+"""Background jobs: the nightly refresh of every studio at its own local time, and the refreshes staff ask for."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from gymloop_kit.logging import get_logger
 from gymloop_kit.periodic import idle_forever, run_periodically
 
 from gymloop_notifications.service.refresh import claim_due_studio, refresh_studio
+from gymloop_notifications.service.refresh_jobs import run_next_job
 from gymloop_notifications.settings import NotificationsSettings
 
 log = get_logger(__name__)
@@ -29,11 +30,14 @@ async def run_due_refreshes(runtime: ServiceRuntime) -> int:
         done += 1
 
 
+def _settings(runtime: ServiceRuntime) -> NotificationsSettings:
+    settings = runtime.settings
+    return settings if isinstance(settings, NotificationsSettings) else NotificationsSettings(**settings.model_dump())
+
+
 async def nightly_refresh_job(runtime: ServiceRuntime) -> None:
     """Background job: every `scheduler_poll_interval_s`, refresh the studios whose night has come."""
-    settings = runtime.settings
-    if not isinstance(settings, NotificationsSettings):
-        settings = NotificationsSettings(**settings.model_dump())
+    settings = _settings(runtime)
     if not settings.scheduler_enabled:
         await idle_forever()
 
@@ -41,3 +45,13 @@ async def nightly_refresh_job(runtime: ServiceRuntime) -> None:
         return await run_due_refreshes(runtime)
 
     await run_periodically("nightly_refresh", one_pass, interval_s=settings.scheduler_poll_interval_s)
+
+
+async def refresh_job_worker(runtime: ServiceRuntime) -> None:
+    """Background job: run the refreshes staff asked for (POST /refresh), one after another."""
+    settings = _settings(runtime)
+
+    async def one_pass() -> int:
+        return await run_next_job(runtime.database)
+
+    await run_periodically("refresh_jobs", one_pass, interval_s=settings.refresh_job_poll_interval_s, drain=True)

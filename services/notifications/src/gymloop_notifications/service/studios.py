@@ -19,6 +19,7 @@ from gymloop_notifications.db.models import StudioSettings
 from gymloop_notifications.domain.errors import DomainError
 from gymloop_notifications.domain.local_time import next_nightly_run, today_in_zone
 from gymloop_notifications.domain.settings import NotificationSettings
+from gymloop_notifications.service import attendance_summary
 
 DEFAULT_REFRESH_AT = time(3, 0)
 
@@ -102,9 +103,9 @@ async def update_studio_settings(
 
 async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, followed: ZoneFollowed) -> StudioConfig:
     """The kit's studio clock followed a StudioUpdated (`followed`). Local days follow the zone: the next nightly
-    run is re-planned at refresh_at in the new zone, and the attendance days kept so far are recounted in it (an
-    attendance at 23:30 belongs to another day in another zone). A zone that did not change changes nothing; a
-    studio seen for the first time starts in its zone."""
+    run is re-planned at refresh_at in the new zone, and the attendance days kept so far are recounted in it, with
+    their summaries (an attendance at 23:30 belongs to another day in another zone). A zone that did not change
+    changes nothing; a studio seen for the first time starts in its zone."""
     row, zone = await _ensure_row(session, studio_id, lock=True)
     if not followed.changed:
         return _config(row, zone)
@@ -117,5 +118,6 @@ async def follow_studio_zone(session: AsyncSession, studio_id: uuid.UUID, follow
         ),
         {"zone": zone.key, "studio": studio_id},
     )
+    await attendance_summary.rebuild(session, studio_id)  # the days moved: so do their counts (a rare event)
     await session.flush()
     return _config(row, zone)
