@@ -19,7 +19,8 @@ class Base(DeclarativeBase):
 
 
 class ImportJob(Base):
-    """One uploaded file. Its log (validated rows and errors) is kept until the studio deletes the job."""
+    """One uploaded file. Its log (validated rows and errors) is kept until the studio deletes the job. The file
+    itself is kept only while it is validated (deferred: never loaded with the job otherwise)."""
 
     __tablename__ = "import_job"
 
@@ -28,13 +29,17 @@ class ImportJob(Base):
     created_by: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     file_name: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # rejected | running | completed
+    status: Mapped[str] = mapped_column(String(16))  # validating | rejected | running | completed
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     same_as_job_id: Mapped[uuid.UUID | None]
     rows_total: Mapped[int]
     validated: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # validation's progress: member rows found in the file, and how many of them are checked
+    rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_validated: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),)
 
