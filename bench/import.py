@@ -13,11 +13,13 @@
 
 Prints progress on stderr and, as the LAST line, one JSON object:
   rows, file_bytes, validate_seconds (median of --repeat), openpyxl_read_seconds (baseline), validate_ratio
-  (validate / baseline), rows_per_second_validate, and with the saga: post_answer_seconds, validated_seconds,
-  importer_completed_seconds, saga_seconds (to the last credit in bookings), rows_per_second_saga, validation_percents
+  (validate / baseline), rows_per_second_validate, and with the saga: saga_rows, post_answer_seconds, validated_seconds,
+  importer_completed_seconds, half_the_rows_seconds and every_row_seconds (per stage: members' people, billing's
+  subscriptions, the importer's settled rows, bookings' credits; sampled each second), saga_seconds (the last stage
+  done), rows_per_second_saga, validation_percents
   (the distinct percentages seen while polling), rows_done, rows_failed, members, subscriptions, entitlements,
   duplicated (members or subscriptions more than once), load_average_at_start.
-Usage: uv run --frozen python bench/import.py [--members N] [--repeat 3] [--no-saga] [--timeout 900]
+Usage: uv run --frozen python bench/import.py [--members N] [--repeat 3] [--no-saga] [--saga-members N] [--timeout 900]
 """
 
 from __future__ import annotations
@@ -197,30 +199,45 @@ def run_saga(dev: DevStack, rows: int, timeout_s: float) -> dict[str, Any]:
         post_answer = time.monotonic() - started
         assert accepted["status"] == "validating", accepted
         percents: list[int] = []
-        validated = completed = 0.0
+        validated = 0.0
         job = accepted
-        while job["status"] != "completed":
-            if time.monotonic() - started > timeout_s:
-                raise SystemExit(f"the import did not complete within {timeout_s:.0f} s: {job}")
-            time.sleep(0.2 if job["status"] == "validating" else 0.5)
+        while job["status"] == "validating":
+            time.sleep(0.2)
             job = ok(client.get(f"/api/importer/imports/{accepted['id']}", headers=admin))
             if job["status"] == "validating" and job["validation_percent"] not in percents:
                 percents.append(job["validation_percent"])
-            if job["status"] == "rejected":
-                raise SystemExit(f"the file was rejected: {json.dumps(job['problem'])[:1000]}")
-            if job["status"] != "validating" and not validated:
-                validated = time.monotonic() - started
-                say(f"validated after {validated:.1f} s")
-        completed = time.monotonic() - started
-        say(f"importer completed after {completed:.1f} s: {job['rows_done']} done, {job['rows_failed']} failed")
+        if job["status"] == "rejected":
+            raise SystemExit(f"the file was rejected: {json.dumps(job['problem'])[:1000]}")
+        validated = time.monotonic() - started
+        say(f"validated after {validated:.1f} s")
 
-        def entitlements() -> int:
-            return count(dev, "bookings", "SELECT count(*) FROM entitlement WHERE granted = :granted",
-                         granted=PACK["sessions"])  # fmt: skip
-
-        poll("bookings to hold every member's credits", lambda: entitlements() >= rows, timeout_s)
-        saga = time.monotonic() - started
-        say(f"bookings holds every member's credits after {saga:.1f} s")
+        # Each stage's progress, sampled: the stage whose count lags the one before it is where the time goes.
+        stages = {
+            "members": lambda: count(dev, "members", "SELECT count(*) FROM membership") - 1,  # not the owner
+            "billing": lambda: count(dev, "billing", "SELECT count(*) FROM subscription"),
+            "importer": lambda: job["rows_done"] + job["rows_failed"],
+            "bookings": lambda: count(dev, "bookings", "SELECT count(*) FROM entitlement WHERE granted = :granted",
+                                      granted=PACK["sessions"]),
+        }  # fmt: skip
+        done_at: dict[str, float] = {}
+        half_at: dict[str, float] = {}
+        while len(done_at) < len(stages):
+            if time.monotonic() - started > timeout_s:
+                raise SystemExit(f"the saga did not finish within {timeout_s:.0f} s: {job}")
+            time.sleep(1.0)
+            job = ok(client.get(f"/api/importer/imports/{accepted['id']}", headers=admin))
+            now = time.monotonic() - started
+            for stage, progress in stages.items():
+                if stage in done_at:
+                    continue
+                reached = progress()
+                if reached * 2 >= rows:
+                    half_at.setdefault(stage, now)
+                if reached >= rows:
+                    done_at[stage] = now
+                    say(f"{stage}: every row after {now:.1f} s")
+        saga = max(done_at.values())
+        say(f"the saga is done in every service after {saga:.1f} s")
     members = count(dev, "members", "SELECT count(*) FROM membership")
     distinct_members = count(dev, "members", "SELECT count(DISTINCT account_id) FROM membership")
     subscriptions = count(dev, "billing", "SELECT count(*) FROM subscription")
@@ -228,7 +245,9 @@ def run_saga(dev: DevStack, rows: int, timeout_s: float) -> dict[str, Any]:
     return {
         "post_answer_seconds": round(post_answer, 3),
         "validated_seconds": round(validated, 2),
-        "importer_completed_seconds": round(completed, 2),
+        "importer_completed_seconds": round(done_at["importer"], 2),
+        "half_the_rows_seconds": {stage: round(seconds, 1) for stage, seconds in half_at.items()},
+        "every_row_seconds": {stage: round(seconds, 1) for stage, seconds in done_at.items()},
         "saga_seconds": round(saga, 2),
         "rows_per_second_saga": round(rows / saga, 1),
         "validation_percents": percents,
@@ -236,7 +255,7 @@ def run_saga(dev: DevStack, rows: int, timeout_s: float) -> dict[str, Any]:
         "rows_failed": job["rows_failed"],
         "members": members - 1,  # the owner
         "subscriptions": subscriptions,
-        "entitlements": entitlements(),
+        "entitlements": stages["bookings"](),
         "duplicated": (members - distinct_members) + (subscriptions - distinct_subscriptions),
     }
 
@@ -254,13 +273,16 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="validation runs (the median is reported)")
     parser.add_argument("--no-saga", action="store_true", help="only the validation")
+    parser.add_argument("--saga-members", type=int, help="rows of the saga's file (default: --members)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the saga")
     args = parser.parse_args()
     figures: dict[str, Any] = {"load_average_at_start": round(os.getloadavg()[0], 2)}
     figures.update(measure_validation(args.members, args.repeat))
     if not args.no_saga:
         with tempfile.TemporaryDirectory(prefix="gymloop-bench-import-") as workdir:
-            figures.update(measure_saga(args.members, args.timeout, Path(workdir)))
+            saga_rows = args.saga_members or args.members
+            figures["saga_rows"] = saga_rows
+            figures.update(measure_saga(saga_rows, args.timeout, Path(workdir)))
     print(json.dumps(figures))
     saga_complete = args.no_saga or (figures["rows_failed"] == 0 and figures["duplicated"] == 0)
     return 0 if saga_complete else 1

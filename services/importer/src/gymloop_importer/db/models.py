@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +65,9 @@ class ImportRowState(Base):
     # A service's refusal of its part: {"refused_by", "code", "field", "message"}.
     member_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     subscription_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    # "is any row of this job still pending?" after every answer: only the pending rows are in it
+    __table_args__ = (Index("ix_import_row_job_pending", "job_id", postgresql_where=text("status = 'pending'")),)
 
 
 class PlanView(Base):

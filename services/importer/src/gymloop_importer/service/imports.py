@@ -348,9 +348,16 @@ async def complete_if_done(session: AsyncSession, studio_id: uuid.UUID, job_id: 
     )
     if job is None or job.status != "running":
         return
-    state = await progress(session, job)
-    if state.rows_settled < job.rows_total:
+    # One probe of the partial index of pending rows instead of counting every row of the job after every answer
+    # (that was quadratic in the rows of the file). The job's row lock above makes the last answer see the others.
+    pending = await session.scalar(
+        select(ImportRowState.row_id)
+        .where(ImportRowState.job_id == job.id, ImportRowState.status == RowStatus.PENDING.value)
+        .limit(1)
+    )
+    if pending is not None:
         return
+    state = await progress(session, job)
     job.status = "completed"
     job.completed_at = datetime.now(UTC)
     outcomes = (
