@@ -299,6 +299,8 @@ def _example(schema: dict[str, Any], components: dict[str, Any], ids: dict[str, 
                "time": "10:00:00", "binary": "file"}  # fmt: skip
     if schema.get("format") in formats:
         return formats[schema["format"]]
+    if schema.get("examples"):  # a documented form, e.g. a wall time's 18:30:00
+        return schema["examples"][0]
     return "x" * max(schema.get("minLength", 1), 1)
 
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import httpx
+import jsonschema
 import pytest
 from fastapi import FastAPI, Query
 from gymloop_devstack.testing import error_fields, problem
-from gymloop_kit.http.dates import Day, Month, parse_day, parse_month
+from gymloop_kit.http.dates import Day, Month, WallTime, parse_day, parse_month, parse_wall_time
 from gymloop_kit.http.input_messages import clear_message
 from gymloop_kit.http.problems import install_problem_handlers
+from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 pytestmark = pytest.mark.unit
@@ -123,3 +125,31 @@ def test_our_own_validators_keep_their_message_without_pydantics_prefix():
     assert clear_message({"type": "literal_error", "msg": "x", "ctx": {"expected": "'a' or 'b'"}}) == (
         "expected one of 'a' or 'b'"
     )
+
+
+class Opening(BaseModel):
+    opens_at: WallTime
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("18:30", time(18, 30)), ("07:05:09", time(7, 5, 9)), (" 00:00 ", time(0))]
+)
+def test_a_wall_time_as_hours_minutes_and_optional_seconds(text, expected):
+    assert parse_wall_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["18:30+01:00", "18:30Z", "24:00", "7:5", "18h30", "", "18:30:00.5"])
+def test_a_wall_time_with_an_offset_or_another_form_is_a_field_error(text):
+    with pytest.raises(ValidationError) as raised:
+        Opening.model_validate({"opens_at": text})
+    assert "HH:MM" in raised.value.errors()[0]["msg"]
+
+
+def test_what_the_api_writes_for_a_wall_time_matches_what_it_documents():
+    """JSON Schema's `format: time` demands an offset, which a studio-local time never has: a pattern instead."""
+    schema = Opening.model_json_schema()["properties"]["opens_at"]
+    assert "format" not in schema
+    written = Opening(opens_at=time(18, 30)).model_dump(mode="json")["opens_at"]
+    jsonschema.validate(written, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("18:30:00+01:00", schema)

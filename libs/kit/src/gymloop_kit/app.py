@@ -11,7 +11,7 @@ import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -39,6 +39,12 @@ from gymloop_kit.periodic import run_periodically
 from gymloop_kit.scrape import measure
 from gymloop_kit.settings import ServiceSettings
 from gymloop_kit.supervision import Supervisor
+from gymloop_kit.tracing import start_tracing
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
+    from gymloop_kit.tracing_sdk import Tracing
 
 log = get_logger(__name__)
 
@@ -63,6 +69,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     supervisor: Supervisor = field(default_factory=Supervisor)
+    tracing: Tracing | None = None  # None: tracing is off
 
     @property
     def tasks(self) -> dict[str, asyncio.Task[None]]:
@@ -73,8 +80,12 @@ class ServiceRuntime:
         await self.producer.client.fetch_all_metadata()
 
 
-def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = None) -> FastAPI:
+def create_service_app(
+    spec: ServiceSpec, settings: ServiceSettings | None = None, *, span_exporter: SpanExporter | None = None
+) -> FastAPI:
+    """`span_exporter` gets every span besides the OTLP export (tests read them from an in-memory exporter)."""
     settings = settings or ServiceSettings(service_name=spec.name)
+    tracing = start_tracing(spec.name, settings, span_exporter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,13 +93,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
         app.state.token_verifier = TokenVerifier(
             settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience
         )
-        runtime = await start_runtime(spec, settings)
+        runtime = await start_runtime(spec, settings, tracing=tracing)
         app.state.runtime = runtime
-        log.info("service_started", port=settings.http_port)
+        log.info("service_started", port=settings.http_port, tracing=tracing is not None)
         try:
             yield
         finally:
             await stop_runtime(runtime)
+            if tracing is not None:
+                tracing.shutdown()
 
     app = FastAPI(
         title=f"Gymloop {spec.name}",
@@ -121,11 +134,17 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings | None = Non
 
     document_problems(app)
     install_offline_docs(app, app.title)
+    if tracing is not None:
+        tracing.instrument_app(app)
     return app
 
 
-async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> ServiceRuntime:
+async def start_runtime(
+    spec: ServiceSpec, settings: ServiceSettings, *, tracing: Tracing | None = None
+) -> ServiceRuntime:
     database = Database(settings.database_url, pool_size=settings.database_pool_size)
+    if tracing is not None:
+        tracing.instrument_engine(database.engine)
     producer = create_producer(settings.kafka_bootstrap_servers, client_id=spec.name)
     await start_with_retry(producer, f"{spec.name} producer")
     if settings.kafka_create_topics:
@@ -136,7 +155,9 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Service
             replication_factor=settings.kafka_replication_factor,
         )
     supervisor = Supervisor(service=spec.name, backoff_max_s=settings.task_restart_backoff_max_s)
-    runtime = ServiceRuntime(settings=settings, database=database, producer=producer, supervisor=supervisor)
+    runtime = ServiceRuntime(
+        settings=settings, database=database, producer=producer, supervisor=supervisor, tracing=tracing
+    )
     if settings.relay_enabled:
         relay = runtime.relay = OutboxRelay(
             database, producer, service=spec.name, batch_size=settings.relay_batch_size,
@@ -150,6 +171,7 @@ async def start_runtime(spec: ServiceSpec, settings: ServiceSettings) -> Service
             bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=producer,
             max_attempts=settings.consumer_max_attempts, retry_base_s=settings.consumer_retry_base_s,
             batch_size=settings.consumer_batch_size, max_event_age_s=max_event_age_s(settings.inbox_retention_s),
+            tracer=tracing.tracer if tracing is not None else None,
         )  # fmt: skip
         supervisor.start("consumer", consumer.run, stop=consumer.stop, liveness=consumer.liveness)
     supervisor.start("delivery_retention", _purge_job(database, settings), core=False)

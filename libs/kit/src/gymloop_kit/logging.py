@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -29,6 +30,24 @@ def current_correlation_id() -> str:
 def _add_context(_: object, __: str, event_dict: dict) -> dict:
     if (cid := correlation_id_var.get()) is not None:
         event_dict.setdefault("correlation_id", cid)
+    return event_dict
+
+
+def trace_ids() -> dict[str, str]:
+    """`trace_id` and `span_id` of the span in hand, as hex (what log lines carry); without tracing, only the
+    trace id of the `traceparent` the work arrived with (its span id is the caller's, not ours)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        return {"trace_id": format(context.trace_id, "032x"), "span_id": format(context.span_id, "016x")}
+    arrived = traceparent_var.get()
+    if arrived is not None and len(parts := arrived.split("-")) == 4 and len(parts[1]) == 32:
+        return {"trace_id": parts[1]}
+    return {}
+
+
+def _add_trace_ids(_: object, __: str, event_dict: dict) -> dict:
+    for key, value in trace_ids().items():
+        event_dict.setdefault(key, value)
     return event_dict
 
 
@@ -60,6 +79,7 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         structlog.contextvars.merge_contextvars,
         _service_name(service),
         _add_context,
+        _add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

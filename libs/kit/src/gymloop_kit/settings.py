@@ -88,6 +88,16 @@ class ServiceSettings(BaseSettings):
         hours = self.inbox_retention_hours
         return 3600 * (self.kafka_topic_retention_hours + 24 if hours is None else hours)
 
+    # Traces (OpenTelemetry): see gymloop_kit.tracing.
+    tracing_otlp_endpoint: str = Field(
+        default="",
+        description="Base URL of the OTLP/HTTP collector (http://otel-collector:4318), spans go to <it>/v1/traces; "
+        "empty: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT if set, else tracing is off",
+    )
+    tracing_sample_ratio: float = Field(
+        default=1.0, ge=0.0, le=1.0, description="Share of new traces kept; a call or event follows its caller"
+    )
+
     jwt_public_key: str = Field(default="", description="PEM Ed25519 public key that verifies access tokens")
     jwt_private_key: str = Field(default="", description="PEM private key; only the members service signs")
     jwt_issuer: str = "gymloop"

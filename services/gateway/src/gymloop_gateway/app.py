@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 from fastapi import FastAPI, Request
@@ -31,6 +31,7 @@ from gymloop_kit.http.paths import PlainPathMiddleware
 from gymloop_kit.http.problem_docs import with_problem_responses
 from gymloop_kit.http.problems import install_problem_handlers
 from gymloop_kit.logging import CORRELATION_HEADER, configure_logging, get_logger
+from gymloop_kit.tracing import start_tracing
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -41,6 +42,9 @@ from gymloop_gateway.readiness import platform_state
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_gateway.versioning import VersionedPathMiddleware
 from gymloop_gateway.views import install_views
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 log = get_logger("gateway")
 
@@ -69,10 +73,15 @@ class Edge:
 
 
 def create_app(
-    settings: GatewaySettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: GatewaySettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
-    """`transport` lets tests put in-process services behind the gateway; by default it is real HTTP."""
+    """`transport` lets tests put in-process services behind the gateway; by default it is real HTTP.
+    `span_exporter` gets every span besides the OTLP export (tests read them from an in-memory exporter)."""
     settings = settings or GatewaySettings()
+    tracing = start_tracing(settings.service_name, settings, span_exporter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,8 +107,13 @@ def create_app(
                 auth=EdgeAuth(verifier, settings.public_routes),
                 openapi=MergedOpenAPI(client, settings.service_urls, own_openapi, ttl_s=settings.openapi_cache_s),
             )
-            log.info("gateway_started", port=settings.http_port, services=sorted(settings.service_urls))
-            yield
+            log.info("gateway_started", port=settings.http_port, services=sorted(settings.service_urls),
+                     tracing=tracing is not None)  # fmt: skip
+            try:
+                yield
+            finally:
+                if tracing is not None:
+                    tracing.shutdown()
 
     app = FastAPI(
         title="Gymloop API",
@@ -181,6 +195,8 @@ def create_app(
         return await forward(edge.client, request, service, base_url)
 
     install_offline_docs(app, app.title)
+    if tracing is not None:
+        tracing.instrument_app(app)
 
     # Last, so every route above wins: the rest of the site is the web app (the back office), same origin.
     @app.api_route("/{path:path}", methods=PROXY_METHODS, include_in_schema=False)

@@ -13,6 +13,7 @@ from gymloop_kit.errors import FieldError, Unauthorized
 from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import error_response, problem_body, problem_response
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
+from gymloop_kit.tracing import TRACE_HEADERS, trace_headers
 
 from gymloop_gateway.versioning import canonical
 
@@ -78,8 +79,9 @@ def forwarded_headers(request: Request, service: str, prefix: str | None = None)
         (key, value)
         for key, value in request.headers.items()
         if key not in HOP_BY_HOP and key not in connection_listed and key != CORRELATION_HEADER.lower()
-        and not key.startswith("x-forwarded-") and key != "forwarded"
+        and not key.startswith("x-forwarded-") and key != "forwarded" and key not in TRACE_HEADERS
     ]  # fmt: skip
+    headers += trace_headers().items()  # the service's span is a child of the gateway's
     headers += [
         (CORRELATION_HEADER, current_correlation_id()),
         ("X-Forwarded-Proto", request.url.scheme),

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import AsyncIterator
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import Depends, FastAPI, Request
@@ -24,6 +25,7 @@ from gymloop_kit.http.forwarded import trust_forwarded_headers
 from gymloop_kit.http.metrics import HttpMetricsMiddleware, metrics_answer
 from gymloop_kit.http.middleware import CorrelationMiddleware
 from gymloop_kit.logging import configure_logging, get_logger
+from gymloop_kit.tracing import start_tracing
 from starlette.exceptions import HTTPException
 
 from gymloop_web.deps import CsrfRefused, NotLoggedIn, NotStaff, require_csrf
@@ -35,13 +37,23 @@ from gymloop_web.routes import agenda, auth, dashboard, member_billing, member_o
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
 log = get_logger("web")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: WebSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> FastAPI:
-    """`transport` lets tests put an in-process gateway behind the app; by default it is real HTTP."""
+def create_app(
+    settings: WebSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> FastAPI:
+    """`transport` lets tests put an in-process gateway behind the app; by default it is real HTTP.
+    `span_exporter` gets every span besides the OTLP export (tests read them from an in-memory exporter)."""
     settings = settings or WebSettings()
+    tracing = start_tracing(settings.service_name, settings, span_exporter)
     session_secrets = [secret.get_secret_value() for secret in settings.web_session_secrets]
     generated = not session_secrets
     sealer = SessionSealer(session_secrets or [secrets.token_urlsafe(48)], settings.web_session_max_age_s)
@@ -61,8 +73,13 @@ def create_app(settings: WebSettings | None = None, *, transport: httpx.AsyncBas
             app.state.gateway = Gateway(client)
             if generated:
                 log.warning("web_session_secret_generated", note="sessions end when this process restarts")
-            log.info("web_started", port=settings.http_port, gateway=settings.web_gateway_url)
-            yield
+            log.info("web_started", port=settings.http_port, gateway=settings.web_gateway_url,
+                     tracing=tracing is not None)  # fmt: skip
+            try:
+                yield
+            finally:
+                if tracing is not None:
+                    tracing.shutdown()
 
     app = FastAPI(
         title="Gymloop web",
@@ -112,6 +129,8 @@ def create_app(settings: WebSettings | None = None, *, transport: httpx.AsyncBas
     app.add_middleware(CorrelationMiddleware)
     # The gateway is the proxy in front: its X-Forwarded-Proto says whether the browser used https (Secure cookie).
     trust_forwarded_headers(app, settings.trusted_proxies)
+    if tracing is not None:
+        tracing.instrument_app(app)
     return app
 
 

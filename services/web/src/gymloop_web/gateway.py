@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
+from gymloop_kit.tracing import inject_trace_headers
 
 from gymloop_web.session import WebSession
 
@@ -109,6 +110,7 @@ class Gateway:
             headers["X-Forwarded-For"] = address
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        inject_trace_headers(headers)  # the gateway's span is a child of the page's
         clean = {key: value for key, value in (params or {}).items() if value not in (None, "")}
         try:
             answer = await self.client.request(

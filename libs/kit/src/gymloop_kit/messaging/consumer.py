@@ -24,9 +24,11 @@ from aiokafka.structs import OffsetAndMetadata
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from gymloop_contracts import Envelope, EventPayload, dlq_topic
+from opentelemetry.trace import Tracer
 from pydantic import ValidationError
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
+from gymloop_kit import tracing
 from gymloop_kit.db import Database
 from gymloop_kit.logging import correlation_id_var, get_logger, traceparent_var
 from gymloop_kit.messaging import inbox, kafka_compat, metrics
@@ -57,12 +59,15 @@ class _Work:
 
 
 @contextlib.contextmanager
-def _event_context(envelope: Envelope) -> Iterator[None]:
-    """Logs and events written by a handler carry the correlation id and trace of the event it handles."""
+def _event_context(envelope: Envelope, record: ConsumerRecord, consumer: str, tracer: Tracer | None) -> Iterator[None]:
+    """Logs and events written by a handler carry the correlation id and trace of the event it handles; with
+    tracing on, the handler runs in a span continuing the event's trace."""
     correlation_token = correlation_id_var.set(envelope.correlation_id)
     trace_token = traceparent_var.set(envelope.traceparent)
     try:
-        yield
+        with tracing.consuming(tracer, envelope, consumer=consumer, topic=record.topic, partition=record.partition,
+                               offset=record.offset):  # fmt: skip
+            yield
     finally:
         correlation_id_var.reset(correlation_token)
         traceparent_var.reset(trace_token)
@@ -120,6 +125,7 @@ class EventConsumer:
         group_id: str | None = None,
         max_event_age_s: float | None = None,
         probe_interval_s: float = 2.0,
+        tracer: Tracer | None = None,
     ) -> None:
         self.name = name
         self.group_id = group_id or name
@@ -132,6 +138,7 @@ class EventConsumer:
         self.batch_size = batch_size
         self.max_event_age_s = max_event_age_s
         self.probe_interval_s = probe_interval_s
+        self.tracer = tracer  # None: tracing is off
         self.liveness = Liveness()
         self._stopping = asyncio.Event()
         self._failure: asyncio.Future[BaseException] | None = None
@@ -272,7 +279,7 @@ class EventConsumer:
                     outcomes.append((item.envelope.event_type, "duplicate"))
                     continue
                 fresh.discard(item.envelope.event_id)  # the same event twice in one batch applies once
-                with _event_context(item.envelope):
+                with _event_context(item.envelope, item.record, self.name, self.tracer):
                     await item.subscription.handler(session, item.payload, item.envelope)
                 outcomes.append((item.envelope.event_type, "applied"))
         for event_type, outcome in outcomes:
@@ -288,7 +295,7 @@ class EventConsumer:
                 reraise=True,
             )
             async for attempt in retrying:
-                with attempt, _event_context(envelope):
+                with attempt, _event_context(envelope, item.record, self.name, self.tracer):
                     async with self.database.transaction() as session:
                         if not await inbox.claim(session, self.name, envelope):
                             outcome = "duplicate"

@@ -17,8 +17,9 @@ from sqlalchemy import insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_kit.logging import current_correlation_id, traceparent_var
+from gymloop_kit.logging import current_correlation_id
 from gymloop_kit.messaging.tables import outbox, outbox_sequence
+from gymloop_kit.tracing import current_traceparent
 
 CHUNK = 1000
 NOTIFY_CHANNEL = "gymloop_outbox"  # the outbox trigger in tables.py notifies this channel
@@ -77,13 +78,14 @@ async def add_events(
         # Chunked: one multi-row statement may carry at most 32,767 parameters.
         chunk = payloads[start : start + CHUNK]
         sequences = await reserve_sequences(session, [(p.aggregate_type, p.aggregate_id) for p in chunk])
+        traceparent = current_traceparent()  # the span writing the events: the consumers' spans continue it
         wrapped = [
             wrap(
                 payload,
                 studio_id=studio_id,
                 producer=payload.owner,
                 correlation_id=correlation,
-                traceparent=traceparent_var.get(),
+                traceparent=traceparent,
                 sequence=sequence,
             )
             for payload, sequence in zip(chunk, sequences, strict=True)
@@ -106,7 +108,7 @@ async def add_restatement(
         studio_id=studio_id,
         producer=payload.owner,
         correlation_id=current_correlation_id(),
-        traceparent=traceparent_var.get(),
+        traceparent=current_traceparent(),
         sequence=sequence,
     )
     await session.execute(insert(outbox), [_outbox_row(envelope)])

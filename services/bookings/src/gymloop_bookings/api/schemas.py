@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from gymloop_kit.bounds import PositiveInt32
+from gymloop_kit.http.dates import WallTime
 from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -100,7 +101,7 @@ class DayDescriptionIn(BaseModel):
 
 class SlotIn(BaseModel):
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    start_time: time = Field(description="Local wall-clock time in the studio's zone")
+    start_time: WallTime = Field(description="Local wall-clock time in the studio's zone")
     duration_minutes: int = Field(gt=0, le=24 * 60)
     session_type_id: uuid.UUID
     capacity: PositiveInt32
@@ -125,7 +126,7 @@ class ScheduleOut(BaseModel):
 class SlotOut(BaseModel):
     id: uuid.UUID
     weekday: int = Field(description="0 = Monday")
-    start_time: time = Field(description="Local wall-clock time in the studio's zone")
+    start_time: WallTime = Field(description="Local wall-clock time in the studio's zone")
     duration_minutes: int
     session_type_id: uuid.UUID
     capacity: int
@@ -174,7 +175,7 @@ BOOKED_SESSIONS_HELP = (
 class SlotEditIn(BaseModel):
     """Only the fields sent change; coach_id null removes the coach."""
 
-    start_time: time | None = Field(default=None, description="Local wall-clock time in the studio's zone")
+    start_time: WallTime | None = Field(default=None, description="Local wall-clock time in the studio's zone")
     duration_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
     coach_id: uuid.UUID | None = None
     capacity: PositiveInt32 | None = None
@@ -208,7 +209,7 @@ class MoveIn(BaseModel):
     """Only the fields sent change; coach_id null removes the coach."""
 
     day: date | None = Field(default=None, description="New local day")
-    start_time: time | None = Field(default=None, description="New local start time in the studio's zone")
+    start_time: WallTime | None = Field(default=None, description="New local start time in the studio's zone")
     duration_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
     location_id: uuid.UUID | None = None
     coach_id: uuid.UUID | None = None
@@ -223,7 +224,7 @@ class OneOffIn(BaseModel):
     location_id: uuid.UUID
     session_type_id: uuid.UUID
     day: date
-    start_time: time
+    start_time: WallTime
     duration_minutes: int = Field(gt=0, le=24 * 60)
     capacity: PositiveInt32
     coach_id: uuid.UUID | None = None

@@ -19,6 +19,7 @@ from fastapi import Request
 from gymloop_kit.http.forwarded import client_address
 from gymloop_kit.http.problems import problem_body
 from gymloop_kit.logging import CORRELATION_HEADER, current_correlation_id, get_logger
+from gymloop_kit.tracing import inject_trace_headers
 
 from gymloop_gateway.versioning import canonical
 
@@ -112,6 +113,7 @@ def upstream_headers(request: Request, service: str) -> dict[str, str]:
         headers["Authorization"] = authorization
     if client := client_address(request):
         headers["X-Forwarded-For"] = client
+    inject_trace_headers(headers)  # each service's span is a child of the gateway's
     return headers
 
 

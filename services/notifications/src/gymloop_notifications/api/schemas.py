@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any, Literal
 
+from gymloop_kit.http.dates import WallTime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -54,7 +55,7 @@ TIME_ZONE_IS_THE_STUDIOS = (
 
 class SettingsOut(BaseModel):
     time_zone: str = Field(description="The studio's IANA zone, from members (Europe/Amsterdam until it is known)")
-    refresh_at: time
+    refresh_at: WallTime
     next_refresh_at: datetime
     notifications: dict[str, dict[str, Any]]
 
@@ -66,7 +67,7 @@ class SettingsIn(BaseModel):
         "(PATCH /api/members/studios/current) and followed from its StudioUpdated event",
         json_schema_extra={"deprecated": True},
     )
-    refresh_at: time | None = None
+    refresh_at: WallTime | None = None
     notifications: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description='Partial update, e.g. {"absence": {"days": 21}}'
     )
