@@ -9,14 +9,14 @@ export UV_COMPILE_BYTECODE := 1
 export UV_SYSTEM_CERTS := 1
 export UV_NATIVE_TLS := 1
 
-.PHONY: help install chromium dev test test-unit lint typecheck schemas bench clean
+.PHONY: help install chromium dev test test-unit lint typecheck schemas bench bench-table clean
 
 help:
 	@echo "make dev       start the whole platform locally with demo data (Ctrl-C stops it)"
 	@echo "make test      install everything and run every test (lint, types, unit, integration, e2e)"
 	@echo "make test-unit only the fast unit tests"
 	@echo "make schemas   regenerate the event JSON Schema snapshots and AsyncAPI documents"
-	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench     run the benchmarks in bench/, collect their figures, regenerate the README's table"
 
 .tools/bin/uv:
 	@echo "uv not found: installing it into .tools/ (from PyPI)"
@@ -55,8 +55,17 @@ typecheck: install
 schemas: install
 	$(UV) run --frozen python -m gymloop_contracts.export
 
+# Every bench/*.py, each one's last JSON line into $(BENCH_RESULTS), then the README's table regenerated from it.
+# BENCH_ONLY="import.py relay.py" runs only those (their entries replace the ones in the file).
+BENCH_RESULTS ?= bench/results.json
+BENCH_ONLY ?=
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(UV) run --frozen python $$b || exit 1; done
+	$(UV) run --frozen python bench/report/run_all.py --results $(BENCH_RESULTS) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)); \
+	status=$$?; $(UV) run --frozen python bench/report/readme_table.py --results $(BENCH_RESULTS) --readme README.md; \
+	exit $$status
+
+bench-table: install
+	$(UV) run --frozen python bench/report/readme_table.py --results $(BENCH_RESULTS) --readme README.md
 
 clean:
 	rm -rf .venv .tools .dev-data .pytest_cache .mypy_cache .ruff_cache

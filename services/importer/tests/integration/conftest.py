@@ -42,6 +42,38 @@ class Importer:
     def upload(data: bytes, name: str = "members.xlsx") -> dict[str, Any]:
         return upload(data, name)
 
+    async def import_file(
+        self, data: bytes, *, headers: dict[str, str] | None = None, name: str = "members.xlsx"
+    ) -> dict[str, Any]:
+        """POST the file (202, validating), then the import once its validation has decided it."""
+        headers = headers or self.staff()
+        accepted = await self.http.post("/imports", headers=headers, **upload(data, name))
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.json()["status"] == "validating"
+        return await self.decided(accepted.json()["id"], headers)
+
+    async def decided(self, import_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET /imports/{id} once it is no longer validating (rejected or running or completed)."""
+
+        async def decision() -> dict[str, Any] | None:
+            answer = await self.http.get(f"/imports/{import_id}", headers=headers or self.staff())
+            assert answer.status_code == 200, answer.text
+            job: dict[str, Any] = answer.json()
+            return None if job["status"] == "validating" else job
+
+        found = await eventually(decision, timeout_s=60)
+        assert isinstance(found, dict)
+        return found
+
+    async def rejection(self, data: bytes) -> dict[str, Any]:
+        """Import a file that must be rejected; its problem document (422, one entry per error)."""
+        job = await self.import_file(data)
+        assert job["status"] == "rejected", job
+        problem: dict[str, Any] = job["problem"]
+        assert problem["status"] == 422
+        assert problem["import_id"] == job["id"]
+        return problem
+
     async def announce_collection_method(
         self, method: str, *, sequence: int = 1, studio_id: uuid.UUID | None = None, wait: bool = True
     ) -> Envelope:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from gymloop_contracts.events.billing import PlanPublished, SubscriptionActivated
 from gymloop_contracts.events.members import MemberRegistered
-from gymloop_devstack.testing import error_fields, eventually, problem, publish
+from gymloop_devstack.testing import error_fields, eventually, publish
 
 pytestmark = pytest.mark.integration
 
@@ -57,9 +57,8 @@ async def test_malformed_file_is_rejected_with_located_messages_and_nothing_requ
         ]
     )
 
-    response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
+    body = await importer.rejection(data)
 
-    body = problem(response, 422)
     assert body["code"] == "import_invalid"
     assert [entry["msg"] for entry in body["errors"]] == [
         "Row 3, column B (Last name *): Last name is required but empty: fill in the member's last name",
@@ -98,10 +97,7 @@ async def test_subscription_refused_until_billing_announces_the_collection_metho
     assert settings["subscriptions_importable"] == "free_hidden_plans_only"
     assert "configure it in billing first" in settings["explanation"]
 
-    response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
-
-    assert response.status_code == 422
-    (entry,) = error_fields(response)
+    (entry,) = (await importer.rejection(data))["errors"]
     assert entry["type"] == "collection_method_unknown"
     assert entry["msg"].startswith(
         "Row 2, column J (Subscription): subscriptions can only be imported when the studio collects payments by "
@@ -119,14 +115,15 @@ async def test_subscription_refused_until_billing_announces_the_collection_metho
 
     await importer.announce_collection_method("sepa_export")
 
-    accepted = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
-    assert accepted.status_code == 202, accepted.text
-    import_id = accepted.json()["id"]
-    assert (accepted.json()["log_url"], accepted.json()["log_csv_url"]) == (
+    accepted = await importer.import_file(data)
+    assert accepted["status"] == "running"
+    assert accepted["problem"] is None
+    import_id = accepted["id"]
+    assert (accepted["log_url"], accepted["log_csv_url"]) == (
         f"/imports/{import_id}/log",
         f"/imports/{import_id}/log.csv",
     )  # called directly, the service's own paths, which answer
-    assert (await importer.http.get(accepted.json()["log_url"], headers=importer.staff())).status_code == 200
+    assert (await importer.http.get(accepted["log_url"], headers=importer.staff())).status_code == 200
     through_the_gateway = {**importer.staff(), "X-Forwarded-Prefix": "/api/v1/importer"}
     seen = (await importer.http.get(f"/imports/{import_id}", headers=through_the_gateway)).json()
     assert (seen["log_url"], seen["failed_rows_url"]) == (
@@ -167,10 +164,9 @@ async def test_billing_settings_drive_the_collection_method_newest_first_per_stu
     settings = (await importer.http.get("/import-settings", headers=importer.staff())).json()
     assert settings["collection_method"] == "stripe"
     assert "Stripe" in settings["explanation"]
-    response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(gold))
-    assert response.status_code == 422
-    assert error_fields(response)[0]["type"] == "subscription_not_importable"
-    assert "this studio uses Stripe" in error_fields(response)[0]["msg"]
+    refused = (await importer.rejection(gold))["errors"]
+    assert refused[0]["type"] == "subscription_not_importable"
+    assert "this studio uses Stripe" in refused[0]["msg"]
 
 
 async def test_dry_run_shows_creations_and_field_changes_and_changes_nothing(importer) -> None:
@@ -209,8 +205,7 @@ async def test_dry_run_shows_creations_and_field_changes_and_changes_nothing(imp
 
 async def test_another_studio_cannot_see_or_delete_an_import(importer) -> None:
     data = importer.template([["Jan", None, "jan@example.com", "2025-01-01"]])
-    rejected = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
-    import_id = rejected.json()["import_id"]
+    import_id = (await importer.rejection(data))["import_id"]
     other = importer.staff(studio_id=uuid.uuid4(), role="admin")
 
     for path in (f"/imports/{import_id}", f"/imports/{import_id}/log", f"/imports/{import_id}/log.csv"):
@@ -237,11 +232,7 @@ MALFORMED_ROWS = [
 
 async def test_many_malformed_files_over_http_are_rejected_and_request_nothing(importer) -> None:
     for row, expected_start in MALFORMED_ROWS:
-        response = await importer.http.post(
-            "/imports", headers=importer.staff(), **importer.upload(importer.template([row]))
-        )
-        assert response.status_code == 422, row
-        messages = [entry["msg"] for entry in error_fields(response)]
+        messages = [entry["msg"] for entry in (await importer.rejection(importer.template([row])))["errors"]]
         assert len(messages) == 1, messages
         assert messages[0].startswith(expected_start), messages
     assert await importer.scalar("SELECT count(*) FROM outbox") == 0

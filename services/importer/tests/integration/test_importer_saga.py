@@ -73,10 +73,9 @@ async def test_import_requests_every_row_follows_them_to_done_and_completes_once
     data = importer.template(_rows(), ["Gold"])
 
     async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
-        response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
-        assert response.status_code == 202, response.text
-        job = response.json()
+        job = await importer.import_file(data)
         assert job["status"] == "running"
+        assert job["validation_percent"] == 100
         assert job["rows_total"] == 2
         assert job["same_as_import_id"] is None
 
@@ -120,27 +119,23 @@ async def test_import_requests_every_row_follows_them_to_done_and_completes_once
 
 async def test_the_same_file_imported_again_is_recognised(importer) -> None:
     await _ready_studio(importer)
-    first = await importer.http.post(
-        "/imports", headers=importer.staff(), **importer.upload(importer.template(_rows(), ["Gold"]))
-    )
+    first = await importer.import_file(importer.template(_rows(), ["Gold"]))
     # Saved again (new bytes), rows in another order, e-mail in another case: the same content.
     rows = _rows()
     rows[0][2] = "Carla@Example.com"
     again = importer.template(list(reversed(rows)), ["Gold"])
 
-    second = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(again))
+    second = await importer.import_file(again)
 
-    assert second.status_code == 202
-    assert second.json()["same_as_import_id"] == first.json()["id"]
+    assert second["status"] == "running"
+    assert second["same_as_import_id"] == first["id"]
 
 
 async def test_redelivered_confirmations_change_nothing(importer) -> None:
     await _ready_studio(importer)
     rows = [["Solo", "Member", "solo@example.com", "2025-01-01"]]
     async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
-        response = await importer.http.post(
-            "/imports", headers=importer.staff(), **importer.upload(importer.template(rows))
-        )
+        job_id = (await importer.import_file(importer.template(rows)))["id"]
         await probe.wait_for(lambda events: len(events) >= 1)
         request = MemberImportRequested.model_validate(probe.of_type(MemberImportRequested)[0].payload)
 
@@ -149,9 +144,9 @@ async def test_redelivered_confirmations_change_nothing(importer) -> None:
         await probe.wait_for(lambda events: any(e.event_type == "ImportCompleted" for e in events), settle_s=2.0)
 
     assert len(probe.of_type(ImportCompleted)) == 1
-    job = (await importer.http.get(f"/imports/{response.json()['id']}", headers=importer.staff())).json()
+    job = (await importer.http.get(f"/imports/{job_id}", headers=importer.staff())).json()
     assert (job["status"], job["members_done"], job["rows_done"]) == ("completed", 1, 1)
-    log = (await importer.http.get(f"/imports/{response.json()['id']}/log", headers=importer.staff())).text
+    log = (await importer.http.get(f"/imports/{job_id}/log", headers=importer.staff())).text
     assert "Created: 1" in log
     assert "Updated: 0" in log
 
@@ -178,9 +173,7 @@ async def test_rows_refused_by_members_or_billing_fail_and_the_import_completes_
     data = importer.template([*_rows(), piet], ["Gold"])
 
     async with EventProbe.for_events(importer.bootstrap, MemberImportRequested, ImportCompleted) as probe:
-        response = await importer.http.post("/imports", headers=importer.staff(), **importer.upload(data))
-        assert response.status_code == 202, response.text
-        job_id = response.json()["id"]
+        job_id = (await importer.import_file(data))["id"]
         await probe.wait_for(lambda events: len(events) >= 3)
         requests = [MemberImportRequested.model_validate(e.payload) for e in probe.of_type(MemberImportRequested)]
         carla, jan, piet_request = sorted(requests, key=lambda r: r.row_number)
@@ -264,9 +257,7 @@ async def test_refusals_for_another_studio_or_an_unknown_import_change_nothing(i
     await _ready_studio(importer)
     rows = [["Solo", "Member", "solo@example.com", "2025-01-01"]]
     async with EventProbe.for_events(importer.bootstrap, MemberImportRequested) as probe:
-        response = await importer.http.post(
-            "/imports", headers=importer.staff(), **importer.upload(importer.template(rows))
-        )
+        job_id = (await importer.import_file(importer.template(rows)))["id"]
         await probe.wait_for(lambda events: len(events) >= 1)
     request = MemberImportRequested.model_validate(probe.of_type(MemberImportRequested)[0].payload)
     refusal = _refusal(MemberImportRejected, request, code="email_taken", field="email", message="use another")
@@ -276,6 +267,6 @@ async def test_refusals_for_another_studio_or_an_unknown_import_change_nothing(i
     unknown = _refusal(SubscriptionImportRejected, unknown_job, code="plan_inactive", field=None, message="x")
     await importer.consumed(await publish(importer.bootstrap, unknown, studio_id=importer.studio_id))
 
-    job = (await importer.http.get(f"/imports/{response.json()['id']}", headers=importer.staff())).json()
+    job = (await importer.http.get(f"/imports/{job_id}", headers=importer.staff())).json()
     assert (job["status"], job["rows_done"], job["rows_failed"]) == ("running", 0, 0)
     assert await importer.scalar("SELECT count(*) FROM import_row WHERE status <> 'pending'") == 0

@@ -6,13 +6,13 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from gymloop_kit.app import Session
+from gymloop_kit.app import Session, runtime_of
 from gymloop_kit.auth import Staff
 from gymloop_kit.http.links import Links, PublicPaths
 from gymloop_kit.http.pagination import Page, Paging, slice_page
-from gymloop_kit.http.problems import error_response
+from gymloop_kit.http.problems import Problem, error_response, problem_body
 from pydantic import BaseModel, Field
 
 from gymloop_importer.db.models import ImportJob
@@ -61,18 +61,30 @@ def _issue(issue: ImportIssue) -> IssueOut:
 
 
 def _rejection(issues: tuple[ImportIssue, ...], import_id: uuid.UUID | None) -> JSONResponse:
-    """422 with one field error per problem, each naming row and column; the rejected import is kept (committed),
-    so this is answered rather than raised."""
+    """422 with one field error per problem, each naming row and column."""
     return error_response(ImportRejected(issues), extensions={"import_id": str(import_id) if import_id else None})
+
+
+def _rejection_problem(job: ImportJob) -> Problem:
+    error = ImportRejected(imports.issues_of(job))
+    body = problem_body(
+        status=error.status_code, code=error.code, detail=error.message, title=error.title,
+        field_errors=error.field_errors, extensions={"import_id": str(job.id)},
+    )  # fmt: skip
+    return Problem.model_validate(body)
 
 
 class ImportOut(BaseModel):
     id: uuid.UUID
-    status: Literal["rejected", "running", "completed"]
+    status: Literal["validating", "rejected", "running", "completed"] = Field(
+        description="validating (the file is being checked, see validation_percent), then rejected (the file has "
+        "errors; nothing was imported) or running (members and billing work through the rows), then completed"
+    )
     file_name: str | None
     created_at: datetime
     completed_at: datetime | None
-    rows_total: int
+    validation_percent: int = Field(description="0 to 100: member rows of the file checked so far; 100 once decided")
+    rows_total: int = Field(description="member rows of the file; 0 while validating")
     rows_done: int
     rows_failed: int
     members_done: int
@@ -86,6 +98,19 @@ class ImportOut(BaseModel):
     failed_rows_url: str = Field(description="The rows another service refused: its full path through the gateway")
 
 
+class ImportDetailOut(ImportOut):
+    problem: Problem | None = Field(
+        description="Once rejected: the 422 problem document, one entry per error with its row, column and fix "
+        "(code import_invalid, with import_id); null otherwise"
+    )
+
+
+def _validation_percent(job: ImportJob) -> int:
+    if job.status != "validating":
+        return 100
+    return 100 * job.rows_validated // job.rows_read if job.rows_read else 0
+
+
 async def _import_out(session: Session, job: ImportJob, links: PublicPaths) -> ImportOut:
     state = await imports.progress(session, job)
     settled = state.rows_settled
@@ -93,6 +118,7 @@ async def _import_out(session: Session, job: ImportJob, links: PublicPaths) -> I
     return ImportOut(
         id=job.id,
         status=job.status,
+        validation_percent=_validation_percent(job),
         file_name=job.file_name,
         created_at=job.created_at,
         completed_at=job.completed_at,
@@ -200,29 +226,32 @@ async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut
 
 @router.post(
     "/imports",
-    summary="Import members and employees from the template: all rows are validated first, all-or-nothing",
+    summary="Import members and employees from the template: validated first as a job, then all-or-nothing",
     status_code=202,
     response_model=ImportOut,
     responses={
         413: {"description": "The file is larger than the upload limit"},
-        422: {"description": "The file has errors; nothing was imported; the log is kept as a rejected import"},
+        422: {"description": "The upload is not a workbook that can be read safely (empty, not .xlsx, a zip bomb)"},
     },
 )
-async def start_import(principal: Staff, session: Session, file: Upload, links: Links) -> ImportOut | JSONResponse:
-    """Staff only. Validates every row first: a file with errors imports nothing (422, and the log is kept). A valid
-    file answers 202; members then creates the people and billing their subscriptions, and the import's progress
-    follows."""
-    started = await imports.start_import(
+async def start_import(
+    principal: Staff, session: Session, file: Upload, links: Links, request: Request, background: BackgroundTasks
+) -> ImportOut:
+    """Staff only. Answers 202 at once with the import `validating`; every row of the file is then checked
+    (`validation_percent` at GET /imports/{id}). A file with any error imports nothing: the import becomes
+    `rejected`, with its errors (row, column, what to change) as `problem` at GET /imports/{id} and in its log. A
+    valid file becomes `running`: members then creates the people and billing their subscriptions, and the
+    import's progress follows."""
+    job = await imports.accept_import(
         session,
         studio_id=principal.studio_id,
         account_id=principal.account_id,
         file_name=file.filename,
         data=await _read_upload(file),
-        today=await studio_state.studio_today(session, principal.studio_id),
     )
-    if started.issues:
-        return _rejection(started.issues, started.job.id)
-    return await _import_out(session, started.job, links)
+    # Background tasks run after the answer was sent, so after the commit: the job finds its row and file.
+    background.add_task(imports.validate_import, runtime_of(request).database, job.id)
+    return await _import_out(session, job, links)
 
 
 @router.get("/imports", summary="Imports of this studio, newest first", response_model=Page[ImportOut])
@@ -232,10 +261,14 @@ async def list_imports(principal: Staff, session: Session, page: Paging, links: 
     return Page.of([await _import_out(session, job, links) for job in jobs], total, page)
 
 
-@router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportOut)
-async def get_import(import_id: uuid.UUID, principal: Staff, session: Session, links: Links) -> ImportOut:
-    """Staff only. The import's state and progress, with the links to its log."""
-    return await _import_out(session, await imports.get_job(session, principal.studio_id, import_id), links)
+@router.get("/imports/{import_id}", summary="An import's progress", response_model=ImportDetailOut)
+async def get_import(import_id: uuid.UUID, principal: Staff, session: Session, links: Links) -> ImportDetailOut:
+    """Staff only. The import's state and progress (validation, then the rows), with the links to its log and,
+    once rejected, its errors."""
+    job = await imports.get_job(session, principal.studio_id, import_id)
+    summary = await _import_out(session, job, links)
+    problem = _rejection_problem(job) if job.status == "rejected" else None
+    return ImportDetailOut(**summary.model_dump(), problem=problem)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gymloop_kit.db import make_metadata
-from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,7 +19,8 @@ class Base(DeclarativeBase):
 
 
 class ImportJob(Base):
-    """One uploaded file. Its log (validated rows and errors) is kept until the studio deletes the job."""
+    """One uploaded file. Its log (validated rows and errors) is kept until the studio deletes the job. The file
+    itself is kept only while it is validated (deferred: never loaded with the job otherwise)."""
 
     __tablename__ = "import_job"
 
@@ -28,13 +29,17 @@ class ImportJob(Base):
     created_by: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     file_name: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # rejected | running | completed
+    status: Mapped[str] = mapped_column(String(16))  # validating | rejected | running | completed
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     same_as_job_id: Mapped[uuid.UUID | None]
     rows_total: Mapped[int]
     validated: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # validation's progress: member rows found in the file, and how many of them are checked
+    rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
+    rows_validated: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),)
 
@@ -60,6 +65,9 @@ class ImportRowState(Base):
     # A service's refusal of its part: {"refused_by", "code", "field", "message"}.
     member_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     subscription_rejection: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+    # "is any row of this job still pending?" after every answer: only the pending rows are in it
+    __table_args__ = (Index("ix_import_row_job_pending", "job_id", postgresql_where=text("status = 'pending'")),)
 
 
 class PlanView(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
@@ -17,6 +19,16 @@ from schwifty.exceptions import (
 )
 
 _PLAIN_TYPES = (str, int, float, bool, datetime, date, time, timedelta)
+
+
+# email_validator checks the domain of every address afresh (IDNA and a Unicode check per character: most of
+# its time), while an import's thousands of addresses share a few domains. That check is pure in its arguments
+# and validate_email only reads its result, so it is memoized where validate_email looks it up; failures raise
+# and are never cached.
+_email_validation = importlib.import_module("email_validator.validate_email")
+_check_domain = getattr(_email_validation, "validate_email_domain_name")  # noqa: B009 (mypy sees no such name)
+if not hasattr(_check_domain, "cache_info"):
+    setattr(_email_validation, "validate_email_domain_name", functools.lru_cache(maxsize=4096)(_check_domain))  # noqa: B010
 
 
 class CellProblem(Exception):

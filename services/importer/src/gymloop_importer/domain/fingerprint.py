@@ -6,6 +6,7 @@ fingerprint is taken over the validated rows: normalized values, without row num
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -15,19 +16,26 @@ from datetime import date
 from gymloop_importer.domain.import_row import ImportRow
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in fields(kind))
+
+
 def _canonical(value: object) -> object:
+    if value is None or isinstance(value, str | int):
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_canonical(item) for item in value]
     if is_dataclass(value) and not isinstance(value, type):
         # Shallow, field by field: dataclasses.asdict deep-copies and costs more than hashing itself.
-        return {field.name: _canonical(getattr(value, field.name)) for field in fields(value)}
+        return {name: _canonical(getattr(value, name)) for name in _field_names(type(value))}
     return value
 
 
 def _normalized(row: ImportRow) -> dict[str, object]:
-    normalized = {field.name: _canonical(getattr(row, field.name)) for field in fields(row)}
+    normalized = {name: _canonical(getattr(row, name)) for name in _field_names(ImportRow)}
     del normalized["row_number"]
     normalized["email"] = row.email.casefold()
     if row.responsible_employee_email is not None:

@@ -9,7 +9,7 @@ from gymloop_importer.domain.fingerprint import content_fingerprint
 from gymloop_importer.domain.import_context import ImportContext
 from gymloop_importer.domain.import_row import ImportRow
 from gymloop_importer.domain.safety import DEFAULT_LIMITS, UploadLimits
-from gymloop_importer.domain.validation import ValidatedMember, ValidationOutcome, validate_sheet
+from gymloop_importer.domain.validation import ProgressReport, ValidatedMember, ValidationOutcome, validate_sheet
 from gymloop_importer.domain.workbook_reader import read_member_sheet
 
 
@@ -36,9 +36,16 @@ class ParsedImport:
         return self.outcome.validated
 
 
-def parse_import_file(data: bytes, context: ImportContext, limits: UploadLimits = DEFAULT_LIMITS) -> ParsedImport:
+def parse_import_file(
+    data: bytes,
+    context: ImportContext,
+    limits: UploadLimits = DEFAULT_LIMITS,
+    on_progress: ProgressReport | None = None,
+) -> ParsedImport:
     """Raises UploadRejected for a file that cannot be read safely; row problems come back as issues."""
     sheet = read_member_sheet(data, limits)
-    outcome = validate_sheet(sheet, context)
+    if on_progress is not None:
+        on_progress(0, len(sheet.rows))
+    outcome = validate_sheet(sheet, context, on_progress)
     fingerprint = content_fingerprint(outcome.rows) if outcome.is_valid else None
     return ParsedImport(outcome, fingerprint)

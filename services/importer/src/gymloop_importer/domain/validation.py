@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,7 +57,15 @@ class _RowFacts:
     responsible_email: str | None
 
 
-def validate_sheet(sheet: SheetContent, context: ImportContext) -> ValidationOutcome:
+PROGRESS_EVERY_ROWS = 250
+
+# Called with (rows validated, rows in the sheet); from the thread that validates.
+ProgressReport = Callable[[int, int], None]
+
+
+def validate_sheet(
+    sheet: SheetContent, context: ImportContext, on_progress: ProgressReport | None = None
+) -> ValidationOutcome:
     header_map = map_headers(sheet)
     issues: list[ImportIssue] = list(header_map.issues)
     if sheet.header_row is not None and not sheet.rows:
@@ -65,12 +73,15 @@ def validate_sheet(sheet: SheetContent, context: ImportContext) -> ValidationOut
 
     facts: list[_RowFacts] = []
     parsed: list[tuple[ImportRow, RowParser]] = []
-    for raw_row in sheet.rows:
+    total = len(sheet.rows)
+    for done, raw_row in enumerate(sheet.rows, start=1):
         parser = RowParser(raw_row, header_map.placements)
         row, fact = _parse_row(parser, context)
         facts.append(fact)
         if row is not None:
             parsed.append((row, parser))
+        if on_progress is not None and done % PROGRESS_EVERY_ROWS == 0:
+            on_progress(done, total)
 
     _check_duplicate_emails(facts)
     _check_responsible_employees(facts, context)
@@ -80,6 +91,8 @@ def validate_sheet(sheet: SheetContent, context: ImportContext) -> ValidationOut
     # Cross-row rules may have added issues to rows that parsed fine on their own.
     valid_rows = tuple(row for row, parser in parsed if not parser.issues)
     validated = tuple(_validated_member(fact) for fact in facts)
+    if on_progress is not None:
+        on_progress(total, total)
     return ValidationOutcome(valid_rows, tuple(_in_sheet_order(issues)), validated)
 
 

@@ -1,4 +1,4 @@
-"""Use cases of an import: validate the upload, start the saga, follow its rows, keep the log."""
+"""Use cases of an import: accept the upload, validate it as a job, start the saga, follow its rows, keep the log."""
 
 from __future__ import annotations
 
@@ -9,22 +9,34 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from gymloop_contracts.events.importer import ImportCompleted, ImportedSubscription, MemberImportRequested
+from gymloop_kit.db import Database
 from gymloop_kit.errors import Conflict, NotFound
 from gymloop_kit.http.pagination import PageParams, fetch_page
+from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event, add_events
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from gymloop_importer.db.models import ImportJob, ImportRowState
 from gymloop_importer.domain.dry_run import DryRun, plan_dry_run
-from gymloop_importer.domain.errors import ImportIssue
+from gymloop_importer.domain.errors import ImportIssue, UploadRejected
 from gymloop_importer.domain.import_file import ParsedImport, parse_import_file
 from gymloop_importer.domain.import_log import FailedRow, ImportLog, LoggedMember, LoggedSubscription
 from gymloop_importer.domain.import_row import ImportRow
 from gymloop_importer.domain.row_progress import MemberOutcome, RowStatus
+from gymloop_importer.domain.safety import check_upload
 from gymloop_importer.domain.validation import ValidatedMember
 from gymloop_importer.service.row_state import progress_of
-from gymloop_importer.service.studio_state import active_plans, existing_members, import_context
+from gymloop_importer.service.studio_state import active_plans, existing_members, import_context, studio_today
+
+logger = get_logger(__name__)
+# How often a running validation writes its progress (a short transaction of its own).
+PROGRESS_INTERVAL_S = 0.25
+UNEXPECTED_MESSAGE = (
+    "The file could not be validated because of an unexpected error: import it again; if it fails again, tell "
+    "support this import's id."
+)
 
 
 def row_id(job_id: uuid.UUID, row_number: int) -> str:
@@ -35,12 +47,6 @@ async def _parse(session: AsyncSession, studio_id: uuid.UUID, data: bytes, today
     context = await import_context(session, studio_id, today)
     # Reading and validating 10,000 rows takes seconds of CPU: keep the event loop free meanwhile.
     return await asyncio.to_thread(parse_import_file, data, context)
-
-
-@dataclass(frozen=True)
-class StartedImport:
-    job: ImportJob
-    issues: tuple[ImportIssue, ...]
 
 
 def _issue_json(issue: ImportIssue) -> dict[str, Any]:
@@ -57,43 +63,128 @@ def _validated_json(member: ValidatedMember) -> dict[str, Any]:
     return {"row": member.row_number, "email": member.email, "name": member.name, "valid": member.valid}
 
 
-async def start_import(
-    session: AsyncSession,
-    *,
-    studio_id: uuid.UUID,
-    account_id: uuid.UUID,
-    file_name: str | None,
-    data: bytes,
-    today: date,
-) -> StartedImport:
-    """Validate everything first. A file with any issue is kept as a rejected job (its log) and nothing
-    is requested from any service; a valid file starts the saga: one MemberImportRequested per row."""
-    parsed = await _parse(session, studio_id, data, today)
+def issues_of(job: ImportJob) -> tuple[ImportIssue, ...]:
+    return tuple(
+        ImportIssue(e["code"], e["message"], e["row"], e["column_header"], e["column_letter"]) for e in job.errors
+    )
+
+
+async def accept_import(
+    session: AsyncSession, *, studio_id: uuid.UUID, account_id: uuid.UUID, file_name: str | None, data: bytes
+) -> ImportJob:
+    """Store the upload as an import to validate (validate_import runs once this has committed). What is refused
+    from the bytes alone (empty, not a zip, a zip bomb by its declared sizes) raises UploadRejected at once."""
+    check_upload(data)
     job = ImportJob(
         id=uuid.uuid4(),
         studio_id=studio_id,
         created_by=account_id,
         created_at=datetime.now(UTC),
         file_name=file_name,
-        status="rejected" if not parsed.is_valid else "running",
-        fingerprint=parsed.fingerprint,
+        status="validating",
+        fingerprint=None,
         same_as_job_id=None,
-        rows_total=len(parsed.validated),
-        validated=[_validated_json(member) for member in parsed.validated],
-        errors=[_issue_json(issue) for issue in parsed.issues],
+        rows_total=0,
+        validated=[],
+        errors=[],
         completed_at=None,
+        upload=data,
+        rows_read=0,
+        rows_validated=0,
     )
-    if not parsed.is_valid:
-        session.add(job)
-        return StartedImport(job, parsed.issues)
+    session.add(job)
+    await session.flush()
+    return job
 
+
+@dataclass
+class _ValidationProgress:
+    rows_read: int = 0
+    rows_validated: int = 0
+
+    def report(self, validated: int, read: int) -> None:  # called from the validating thread
+        self.rows_read, self.rows_validated = read, validated
+
+
+async def validate_import(database: Database, job_id: uuid.UUID) -> None:
+    """Validate a stored upload and, in one transaction, reject it (its log kept) or start its saga: the rows
+    stored and one MemberImportRequested per row. Progress is written in short transactions meanwhile; no
+    transaction is open while the file is read. Decided once: the last step locks the job and does nothing when
+    another run (another replica after a restart) has decided it already."""
+    async with database.transaction() as session:
+        job = await session.scalar(
+            select(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == "validating")
+            .options(undefer(ImportJob.upload))
+        )
+        if job is None or job.upload is None:
+            return
+        studio_id, data = job.studio_id, job.upload
+        context = await import_context(session, studio_id, await studio_today(session, studio_id))
+        plan_ids = {plan.name: plan.plan_id for plan in await active_plans(session, studio_id)}
+
+    progress = _ValidationProgress()
+    # Reading and validating 10,000 rows takes CPU seconds: a thread keeps the event loop free meanwhile.
+    parsing = asyncio.ensure_future(asyncio.to_thread(parse_import_file, data, context, on_progress=progress.report))
+    written = (0, 0)
+    while not parsing.done():
+        await asyncio.wait({parsing}, timeout=PROGRESS_INTERVAL_S)
+        if (progress.rows_read, progress.rows_validated) != written and not parsing.done():
+            written = (progress.rows_read, progress.rows_validated)
+            await _write_progress(database, job_id, *written)
+    parsed: ParsedImport | None = None
+    issues: tuple[ImportIssue, ...] = ()
+    try:
+        parsed = parsing.result()
+    except UploadRejected as rejected:  # the file as a whole: unreadable, unsafe XML, too many rows
+        issues = (ImportIssue(rejected.code, rejected.message),)
+    except Exception:
+        logger.exception("import_validation_failed", import_id=str(job_id))
+        issues = (ImportIssue("validation_failed", UNEXPECTED_MESSAGE),)
+
+    async with database.transaction() as session:
+        job = await session.scalar(
+            select(ImportJob).where(ImportJob.id == job_id, ImportJob.status == "validating").with_for_update()
+        )
+        if job is None:
+            return
+        job.upload = None
+        if parsed is None:
+            job.status, job.errors = "rejected", [_issue_json(issue) for issue in issues]
+            return
+        await _decide(session, job, parsed, plan_ids)
+
+
+async def _write_progress(database: Database, job_id: uuid.UUID, rows_read: int, rows_validated: int) -> None:
+    async with database.transaction() as session:
+        await session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == "validating")
+            .values(rows_read=rows_read, rows_validated=rows_validated)
+        )
+
+
+async def _decide(session: AsyncSession, job: ImportJob, parsed: ParsedImport, plan_ids: dict[str, uuid.UUID]) -> None:
+    """All-or-nothing: a file with any issue is kept as a rejected job (its log) and nothing is requested from any
+    service; a valid file starts the saga."""
+    job.rows_total = job.rows_read = job.rows_validated = len(parsed.validated)
+    job.validated = [_validated_json(member) for member in parsed.validated]
+    job.errors = [_issue_json(issue) for issue in parsed.issues]
+    job.fingerprint = parsed.fingerprint
+    if not parsed.is_valid:
+        job.status = "rejected"
+        return
+    job.status = "running"
     job.same_as_job_id = await session.scalar(
         select(ImportJob.id)
-        .where(ImportJob.studio_id == studio_id, ImportJob.fingerprint == parsed.fingerprint)
+        .where(
+            ImportJob.studio_id == job.studio_id,
+            ImportJob.fingerprint == parsed.fingerprint,
+            ImportJob.id != job.id,
+        )
         .order_by(ImportJob.created_at.desc())
         .limit(1)
     )
-    session.add(job)
     await session.flush()
     rows = parsed.rows
     await session.execute(
@@ -102,7 +193,7 @@ async def start_import(
             {
                 "row_id": row_id(job.id, row.row_number),
                 "job_id": job.id,
-                "studio_id": studio_id,
+                "studio_id": job.studio_id,
                 "row_number": row.row_number,
                 "email": row.email,
                 "full_name": row.full_name,
@@ -116,9 +207,15 @@ async def start_import(
             for row in rows
         ],
     )
-    plan_ids = {plan.name: plan.plan_id for plan in await active_plans(session, studio_id)}
-    await add_events(session, [_requested(job.id, row, plan_ids) for row in rows], studio_id=studio_id)
-    return StartedImport(job, ())
+    await add_events(session, [_requested(job.id, row, plan_ids) for row in rows], studio_id=job.studio_id)
+
+
+async def unfinished_validations(database: Database) -> list[uuid.UUID]:
+    async with database.transaction() as session:
+        ids = await session.scalars(
+            select(ImportJob.id).where(ImportJob.status == "validating").order_by(ImportJob.created_at)
+        )
+        return list(ids)
 
 
 def _requested(job_id: uuid.UUID, row: ImportRow, plan_ids: dict[str, uuid.UUID]) -> MemberImportRequested:
@@ -209,7 +306,7 @@ async def list_jobs(session: AsyncSession, studio_id: uuid.UUID, page: PageParam
 
 async def delete_job(session: AsyncSession, studio_id: uuid.UUID, job_id: uuid.UUID) -> None:
     job = await get_job(session, studio_id, job_id, lock=True)
-    if job.status == "running":
+    if job.status in ("validating", "running"):
         raise Conflict("the import is still running: delete its log when it has completed", code="import_running")
     await session.execute(delete(ImportJob).where(ImportJob.id == job.id))
 
@@ -218,9 +315,7 @@ async def import_log(session: AsyncSession, job: ImportJob) -> ImportLog:
     log = ImportLog(
         file_name=job.file_name,
         validated=[ValidatedMember(v["row"], v["email"], v["name"], v["valid"]) for v in job.validated],
-        errors=[
-            ImportIssue(e["code"], e["message"], e["row"], e["column_header"], e["column_letter"]) for e in job.errors
-        ],
+        errors=list(issues_of(job)),
     )
     rows = (
         await session.scalars(
@@ -253,9 +348,16 @@ async def complete_if_done(session: AsyncSession, studio_id: uuid.UUID, job_id: 
     )
     if job is None or job.status != "running":
         return
-    state = await progress(session, job)
-    if state.rows_settled < job.rows_total:
+    # One probe of the partial index of pending rows instead of counting every row of the job after every answer
+    # (that was quadratic in the rows of the file). The job's row lock above makes the last answer see the others.
+    pending = await session.scalar(
+        select(ImportRowState.row_id)
+        .where(ImportRowState.job_id == job.id, ImportRowState.status == RowStatus.PENDING.value)
+        .limit(1)
+    )
+    if pending is not None:
         return
+    state = await progress(session, job)
     job.status = "completed"
     job.completed_at = datetime.now(UTC)
     outcomes = (
