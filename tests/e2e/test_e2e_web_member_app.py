@@ -282,7 +282,10 @@ def test_the_inbox_shows_the_studios_message_as_text_and_its_news(
                "audience": {"type": "member", "member_id": member["id"]}}  # fmt: skip
     answered(client.post("/api/v1/notifications/messages", json=message, headers=admin), 201)
     wait_until(lambda: bool(page.goto(f"{stack.url}/app/inbox")) and "See you" in page.content(), "the message")
-    expect(page.get_by_test_id("message")).to_contain_text("See you <b>Monday</b>")  # text, not markup
+    studio_message = page.get_by_test_id("message").filter(has_text="Bring water.")
+    expect(studio_message).to_contain_text("See you <b>Monday</b>")  # text, not markup
+    # The place the member got from the waitlist in the step before is in the inbox too.
+    expect(page.get_by_test_id("message").filter(has_text="You have a place in the")).to_have_count(1)
     expect(page.get_by_test_id("post")).to_contain_text("Fresh mats in Zaal 1 from Monday.")
     page.get_by_role("button", name="Mark read: See you <b>Monday</b>").click()
     expect(page.get_by_role("button", name="Mark read: See you <b>Monday</b>")).to_have_count(0)
