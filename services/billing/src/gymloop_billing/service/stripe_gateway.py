@@ -209,32 +209,22 @@ class StripeGateway:
     ) -> ChargeOutcome:
         """Charge a shop purchase at once (off-session PaymentIntent on the member's default method).
         The key is derived from the purchase id: a repeated request is the same charge for Stripe."""
-        try:
-            intent = await self.client.v1.payment_intents.create_async(
-                params={
-                    "amount": amount_cents,
-                    "currency": currency.lower(),
-                    "customer": customer_id,
-                    "payment_method": payment_method_id,
-                    "allowed_payment_method_types": [payment_method_type],
-                    "confirm": True,
-                    "off_session": True,  # a SEPA debit uses the mandate of the method's SetupIntent
-                    "metadata": {
-                        "gymloop_payment_id": str(payment_id),
-                        "gymloop_purchase_id": str(purchase_id),
-                        "studio_id": str(studio_id),
-                    },
-                },
-                options={"idempotency_key": f"gymloop-purchase-{purchase_id}"},
-            )
-        except stripe.CardError as error:
-            return ChargeOutcome(status="failed", payment_intent_id=None, failure=error.user_message or str(error))
-        status = str(intent.status)
-        if status == "succeeded":
-            return ChargeOutcome(status="succeeded", payment_intent_id=str(intent.id))
-        if status == "requires_payment_method":
-            return ChargeOutcome(status="failed", payment_intent_id=str(intent.id), failure="payment declined")
-        return ChargeOutcome(status="processing", payment_intent_id=str(intent.id))
+        outcome = await self._confirm_off_session(
+            customer_id=customer_id,
+            payment_method_id=payment_method_id,
+            payment_method_type=payment_method_type,
+            amount_cents=amount_cents,
+            currency=currency,
+            metadata={
+                "gymloop_payment_id": str(payment_id),
+                "gymloop_purchase_id": str(purchase_id),
+                "studio_id": str(studio_id),
+            },
+            idempotency_key=f"gymloop-purchase-{purchase_id}",
+        )
+        if outcome.status in ("succeeded", "failed"):
+            return outcome
+        return ChargeOutcome(status="processing", payment_intent_id=outcome.payment_intent_id)
 
     async def charge_pack(
         self,
@@ -250,6 +240,29 @@ class StripeGateway:
         """Charge a session pack the member bought in the app on their default method, confirmed now (the member
         is present). The key is derived from our payment id: a repeated request is the same charge for Stripe.
         The outcome that grants the pack is the webhook's; this answer only tells a decline at once."""
+        return await self._confirm_off_session(
+            customer_id=customer_id,
+            payment_method_id=payment_method_id,
+            payment_method_type=payment_method_type,
+            amount_cents=amount_cents,
+            currency=currency,
+            metadata={"gymloop_payment_id": str(payment_id), "studio_id": str(studio_id)},
+            idempotency_key=f"gymloop-pack-{payment_id}",
+        )
+
+    async def _confirm_off_session(
+        self,
+        *,
+        customer_id: str,
+        payment_method_id: str,
+        payment_method_type: str,
+        amount_cents: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> ChargeOutcome:
+        """A PaymentIntent on the customer's method, confirmed now; a decline is `failed`, any other state is
+        Stripe's own (`succeeded`, `processing`, ...)."""
         try:
             intent = await self.client.v1.payment_intents.create_async(
                 params={
@@ -260,9 +273,9 @@ class StripeGateway:
                     "allowed_payment_method_types": [payment_method_type],
                     "confirm": True,
                     "off_session": True,  # a SEPA debit uses the mandate of the method's SetupIntent
-                    "metadata": {"gymloop_payment_id": str(payment_id), "studio_id": str(studio_id)},
+                    "metadata": metadata,
                 },
-                options={"idempotency_key": f"gymloop-pack-{payment_id}"},
+                options={"idempotency_key": idempotency_key},
             )
         except stripe.CardError as error:
             return ChargeOutcome(status="failed", payment_intent_id=None, failure=error.user_message or str(error))
