@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx
 from fastapi.responses import Response
 
-DOWNLOAD_HEADERS = ("content-type", "content-disposition", "content-length")
+# Not content-length: httpx hands over the bytes decoded, so a compressed answer's length would be wrong.
+DOWNLOAD_HEADERS = ("content-type", "content-disposition")
 
 
 def passed_on(answer: httpx.Response) -> Response:

@@ -438,7 +438,6 @@ EN: dict[str, str] = {
     "import.dry_run": "Dry run: show what would change",
     "import.start": "Import",
     "import.issues": "{count} problems in the file: nothing was imported",
-    "import.at": "Row {row}, {column}:",
     "import.dry_run_title": "What importing {file} would do",
     "import.dry_run_counts": "{create} to create, {update} to update, {same} unchanged, {subscriptions} subscriptions.",
     "import.row": "Row",

@@ -75,6 +75,19 @@ async def communication(
     return await communication_page(request, session, gateway, offset)
 
 
+async def save_post(
+    request: Request, session: WebSession, gateway: Gateway, post_id: uuid.UUID | None, title: str, body: str
+) -> Response:
+    """A new post (no `post_id`) or a changed one; refused, the page shows the form again with its errors."""
+    values = {"title": title, "body": body}
+    path = "/api/v1/notifications/info-posts" + (f"/{post_id}" if post_id else "")
+    saved = gateway.call(session, "PUT" if post_id else "POST", path, json=values)
+    if error := await refusal(saved):
+        form = str(post_id) if post_id else "post"
+        return await communication_page(request, session, gateway, error=error, form=form, values=values)
+    return RedirectResponse("/communication#posts", status_code=303)
+
+
 @router.post("/communication/posts")
 async def create_post(
     request: Request,
@@ -83,10 +96,7 @@ async def create_post(
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {"title": title, "body": body}
-    if error := await refusal(gateway.call(session, "POST", "/api/v1/notifications/info-posts", json=values)):
-        return await communication_page(request, session, gateway, error=error, form="post", values=values)
-    return RedirectResponse("/communication#posts", status_code=303)
+    return await save_post(request, session, gateway, None, title, body)
 
 
 @router.post("/communication/posts/{post_id}")
@@ -98,11 +108,7 @@ async def edit_post(
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {"title": title, "body": body}
-    change = gateway.call(session, "PUT", f"/api/v1/notifications/info-posts/{post_id}", json=values)
-    if error := await refusal(change):
-        return await communication_page(request, session, gateway, error=error, form=str(post_id), values=values)
-    return RedirectResponse("/communication#posts", status_code=303)
+    return await save_post(request, session, gateway, post_id, title, body)
 
 
 @router.post("/communication/posts/{post_id}/delete")

@@ -82,22 +82,32 @@ async def template(session: StaffSession, gateway: GatewayDep) -> Response:
     return passed_on(await gateway.download(session, "/api/v1/importer/imports/template"))
 
 
+async def send_file(
+    request: Request, session: WebSession, gateway: Gateway, path: str, file: UploadFile | None
+) -> dict[str, Any] | Response:
+    """The chosen file to the importer: its answer, or the imports page with the refusal (row by row)."""
+    sent = await uploaded(request, file)
+    if isinstance(sent, ApiError):
+        return await imports_page(request, session, gateway, error=sent)
+    answer: dict[str, Any] = {"file_name": sent[0]}
+
+    async def send() -> None:
+        answer.update(await gateway.call(session, "POST", path, files=sent))
+
+    if error := await refusal(send()):
+        return await imports_page(request, session, gateway, error=error)
+    return answer
+
+
 @router.post("/imports/dry-run")
 async def dry_run(
     request: Request, session: StaffSession, gateway: GatewayDep, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     """Nothing is stored: the page shows what an import of this file would do, or the file's errors."""
-    sent = await uploaded(request, file)
-    if isinstance(sent, ApiError):
-        return await imports_page(request, session, gateway, error=sent)
-    planned: dict[str, Any] = {}
-
-    async def plan() -> None:
-        planned.update(await gateway.call(session, "POST", "/api/v1/importer/imports/dry-run", files=sent))
-
-    if error := await refusal(plan()):
-        return await imports_page(request, session, gateway, error=error)
-    return await imports_page(request, session, gateway, dry_run={**planned, "file_name": sent[0]})
+    planned = await send_file(request, session, gateway, "/api/v1/importer/imports/dry-run", file)
+    if isinstance(planned, Response):
+        return planned
+    return await imports_page(request, session, gateway, dry_run=planned)
 
 
 @router.post("/imports")
@@ -105,16 +115,9 @@ async def start_import(
     request: Request, session: StaffSession, gateway: GatewayDep, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     """The importer answers at once and validates the file as a job: its page follows the progress."""
-    sent = await uploaded(request, file)
-    if isinstance(sent, ApiError):
-        return await imports_page(request, session, gateway, error=sent)
-    started: dict[str, Any] = {}
-
-    async def start() -> None:
-        started.update(await gateway.call(session, "POST", "/api/v1/importer/imports", files=sent))
-
-    if error := await refusal(start()):
-        return await imports_page(request, session, gateway, error=error)
+    started = await send_file(request, session, gateway, "/api/v1/importer/imports", file)
+    if isinstance(started, Response):
+        return started
     return RedirectResponse(f"/imports/{started['id']}", status_code=303)
 
 
