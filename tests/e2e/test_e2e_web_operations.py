@@ -164,6 +164,11 @@ def test_a_message_to_a_group_reaches_its_tagged_member_only(page: Page, stack: 
     expect(deliveries.get_by_role("row").filter(has_text="Anna de Vries")).to_contain_text("in_app")
     expect(deliveries).not_to_contain_text("Bram Bos")
 
+    page.get_by_role("link", name="Back to communication").click()
+    sent = page.get_by_test_id("sent-messages").get_by_role("listitem").first
+    expect(sent.get_by_role("link", name="Early class moves")).to_be_visible()
+    expect(sent).to_contain_text("in_app: delivered: 1")
+
 
 def test_a_message_to_one_member_without_choosing_them_is_refused_next_to_the_member_control(
     page: Page, stack: Stack

@@ -489,6 +489,8 @@ EN: dict[str, str] = {
     "comm.attempts": "Attempts",
     "comm.read": "read",
     "comm.posts": "Info posts",
+    "comm.sent": "Messages sent",
+    "comm.no_sent": "No message sent yet.",
     "comm.post_title": "Title",
     "comm.post_body": "Text",
     "comm.publish": "Publish on the info page",

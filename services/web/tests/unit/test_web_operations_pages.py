@@ -91,3 +91,19 @@ def test_an_import_with_errors_lists_each_with_its_row_and_column():
                    issues=issues, dry_run=None)  # fmt: skip
     assert '<li class="error" data-row="2">Row 2, column C (E-mail): &lt;not&gt; valid</li>' in page
     assert 'href="/imports/template"' in page
+
+
+def test_the_communication_page_shows_posts_and_sent_messages_as_text_with_both_lists_paged_apart():
+    posts = [{"post_id": "p1", "title": NAME, "body": "<script>x</script>", "published_at": "2026-12-01T09:00:00Z",
+              "edited_at": None}]  # fmt: skip
+    sent = [{"message_id": "m1", "subject": NAME, "created_at": "2026-12-02T10:00:00Z",
+             "counts": {"in_app": {"delivered": 3}}}]  # fmt: skip
+    page = _render("communication.html", path="/communication", posts=posts, total=25, offset=10, page_size=10,
+                   sent=sent, sent_total=11, messages_offset=0, messages_page_size=10,
+                   tag_options=[("Ochtend", "Ochtend")], members=[("u1", NAME)], error=None, form=None,
+                   values={})  # fmt: skip
+    assert "<script>x</script>" not in page
+    assert '<a href="/communication/messages/m1">&lt;b&gt;Anna&lt;/b&gt; O&#39;Neil</a>' in page
+    assert "in_app: delivered: 3" in page
+    assert 'href="/communication?offset=10&amp;messages_offset=10"' in page  # the messages' next page keeps the posts'
+    assert 'href="/communication?messages_offset=0&amp;offset=20"' in page

@@ -20,6 +20,7 @@ from gymloop_web.session import WebSession
 router = APIRouter()
 
 POSTS_PAGE_SIZE = 10
+MESSAGES_PAGE_SIZE = 10
 MEMBERS_PAGE = 200  # members' largest page: the one-member choice and the recipients' names
 AUDIENCES = ("all", "tag", "member")
 CHANNELS = ("in_app", "email")
@@ -40,12 +41,14 @@ async def communication_page(
     error: ApiError | None = None,
     form: str | None = None,
     values: dict[str, Any] | None = None,
+    messages_offset: int = 0,
 ) -> Response:
     """`form`: which form the error is about (a post's id, "post" or "message"); `values`: what it held."""
-    posts, tags, names = await asyncio.gather(
+    posts, sent, tags, names = await asyncio.gather(
         gateway.call(
             session, "GET", "/api/v1/notifications/info-posts", params={"limit": POSTS_PAGE_SIZE, "offset": offset}
         ),
+        optional(gateway, session, "/api/v1/notifications/messages", limit=MESSAGES_PAGE_SIZE, offset=messages_offset),
         optional(gateway, session, "/api/v1/members/tags"),
         member_names(gateway, session),
     )
@@ -57,6 +60,10 @@ async def communication_page(
         total=int(posts.get("total", 0)) if isinstance(posts, dict) else 0,
         offset=offset,
         page_size=POSTS_PAGE_SIZE,
+        sent=items_of(sent),
+        sent_total=int(sent.get("total", 0)) if isinstance(sent, dict) else 0,
+        messages_offset=messages_offset,
+        messages_page_size=MESSAGES_PAGE_SIZE,
         tag_options=[(tag["name"], tag["name"]) for tag in items_of(tags)],
         members=sorted(names.items(), key=lambda item: item[1].casefold()),
         error=error,
@@ -71,8 +78,10 @@ async def communication(
     session: StaffSession,
     gateway: GatewayDep,
     offset: Annotated[int, Query(ge=0, le=2_000_000_000)] = 0,
+    messages_offset: Annotated[int, Query(ge=0, le=2_000_000_000)] = 0,
 ) -> Response:
-    return await communication_page(request, session, gateway, offset)
+    """`offset` pages the info posts, `messages_offset` the messages sent."""
+    return await communication_page(request, session, gateway, offset, messages_offset=messages_offset)
 
 
 async def save_post(
