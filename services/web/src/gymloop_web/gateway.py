@@ -223,3 +223,8 @@ def items_of(body: Any) -> list[Any]:
         items = body.get("items")
         return list(items) if isinstance(items, list) else []
     return list(body) if isinstance(body, list) else []
+
+
+def total_of(body: Any) -> int:
+    """A list answer's `total` (the page envelope's); 0 for a missing answer."""
+    return int(body.get("total", 0)) if isinstance(body, dict) else 0

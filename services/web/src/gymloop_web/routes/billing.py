@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from gymloop_web.billing_reads import overdue_members, payments_table
 from gymloop_web.deps import AdminSession, GatewayDep, StaffSession
 from gymloop_web.downloads import passed_on
-from gymloop_web.gateway import ApiError, Gateway, items_of
+from gymloop_web.gateway import ApiError, Gateway, items_of, total_of
 from gymloop_web.reads import refusal
 from gymloop_web.rendering import render
 from gymloop_web.session import WebSession
@@ -45,7 +45,7 @@ async def billing_page(
         "billing.html",
         error.status if error else 200,
         runs=items_of(runs),
-        total=int(runs.get("total", 0)) if isinstance(runs, dict) else 0,
+        total=total_of(runs),
         offset=offset,
         page_size=RUNS_PAGE_SIZE,
         overdue=overdue,

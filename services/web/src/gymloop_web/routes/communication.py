@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gymloop_web.deps import GatewayDep, StaffSession
-from gymloop_web.gateway import ApiError, Gateway, items_of
+from gymloop_web.gateway import ApiError, Gateway, items_of, total_of
 from gymloop_web.reads import optional, refusal
 from gymloop_web.rendering import render
 from gymloop_web.session import WebSession
@@ -57,11 +57,11 @@ async def communication_page(
         "communication.html",
         error.status if error else 200,
         posts=items_of(posts),
-        total=int(posts.get("total", 0)) if isinstance(posts, dict) else 0,
+        total=total_of(posts),
         offset=offset,
         page_size=POSTS_PAGE_SIZE,
         sent=items_of(sent),
-        sent_total=int(sent.get("total", 0)) if isinstance(sent, dict) else 0,
+        sent_total=total_of(sent),
         messages_offset=messages_offset,
         messages_page_size=MESSAGES_PAGE_SIZE,
         tag_options=[(tag["name"], tag["name"]) for tag in items_of(tags)],

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gymloop_web.deps import GatewayDep, StaffSession
 from gymloop_web.downloads import passed_on
-from gymloop_web.gateway import ApiError, Gateway, GatewayUnavailable, Upload, items_of
+from gymloop_web.gateway import ApiError, Gateway, GatewayUnavailable, Upload, items_of, total_of
 from gymloop_web.messages import translator
 from gymloop_web.reads import refusal
 from gymloop_web.rendering import is_htmx, render
@@ -49,7 +49,7 @@ async def imports_page(
         "imports.html",
         error.status if error else 200,
         imports=items_of(listed),
-        total=int(listed.get("total", 0)) if isinstance(listed, dict) else 0,
+        total=total_of(listed),
         offset=offset,
         page_size=IMPORTS_PAGE_SIZE,
         error=error,

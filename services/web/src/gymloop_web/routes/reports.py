@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from gymloop_web.deps import AdminSession, GatewayDep, StaffSession
 from gymloop_web.display import parse_day
 from gymloop_web.downloads import passed_on
-from gymloop_web.gateway import ApiError, Gateway, items_of
+from gymloop_web.gateway import ApiError, Gateway, items_of, total_of
 from gymloop_web.messages import translator
 from gymloop_web.reads import optional, shown_on_page, zone_of
 from gymloop_web.rendering import render
@@ -68,7 +68,7 @@ async def members_report(
         request,
         "reports_members.html",
         rows=items_of(report),
-        total=int(report.get("total", 0)),
+        total=total_of(report),
         unavailable=sorted(report.get("unavailable") or {}),
         sort=wanted,
         sorts=MEMBER_SORTS,
@@ -151,7 +151,7 @@ async def sessions_report(
         request,
         "reports_sessions.html",
         rows=rows,
-        total=int(report.get("total", 0)) if report else 0,
+        total=total_of(report),
         names=names,
         first_day=start.isoformat(),
         days=days,
