@@ -106,7 +106,7 @@ def _people(count: int, today: date) -> list[dict[str, Any]]:
     ]
 
 
-def _fill(template: bytes, people: list[dict[str, Any]]) -> bytes:
+def filled_template(template: bytes, people: list[dict[str, Any]]) -> bytes:
     """The downloaded template with the rows typed in, placed by the template's own headers."""
     workbook = openpyxl.load_workbook(io.BytesIO(template))
     sheet = workbook["Members"]
@@ -253,7 +253,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         _wait_for_collection_method(client, admin, "sepa_export")
         template = _wait_for_plan_in_template(client, admin)
         people = _people(ROWS, today)
-        data = _fill(template, people)
+        data = filled_template(template, people)
 
         first, timings["first_import_s"] = _import_and_wait(client, admin, data)
         assert (first["rows_done"], first["members_done"], first["subscriptions_done"]) == (ROWS, ROWS, ROWS)
@@ -300,7 +300,7 @@ def test_a_500_row_import_with_subscriptions_then_the_same_file_again(saga_stack
         # members' reason, billing's side of it ends too, and the other row of the file is imported.
         owner_row, newcomer = _people(ROWS + 1, today)[ROWS - 1 :]
         owner_row = {**owner_row, "E-mail": "owner@sagagym.example.org"}
-        third, _ = _import_and_wait(client, admin, _fill(template, [owner_row, newcomer]), rows=2)
+        third, _ = _import_and_wait(client, admin, filled_template(template, [owner_row, newcomer]), rows=2)
         assert (third["rows_done"], third["rows_failed"]) == (1, 1), third
         (failed,) = answered(client.get(f"/api/importer/imports/{third['id']}/failed-rows", headers=admin))["items"]
         assert (failed["row"], failed["email"], failed["refused_by"]) == (2, owner_row["E-mail"], "members")

@@ -46,9 +46,10 @@ class NewStudio:
         admin = {"Authorization": f"Bearer {signed_up['access_token']}"}
         return cls(client=client, email=email, password=password, admin=admin, domain=domain)
 
-    def person(self, first: str, last: str, role: str = "member") -> dict[str, Any]:
+    def person(self, first: str, last: str, role: str = "member", **extra: Any) -> dict[str, Any]:
+        """`extra`: more of members' MemberIn (tag_ids, ...)."""
         body = {"email": f"{first.lower()}-{uuid.uuid4().hex[:8]}@{self.domain}", "first_name": first,
-                "last_name": last, "role": role}  # fmt: skip
+                "last_name": last, "role": role, **extra}  # fmt: skip
         return answered(self.client.post("/api/v1/members/members", json=body, headers=self.admin), 201)
 
     def billing_knows(self, member: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from gymloop_bookings.domain.cancellation import cancel_session
 from gymloop_bookings.domain.descriptions import describe_session
 from gymloop_bookings.domain.ical_feed import member_calendar
 from gymloop_bookings.domain.policy import BookingPolicy
-from gymloop_bookings.domain.reports import Dimension, occupancy_by, session_record, sessions_report
+from gymloop_bookings.domain.reports import NO_COACH, Dimension, occupancy_by, session_record, sessions_report
 from gymloop_bookings.domain.schedules import (
     Location,
     SessionType,
@@ -227,4 +227,6 @@ def test_reports_show_occupancy_and_no_shows(world):
     assert by_weekday == {0: 0.75, 1: 1.0}
     assert [r.key for r in occupancy_by(records, Dimension.LOCATION)] == [world.location_id]
     assert occupancy_by(records, Dimension.SESSION_TYPE)[0].taken == 5
+    by_coach = occupancy_by(records, Dimension.COACH)
+    assert [(r.key, r.sessions) for r in by_coach] == [(monday.session.coach_id or NO_COACH, 2)]
     assert occupancy_by([], Dimension.HOUR) == []

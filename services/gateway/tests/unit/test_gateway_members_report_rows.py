@@ -98,6 +98,7 @@ def test_a_service_that_did_not_answer_leaves_its_columns_empty():
         (ReportFilters(plan="p-u"), ["m3"]),
         (ReportFilters(responsible_employee_id=COACH), ["m1", "m3"]),
         (ReportFilters(status="active", tag="trial", plan="unlimited"), ["m3"]),
+        (ReportFilters(payment_state="overdue"), ["m2"]),  # the billing page's overdue members
         (ReportFilters(plan="Nothing"), []),
     ],
 )

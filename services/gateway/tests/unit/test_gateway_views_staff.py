@@ -141,6 +141,15 @@ async def test_the_report_pages_through_a_whole_studio_and_exports_every_row():
     assert exported.headers["content-disposition"].startswith('attachment; filename="members-report-')
 
 
+async def test_the_report_filtered_by_payment_state_lists_the_overdue_members_and_refuses_another_state():
+    stand_ins = StandIns([person(1), person(2), person(3)])
+    async with await gateway_with(stand_ins) as gateway:
+        overdue = await gateway.get("/api/views/members-report", params={"payment_state": "overdue"}, headers=staff())
+        unknown = await gateway.get("/api/views/members-report", params={"payment_state": "late"}, headers=staff())
+    assert [r["member_id"] for r in overdue.json()["items"]] == [mid(2)]
+    assert problem(unknown, 422)["errors"][0]["loc"] == ["query", "payment_state"]
+
+
 async def test_the_report_without_members_is_empty_and_marked_and_a_file_of_it_is_refused():
     stand_ins = StandIns([person(1)])
     stand_ins.down = {"members"}

@@ -120,8 +120,17 @@ async def test_group_by_tag_and_single_member_and_validation(service, tokens) ->
     assert bad.status_code == 422
     assert {tuple(d["loc"]) for d in error_fields(bad)} == {("body", "subject"), ("body", "body")}
 
+    sent = (await service.get("/messages", headers=staff, params={"limit": 1})).json()
+    assert (sent["total"], [m["subject"] for m in sent["items"]]) == (2, ["Hi"])  # newest first; the bad one not sent
+    assert (sent["items"][0]["counts"], sent["items"][0]["deliveries"]) == ({"in_app": {"delivered": 1}}, None)
+    older = (await service.get("/messages", headers=staff, params={"offset": 1})).json()["items"]
+    assert [(m["subject"], m["counts"]["in_app"]["delivered"]) for m in older] == [("Physio", MEMBERS // 10 - 1)]
+    member = tokens.headers(studio_id=studio, role="member", member_id=members[500]["member_id"])
+    assert (await service.get("/messages", headers=member)).status_code == 403
+
     stranger = tokens.headers(studio_id=studio, role="employee")
     other_studio = tokens.headers(studio_id=uuid.uuid4(), role="admin")
+    assert (await service.get("/messages", headers=other_studio)).json()["total"] == 0
     assert (await service.get(f"/messages/{one.json()['message_id']}", headers=other_studio)).status_code == 404
     assert (await service.get(f"/messages/{one.json()['message_id']}", headers=stranger)).status_code == 200
     missing = await service.post(

@@ -47,11 +47,15 @@ from gymloop_web.routes import (
     app_member,
     app_pwa,
     auth,
+    billing,
+    communication,
     dashboard,
+    imports,
     member_billing,
     member_overview,
     member_profile,
     pages,
+    reports,
 )
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
@@ -120,6 +124,10 @@ def create_app(
     app.include_router(member_billing.router)
     app.include_router(member_profile.router)
     app.include_router(agenda.router)
+    app.include_router(billing.router)
+    app.include_router(imports.router)
+    app.include_router(communication.router)
+    app.include_router(reports.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)

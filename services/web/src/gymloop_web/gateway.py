@@ -38,13 +38,15 @@ browser_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("br
 
 @dataclass
 class ApiError(Exception):
-    """An answer of 400 or more: `fields` maps a field name to its message, `general` holds the rest."""
+    """An answer of 400 or more: `fields` maps a field name to its (first) message, `general` holds the rest;
+    `entries` are the problem document's errors as sent (an import's file has one per row and column)."""
 
     status: int
     code: str
     detail: str
     fields: dict[str, str] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, answer: httpx.Response) -> ApiError:
@@ -58,6 +60,7 @@ class ApiError(Exception):
         for entry in body.get("errors") or []:
             if not isinstance(entry, dict):
                 continue
+            error.entries.append(entry)
             loc, message = entry.get("loc") or [], str(entry.get("msg") or error.detail)
             name = field_name(loc)
             if name is None:
@@ -145,9 +148,9 @@ class Gateway:
         answer = await self._as_user(session, method, path, json=json, params=params, files=files, headers=headers)
         return _body_or_raise(answer)
 
-    async def download(self, session: WebSession, path: str) -> httpx.Response:
+    async def download(self, session: WebSession, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         """A file as the session's user: the answer itself (bytes and headers); ApiError for an error answer."""
-        answer = await self._as_user(session, "GET", path)
+        answer = await self._as_user(session, "GET", path, params=params)
         if answer.status_code >= 400:
             raise ApiError.of(answer)
         return answer
@@ -220,3 +223,8 @@ def items_of(body: Any) -> list[Any]:
         items = body.get("items")
         return list(items) if isinstance(items, list) else []
     return list(body) if isinstance(body, list) else []
+
+
+def total_of(body: Any) -> int:
+    """A list answer's `total` (the page envelope's); 0 for a missing answer."""
+    return int(body.get("total", 0)) if isinstance(body, dict) else 0

@@ -1,7 +1,9 @@
-"""Reads several pages share: the studio's time zone, and a read whose failure a page shows as a message."""
+"""Reads several pages share (the studio's time zone, a read whose failure a page shows as a message), and a form's
+call whose refusal the page shows next to its controls."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,3 +24,19 @@ async def optional(gateway: Gateway, session: WebSession, path: str, **params: A
         return await gateway.call(session, "GET", path, params=params)
     except (ApiError, GatewayUnavailable):
         return None
+
+
+def shown_on_page(error: ApiError) -> bool:
+    """A refusal a page shows next to its controls; a 5xx, 401, 403 or 404 is for the app's error pages."""
+    return not (error.status >= 500 or error.status in (401, 403, 404))
+
+
+async def refusal(action: Awaitable[Any]) -> ApiError | None:
+    """Runs one call of a form: None when it worked, the API's refusal when the form can show it."""
+    try:
+        await action
+    except ApiError as error:
+        if not shown_on_page(error):
+            raise
+        return error
+    return None

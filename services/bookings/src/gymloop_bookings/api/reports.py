@@ -1,4 +1,4 @@
-"""Reports: sessions with occupancy and no-shows; occupancy per weekday, hour, location, session type."""
+"""Reports: sessions with occupancy and no-shows; occupancy per weekday, hour, location, session type, coach."""
 
 from __future__ import annotations
 
@@ -44,14 +44,14 @@ async def get_sessions_report(
 @router.get(
     "/reports/occupancy",
     operation_id="getOccupancyReport",
-    summary="Occupancy per weekday, hour, location or session type",
+    summary="Occupancy per weekday, hour, location, session type or coach",
     response_model=list[OccupancyOut],
 )
 async def get_occupancy(
     principal: Staff, session: Session, first_day: Day, by: Dimension, days: int = Query(default=28, ge=1, le=92)
 ) -> list[OccupancyOut]:
     """Staff only. Average occupancy of the sessions of `days` local days from `first_day`, grouped by weekday, hour,
-    location or session type."""
+    location, session type or coach (the key `none` holds the sessions without a coach)."""
     records = await views.session_records(session, principal.studio_id, first_day, days)
     return [
         OccupancyOut(

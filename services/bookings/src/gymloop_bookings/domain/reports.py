@@ -19,6 +19,7 @@ class SessionRecord:
     session_id: uuid.UUID
     location_id: uuid.UUID
     session_type_id: uuid.UUID
+    coach_id: uuid.UUID | None
     local_start: datetime  # studio-local wall-clock start
     capacity: int
     taken: int  # booked places, or attendees once the session took place
@@ -38,6 +39,7 @@ def session_record(roster: SessionRoster, policy: BookingPolicy) -> SessionRecor
         session_id=session.session_id,
         location_id=session.location_id,
         session_type_id=session.session_type_id,
+        coach_id=session.coach_id,
         local_start=session.starts_at.astimezone(policy.zone).replace(tzinfo=None),
         capacity=session.capacity,
         taken=sum(1 for s in statuses if s in (BookingStatus.ACTIVE, BookingStatus.ATTENDED)),
@@ -52,6 +54,10 @@ class Dimension(enum.StrEnum):
     HOUR = "hour"  # local start hour
     LOCATION = "location"
     SESSION_TYPE = "session_type"
+    COACH = "coach"  # sessions without a coach under NO_COACH
+
+
+NO_COACH = "none"
 
 
 def _key(record: SessionRecord, dimension: Dimension) -> Hashable:
@@ -61,6 +67,8 @@ def _key(record: SessionRecord, dimension: Dimension) -> Hashable:
         return record.local_start.hour
     if dimension is Dimension.LOCATION:
         return record.location_id
+    if dimension is Dimension.COACH:
+        return record.coach_id or NO_COACH
     return record.session_type_id
 
 
@@ -83,7 +91,7 @@ def sessions_report(records: Iterable[SessionRecord]) -> list[SessionRecord]:
 
 
 def occupancy_by(records: Iterable[SessionRecord], dimension: Dimension) -> list[OccupancyRow]:
-    """Occupancy per weekday, hour, location or session type; cancelled sessions do not count."""
+    """Occupancy per weekday, hour, location, session type or coach; cancelled sessions do not count."""
     totals: dict[Hashable, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for record in records:
         if record.cancelled:

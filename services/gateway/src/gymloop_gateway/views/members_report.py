@@ -70,6 +70,7 @@ async def members_report(
     plan: Annotated[str | None, Query(max_length=200, description="A plan's name or id")] = None,
     tag: Annotated[str | None, Query(max_length=200, description="A tag's name or id")] = None,
     responsible_employee_id: Annotated[str | None, Query(max_length=36)] = None,
+    payment_state: Annotated[Literal["ok", "overdue"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[NonNegativeInt32, Query()] = 0,
     format: Annotated[Format | None, Query(description="json (default), csv or xlsx; or send Accept")] = None,
@@ -105,7 +106,13 @@ async def members_report(
         {str(a.get("member_id")): a for a in attendance} if attendance_failure is None else None,
         {str(b.get("member_id")): b for b in billing} if billing_failure is None else None,
     )
-    filters = ReportFilters(status=status, plan=plan, tag=tag, responsible_employee_id=responsible_employee_id)
+    filters = ReportFilters(
+        status=status,
+        plan=plan,
+        tag=tag,
+        responsible_employee_id=responsible_employee_id,
+        payment_state=payment_state,
+    )
     ordered = [public_row(r) for r in sort_rows(filter_rows(rows, filters), sort)]
     missing = {f.service: f for f in (people_failure, attendance_failure, billing_failure) if f is not None}
     if chosen == "json":

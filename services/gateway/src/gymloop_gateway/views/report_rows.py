@@ -49,6 +49,7 @@ class ReportFilters:
     plan: str | None = None  # a plan's name or id
     tag: str | None = None  # a tag's name or id
     responsible_employee_id: str | None = None
+    payment_state: str | None = None  # ok or overdue (the billing page's overdue members)
 
 
 def report_row(
@@ -109,6 +110,8 @@ def matches(row: Mapping[str, Any], filters: ReportFilters) -> bool:
         filters.responsible_employee_id is not None
         and row["responsible_employee_id"] != filters.responsible_employee_id
     ):
+        return False
+    if filters.payment_state is not None and row["payment_state"] != filters.payment_state:
         return False
     if filters.tag is not None:
         wanted = filters.tag.casefold()

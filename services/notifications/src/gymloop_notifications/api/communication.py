@@ -124,6 +124,15 @@ async def send_message(body: MessageIn, principal: Staff, session: Session) -> M
     return _message_out(message, deliveries, with_deliveries=False)
 
 
+@router.get("/messages", operation_id="listMessages", summary="Messages sent, newest first, with delivery counts",
+            response_model=Page[MessageOut])  # fmt: skip
+async def list_messages(principal: Staff, session: Session, page: Paging) -> Page[MessageOut]:
+    """Staff only. The studio's messages, newest first, each with its counts per channel and status (the
+    deliveries per recipient are at GET /messages/{message_id})."""
+    rows, total = await use_cases.sent_messages(session, principal.studio_id, page)
+    return Page.of([_message_out(m, deliveries, with_deliveries=False) for m, deliveries in rows], total, page)
+
+
 @router.get("/messages/{message_id}", summary="A message with its delivery status per recipient",
             response_model=MessageOut)  # fmt: skip
 async def get_message(

@@ -289,6 +289,26 @@ async def message_status(
     return message, list(deliveries)
 
 
+async def sent_messages(
+    session: AsyncSession, studio_id: uuid.UUID, page: PageParams
+) -> tuple[list[tuple[Message, list[MessageDelivery]]], int]:
+    """The studio's messages, newest first, each with its deliveries (one query for the page's deliveries)."""
+    query = (
+        select(Message).where(Message.studio_id == studio_id).order_by(Message.created_at.desc(), Message.message_id)
+    )
+    messages, total = await fetch_page(session, query, page)
+    by_message: dict[uuid.UUID, list[MessageDelivery]] = {m.message_id: [] for m in messages}
+    if by_message:
+        deliveries = await session.scalars(
+            select(MessageDelivery).where(
+                MessageDelivery.studio_id == studio_id, MessageDelivery.message_id.in_(by_message)
+            )
+        )
+        for delivery in deliveries:
+            by_message[delivery.message_id].append(delivery)
+    return [(m, by_message[m.message_id]) for m in messages], total
+
+
 async def inbox(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
 ) -> tuple[list[tuple[Message, MessageDelivery]], int]:

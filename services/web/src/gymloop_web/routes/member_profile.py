@@ -11,14 +11,12 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from gymloop_web.deps import GatewayDep, StaffSession
+from gymloop_web.downloads import passed_on
 from gymloop_web.gateway import ApiError
 from gymloop_web.messages import translator
 from gymloop_web.routes.member_overview import act_on_member, overview_page
 
 router = APIRouter()
-
-# The answer's headers a download passes on to the browser (the file's type and name, nothing of the platform's).
-DOWNLOAD_HEADERS = ("content-type", "content-disposition", "content-length")
 
 
 @router.post("/members/{member_id}/tags")
@@ -110,6 +108,6 @@ async def upload(
 async def download(
     member_id: uuid.UUID, attachment_id: uuid.UUID, session: StaffSession, gateway: GatewayDep
 ) -> Response:
-    answer = await gateway.download(session, f"/api/v1/members/members/{member_id}/attachments/{attachment_id}")
-    headers = {name: answer.headers[name] for name in DOWNLOAD_HEADERS if name in answer.headers}
-    return Response(content=answer.content, headers=headers)
+    return passed_on(
+        await gateway.download(session, f"/api/v1/members/members/{member_id}/attachments/{attachment_id}")
+    )
