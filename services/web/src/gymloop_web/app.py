@@ -43,8 +43,10 @@ from gymloop_web.rendering import (
 )
 from gymloop_web.routes import (
     agenda,
+    app_cancel,
     app_join,
     app_member,
+    app_plans,
     app_pwa,
     auth,
     dashboard,
@@ -123,6 +125,8 @@ def create_app(
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)
+    app.include_router(app_plans.router)
+    app.include_router(app_cancel.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
