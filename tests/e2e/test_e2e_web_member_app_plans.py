@@ -32,6 +32,7 @@ SEPA_BILLING = {"collection_method": "sepa_export", "creditor_name": "Sportschoo
 MONTHLY = {"name": "Unlimited monthly", "kind": "unlimited", "price_cents": 4900, "currency": "EUR",
            "period": "monthly"}  # fmt: skip
 GOOD_IBAN = "NL91ABNA0417164300"
+NEW_IBAN = "DE89370400440532013000"
 BAD_IBAN = "NL91ABNA0417164301"  # one digit off: the checksum fails
 
 
@@ -108,6 +109,21 @@ def test_sepa_studio_choose_the_pack_with_an_e_mandate_and_cancel_with_the_butto
         assert mandate["iban"] == GOOD_IBAN
         wait_until(lambda: bool(page.reload()) and page.get_by_test_id("credits").inner_text() == "10", "the pack")
         expect(page.get_by_test_id("subscription")).to_contain_text(PACK["name"])
+
+        # change my IBAN: a new e-mandate (a bad one refused next to the IBAN first); the next debit is FRST
+        page.get_by_role("link", name="Change my IBAN").click()
+        expect(page.get_by_test_id("current-iban")).to_contain_text("NL91 … 4300")
+        page.get_by_label("IBAN").fill("DE89370400440532013001")
+        page.get_by_label("Account holder").fill("Nina Nieuw")
+        page.get_by_label("I accept the SEPA direct debit mandate above").check()
+        page.get_by_role("button", name="Sign the new mandate").click()
+        expect(page.locator("#e-iban")).to_be_visible()
+        page.get_by_label("IBAN").fill(NEW_IBAN)
+        page.get_by_label("I accept the SEPA direct debit mandate above").check()
+        page.get_by_role("button", name="Sign the new mandate").click()
+        expect(page.get_by_test_id("notice")).to_contain_text("Your new IBAN is set")
+        mandate = ok(client.get(f"/api/v1/billing/members/{member_id}/mandate", headers=member))
+        assert (mandate["iban"], mandate["next_sequence_type"]) == (NEW_IBAN, "FRST")
 
         # the cancel button: a confirmation page, the final button, a done page, the receipt by e-mail
         page.get_by_role("link", name="Cancel membership").click()

@@ -45,6 +45,7 @@ from gymloop_web.routes import (
     agenda,
     app_cancel,
     app_join,
+    app_mandate,
     app_member,
     app_plans,
     app_pwa,
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(app_member.router)
     app.include_router(app_plans.router)
     app.include_router(app_cancel.router)
+    app.include_router(app_mandate.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -348,6 +348,12 @@ EN: dict[str, str] = {
     # choosing and paying a plan, and the cancel button
     "app.membership.choose_plan": "Choose a plan",
     "app.membership.done_plan_chosen": "Your plan has started.",
+    "app.membership.done_iban_changed": "Your new IBAN is set: the next direct debit is taken from it.",
+    "app.membership.change_iban": "Change my IBAN",
+    "app.iban.title": "Change my IBAN",
+    "app.iban.current": "Now: {iban} in the name of {holder}.",
+    "app.iban.intro": "A new IBAN is a new direct debit mandate: accept it below. Your current mandate then ends.",
+    "app.iban.submit": "Sign the new mandate",
     "app.plans.title": "Choose a plan",
     "app.plans.back": "Back to my membership",
     "app.plans.all": "All plans",

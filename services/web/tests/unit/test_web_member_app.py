@@ -155,7 +155,8 @@ async def test_every_member_app_form_refuses_a_post_without_the_sessions_csrf_to
     routes = app_post_routes()
     assert {"/app/login", "/app/logout", "/app/verify", "/app/studios/{slug}/sign-up", "/app/calendar",
             "/app/calendar/revoke", "/app/sessions/{session_id}/{action}", "/app/inbox/{message_id}/read",
-            "/app/plans/{plan_id}/sepa", "/app/plans/{plan_id}/pay", "/app/membership/{subscription_id}/cancel"} <= set(
+            "/app/plans/{plan_id}/sepa", "/app/plans/{plan_id}/pay", "/app/membership/{subscription_id}/cancel",
+            "/app/membership/iban"} <= set(
         routes
     )  # fmt: skip
     session = logged_in_session("member")

@@ -30,7 +30,7 @@ BOOKINGS_READ = 200  # the latest this many bookings (by session start) hold eve
 LOG_PAGE = 20
 INBOX_PAGE = 20
 HOME_NOTICES = frozenset({"welcome", "logged_in"})
-MEMBERSHIP_NOTICES = frozenset({"plan_chosen"})
+MEMBERSHIP_NOTICES = frozenset({"plan_chosen", "iban_changed"})
 SESSION_NOTICES = frozenset({"booked", "waitlisted", "signed_out", "late_signed_out", "left_waitlist"})
 ACTIONS = ("book", "waitlist", "sign-out", "leave-waitlist")
 
@@ -307,8 +307,9 @@ async def membership(
     """My plans (billing), my credits and their validity (bookings), and my user log, the latest entries first."""
     rules = await rules_of(gateway, session)
     log_path = f"/api/v1/bookings/members/{session.member_id}/log"
-    billing, account, log = await asyncio.gather(
+    billing, mandate, account, log = await asyncio.gather(
         optional(gateway, session, f"/api/v1/billing/members/{session.member_id}/billing", limit=10),
+        optional(gateway, session, f"/api/v1/billing/members/{session.member_id}/mandate"),  # None: no SEPA mandate
         account_of(gateway, session),
         gateway.call(session, "GET", log_path, params={"limit": LOG_PAGE, "offset": max(log_offset, 0)}),
     )
@@ -322,6 +323,7 @@ async def membership(
         "app/membership.html",
         notice=notice if notice in MEMBERSHIP_NOTICES else None,
         billing=billing,
+        mandate=mandate,
         account=account,
         log=list(reversed(items_of(log))),
         log_total=total,

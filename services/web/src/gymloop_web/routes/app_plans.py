@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from gymloop_web.deps import GatewayDep, MemberSession
@@ -52,25 +52,58 @@ async def collection_of(gateway: Gateway, session: WebSession) -> Collection:
     return Collection(mandate=text if isinstance(text, dict) else None)
 
 
-def _browser(request: Request) -> dict[str, str]:
+def browser_headers(request: Request) -> dict[str, str]:
     """The member's own browser signs a mandate: billing keeps its User-Agent with the consent."""
     agent = request.headers.get("user-agent")
     return {"User-Agent": agent} if agent else {}
 
 
-def _on_the_form(error: ApiError, names: tuple[str, ...]) -> ApiError:
+def on_the_form(error: ApiError, names: tuple[str, ...]) -> ApiError:
     """A field error is shown next to its field; one about a field this form does not have goes to the top."""
     for name in [name for name in error.fields if name not in names]:
         error.general.append(error.fields.pop(name))
     return error
 
 
-def _key_or_new(value: str) -> str:
+def key_or_new(value: str) -> str:
     """The form's Idempotency-Key (a double tap buys once), or a new one for a form that had none."""
     try:
         return str(uuid.UUID(value))
     except ValueError:
         return str(uuid.uuid4())
+
+
+@dataclass
+class MandateForm:
+    """The e-mandate's form (app/_mandate_form.html): with a plan in a SEPA studio, or for a changed IBAN."""
+
+    iban: Annotated[str, Form()] = ""
+    account_holder: Annotated[str, Form()] = ""
+    mandate_accepted: Annotated[str, Form()] = ""
+    mandate_text_version: Annotated[str, Form()] = ""
+    idempotency_key: Annotated[str, Form()] = ""
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """What the form shows again after a refusal."""
+        return {"iban": self.iban, "account_holder": self.account_holder}
+
+    async def send(
+        self, request: Request, gateway: Gateway, session: WebSession, path: str, **more: str
+    ) -> ApiError | None:
+        """The member's consent to billing's `path` (with `more` in the body): None once signed, else the refusal
+        as the form shows it."""
+        body = {"iban": self.iban, "account_holder": self.account_holder,
+                "mandate_accepted": self.mandate_accepted == "yes", "mandate_text_version": self.mandate_text_version,
+                **more}  # fmt: skip
+        headers = {"Idempotency-Key": key_or_new(self.idempotency_key), **browser_headers(request)}
+        try:
+            await gateway.call(session, "POST", path, json=body, headers=headers)
+        except ApiError as error:
+            if error.status >= 500 or error.status in (401, 403):
+                raise
+            return on_the_form(error, ("iban", "account_holder", "mandate_accepted"))
+        return None
 
 
 @router.get("/app/plans")
@@ -118,27 +151,15 @@ async def choose_by_sepa(
     plan_id: uuid.UUID,
     session: MemberSession,
     gateway: GatewayDep,
-    iban: Annotated[str, Form()] = "",
-    account_holder: Annotated[str, Form()] = "",
-    mandate_accepted: Annotated[str, Form()] = "",
-    mandate_text_version: Annotated[str, Form()] = "",
-    idempotency_key: Annotated[str, Form()] = "",
+    form: Annotated[MandateForm, Depends()],
 ) -> Response:
     """billing's POST /members/{id}/sepa-subscriptions: the e-mandate and the plan together, or a field error."""
-    body = {"plan_id": str(plan_id), "iban": iban, "account_holder": account_holder,
-            "mandate_accepted": mandate_accepted == "yes", "mandate_text_version": mandate_text_version}  # fmt: skip
-    headers = {"Idempotency-Key": _key_or_new(idempotency_key), **_browser(request)}
-    try:
-        await gateway.call(
-            session, "POST", f"/api/v1/billing/members/{session.member_id}/sepa-subscriptions", json=body,
-            headers=headers,
-        )  # fmt: skip
-    except ApiError as error:
-        if error.status >= 500 or error.status in (401, 403):
-            raise
-        form = {"iban": iban, "account_holder": account_holder}
-        shown = _on_the_form(error, ("iban", "account_holder", "mandate_accepted"))
-        return await _plan_page(request, session, gateway, plan_id, form=form, error=shown, status_code=error.status)
+    path = f"/api/v1/billing/members/{session.member_id}/sepa-subscriptions"
+    error = await form.send(request, gateway, session, path, plan_id=str(plan_id))
+    if error is not None:
+        return await _plan_page(
+            request, session, gateway, plan_id, form=form.shown, error=error, status_code=error.status
+        )
     return see_other("/app/membership?notice=plan_chosen")
 
 
@@ -149,7 +170,7 @@ async def _register_sepa_debit(
     body = {"type": "sepa_debit", "iban": iban, "account_holder": account_holder}
     await gateway.call(
         session, "PUT", f"/api/v1/billing/members/{session.member_id}/stripe/payment-method", json=body,
-        headers=_browser(request),
+        headers=browser_headers(request),
     )  # fmt: skip
 
 
@@ -168,7 +189,7 @@ async def pay(
     which sends the member back to the payment's page); a recurring plan: POST /stripe/subscriptions on the
     member's method."""
     form = {"pay_with": pay_with, "iban": iban, "account_holder": account_holder}
-    key = {"Idempotency-Key": _key_or_new(idempotency_key)}
+    key = {"Idempotency-Key": key_or_new(idempotency_key)}
     try:
         plan = await gateway.call(session, "GET", f"/api/v1/billing/plans/{plan_id}")
         pack = plan.get("kind") == "session_pack"
@@ -190,7 +211,7 @@ async def pay(
     except ApiError as error:
         if error.status >= 500 or error.status in (401, 403):
             raise
-        shown = _on_the_form(error, ("pay_with", "iban", "account_holder"))
+        shown = on_the_form(error, ("pay_with", "iban", "account_holder"))
         return await _plan_page(request, session, gateway, plan_id, form=form, error=shown, status_code=error.status)
     session.pack_payment_id = str(bought["payment_id"])  # where the bank's redirect comes back to
     if bought.get("redirect_url"):
