@@ -2,7 +2,7 @@
 against every service, the gateway, the web app and the SMTP sink (the e2e `stack`).
 
 A new person finds the studio by its slug, signs up, confirms through the link read from the SMTP sink, gets a
-10-session pack (sold at the desk: choosing a plan in the app waits for the member-side billing API), books a class
+10-session pack (sold at the desk; choosing and paying in the app: test_e2e_web_member_app_plans), books a class
 after a confirmation that shows 10 credits before and 9 after and the late-cancel rule, sees 9, gets a calendar
 link whose feed has the class, signs out, sees 10 again, reads the studio's message and news in the inbox, and
 logs out and in again. The app is installable: its manifest and service worker work through the gateway."""
@@ -181,7 +181,7 @@ def test_book_seeing_the_credits_before_and_after_and_get_a_calendar_link(
 ) -> None:
     page, email, client, admin = journey["page"], journey["email"], studio["client"], studio["admin"]
 
-    # The desk sells the pack (choosing a plan in the app needs the member-side billing API, not on main yet)
+    # The desk sells the pack (the app's own plan shop is tested in test_e2e_web_member_app_plans)
     found = answered(client.get("/api/v1/members/members", params={"q": email}, headers=admin), 200)
     member = journey["member"] = found["items"][0]
     studio["studio"].billing_knows(member)

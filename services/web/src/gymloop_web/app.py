@@ -43,8 +43,11 @@ from gymloop_web.rendering import (
 )
 from gymloop_web.routes import (
     agenda,
+    app_cancel,
     app_join,
+    app_mandate,
     app_member,
+    app_plans,
     app_pwa,
     auth,
     billing,
@@ -131,6 +134,9 @@ def create_app(
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)
+    app.include_router(app_plans.router)
+    app.include_router(app_cancel.router)
+    app.include_router(app_mandate.router)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

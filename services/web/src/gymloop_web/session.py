@@ -55,6 +55,8 @@ class WebSession:
     password_token: str | None = None
     # The same for the token of a sign-up confirmation link (the member app's /verify-email).
     verify_token: str | None = None
+    # The member app's latest pack payment: where iDEAL's return from the bank leads (its address names no payment).
+    pack_payment_id: str | None = None
 
     @property
     def logged_in(self) -> bool:

@@ -154,14 +154,18 @@ async def test_a_slug_that_cannot_be_a_studios_address_is_told_at_the_field(web)
 async def test_every_member_app_form_refuses_a_post_without_the_sessions_csrf_token(web):
     routes = app_post_routes()
     assert {"/app/login", "/app/logout", "/app/verify", "/app/studios/{slug}/sign-up", "/app/calendar",
-            "/app/calendar/revoke", "/app/sessions/{session_id}/{action}", "/app/inbox/{message_id}/read"} <= set(
+            "/app/calendar/revoke", "/app/sessions/{session_id}/{action}", "/app/inbox/{message_id}/read",
+            "/app/plans/{plan_id}/sepa", "/app/plans/{plan_id}/pay", "/app/membership/{subscription_id}/cancel",
+            "/app/membership/iban"} <= set(
         routes
     )  # fmt: skip
     session = logged_in_session("member")
     cookie = {"Cookie": f"{COOKIE_NAME}={SEALER.seal(session)}"}
     other = WebSession().csrf
     concrete = {"{slug}": "fit-amsterdam", "{session_id}": "0190b6a4-0000-7000-8000-000000000002",
-                "{action}": "book", "{message_id}": "0190b6a4-0000-7000-8000-000000000003"}  # fmt: skip
+                "{action}": "book", "{message_id}": "0190b6a4-0000-7000-8000-000000000003",
+                "{plan_id}": "0190b6a4-0000-7000-8000-000000000004",
+                "{subscription_id}": "0190b6a4-0000-7000-8000-000000000005"}  # fmt: skip
     for route in routes:
         path = route
         for placeholder, value in concrete.items():

@@ -18,8 +18,8 @@ from gymloop_kit.ownership import ensure_own_member
 from pydantic import BaseModel, Field
 
 from gymloop_billing.api.subscriptions import SubscriptionOut
-from gymloop_billing.db.models import PaymentRow
-from gymloop_billing.service import self_service
+from gymloop_billing.db.models import MandateRow, PaymentRow
+from gymloop_billing.service import mandate_change, self_service
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 router = APIRouter(tags=["member self-service"])
@@ -146,16 +146,66 @@ async def subscribe_by_sepa(
     )
     answer = SepaSubscribedOut(
         subscription=SubscriptionOut.model_validate(row),
-        mandate=MandateSignatureOut(
-            mandate_reference=mandate.mandate_reference,
-            iban=mandate.iban,
-            account_holder=mandate.account_holder,
-            signed_on=mandate.signed_on,
-            consented_at=mandate.consented_at,
-            mandate_text_version=mandate.mandate_text_version,
-        ),
+        mandate=_signature_out(mandate),
     )
     return await idempotency.answer(session, answer, status_code=201)
+
+
+class MandateChangeIn(BaseModel):
+    iban: str = Field(max_length=64)
+    account_holder: str = Field(max_length=200)
+    mandate_accepted: bool = Field(description="The member ticked 'I accept the SEPA mandate' (must be true)")
+    mandate_text_version: str = Field(max_length=64, description="The version of the mandate text shown")
+
+
+class MandateChangedOut(MandateSignatureOut):
+    next_sequence_type: str = Field(description="FRST: the new mandate's first collection")
+
+
+def _signature_out(mandate: MandateRow) -> MandateSignatureOut:
+    return MandateSignatureOut(
+        mandate_reference=mandate.mandate_reference,
+        iban=mandate.iban,
+        account_holder=mandate.account_holder,
+        signed_on=mandate.signed_on,
+        consented_at=mandate.consented_at,
+        mandate_text_version=mandate.mandate_text_version,
+    )
+
+
+@router.post(
+    "/members/{member_id}/sepa-mandate",
+    operation_id="changeMyMandate",
+    summary="Change my IBAN in a SEPA studio: a new e-mandate replaces the current one, which ends",
+    response_model=MandateChangedOut,
+    responses={404: {"description": "mandate_not_found: no mandate to change yet (choose a plan instead)"}},
+)
+async def change_mandate(
+    member_id: uuid.UUID,
+    body: MandateChangeIn,
+    request: Request,
+    principal: AnyUser,
+    session: Session,
+    idempotency: Idempotency,
+) -> Response:
+    """The member themself. The new IBAN (SEPA zone, checksum: a field error on `iban`), the account holder and
+    their consent to the current mandate text sign a new e-mandate; the previous mandate is kept as ended and the
+    next collection is FRST. A refusal changes nothing. A retry with the same Idempotency-Key gets the first
+    answer."""
+    _the_member_themself(principal, member_id)
+    if (replayed := await idempotency.replay(session)) is not None:
+        return replayed
+    mandate = await mandate_change.change_mandate(
+        session,
+        principal.studio_id,
+        member_id,
+        self_service.MandateConsent(body.iban, body.account_holder, body.mandate_accepted, body.mandate_text_version),
+        ip_address=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        now=datetime.now(UTC),
+    )
+    answer = MandateChangedOut(**_signature_out(mandate).model_dump(), next_sequence_type="FRST")
+    return await idempotency.answer(session, answer, status_code=200)
 
 
 def _pack_out(payment: PaymentRow, redirect_url: str | None = None) -> PackPaymentOut:

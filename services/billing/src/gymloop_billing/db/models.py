@@ -117,6 +117,25 @@ class MandateRow(Base):
     mandate_text_version: Mapped[str | None] = mapped_column(Text)
 
 
+class EndedMandateRow(Base):
+    """A mandate the member replaced with a new e-mandate (0020): kept as the authority for what it collected."""
+
+    __tablename__ = "ended_mandate"
+    __table_args__ = (Index("ix_ended_mandate_member", "studio_id", "member_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    member_id: Mapped[uuid.UUID] = mapped_column()
+    mandate_reference: Mapped[str] = mapped_column(Text)
+    iban: Mapped[str] = mapped_column(Text)
+    account_holder: Mapped[str] = mapped_column(Text)
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_ip: Mapped[str | None] = mapped_column(Text)
+    consent_user_agent: Mapped[str | None] = mapped_column(Text)
+    mandate_text_version: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CancelRequestRow(Base):
     """A press of the cancel button (0015), counted per member and per client address to limit abuse."""
 

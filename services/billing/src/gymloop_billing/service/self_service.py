@@ -74,12 +74,44 @@ async def subscribe_by_sepa(
 ) -> tuple[SubscriptionRow, MandateRow]:
     """The member's e-mandate (signed by their consent to the current text) and their subscription, in the caller's
     transaction; every check before anything is written."""
-    text = await current_mandate_text(session, studio_id, member_id)
     plan_row = await _offered_plan(session, studio_id, choice.plan_id)
-    iban = rules.sepa_iban(choice.iban)
+    consent = MandateConsent(choice.iban, choice.account_holder, choice.mandate_accepted, choice.mandate_text_version)
+    mandate = await sign_e_mandate(
+        session, studio_id, member_id, consent, ip_address=ip_address, user_agent=user_agent, now=now
+    )
+    today = await studio_clock.today(session, studio_id, now)
+    row = await subscription_cases.start_subscription(
+        session, studio_id, member_id=member_id, plan_id=plan_row.id, start_date=choice.start_date or today
+    )
+    return row, mandate
+
+
+@dataclass(frozen=True)
+class MandateConsent:
+    """What the member gives for an e-mandate: their account and their acceptance of one version of the text."""
+
+    iban: str
+    account_holder: str
+    accepted: bool
+    text_version: str
+
+
+async def sign_e_mandate(
+    session: AsyncSession,
+    studio_id: uuid.UUID,
+    member_id: uuid.UUID,
+    consent: MandateConsent,
+    *,
+    ip_address: str | None,
+    user_agent: str | None,
+    now: datetime,
+) -> MandateRow:
+    """The member's mandate, signed by their consent to the current text (every check before it is written)."""
+    text = await current_mandate_text(session, studio_id, member_id)
+    iban = rules.sepa_iban(consent.iban)
     signature = rules.sign_mandate(
-        accepted=choice.mandate_accepted,
-        text_version=choice.mandate_text_version,
+        accepted=consent.accepted,
+        text_version=consent.text_version,
         current=text,
         ip_address=ip_address,
         user_agent=user_agent,
@@ -91,7 +123,7 @@ async def subscribe_by_sepa(
         studio_id,
         member_id,
         sepa.MandateInput(
-            mandate_reference=text.mandate_reference, iban=iban, account_holder=choice.account_holder, signed_on=today
+            mandate_reference=text.mandate_reference, iban=iban, account_holder=consent.account_holder, signed_on=today
         ),
         today,
     )
@@ -99,10 +131,7 @@ async def subscribe_by_sepa(
     mandate.consent_ip = signature.ip_address
     mandate.consent_user_agent = signature.user_agent
     mandate.mandate_text_version = signature.text_version
-    row = await subscription_cases.start_subscription(
-        session, studio_id, member_id=member_id, plan_id=plan_row.id, start_date=choice.start_date or today
-    )
-    return row, mandate
+    return mandate
 
 
 async def _offered_plan(session: AsyncSession, studio_id: uuid.UUID, plan_id: uuid.UUID) -> plans.PlanRow:

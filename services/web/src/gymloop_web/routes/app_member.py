@@ -30,6 +30,7 @@ BOOKINGS_READ = 200  # the latest this many bookings (by session start) hold eve
 LOG_PAGE = 20
 INBOX_PAGE = 20
 HOME_NOTICES = frozenset({"welcome", "logged_in"})
+MEMBERSHIP_NOTICES = frozenset({"plan_chosen", "iban_changed"})
 SESSION_NOTICES = frozenset({"booked", "waitlisted", "signed_out", "late_signed_out", "left_waitlist"})
 ACTIONS = ("book", "waitlist", "sign-out", "leave-waitlist")
 
@@ -300,12 +301,15 @@ async def my_bookings(request: Request, session: MemberSession, gateway: Gateway
 
 
 @router.get("/app/membership")
-async def membership(request: Request, session: MemberSession, gateway: GatewayDep, log_offset: int = -1) -> Response:
+async def membership(
+    request: Request, session: MemberSession, gateway: GatewayDep, log_offset: int = -1, notice: str | None = None
+) -> Response:
     """My plans (billing), my credits and their validity (bookings), and my user log, the latest entries first."""
     rules = await rules_of(gateway, session)
     log_path = f"/api/v1/bookings/members/{session.member_id}/log"
-    billing, account, log = await asyncio.gather(
+    billing, mandate, account, log = await asyncio.gather(
         optional(gateway, session, f"/api/v1/billing/members/{session.member_id}/billing", limit=10),
+        optional(gateway, session, f"/api/v1/billing/members/{session.member_id}/mandate"),  # None: no SEPA mandate
         account_of(gateway, session),
         gateway.call(session, "GET", log_path, params={"limit": LOG_PAGE, "offset": max(log_offset, 0)}),
     )
@@ -317,7 +321,9 @@ async def membership(request: Request, session: MemberSession, gateway: GatewayD
     return render(
         request,
         "app/membership.html",
+        notice=notice if notice in MEMBERSHIP_NOTICES else None,
         billing=billing,
+        mandate=mandate,
         account=account,
         log=list(reversed(items_of(log))),
         log_total=total,
@@ -346,7 +352,7 @@ async def mark_read(request: Request, message_id: uuid.UUID, session: MemberSess
     return see_other("/app/inbox")
 
 
-def _absolute(request: Request, path: str) -> str:
+def absolute_url(request: Request, path: str) -> str:
     """The feed's address as the browser reaches this site (through the gateway: its X-Forwarded-Host)."""
     host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
     return f"{request.url.scheme}://{host}{path}"
@@ -362,7 +368,7 @@ async def calendar(request: Request, session: MemberSession) -> Response:
 async def new_calendar_link(request: Request, session: MemberSession, gateway: GatewayDep) -> Response:
     """A new secret feed address (the previous one stops working); shown on this answer only, as the API does."""
     made = await gateway.call(session, "POST", f"/api/v1/bookings/members/{session.member_id}/calendar-feed")
-    url = _absolute(request, str(made["url"]))
+    url = absolute_url(request, str(made["url"]))
     return render(request, "app/calendar.html", url=url, webcal="webcal://" + url.split("://", 1)[1], revoked=False)
 
 
