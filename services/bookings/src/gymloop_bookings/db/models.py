@@ -136,7 +136,7 @@ class MemberRow(Base):
     last_name: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Groups benchmark leaderboards; None until the member's profile says it (members does not carry it yet).
+    # Groups benchmark leaderboards; None while the member's profile does not say it.
     gender: Mapped[str | None] = mapped_column(Text)
 
 

@@ -44,6 +44,7 @@ class NewMember:
     start_date: date | None = None
     phone: str | None = None
     birth_date: date | None = None
+    gender: str | None = None
     address: str | None = None
     emergency_contact_name: str | None = None
     emergency_contact_phone: str | None = None
@@ -202,6 +203,7 @@ async def register_member(
         last_name=last_name,
         phone=_clean(data.phone),
         birth_date=data.birth_date,
+        gender=data.gender,
         address=_clean(data.address),
         start_date=data.start_date or today,
         emergency_contact_name=_clean(data.emergency_contact_name),
@@ -230,6 +232,7 @@ PROFILE_FIELDS = frozenset(
         "last_name",
         "phone",
         "birth_date",
+        "gender",
         "address",
         "start_date",
         "emergency_contact_name",
@@ -269,6 +272,8 @@ async def update_member(
         if changes["start_date"] is None:
             raise DomainError(code="start_date_required", field="start_date", message="a member needs a start date")
         membership.start_date = changes["start_date"]
+    if "gender" in changes:
+        membership.gender = changes["gender"]
     for name in ("phone", "address", "emergency_contact_name", "emergency_contact_phone"):
         if name in changes:
             setattr(membership, name, _clean(changes[name]))
