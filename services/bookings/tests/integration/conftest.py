@@ -28,12 +28,19 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 async def register_member(
-    studio: Studio, member_id: uuid.UUID, first: str, last: str, *, role: Role = "member", gender: Gender | None = None
+    studio: Studio,
+    member_id: uuid.UUID,
+    first: str,
+    last: str,
+    *,
+    role: Role = "member",
+    gender: Gender | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> None:
     """Members' MemberRegistered as the consumer applies it (without the broker, for speed)."""
     event = MemberRegistered(
         member_id=member_id,
-        account_id=uuid.uuid4(),
+        account_id=account_id or uuid.uuid4(),
         first_name=first,
         last_name=last,
         email=f"{member_id}@example.test",

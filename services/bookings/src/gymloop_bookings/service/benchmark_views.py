@@ -24,8 +24,8 @@ from gymloop_bookings.domain.benchmarks import (
     leaderboard,
     personal_best,
 )
-from gymloop_bookings.service.agenda_view import full_name
 from gymloop_bookings.service.benchmark_workouts import owned_workout
+from gymloop_bookings.service.views import full_name
 
 
 async def _ranked_results(

@@ -21,6 +21,7 @@ from gymloop_members.db.models import Account, Membership, MemberTag, Studio, Ta
 from gymloop_members.domain.errors import DomainConflict, DomainError
 from gymloop_members.domain.member_import import check_import_may_overwrite
 from gymloop_members.domain.profile import (
+    SELF_EDITABLE_FIELDS,
     check_birth_date,
     check_length,
     check_name,
@@ -225,22 +226,8 @@ def _clean(value: str | None) -> str | None:
     return stripped or None
 
 
-PROFILE_FIELDS = frozenset(
-    {
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "birth_date",
-        "gender",
-        "address",
-        "start_date",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "is_member",
-        "responsible_employee_id",
-    }
-)
+# What staff may change on a profile: the member's own fields and the studio's.
+PROFILE_FIELDS = SELF_EDITABLE_FIELDS | {"email", "start_date", "is_member", "responsible_employee_id"}
 
 
 async def update_member(

@@ -5,8 +5,9 @@ personal best."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
+
+from gymloop_kit.benchmark_scores import shown_score
 
 from gymloop_notifications.domain.session_changes import local_moment
 
@@ -59,28 +60,15 @@ def pack_expiring_message(credits_left: int, valid_until: date) -> tuple[str, st
     return subject, body
 
 
-# The unit of a canonical benchmark score per scoring (a time is shown as minutes and seconds instead).
-_SCORE_UNITS = {"reps": "reps", "rounds_reps": "reps", "load": "kg", "distance": "m"}
-
-
-def benchmark_score(scoring: str, score: str) -> str:
-    """A canonical score as a member reads it: 265 s of a time as 4:25, 100 of a load as 100 kg."""
-    value = Decimal(score).normalize()
-    if scoring == "time":
-        minutes, seconds = divmod(value, 60)
-        return f"{int(minutes)}:{seconds:05.2f}".removesuffix(".00")
-    return f"{value:f} {_SCORE_UNITS.get(scoring, '')}".strip()
-
-
 def personal_best_message(
     workout_name: str, scoring: str, score: str, previous_score: str | None, scaling: str
 ) -> tuple[str, str]:
-    shown = benchmark_score(scoring, score)
+    shown = shown_score(scoring, score)
     level = "Rx" if scaling == "rx" else "scaled"
     subject = f"A new personal best on {workout_name}: {shown}"
     if previous_score is None:
         body = f"Your first {workout_name} ({level}) is on the board: {shown}. That is the score to beat next time."
     else:
-        before = benchmark_score(scoring, previous_score)
+        before = shown_score(scoring, previous_score)
         body = f"Well done: {shown} on {workout_name} ({level}) beats your earlier best of {before}."
     return subject, body
