@@ -2,7 +2,8 @@
 define "Fran" (a time, lower is better) and program it on the session type's day; three members with a pack book
 the session and attend it; two record results (one Rx, one scaled) and a third, who opted out of rankings, records
 the fastest time. The leaderboard names the members (followed from members' events), leaves out who opted out,
-ranks per gender, and a member reads their personal best; the studio's dashboard sums up the month. Sessions
+ranks per gender, and a member reads their personal best; the studio's dashboard sums up the month, through the
+API and on the back office's page in a real browser (Playwright driving Debian's Chromium). Sessions
 cannot be made in the past, so the booked one is shifted back in bookings' database before attendance is recorded
 through the API."""
 
@@ -16,9 +17,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from gymloop_devstack.testing import answered, wait_until
+from playwright.sync_api import expect
 
 from .conftest import Stack
 from .past_sessions import move_back
+from .web_setup import chromium, logged_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +35,13 @@ FRAN = {"name": "Fran", "description": "21-15-9 thrusters and pull-ups", "scorin
 
 
 def test_fran_defined_programmed_attended_recorded_ranked_and_a_personal_best(stack: Stack) -> None:
+    owner = f"owner-{uuid.uuid4().hex[:8]}@gym.example.com"
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
         signed_up = answered(
             client.post(
                 "/api/v1/members/studios/signup",
-                json={"studio_name": "Fran Gym", "email": f"owner-{uuid.uuid4().hex[:8]}@gym.example.com",
-                      "password": PASSWORD, "first_name": "Olga", "last_name": "Owner"},
+                json={"studio_name": "Fran Gym", "email": owner, "password": PASSWORD, "first_name": "Olga",
+                      "last_name": "Owner"},
             ),
             201,
         )  # fmt: skip
@@ -148,3 +152,14 @@ def test_fran_defined_programmed_attended_recorded_ranked_and_a_personal_best(st
             ("rx", "Anna de Vries"),
             ("scaled", "Ben Bakker"),
         ]
+
+    # The back office's benchmark page shows the same month, in a real browser.
+    with chromium() as browser, logged_in(browser, stack.url, owner, PASSWORD) as page:
+        page.get_by_role("link", name="Benchmarks").click()
+        fran_row = page.get_by_test_id("benchmark-month").locator("tr", has_text="Fran")
+        expect(fran_row.locator('[data-label="Results"]')).to_have_text("3")
+        expect(fran_row.locator('[data-scaling="rx"]')).to_have_text("Rx: Anna de Vries 4:30")
+        expect(fran_row.locator('[data-scaling="scaled"]')).to_have_text("Scaled: Ben Bakker 4:10")
+        page.get_by_label("Month").fill("2020-01")
+        page.get_by_role("button", name="Show").click()
+        expect(page.get_by_text("No benchmark results this month.")).to_be_visible()

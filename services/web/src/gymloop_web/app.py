@@ -47,6 +47,7 @@ from gymloop_web.routes import (
     app_member,
     app_pwa,
     auth,
+    benchmarks,
     dashboard,
     member_billing,
     member_overview,
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(member_billing.router)
     app.include_router(member_profile.router)
     app.include_router(agenda.router)
+    app.include_router(benchmarks.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)
