@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
+from typing import Annotated, cast
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from gymloop_contracts.events.common import Gender
 from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
@@ -320,7 +320,12 @@ class BenchmarkMonthOut(Page[WorkoutMonthOut]):
     response_model=BenchmarkMonthOut,
 )
 async def get_dashboard(
-    principal: Staff, session: Session, page: Paging, month: Month | None = None
+    principal: Staff,
+    session: Session,
+    page: Paging,
+    month: Annotated[
+        Month | None, Query(description="The studio's calendar month; this month when left out", examples=["2026-11"])
+    ] = None,
 ) -> BenchmarkMonthOut:
     """Staff only. Per benchmark with results recorded in the month (the studio's calendar; this month when not
     given), by name: how many results and members, how many were a new personal best, and the month's best per
