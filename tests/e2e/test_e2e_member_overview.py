@@ -6,7 +6,6 @@ studio's token gets 404; with billing stopped the view still answers, its billin
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,10 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from gymloop_devstack.testing import answered, wait_until
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from .conftest import Stack
+from .past_sessions import move_back
 
 pytestmark = pytest.mark.e2e
 
@@ -29,36 +27,6 @@ PACK = {
     "period": "one_off", "valid_days": 90,
 }  # fmt: skip
 PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
-
-
-def _move_back(stack: Stack, session_id: str, by: timedelta) -> None:
-    """Shift a booked session into the past in bookings' own database (no route makes a past session)."""
-
-    async def shift() -> None:
-        engine = create_async_engine(stack.dev.running["bookings"].database_url)
-        params = {"by": by, "s": uuid.UUID(session_id)}
-        try:
-            async with engine.begin() as db:
-                await db.execute(
-                    text(
-                        "UPDATE session SET starts_at = starts_at - CAST(:by AS interval), "
-                        "ends_at = ends_at - CAST(:by AS interval) WHERE id = :s"
-                    ),
-                    params,
-                )
-                await db.execute(
-                    text(
-                        "UPDATE booking SET session_starts_at = session_starts_at - CAST(:by AS interval), "
-                        "session_ends_at = session_ends_at - CAST(:by AS interval), session_local_date = "
-                        "(session_starts_at - CAST(:by AS interval)) AT TIME ZONE 'Europe/Amsterdam' "
-                        "WHERE session_id = :s"
-                    ),
-                    params,
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(shift())
 
 
 def _custom_notification(
@@ -221,7 +189,7 @@ def written(stack: Stack) -> dict[str, Any]:
         for days_ago in (3, 12):
             session_id = studio.session(location, kind, timedelta(hours=5))
             answered(studio.sign_up(session_id, mia), 201)
-            _move_back(stack, session_id, timedelta(days=days_ago, hours=5))
+            move_back(stack, session_id, timedelta(days=days_ago, hours=5))
             answered(client.post(f"/api/bookings/sessions/{session_id}/end", headers=admin))
             visits.append(session_id)
         coming = studio.session(location, kind, timedelta(days=2))

@@ -14,15 +14,47 @@ import httpx
 import pytest
 import pytest_asyncio
 from gymloop_bookings.app import create_app
-from gymloop_bookings.messaging.subscriptions import apply_billing_event
+from gymloop_bookings.messaging.subscriptions import apply_billing_event, on_member_profile
 from gymloop_bookings.settings import BookingsSettings
 from gymloop_contracts import wrap
 from gymloop_contracts.events.billing import SubscriptionActivated
+from gymloop_contracts.events.common import Gender, Role
+from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import TokenFactory, service_client
 from gymloop_kit.db import Database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+async def register_member(
+    studio: Studio,
+    member_id: uuid.UUID,
+    first: str,
+    last: str,
+    *,
+    role: Role = "member",
+    gender: Gender | None = None,
+    account_id: uuid.UUID | None = None,
+) -> None:
+    """Members' MemberRegistered as the consumer applies it (without the broker, for speed)."""
+    event = MemberRegistered(
+        member_id=member_id,
+        account_id=account_id or uuid.uuid4(),
+        first_name=first,
+        last_name=last,
+        email=f"{member_id}@example.test",
+        start_date=date(2026, 1, 1),
+        role=role,
+        gender=gender,
+    )
+    envelope = wrap(event, studio_id=studio.studio_id, producer="members", correlation_id="test", sequence=1)
+    database = Database(studio.http.database_url, pool_size=1)
+    try:
+        async with database.transaction() as db:
+            await on_member_profile(db, event, envelope)
+    finally:
+        await database.dispose()
 
 
 async def later_today(wanted: timedelta) -> timedelta:

@@ -83,7 +83,7 @@ async def test_the_overview_counts_visits_pages_history_and_lists_what_is_to_com
         # started sessions, the latest first: visit 2 days ago, no-show 3 days ago, visits 10, 20 and 50 days ago
         assert (history["total"], history["limit"], history["offset"]) == (5, 2, 1)
         assert [h["session_id"] for h in history["items"]] == [str(no_show), str(visits[1])]
-        assert history["items"][0]["no_show"] is True
+        assert (history["items"][0]["status"], history["items"][0]["no_show"]) == ("no_show", True)
         assert history["items"][0]["session_name"] == "CrossFit"
         assert history["items"][0]["location_name"] == "Zaal 1"
         (upcoming,) = body["upcoming"]

@@ -185,3 +185,22 @@ async def _inbox(client):
     from members_testkit import db_fetch
 
     return await db_fetch(client.database_url, "SELECT event_id FROM inbox")
+
+
+async def test_a_members_gender_is_kept_and_carried_in_the_member_events(client, private_kafka):
+    async with EventProbe.for_events(private_kafka.bootstrap_servers, MemberRegistered, MemberUpdated) as probe:
+        studio = await signup(client)
+        member = await add_member(client, studio.admin, first_name="Gea", gender="female")
+        assert member["gender"] == "female"
+        changed = await client.patch(f"/members/{member['id']}", json={"gender": "other"}, headers=studio.admin)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["gender"] == "other"
+        bad = await client.patch(f"/members/{member['id']}", json={"gender": "unicorn"}, headers=studio.admin)
+        assert bad.status_code == 422
+        assert [e["loc"][-1] for e in bad.json()["errors"]] == ["gender"]
+        await probe.wait_for(lambda evs: len(of(probe, MemberUpdated, member["id"])) >= 1, settle_s=0.5)
+    (registered,) = of(probe, MemberRegistered, member["id"])
+    (updated,) = of(probe, MemberUpdated, member["id"])
+    assert (registered.payload["gender"], updated.payload["gender"]) == ("female", "other")
+    again = await client.get(f"/members/{member['id']}", headers=studio.admin)
+    assert again.json()["gender"] == "other"  # the refused change changed nothing

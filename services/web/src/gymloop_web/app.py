@@ -50,6 +50,7 @@ from gymloop_web.routes import (
     app_plans,
     app_pwa,
     auth,
+    benchmarks,
     billing,
     communication,
     dashboard,
@@ -131,6 +132,7 @@ def create_app(
     app.include_router(imports.router)
     app.include_router(communication.router)
     app.include_router(reports.router)
+    app.include_router(benchmarks.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)

@@ -9,6 +9,7 @@ from typing import Any
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from gymloop_kit.benchmark_scores import shown_score
 
 from gymloop_web import display
 from gymloop_web.messages import EN, translator
@@ -33,6 +34,7 @@ def environment() -> jinja2.Environment:
         percent=display.percent,
         local_day=display.local_day,
         studio_zone=display.studio_zone,
+        score=lambda score, scoring: shown_score(scoring, score),
     )
     env.tests["unavailable"] = display.unavailable
     return env

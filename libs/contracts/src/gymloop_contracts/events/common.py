@@ -24,6 +24,8 @@ class DateRange(BaseModel):
 
 
 Role = Literal["member", "employee", "admin"]
+# As the member states it; benchmark leaderboards rank per gender.
+Gender = Literal["female", "male", "other"]
 PlanKind = Literal["pack", "unlimited", "free"]
 CollectionMethod = Literal["sepa_export", "stripe", "offline"]
 

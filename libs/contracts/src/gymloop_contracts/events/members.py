@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar, Literal
 
 from gymloop_contracts.base import EventPayload
-from gymloop_contracts.events.common import ImportRef, Role, _ImportRowRejected
+from gymloop_contracts.events.common import Gender, ImportRef, Role, _ImportRowRejected
 
 
 class _MemberEvent(EventPayload):
@@ -27,6 +27,7 @@ class _MemberProfile(_MemberEvent):
     email: str
     phone: str | None = None
     birth_date: date | None = None
+    gender: Gender | None = None
     start_date: date
     status: Literal["active", "archived"] = "active"
     role: Role = "member"

@@ -6,12 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Query
+from gymloop_contracts.events.common import Gender
+from gymloop_kit import studio_clock
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
 from gymloop_kit.bounds import Int32
+from gymloop_kit.http.dates import Month
 from gymloop_kit.http.pagination import Page, Paging, slice_page
 from pydantic import BaseModel, Field
 
@@ -155,9 +158,10 @@ async def post_result(workout_id: uuid.UUID, body: ResultIn, principal: AnyUser,
 class RankedOut(BaseModel):
     rank: int
     member_id: uuid.UUID
+    display_name: str | None = Field(description="The member's name as followed from members; None until it is known")
     result_id: uuid.UUID
     score: Decimal
-    gender: str | None
+    gender: Gender | None
 
 
 class RankingOptOutIn(BaseModel):
@@ -176,20 +180,21 @@ async def get_leaderboard(
     session: Session,
     page: Paging,
     scaling: Scaling = Scaling.RX,
-    gender: Annotated[str | None, Query(max_length=20)] = None,
+    gender: Gender | None = None,
 ) -> Page[RankedOut]:
-    """Any role. Each member's best result at that scaling, best first; equal scores share a rank. Members who
-    opted out of rankings are left out."""
-    ranked = await benchmark_views.workout_leaderboard(session, principal.studio_id, workout_id, scaling, gender)
-    items, total = slice_page(ranked, page)
+    """Any role. Each member's best result at that scaling (of one gender when given), best first, with their
+    display name; equal scores share a rank. Members who opted out of rankings are left out."""
+    board = await benchmark_views.workout_leaderboard(session, principal.studio_id, workout_id, scaling, gender)
+    items, total = slice_page(board.ranked, page)
     return Page.of(
         [
             RankedOut(
                 rank=r.rank,
                 member_id=r.result.member_id,
+                display_name=board.names[r.result.member_id],
                 result_id=r.result.result_id,
                 score=r.result.score,
-                gender=r.result.gender,
+                gender=cast(Gender | None, r.result.gender),
             )
             for r in items
         ],
@@ -284,3 +289,69 @@ async def get_personal_bests(member_id: uuid.UUID, principal: AnyUser, session: 
         )
         for workout, best in bests
     ]
+
+
+class MonthBestOut(BaseModel):
+    scaling: Scaling
+    member_id: uuid.UUID
+    display_name: str | None
+    score: Decimal
+
+
+class WorkoutMonthOut(BaseModel):
+    workout_id: uuid.UUID
+    workout_name: str
+    scoring: Scoring
+    lower_is_better: bool
+    results: int = Field(description="Results recorded in the month")
+    members: int = Field(description="Members with a result in the month")
+    personal_bests: int = Field(description="The month's results that beat the member's earlier best at their scaling")
+    best: list[MonthBestOut] = Field(description="The month's best per scaling (Rx first), of members in rankings")
+
+
+class BenchmarkMonthOut(Page[WorkoutMonthOut]):
+    month: str = Field(description="The studio's calendar month, YYYY-MM", examples=["2026-11"])
+
+
+@router.get(
+    "/benchmark-dashboard",
+    operation_id="getBenchmarkDashboard",
+    summary="The studio's dashboard of one month's benchmark results",
+    response_model=BenchmarkMonthOut,
+)
+async def get_dashboard(
+    principal: Staff,
+    session: Session,
+    page: Paging,
+    month: Annotated[
+        Month | None, Query(description="The studio's calendar month; this month when left out", examples=["2026-11"])
+    ] = None,
+) -> BenchmarkMonthOut:
+    """Staff only. Per benchmark with results recorded in the month (the studio's calendar; this month when not
+    given), by name: how many results and members, how many were a new personal best, and the month's best per
+    scaling with the member's name (members who opted out of rankings are not shown as a best)."""
+    month = month or await studio_clock.today(session, principal.studio_id)
+    dashboard = await benchmark_views.month_dashboard(session, principal.studio_id, month)
+    shown, total = slice_page(dashboard.workouts, page)
+    items = [
+        WorkoutMonthOut(
+            workout_id=workout.id,
+            workout_name=workout.name,
+            scoring=Scoring(workout.scoring),
+            lower_is_better=workout.lower_is_better,
+            results=summary.results,
+            members=len(summary.members),
+            personal_bests=summary.personal_bests,
+            best=[
+                MonthBestOut(
+                    scaling=scaling,
+                    member_id=best.member_id,
+                    display_name=dashboard.names[best.member_id],
+                    score=best.score,
+                )
+                for scaling, best in summary.best.items()
+            ],
+        )
+        for workout, summary in shown
+    ]
+    return BenchmarkMonthOut(items=items, total=total, limit=page.limit, offset=page.offset, month=f"{month:%Y-%m}")

@@ -14,7 +14,14 @@ from gymloop_kit.http.links import Links
 from gymloop_kit.http.pagination import Page, Paging
 from pydantic import BaseModel, Field
 
-from gymloop_bookings.api.schemas import AccountOut, BookingOut, EntitlementOut, LogEntryOut, WaitlistPlaceOut
+from gymloop_bookings.api.schemas import (
+    AccountOut,
+    BookingOut,
+    EntitlementOut,
+    LogEntryOut,
+    WaitlistPlaceOut,
+    shown_status,
+)
 from gymloop_bookings.db.models import BookingRow, MemberRow
 from gymloop_bookings.service import calendar_feeds, views
 from gymloop_bookings.service.actors import member_in_question
@@ -77,10 +84,11 @@ def account_out(member_id: uuid.UUID, account: dict[str, Any]) -> AccountOut:
 )
 async def get_log(member_id: uuid.UUID, principal: AnyUser, session: Session, page: Paging) -> Page[LogEntryOut]:
     """Staff read any member of their studio; a member only their own (another member's answers 404). Every change to
-    the member's credits and bookings, oldest first, with who made it and when."""
+    the member's credits and bookings, oldest first, with when and who made it: their name and whether it was the
+    member, staff or an automatic change. A no-show has its own reason (`no_show`), apart from `attended`."""
     member_id = await member_of_studio(principal, session, member_id)
     rows, total = await views.member_log(session, principal.studio_id, member_id, page)
-    return Page.of([LogEntryOut.model_validate(row) for row in rows], total, page)
+    return Page.of([LogEntryOut.of(row, name) for row, name in rows], total, page)
 
 
 def booking_out(row: BookingRow) -> BookingOut:
@@ -89,7 +97,7 @@ def booking_out(row: BookingRow) -> BookingOut:
         session_id=row.session_id,
         member_id=row.member_id,
         subscription_id=row.subscription_id,
-        status=row.status,
+        status=shown_status(row.status, row.no_show),
         charged_credit=row.charged_credit,
         session_starts_at=row.session_starts_at,
         booked_at=row.booked_at,

@@ -12,7 +12,9 @@ from gymloop_kit.http.pagination import Page
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from gymloop_bookings.domain.bookings import Booking
+from gymloop_bookings.db.models import UserLogRow
+from gymloop_bookings.domain.actors import ActorKind, ActorRole
+from gymloop_bookings.domain.bookings import Booking, BookingStatus
 from gymloop_bookings.domain.payment_standing import MAX_REASON_LENGTH
 from gymloop_bookings.domain.schedule_edits import BookedSessions
 from gymloop_bookings.domain.schedules import WeeklySchedule
@@ -274,19 +276,27 @@ class SignUpIn(BaseModel):
     )
 
 
+def shown_status(status: str, no_show: bool) -> str:
+    """A no-show is a status of its own to clients, not "attended" with a flag (the credit is used all the same)."""
+    return "no_show" if no_show and status == BookingStatus.ATTENDED.value else status
+
+
 class BookingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     session_id: uuid.UUID
     member_id: uuid.UUID
     subscription_id: uuid.UUID
-    status: str
+    status: str = Field(
+        description="active, signed_out, late_cancelled, session_cancelled, attended, or no_show (on the list but "
+        "never checked in, where the studio uses check-in)"
+    )
     charged_credit: bool
     session_starts_at: datetime
     booked_at: datetime
     checked_in_at: datetime | None = None
     marked_present: bool = False
-    no_show: bool = False
+    no_show: bool = Field(default=False, description="Kept for older clients: the same as status no_show")
 
     @classmethod
     def of(cls, booking: Booking) -> BookingOut:
@@ -295,7 +305,7 @@ class BookingOut(BaseModel):
             session_id=booking.session_id,
             member_id=booking.member_id,
             subscription_id=booking.subscription_id,
-            status=booking.status.value,
+            status=shown_status(booking.status.value, booking.no_show),
             charged_credit=booking.charged_credit,
             session_starts_at=booking.session_starts_at,
             booked_at=booking.booked_at,
@@ -375,14 +385,38 @@ class LogEntryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     at: datetime
     subscription_id: uuid.UUID
-    actor_id: uuid.UUID
-    actor_role: str
+    actor_id: uuid.UUID = Field(description="Who made the change: a member's member id, staff's account id")
+    actor_role: str = Field(description="member, employee, admin, or system for automatic changes")
+    actor_kind: ActorKind = Field(
+        description="The member themself, the studio's staff, or an automatic change (waitlist, expiry, billing)"
+    )
+    actor_name: str | None = Field(
+        description="Who made the change by name as followed from members; None for automatic changes or "
+        "while members has not told bookings yet"
+    )
     reason: str
     change: int
     available_after: int | None
     session_id: uuid.UUID | None
     booking_id: uuid.UUID | None
     note: str | None = Field(default=None, description="Why staff made an exception, e.g. booked while overdue")
+
+    @classmethod
+    def of(cls, row: UserLogRow, actor_name: str | None) -> LogEntryOut:
+        return cls(
+            at=row.at,
+            subscription_id=row.subscription_id,
+            actor_id=row.actor_id,
+            actor_role=row.actor_role,
+            actor_kind=ActorRole(row.actor_role).kind,
+            actor_name=actor_name,
+            reason=row.reason,
+            change=row.change,
+            available_after=row.available_after,
+            session_id=row.session_id,
+            booking_id=row.booking_id,
+            note=row.note,
+        )
 
 
 class AgendaSessionOut(SessionOut):

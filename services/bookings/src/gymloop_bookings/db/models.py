@@ -136,8 +136,11 @@ class MemberRow(Base):
     last_name: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Groups benchmark leaderboards; None until the member's profile says it (members does not carry it yet).
+    # Groups benchmark leaderboards; None while the member's profile does not say it.
     gender: Mapped[str | None] = mapped_column(Text)
+    # Staff act under their account id: the user log names them through it (0015).
+    account_id: Mapped[uuid.UUID | None] = mapped_column()
+    __table_args__ = (Index("ix_member_studio_id_account_id", "studio_id", "account_id"),)
 
 
 class EntitlementRow(Base):

@@ -5,6 +5,10 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
+from typing import Literal
+
+# Who made a change as the user log tells it: the member themself, the studio's staff, or an automatic change.
+ActorKind = Literal["member", "staff", "system"]
 
 
 class ActorRole(enum.StrEnum):
@@ -13,6 +17,12 @@ class ActorRole(enum.StrEnum):
     ADMIN = "admin"
     # Automatic changes: waitlist promotion, expiry, billing facts.
     SYSTEM = "system"
+
+    @property
+    def kind(self) -> ActorKind:
+        if self is ActorRole.MEMBER:
+            return "member"
+        return "system" if self is ActorRole.SYSTEM else "staff"
 
 
 # The system actor has a fixed id so log entries of automatic changes are recognisable.

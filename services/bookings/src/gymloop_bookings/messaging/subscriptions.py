@@ -81,12 +81,17 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
         "last_name": event.last_name,
         "tags": list(event.tags),
         "archived": event.status == "archived",
+        "gender": event.gender,
+        "account_id": event.account_id,
     }
     statement = pg_insert(MemberRow).values(**values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[MemberRow.studio_id, MemberRow.member_id],
-            set_={k: statement.excluded[k] for k in ("first_name", "last_name", "tags", "archived")},
+            set_={
+                k: statement.excluded[k]
+                for k in ("first_name", "last_name", "tags", "archived", "gender", "account_id")
+            },
         )
     )
 

@@ -18,6 +18,7 @@ from gymloop_bookings.domain.descriptions import describe_session
 from gymloop_bookings.domain.sessions import Session
 from gymloop_bookings.domain.waitlist import WaitlistStatus
 from gymloop_bookings.service import views
+from gymloop_bookings.service.views import full_name
 
 # The people on a session's list: booked before it, attended after it (seed 002: the list is what counts).
 _ON_THE_LIST = (BookingStatus.ACTIVE.value, BookingStatus.ATTENDED.value)
@@ -37,12 +38,6 @@ class AgendaEntry:
 class AgendaDayEntries:
     day: date
     sessions: list[AgendaEntry]
-
-
-def full_name(member: MemberRow | None) -> str | None:
-    if member is None:
-        return None
-    return " ".join(part for part in (member.first_name, member.last_name) if part) or None
 
 
 async def agenda_contents(

@@ -24,6 +24,7 @@ from gymloop_bookings.db.models import (
     WaitlistEntryRow,
 )
 from gymloop_bookings.db.repository import BookingStore, load_policy, load_studio_name
+from gymloop_bookings.domain.actors import ActorRole
 from gymloop_bookings.domain.agenda import AgendaDay, agenda_days
 from gymloop_bookings.domain.bookings import BookingStatus
 from gymloop_bookings.domain.descriptions import describe_session
@@ -146,15 +147,40 @@ async def member_account(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid
     }
 
 
+def full_name(member: MemberRow | None) -> str | None:
+    """A person's display name as followed from members (None until members told)."""
+    if member is None:
+        return None
+    return " ".join(part for part in (member.first_name, member.last_name) if part) or None
+
+
 async def member_log(
     db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
-) -> tuple[list[UserLogRow], int]:
+) -> tuple[list[tuple[UserLogRow, str | None]], int]:
+    """The member's log entries, oldest first, each with the display name of who made the change (members act
+    under their member id, staff under their account id; automatic changes have no name)."""
     query = (
         select(UserLogRow)
         .where(UserLogRow.studio_id == studio_id, UserLogRow.member_id == member_id)
         .order_by(UserLogRow.seq)
     )
-    return await fetch_page(db, query, page)
+    rows, total = await fetch_page(db, query, page)
+    member_actors = {r.actor_id for r in rows if r.actor_role == ActorRole.MEMBER.value}
+    staff_actors = {r.actor_id for r in rows if r.actor_role in (ActorRole.EMPLOYEE.value, ActorRole.ADMIN.value)}
+    people = await db.scalars(
+        select(MemberRow).where(
+            MemberRow.studio_id == studio_id,
+            MemberRow.member_id.in_(member_actors) | MemberRow.account_id.in_(staff_actors),
+        )
+    )
+    by_member: dict[uuid.UUID, str | None] = {}
+    by_account: dict[uuid.UUID, str | None] = {}
+    for person in people:
+        by_member[person.member_id] = full_name(person)
+        if person.account_id is not None:
+            by_account[person.account_id] = full_name(person)
+    names = {ActorRole.MEMBER.value: by_member, ActorRole.EMPLOYEE.value: by_account, ActorRole.ADMIN.value: by_account}
+    return [(r, names.get(r.actor_role, {}).get(r.actor_id)) for r in rows], total
 
 
 def _member_bookings_query(studio_id: uuid.UUID, member_id: uuid.UUID) -> Select[BookingRow]:

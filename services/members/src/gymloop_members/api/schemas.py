@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, cast
 
+from gymloop_contracts.events.common import Gender
 from gymloop_kit.http.links import PublicPaths
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -179,6 +180,7 @@ class MemberCreate(Strict):
     start_date: date | None = Field(default=None, description="Defaults to today")
     phone: str | None = Field(default=None, max_length=40)
     birth_date: date | None = None
+    gender: Gender | None = None
     address: str | None = Field(default=None, max_length=500)
     emergency_contact_name: str | None = Field(default=None, max_length=200)
     emergency_contact_phone: str | None = Field(default=None, max_length=40)
@@ -195,6 +197,7 @@ class MemberPatch(Strict):
     start_date: date | None = None
     phone: str | None = Field(default=None, max_length=40)
     birth_date: date | None = None
+    gender: Gender | None = None
     address: str | None = Field(default=None, max_length=500)
     emergency_contact_name: str | None = Field(default=None, max_length=200)
     emergency_contact_phone: str | None = Field(default=None, max_length=40)
@@ -211,6 +214,7 @@ class MemberOut(BaseModel):
     last_name: str
     phone: str | None
     birth_date: date | None
+    gender: Gender | None
     address: str | None
     start_date: date
     emergency_contact_name: str | None
@@ -238,6 +242,7 @@ class MemberOut(BaseModel):
             last_name=m.last_name,
             phone=m.phone,
             birth_date=m.birth_date,
+            gender=cast(Gender | None, m.gender),
             address=m.address,
             start_date=m.start_date,
             emergency_contact_name=m.emergency_contact_name,

@@ -81,6 +81,7 @@ class Membership(Base):
     last_name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
     birth_date: Mapped[date | None] = mapped_column(Date)
+    gender: Mapped[str | None] = mapped_column(String(16))
     address: Mapped[str | None] = mapped_column(String(500))
     start_date: Mapped[date] = mapped_column(Date)
     emergency_contact_name: Mapped[str | None] = mapped_column(String(200))

@@ -11,7 +11,16 @@ from gymloop_members.domain.errors import DomainError
 # What a member may change on their own profile; the rest (start date, role, status, responsible employee,
 # tags) is the studio's to decide.
 SELF_EDITABLE_FIELDS = frozenset(
-    {"first_name", "last_name", "phone", "birth_date", "address", "emergency_contact_name", "emergency_contact_phone"}
+    {
+        "first_name",
+        "last_name",
+        "phone",
+        "birth_date",
+        "gender",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    }
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from gymloop_contracts.events.common import ImportRef
+from gymloop_contracts.events.common import Gender, ImportRef
 from gymloop_contracts.events.members import MemberRegistered, MemberUpdated, StudioUpdated
 from gymloop_kit.messaging.outbox import add_event
 from sqlalchemy import select
@@ -36,6 +36,7 @@ async def _state(session: AsyncSession, membership: Membership) -> dict[str, obj
         "email": account.email,
         "phone": membership.phone,
         "birth_date": membership.birth_date,
+        "gender": cast(Gender | None, membership.gender),
         "start_date": membership.start_date,
         "status": cast(Literal["active", "archived"], membership.status),
         "role": cast(RoleName, membership.role),

@@ -21,6 +21,7 @@ from gymloop_members.db.models import Account, Membership, MemberTag, Studio, Ta
 from gymloop_members.domain.errors import DomainConflict, DomainError
 from gymloop_members.domain.member_import import check_import_may_overwrite
 from gymloop_members.domain.profile import (
+    SELF_EDITABLE_FIELDS,
     check_birth_date,
     check_length,
     check_name,
@@ -44,6 +45,7 @@ class NewMember:
     start_date: date | None = None
     phone: str | None = None
     birth_date: date | None = None
+    gender: str | None = None
     address: str | None = None
     emergency_contact_name: str | None = None
     emergency_contact_phone: str | None = None
@@ -202,6 +204,7 @@ async def register_member(
         last_name=last_name,
         phone=_clean(data.phone),
         birth_date=data.birth_date,
+        gender=data.gender,
         address=_clean(data.address),
         start_date=data.start_date or today,
         emergency_contact_name=_clean(data.emergency_contact_name),
@@ -223,21 +226,8 @@ def _clean(value: str | None) -> str | None:
     return stripped or None
 
 
-PROFILE_FIELDS = frozenset(
-    {
-        "email",
-        "first_name",
-        "last_name",
-        "phone",
-        "birth_date",
-        "address",
-        "start_date",
-        "emergency_contact_name",
-        "emergency_contact_phone",
-        "is_member",
-        "responsible_employee_id",
-    }
-)
+# What staff may change on a profile: the member's own fields and the studio's.
+PROFILE_FIELDS = SELF_EDITABLE_FIELDS | {"email", "start_date", "is_member", "responsible_employee_id"}
 
 
 async def update_member(
@@ -269,6 +259,8 @@ async def update_member(
         if changes["start_date"] is None:
             raise DomainError(code="start_date_required", field="start_date", message="a member needs a start date")
         membership.start_date = changes["start_date"]
+    if "gender" in changes:
+        membership.gender = changes["gender"]
     for name in ("phone", "address", "emergency_contact_name", "emergency_contact_phone"):
         if name in changes:
             setattr(membership, name, _clean(changes[name]))

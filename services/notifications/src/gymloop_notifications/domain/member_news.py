@@ -1,10 +1,13 @@
 """What a member is told about their own bookings and plan (pure: the text only): a place from the waitlist, a
-failed payment, the receipt of their cancellation, and a pack about to expire with credits left."""
+failed payment, the receipt of their cancellation, a pack about to expire with credits left, and a new benchmark
+personal best."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from gymloop_kit.benchmark_scores import shown_score
 
 from gymloop_notifications.domain.session_changes import local_moment
 
@@ -54,4 +57,18 @@ def pack_expiring_message(credits_left: int, valid_until: date) -> tuple[str, st
         f"You still have {credits_left} credit{'s' if credits_left != 1 else ''} in your pack, valid until "
         f"{_day(valid_until)}. Book a session before then so they are not lost."
     )
+    return subject, body
+
+
+def personal_best_message(
+    workout_name: str, scoring: str, score: str, previous_score: str | None, scaling: str
+) -> tuple[str, str]:
+    shown = shown_score(scoring, score)
+    level = "Rx" if scaling == "rx" else "scaled"
+    subject = f"A new personal best on {workout_name}: {shown}"
+    if previous_score is None:
+        body = f"Your first {workout_name} ({level}) is on the board: {shown}. That is the score to beat next time."
+    else:
+        before = shown_score(scoring, previous_score)
+        body = f"Well done: {shown} on {workout_name} ({level}) beats your earlier best of {before}."
     return subject, body

@@ -154,12 +154,28 @@ class CheckupSettings:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PersonalBestSettings:
+    """Congratulating a member on a new benchmark personal best: the studio decides, so it starts off."""
+
+    section: ClassVar[str] = "personal_best"
+
+    enabled: bool = False
+
+    def __post_init__(self) -> None:
+        raise_if_any(self.errors())
+
+    def errors(self) -> list[DomainError]:
+        return _present(_check_bool(self.enabled, f"{self.section}.enabled"))
+
+
 _SECTIONS: dict[str, type[Any]] = {
     "birthday": BirthdaySettings,
     "absence": AbsenceSettings,
     "downward_trend": DownwardTrendSettings,
     "upward_trend": UpwardTrendSettings,
     "checkups": CheckupSettings,
+    "personal_best": PersonalBestSettings,
 }
 
 
@@ -171,6 +187,7 @@ class NotificationSettings:
     downward_trend: DownwardTrendSettings = field(default_factory=DownwardTrendSettings)
     upward_trend: UpwardTrendSettings = field(default_factory=UpwardTrendSettings)
     checkups: CheckupSettings = field(default_factory=CheckupSettings)
+    personal_best: PersonalBestSettings = field(default_factory=PersonalBestSettings)
 
     @classmethod
     def defaults(cls, studio_id: UUID) -> Self:

@@ -18,6 +18,7 @@ from gymloop_contracts.events.bookings import (
     AttendanceRecorded,
     BookingCancelled,
     PackExpiringSoon,
+    PersonalBestSet,
     SessionBooked,
     SessionCancelled,
     SessionMoved,
@@ -39,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.db.models import Booking, Subscription
 from gymloop_notifications.service.member_news import (
+    congratulate_on_personal_best,
     send_cancellation_receipt,
     tell_pack_expiring,
     tell_payment_failed,
@@ -147,6 +149,12 @@ async def on_waitlist_promoted(session: AsyncSession, event: WaitlistPromoted, e
 async def on_waitlist_promoted_tell(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
     """The promoted member gets one message (the inbox keeps a redelivery from repeating it)."""
     await tell_promoted_member(session, event, envelope)
+
+
+@subscriptions.on(PersonalBestSet)
+async def on_personal_best(session: AsyncSession, event: PersonalBestSet, envelope: Envelope) -> None:
+    """One congratulation per new personal best, when the studio turned them on (the inbox keeps it one)."""
+    await congratulate_on_personal_best(session, event, envelope)
 
 
 @subscriptions.on(PaymentFailed)
