@@ -52,6 +52,8 @@ from gymloop_web.routes import (
     member_overview,
     member_profile,
     pages,
+    schedules,
+    settings_notifications,
 )
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
@@ -120,6 +122,8 @@ def create_app(
     app.include_router(member_billing.router)
     app.include_router(member_profile.router)
     app.include_router(agenda.router)
+    app.include_router(settings_notifications.router)
+    app.include_router(schedules.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)
