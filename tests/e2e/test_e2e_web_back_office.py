@@ -392,7 +392,9 @@ def test_employee_sees_no_admin_links_and_gets_403_on_admin_pages(page: Page, we
     expect(nav.get_by_role("link", name="Members")).to_be_visible()
     assert page.locator("a[data-admin]").count() == 0
     assert page.locator('a[href="/settings"]').count() == 0
-    for admin_page in ("/settings", "/settings/notifications", "/settings/notifications/delete"):
+    admin_pages = ("/settings", "/settings/notifications", "/settings/notifications/delete", "/settings/bookings",
+                   "/settings/tags")  # fmt: skip
+    for admin_page in admin_pages:
         answer = page.goto(f"{web.url}{admin_page}")
         assert answer is not None
         assert answer.status == 403, admin_page

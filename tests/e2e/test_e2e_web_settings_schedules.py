@@ -31,28 +31,31 @@ PACK = {
 
 @pytest.fixture(scope="module")
 def studio(stack: Stack) -> dict[str, Any]:
-    """An admin, two members (Lotte with 10 credits), a location and a session type, through the gateway."""
+    """An admin, Lotte and Sem with 10 credits each, a location and a session type, through the gateway."""
     with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
         studio = NewStudio.sign_up(client, "Rooster Gym", ("Rik", "Owner"), PASSWORD, "rooster-web.example.com")
         admin = studio.admin
-        lotte = studio.person("Lotte", "Visser")
-        studio.person("Sem", "de Jong")
-        studio.billing_knows(lotte)
+        lotte, sem = studio.person("Lotte", "Visser"), studio.person("Sem", "de Jong")
         plan = answered(client.post("/api/v1/billing/plans", json=PACK, headers=admin), 201)
         today = datetime.now(UTC).astimezone(AMSTERDAM).date()
-        subscription = {"member_id": lotte["id"], "plan_id": plan["id"], "start_date": today.isoformat()}
-        answered(client.post("/api/v1/billing/subscriptions", json=subscription, headers=admin), 201)
-        account = f"/api/v1/bookings/members/{lotte['id']}/account"
-        wait_until(
-            lambda: (
-                (answer := client.get(account, headers=admin)).status_code == 200
-                and answer.json()["credits_left"] == 10
-            ),
-            "bookings to grant Lotte's 10 credits",
-        )
-        answered(client.post("/api/v1/bookings/locations", json={"name": "Grote zaal"}, headers=admin), 201)
-        answered(client.post("/api/v1/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)
-    return {"email": studio.email, "admin": admin, "lotte": lotte, "today": today}
+        for member in (lotte, sem):
+            studio.billing_knows(member)
+            subscription = {"member_id": member["id"], "plan_id": plan["id"], "start_date": today.isoformat()}
+            answered(client.post("/api/v1/billing/subscriptions", json=subscription, headers=admin), 201)
+        for member in (lotte, sem):
+            wait_until(
+                lambda member=member: credits_left(client, admin, member) == 10,
+                f"bookings to grant {member['first_name']}'s 10 credits",
+            )
+        location = answered(client.post("/api/v1/bookings/locations", json={"name": "Grote zaal"}, headers=admin), 201)
+        kind = answered(client.post("/api/v1/bookings/session-types", json={"name": "Spinning"}, headers=admin), 201)
+    return {"email": studio.email, "admin": admin, "lotte": lotte, "sem": sem, "today": today,
+            "location": location, "kind": kind}  # fmt: skip
+
+
+def credits_left(client: httpx.Client, admin: dict[str, str], member: dict[str, Any]) -> int | None:
+    answer = client.get(f"/api/v1/bookings/members/{member['id']}/account", headers=admin)
+    return answer.json()["credits_left"] if answer.status_code == 200 else None
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +167,76 @@ def test_editing_a_slot_with_a_booked_session_asks_what_happens_to_it(
     expect(page.get_by_test_id("changed")).to_contain_text("1 booked kept")
     page.goto(f"{stack.url}/agenda?day={tomorrow.isoformat()}")
     expect(page.locator(".day li").filter(has_text="18:30").get_by_test_id("occupancy")).to_have_text("1/10 booked")
+
+
+def test_the_session_page_lists_its_waitlist_and_a_cancelled_session_offers_no_sign_up(
+    page: Page, stack: Stack, studio: dict[str, Any]
+) -> None:
+    """A one-off session of one place in three days (not the schedule's): Lotte has it, Sem waits for it."""
+    admin, day = studio["admin"], studio["today"] + timedelta(days=3)
+    with httpx.Client(base_url=stack.url, timeout=30.0, trust_env=False) as client:
+        body = {"location_id": studio["location"]["id"], "session_type_id": studio["kind"]["id"],
+                "day": day.isoformat(), "start_time": "07:15", "duration_minutes": 45, "capacity": 1}  # fmt: skip
+        session = answered(client.post("/api/v1/bookings/sessions", json=body, headers=admin), 201)
+        bookings = f"/api/v1/bookings/sessions/{session['id']}/bookings"
+        answered(client.post(bookings, json={"member_id": studio["lotte"]["id"]}, headers=admin), 201)
+        answered(client.post(bookings, json={"member_id": studio["sem"]["id"]}, headers=admin), 202)
+    page.goto(f"{stack.url}/sessions/{session['id']}")
+    waitlist = page.get_by_test_id("waitlist")
+    expect(waitlist.locator("li")).to_have_count(1)
+    expect(waitlist.locator("li")).to_contain_text("Sem de Jong")
+    # Sem waits: the sign-up choice no longer offers him
+    assert page.get_by_label("Member to sign up").locator(f"option[value='{studio['sem']['id']}']").count() == 0
+    waitlist.get_by_role("button", name="Take off the waitlist: Sem de Jong").click()
+    expect(page.get_by_test_id("notice")).to_have_text("Sem de Jong is off the waitlist.")
+    expect(page.get_by_text("Nobody is waiting.")).to_be_visible()
+
+    expect(page.get_by_label("Member to sign up")).to_be_visible()
+    page.get_by_role("button", name="Cancel the session").click()
+    expect(page.get_by_test_id("session-cancelled")).to_be_visible()
+    expect(page.get_by_label("Member to sign up")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign up")).to_have_count(0)
+
+
+def test_booking_rules_saved_and_a_bad_one_refused_next_to_its_field(page: Page, stack: Stack) -> None:
+    page.goto(f"{stack.url}/settings")
+    page.get_by_role("navigation", name="Settings sections").get_by_role("link", name="Booking rules").click()
+    expect(page.get_by_role("heading", name="Booking rules")).to_be_visible()
+    window = page.get_by_label("Members may book this many hours ahead")
+    window.fill("48")
+    page.get_by_label("A later sign-out costs the credit").uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(window).to_have_value("48")
+    expect(page.get_by_label("A later sign-out costs the credit")).not_to_be_checked()
+
+    cutoff = page.get_by_label("Free sign-out until this many minutes before the start")
+    cutoff.fill("-5")
+    page.get_by_role("button", name="Save").click()
+    expect(cutoff).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#e-cancellation_cutoff_minutes")).to_be_visible()
+    expect(cutoff).to_have_value("-5")
+    page.goto(f"{stack.url}/settings/bookings")
+    expect(window).to_have_value("48")  # the refused form changed nothing
+    expect(cutoff).not_to_have_value("-5")
+
+
+def test_tags_added_renamed_refused_next_to_the_field_and_deleted(page: Page, stack: Stack) -> None:
+    page.goto(f"{stack.url}/settings/tags")
+    expect(page.get_by_text("No tags yet.")).to_be_visible()
+    new = page.get_by_role("region", name="New tag")
+    new.get_by_label("Name").fill("Blessure")
+    new.get_by_role("button", name="Add the tag").click()
+    expect(page.get_by_role("status")).to_have_text("The tag is added.")
+    tag = page.get_by_role("form", name="Tag Blessure")
+    tag.get_by_label("Name").fill("x" * 101)
+    tag.get_by_role("button", name="Save").click()
+    tag = page.get_by_role("form", name="Tag Blessure")  # the stored name still names it
+    expect(tag.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+    expect(tag.get_by_label("Name")).to_have_value("x" * 101)
+    tag.get_by_label("Name").fill("Blessure knie")
+    tag.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("The tag is saved.")
+    page.get_by_role("button", name="Delete (comes off every member): Blessure knie").click()
+    expect(page.get_by_role("status")).to_have_text("The tag is deleted and taken off every member.")
+    expect(page.get_by_text("No tags yet.")).to_be_visible()

@@ -53,7 +53,9 @@ from gymloop_web.routes import (
     member_profile,
     pages,
     schedules,
+    settings_bookings,
     settings_notifications,
+    settings_tags,
 )
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
@@ -123,6 +125,8 @@ def create_app(
     app.include_router(member_profile.router)
     app.include_router(agenda.router)
     app.include_router(settings_notifications.router)
+    app.include_router(settings_bookings.router)
+    app.include_router(settings_tags.router)
     app.include_router(schedules.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gymloop_web.deps import AdminSession, GatewayDep
+from gymloop_web.forms import settings_from_form
 from gymloop_web.gateway import ApiError, Gateway
 from gymloop_web.reads import zone_of
 from gymloop_web.rendering import render
@@ -19,24 +20,11 @@ from gymloop_web.session import WebSession
 router = APIRouter()
 
 SETTINGS_PATH = "/api/v1/notifications/settings"
-ENABLED = "enabled"
 
 
 def changes_from(form: dict[str, str], current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The form's fields ("absence.days") as notifications' partial update. A parameter that is not a whole number
-    is sent as typed, so notifications says what is wrong with it next to the field; an unticked box is off."""
-    changes: dict[str, dict[str, Any]] = {}
-    for section, parameters in current.items():
-        sent: dict[str, Any] = {}
-        for name, value in parameters.items():
-            key = f"{section}.{name}"
-            if isinstance(value, bool):
-                sent[name] = form.get(key) == "on"
-            elif key in form:
-                typed = form[key].strip()
-                sent[name] = int(typed) if typed.lstrip("-").isdigit() else typed
-        changes[section] = sent
-    return changes
+    """The form's fields ("absence.days") as notifications' settings, one section per notification type."""
+    return {section: settings_from_form(form, parameters, f"{section}.") for section, parameters in current.items()}
 
 
 async def settings_page(
@@ -74,28 +62,17 @@ async def save_notification_settings(
 ) -> Response:
     form = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
     current = await gateway.call(session, "GET", SETTINGS_PATH)
-    body = {"notifications": changes_from(form, current["notifications"]), "refresh_at": refresh_at or None}
+    changes = changes_from(form, current["notifications"])
+    body = {"notifications": changes, "refresh_at": refresh_at or None}
     try:
         await gateway.call(session, "PATCH", SETTINGS_PATH, json=body)
     except ApiError as error:
         if error.status >= 500 or error.status in (401, 403):
             raise
         # the values as typed, so the admin corrects the wrong one rather than types them all again
-        typed = {**current, "refresh_at": refresh_at, "notifications": typed_values(form, current["notifications"])}
+        typed = {**current, "refresh_at": refresh_at, "notifications": changes}
         return await settings_page(request, session, gateway, settings=typed, error=error, status_code=error.status)
     return RedirectResponse("/settings/notifications?saved=true", status_code=303)
-
-
-def typed_values(form: dict[str, str], current: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The settings as the form sent them (ticks and text), to show a refused form again as it was."""
-
-    def typed(key: str, value: Any) -> Any:
-        return form.get(key) == "on" if isinstance(value, bool) else form.get(key, value)
-
-    return {
-        section: {name: typed(f"{section}.{name}", value) for name, value in parameters.items()}
-        for section, parameters in current.items()
-    }
 
 
 @router.post("/settings/notifications/refresh")
