@@ -393,7 +393,7 @@ def test_employee_sees_no_admin_links_and_gets_403_on_admin_pages(page: Page, we
     assert page.locator("a[data-admin]").count() == 0
     assert page.locator('a[href="/settings"]').count() == 0
     admin_pages = ("/settings", "/settings/notifications", "/settings/notifications/delete", "/settings/bookings",
-                   "/settings/tags")  # fmt: skip
+                   "/settings/tags", "/settings/session-types")  # fmt: skip
     for admin_page in admin_pages:
         answer = page.goto(f"{web.url}{admin_page}")
         assert answer is not None

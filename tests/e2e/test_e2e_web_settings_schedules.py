@@ -240,3 +240,30 @@ def test_tags_added_renamed_refused_next_to_the_field_and_deleted(page: Page, st
     page.get_by_role("button", name="Delete (comes off every member): Blessure knie").click()
     expect(page.get_by_role("status")).to_have_text("The tag is deleted and taken off every member.")
     expect(page.get_by_text("No tags yet.")).to_be_visible()
+
+
+def test_session_types_added_and_a_days_description_shows_in_the_agenda(
+    page: Page, stack: Stack, studio: dict[str, Any]
+) -> None:
+    """Runs after the schedule tests: tomorrow's Spinning session gets the day's description."""
+    tomorrow = studio["today"] + timedelta(days=1)
+    page.goto(f"{stack.url}/settings/session-types")
+    new = page.get_by_role("region", name="New session type")
+    new.get_by_label("Name").fill("Bootcamp")
+    new.get_by_label("Description").fill("Outside, whatever the weather")
+    new.get_by_role("button", name="Add the session type").click()
+    expect(page.get_by_role("status")).to_have_text("The session type is added.")
+    expect(page.get_by_test_id("session-types")).to_contain_text("Bootcamp · Outside, whatever the weather")
+
+    day = page.get_by_role("region", name="Description for one day")
+    day.get_by_label("Session type").select_option(label="Spinning")
+    day.get_by_label("Day").fill(tomorrow.isoformat())
+    day.get_by_role("button", name="Set the day's description").click()  # no description: refused
+    day = page.get_by_role("region", name="Description for one day")
+    expect(day.get_by_label("Description")).to_have_attribute("aria-invalid", "true")
+    day.get_by_label("Description").fill("Intervals: 8 x 2 minutes")
+    day.get_by_role("button", name="Set the day's description").click()
+    expect(page.get_by_role("status")).to_have_text("The day's description is set.")
+
+    page.goto(f"{stack.url}/agenda?day={tomorrow.isoformat()}")
+    expect(page.locator(".day li").filter(has_text="Spinning").first).to_contain_text("Intervals: 8 x 2 minutes")

@@ -55,6 +55,7 @@ from gymloop_web.routes import (
     schedules,
     settings_bookings,
     settings_notifications,
+    settings_session_types,
     settings_tags,
 )
 from gymloop_web.session import SessionSealer, WebSession
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(settings_notifications.router)
     app.include_router(settings_bookings.router)
     app.include_router(settings_tags.router)
+    app.include_router(settings_session_types.router)
     app.include_router(schedules.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
