@@ -392,10 +392,13 @@ def test_employee_sees_no_admin_links_and_gets_403_on_admin_pages(page: Page, we
     expect(nav.get_by_role("link", name="Members")).to_be_visible()
     assert page.locator("a[data-admin]").count() == 0
     assert page.locator('a[href="/settings"]').count() == 0
-    answer = page.goto(f"{web.url}/settings")
-    assert answer is not None
-    assert answer.status == 403
-    expect(page.get_by_role("heading", name="Not for your role")).to_be_visible()
+    admin_pages = ("/settings", "/settings/notifications", "/settings/notifications/delete", "/settings/bookings",
+                   "/settings/tags", "/settings/session-types")  # fmt: skip
+    for admin_page in admin_pages:
+        answer = page.goto(f"{web.url}{admin_page}")
+        assert answer is not None
+        assert answer.status == 403, admin_page
+        expect(page.get_by_role("heading", name="Not for your role")).to_be_visible()
 
 
 def test_admin_settings_show_api_errors_next_to_the_field(page: Page, web: WebStack) -> None:

@@ -1,9 +1,12 @@
 """The member overview's profile actions in a real browser (Playwright driving Debian's Chromium) against every
 service, the gateway and the web app (the e2e `stack`): set the tags and the responsible employee, tick a
-checklist action, upload an attachment and download the same bytes again."""
+checklist action, assign another checklist, upload an attachment and download the same bytes again, set the photo
+and see it."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +51,11 @@ def studio(stack: Stack) -> dict[str, Any]:
             ),
             201,
         )
+        answered(
+            client.post("/api/v1/members/checklists", json={"name": "Trial", "actions": ["Trial lesson"]},
+                        headers=admin),
+            201,
+        )  # fmt: skip
     return {"email": studio.email, "member": member}
 
 
@@ -89,6 +97,45 @@ def test_ticking_a_checklist_action_counts_it_done(page: Page) -> None:
     checklists.get_by_role("button", name="Mark done: Intake talk").click()
     expect(page.get_by_test_id("checklists")).to_contain_text("New member (1/2)")
     expect(page.get_by_test_id("checklists").get_by_role("button", name="Not done: Intake talk")).to_be_visible()
+
+
+def test_assigning_a_checklist_lists_it_to_tick_off(page: Page) -> None:
+    checklists = page.get_by_test_id("checklists")
+    expect(checklists.get_by_role("heading", name="Trial (0/1)")).to_have_count(0)
+    checklists.get_by_label("Checklist to assign").select_option(label="Trial")
+    checklists.get_by_role("button", name="Assign the checklist").click()
+    expect(page.get_by_test_id("checklists").get_by_role("heading", name="Trial (0/1)")).to_be_visible()
+    expect(page.get_by_test_id("checklists").get_by_role("button", name="Mark done: Trial lesson")).to_be_visible()
+
+
+def one_pixel_png() -> bytes:
+    """A real 1x1 PNG (members checks the type by its bytes)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x2e\x7d\x32")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_photo_is_checked_by_members_then_set_and_shown(page: Page, tmp_path: Path) -> None:
+    expect(page.get_by_test_id("photo")).to_have_count(0)
+    not_an_image = tmp_path / "notes.txt"
+    not_an_image.write_text("not a picture")
+    page.get_by_label("Photo (png or jpeg)").set_input_files(str(not_an_image))
+    page.get_by_role("button", name="Set the photo").click()
+    expect(page.get_by_label("Photo (png or jpeg)")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#e-photo")).to_be_visible()
+    expect(page.get_by_test_id("photo")).to_have_count(0)
+
+    photo = tmp_path / "sam.png"
+    photo.write_bytes(one_pixel_png())
+    page.get_by_label("Photo (png or jpeg)").set_input_files(str(photo))
+    page.get_by_role("button", name="Set the photo").click()
+    shown = page.get_by_test_id("photo")
+    expect(shown).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 1", arg=shown.element_handle())
 
 
 def test_an_uploaded_attachment_is_listed_and_downloads_with_its_bytes(page: Page, tmp_path: Path) -> None:

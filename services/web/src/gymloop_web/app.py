@@ -60,6 +60,11 @@ from gymloop_web.routes import (
     member_profile,
     pages,
     reports,
+    schedules,
+    settings_bookings,
+    settings_notifications,
+    settings_session_types,
+    settings_tags,
 )
 from gymloop_web.session import SessionSealer, WebSession
 from gymloop_web.settings import WebSettings
@@ -133,6 +138,11 @@ def create_app(
     app.include_router(communication.router)
     app.include_router(reports.router)
     app.include_router(benchmarks.router)
+    app.include_router(settings_notifications.router)
+    app.include_router(settings_bookings.router)
+    app.include_router(settings_tags.router)
+    app.include_router(settings_session_types.router)
+    app.include_router(schedules.router)
     app.include_router(app_pwa.router)
     app.include_router(app_join.router)
     app.include_router(app_member.router)

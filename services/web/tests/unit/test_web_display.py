@@ -93,7 +93,7 @@ def test_the_overview_escapes_what_a_member_typed_and_marks_missing_parts():
         },
         zone=AMSTERDAM, offered=[], history_offset=0, history_page=10, error=None, values={}, acted_on=None,
         today="2026-12-02", new_key="k1", plan_options=[("p1", "<i>Pack</i>")], product_options=[], studio_tags=[],
-        staff_options=[], mandate=None,
+        staff_options=[], mandate=None, checklist_options=[],
     )  # fmt: skip
     assert "<script>x</script>" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page

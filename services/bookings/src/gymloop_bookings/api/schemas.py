@@ -330,6 +330,13 @@ class WaitlistPlaceOut(BaseModel):
     position: int = Field(description="The place in line now, 1 for the first (the next to move in)")
 
 
+class SessionWaitlistOut(BaseModel):
+    member_id: uuid.UUID
+    name: str = Field(description="The member's name as bookings knows it (empty until members' event arrived)")
+    joined_at: datetime
+    position: int = Field(description="The place in line now, 1 for the first (the next to move in)")
+
+
 class SignOutOut(BaseModel):
     booking: BookingOut
     late: bool

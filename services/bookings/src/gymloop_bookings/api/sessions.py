@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from gymloop_kit.app import Session
 from gymloop_kit.auth import AnyUser, Staff
 from gymloop_kit.errors import InvalidInput
+from gymloop_kit.http.pagination import Page, Paging
 from gymloop_kit.idempotency import Idempotency
 
 from gymloop_bookings.api.schemas import (
@@ -20,6 +21,7 @@ from gymloop_bookings.api.schemas import (
     MemberRef,
     MoveIn,
     SessionOut,
+    SessionWaitlistOut,
     SignOutOut,
     SignUpIn,
     SignUpOut,
@@ -213,6 +215,22 @@ async def post_end(session_id: uuid.UUID, principal: Staff, session: Session) ->
     bookings."""
     attendees = await booking_cases.record_attendance(session, principal.studio_id, session_id, _now())
     return [BookingOut.of(b) for b in attendees]
+
+
+@router.get(
+    "/sessions/{session_id}/waitlist",
+    operation_id="listSessionWaitlist",
+    summary="Who waits for a session, in line order",
+    response_model=Page[SessionWaitlistOut],
+    responses={404: {"description": "No such session in the studio (session_not_found)"}},
+)
+async def get_session_waitlist(
+    session_id: uuid.UUID, principal: Staff, session: Session, page: Paging
+) -> Page[SessionWaitlistOut]:
+    """Staff only. The members still waiting for a place, the next to move in first, with their place in line and
+    name, a page at a time; another studio's session answers 404."""
+    waiting, total = await views.session_waitlist(session, principal.studio_id, session_id, page)
+    return Page.of([SessionWaitlistOut(**entry) for entry in waiting], total, page)
 
 
 @router.get(

@@ -284,6 +284,40 @@ async def attendance_list(db: AsyncSession, studio_id: uuid.UUID, session_id: uu
     return result
 
 
+async def session_waitlist(
+    db: AsyncSession, studio_id: uuid.UUID, session_id: uuid.UUID, page: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    """Who waits for the session, in line order (the order `in_line` moves them in), a page at a time, each with
+    their place (1 = next to move in) and name."""
+    known = await db.scalar(select(SessionRow.id).where(SessionRow.studio_id == studio_id, SessionRow.id == session_id))
+    if known is None:
+        raise not_found("session", "session_id")
+    query = (
+        select(WaitlistEntryRow, MemberRow.first_name, MemberRow.last_name)
+        .outerjoin(
+            MemberRow,
+            (MemberRow.studio_id == WaitlistEntryRow.studio_id) & (MemberRow.member_id == WaitlistEntryRow.member_id),
+        )
+        .where(
+            WaitlistEntryRow.studio_id == studio_id,
+            WaitlistEntryRow.session_id == session_id,
+            WaitlistEntryRow.status == WaitlistStatus.WAITING.value,
+        )
+        .order_by(WaitlistEntryRow.joined_at, WaitlistEntryRow.position, WaitlistEntryRow.id)
+    )
+    rows, total = await fetch_page(db, query, page)
+    waiting = [
+        {
+            "member_id": row.WaitlistEntryRow.member_id,
+            "name": " ".join(part for part in (row.first_name, row.last_name) if part),
+            "joined_at": row.WaitlistEntryRow.joined_at,
+            "position": page.offset + place,
+        }
+        for place, row in enumerate(rows, start=1)
+    ]
+    return waiting, total
+
+
 async def session_records(db: AsyncSession, studio_id: uuid.UUID, first_day: date, days: int) -> list[SessionRecord]:
     policy = await load_policy(db, studio_id)
     start, end = _local_range_utc(policy, first_day, days)

@@ -23,7 +23,8 @@ from gymloop_web.session import WebSession
 router = APIRouter()
 
 MEMBERS_PAGE = 200  # members' largest page: the sign-up choice lists this many active members
-NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in", "present")
+NOTICES = ("signed_up", "waitlisted", "signed_out", "checked_in", "present", "left_waitlist")
+WAITLIST_PAGE = 50  # the session page lists this many of those waiting, and counts the rest
 
 
 def _uuid_or_none(value: str) -> str | None:
@@ -88,10 +89,11 @@ async def session_page(
     status_code: int,
 ) -> Response:
     zone = await zone_of(gateway, session)
-    details, attendance, members = await asyncio.gather(
+    details, attendance, members, waitlist = await asyncio.gather(
         gateway.call(session, "GET", f"/api/v1/bookings/sessions/{session_id}"),
         gateway.call(session, "GET", f"/api/v1/bookings/sessions/{session_id}/attendance"),
         optional(gateway, session, "/api/v1/members/members", status="active", limit=MEMBERS_PAGE),
+        optional(gateway, session, f"/api/v1/bookings/sessions/{session_id}/waitlist", limit=WAITLIST_PAGE),
     )
     day = local_date(details["starts_at"], zone)
     # the agenda entry names the session and its coach
@@ -103,7 +105,8 @@ async def session_page(
         (s for d in items_of(agenda) for s in d.get("sessions", []) if s.get("id") == str(session_id)), {}
     )
     notice = await _notice(request, session, gateway)
-    on_list = {line["booking"]["member_id"] for line in items_of(attendance)}
+    waiting = items_of(waitlist)
+    on_list = {line["booking"]["member_id"] for line in items_of(attendance)} | {w["member_id"] for w in waiting}
     return render(
         request,
         "session.html",
@@ -111,6 +114,8 @@ async def session_page(
         s={**details, **entry},
         zone=zone,
         lines=items_of(attendance),
+        waiting=waiting,
+        waiting_total=int(waitlist.get("total", len(waiting))) if isinstance(waitlist, dict) else None,
         members=[m for m in items_of(members) if m.get("id") not in on_list and m.get("is_member", True)],
         error=error,
         notice=notice,
@@ -196,6 +201,20 @@ async def sign_out(
     return await _act(
         request, session, gateway, session_id, member_id, "DELETE",
         f"/api/v1/bookings/sessions/{session_id}/bookings/{{member}}", None, "signed_out",
+    )  # fmt: skip
+
+
+@router.post("/sessions/{session_id}/waitlist/leave")
+async def take_off_waitlist(
+    request: Request,
+    session_id: uuid.UUID,
+    session: StaffSession,
+    gateway: GatewayDep,
+    member_id: Annotated[str, Form()] = "",
+) -> Response:
+    return await _act(
+        request, session, gateway, session_id, member_id, "DELETE",
+        f"/api/v1/bookings/sessions/{session_id}/waitlist/{{member}}", None, "left_waitlist",
     )  # fmt: skip
 
 

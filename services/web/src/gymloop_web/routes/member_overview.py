@@ -78,14 +78,16 @@ async def overview_page(
 
 
 async def overview_choices(gateway: Gateway, session: WebSession, member_id: uuid.UUID) -> dict[str, Any]:
-    """What the action forms offer: plans and products on sale, the studio's tags and staff, the member's mandate."""
-    plans, products, tags, employees, admins, mandate = await asyncio.gather(
+    """What the action forms offer: plans and products on sale, the studio's tags, staff and checklist templates, the
+    member's mandate."""
+    plans, products, tags, employees, admins, mandate, templates = await asyncio.gather(
         optional(gateway, session, "/api/v1/billing/plans"),
         optional(gateway, session, "/api/v1/billing/products"),
         optional(gateway, session, "/api/v1/members/tags"),
         optional(gateway, session, "/api/v1/members/members", role="employee", status="active", limit=STAFF_PAGE),
         optional(gateway, session, "/api/v1/members/members", role="admin", status="active", limit=STAFF_PAGE),
         optional(gateway, session, f"/api/v1/billing/members/{member_id}/mandate"),
+        optional(gateway, session, "/api/v1/members/checklists"),
     )
     return {
         "plan_options": [(plan["id"], plan["name"]) for plan in items_of(plans) if plan.get("active")],
@@ -100,6 +102,7 @@ async def overview_choices(gateway: Gateway, session: WebSession, member_id: uui
             for person in items_of(employees) + items_of(admins)
         ],
         "mandate": mandate if isinstance(mandate, dict) else None,
+        "checklist_options": [(template["id"], template["name"]) for template in items_of(templates)],
     }
 
 
