@@ -22,3 +22,18 @@ class ImporterSettings(ServiceSettings):
         description="Base URL of each service whose datasets the studio export reads, as JSON: "
         '{"members": "http://members:8000"}',
     )
+    export_retention_hours: float = Field(
+        default=7 * 24.0,
+        gt=0,
+        description="How long a finished export's ZIP is kept; then the file is deleted and the export is expired",
+    )
+    export_expiry_interval_s: float = Field(default=600.0, gt=0, description="How often expired ZIPs are deleted")
+    export_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="How often the export worker looks for a queued export when it has none"
+    )
+    export_stale_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="An export whose worker gave no sign of life this long was left by a stopped process: "
+        "another worker takes it up again",
+    )
