@@ -28,12 +28,14 @@ class ImporterSettings(ServiceSettings):
         description="How long a finished export's ZIP is kept; then the file is deleted and the export is expired",
     )
     export_expiry_interval_s: float = Field(default=600.0, gt=0, description="How often expired ZIPs are deleted")
-    export_poll_interval_s: float = Field(
-        default=1.0, gt=0, description="How often the export worker looks for a queued export when it has none"
+    job_poll_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often the export and validation workers look for a queued job when they have none",
     )
-    export_stale_after_s: float = Field(
+    job_stale_after_s: float = Field(
         default=120.0,
         gt=0,
-        description="An export whose worker gave no sign of life this long was left by a stopped process: "
-        "another worker takes it up again",
+        description="An export or validation whose worker gave no sign of life this long was left by a stopped "
+        "process: another worker takes it up again",
     )

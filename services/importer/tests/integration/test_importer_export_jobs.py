@@ -60,8 +60,8 @@ async def test_an_export_left_running_by_a_killed_process_is_taken_up_again_and_
     # another studio's export whose worker is alive (it beat just now): nobody else takes it
     busy_studio = uuid.uuid4()
     busy = await _insert_job(url, busy_studio, "running", heartbeat=datetime.now(UTC), token=token)
-    settings = _settings(make_settings, url, private_kafka.bootstrap_servers, export_stale_after_s=60.0,
-                         export_poll_interval_s=0.1)  # fmt: skip
+    settings = _settings(make_settings, url, private_kafka.bootstrap_servers, job_stale_after_s=60.0,
+                         job_poll_interval_s=0.1)  # fmt: skip
     async with service_client(create_app(settings)) as http:
 
         async def completed() -> dict[str, object] | None:
@@ -94,7 +94,7 @@ async def test_a_queued_export_runs_in_the_worker_not_in_the_request(
 ) -> None:
     url = await new_database(MIGRATIONS, prefix="importer")
     admin = tokens.headers(studio_id=uuid.uuid4(), role="admin")
-    settings = _settings(make_settings, url, private_kafka.bootstrap_servers, export_poll_interval_s=0.1)
+    settings = _settings(make_settings, url, private_kafka.bootstrap_servers, job_poll_interval_s=0.1)
     async with service_client(create_app(settings)) as http:
         started = await http.post("/exports", headers=admin)
         assert started.status_code == 202, started.text

@@ -40,8 +40,13 @@ class ImportJob(Base):
     # validation's progress: member rows found in the file, and how many of them are checked
     rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_validated: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the validation worker's sign of life while it validates (gymloop_kit.job_queue)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),)
+    __table_args__ = (
+        Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),
+        Index("ix_import_job_validating", "created_at", postgresql_where=text("status = 'validating'")),
+    )
 
 
 class ImportRowState(Base):
