@@ -34,10 +34,7 @@ class Job(Base):
     done: Mapped[int] = mapped_column(default=0)
 
 
-QUEUE = JobQueue(
-    name="test_jobs", id=Job.id, status=Job.status, heartbeat_at=Job.heartbeat_at, created_at=Job.created_at,
-    waiting=("queued", "running"), running="running", stale_after=STALE,
-)  # fmt: skip
+QUEUE = JobQueue.of(Job, "test_jobs", waiting=("queued", "running"), running="running", stale_after=STALE)
 
 
 async def _database(new_database) -> Database:

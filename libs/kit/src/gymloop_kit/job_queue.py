@@ -5,11 +5,8 @@ waiting on each other, and marks it running with a heartbeat. While it works it 
 job whose heartbeat stopped for `stale_after` was left by a process that died: the next claim takes it up again.
 Nothing is lost when a process is killed mid-job, and a request never waits for the job.
 
-    EXPORTS = JobQueue(
-        name="exports", id=ExportJob.id, status=ExportJob.status, heartbeat_at=ExportJob.heartbeat_at,
-        created_at=ExportJob.created_at, waiting=("queued", "running"), running="running",
-        stale_after=timedelta(minutes=2),
-    )
+    EXPORTS = JobQueue.of(ExportJob, "exports", waiting=("queued", "running"), running="running",
+                          stale_after=timedelta(minutes=2))
     await run_job_worker(EXPORTS, database, run_export, interval_s=1.0)
 """
 
@@ -42,6 +39,14 @@ class JobQueue:
     waiting: tuple[str, ...]  # statuses of jobs still to be run (a running one only once its heartbeat is stale)
     running: str  # the status a claimed job gets
     stale_after: timedelta
+
+    @classmethod
+    def of(cls, model: Any, name: str, *, waiting: tuple[str, ...], running: str, stale_after: timedelta) -> JobQueue:
+        """The queue of a mapped job table whose columns have the usual names: id, status, heartbeat_at, created_at."""
+        return cls(
+            name=name, id=model.id, status=model.status, heartbeat_at=model.heartbeat_at,
+            created_at=model.created_at, waiting=waiting, running=running, stale_after=stale_after,
+        )  # fmt: skip
 
     @property
     def model(self) -> Any:

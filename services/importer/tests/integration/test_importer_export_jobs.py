@@ -8,7 +8,9 @@ import io
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
 from gymloop_devstack.testing import TokenFactory, eventually, problem, service_client
 from gymloop_importer.app import create_app
@@ -42,6 +44,18 @@ async def _insert_job(database_url: str, studio: uuid.UUID, status: str, **value
     return export_id
 
 
+async def _status_reached(
+    http: httpx.AsyncClient, export_id: object, admin: dict[str, str], status: str
+) -> dict[str, Any]:
+    async def reached() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await http.get(f"/exports/{export_id}", headers=admin)).json()
+        return body if body["status"] == status else None
+
+    body = await eventually(reached)
+    assert isinstance(body, dict)
+    return body
+
+
 def _settings(make_settings, url: str, kafka: str, **values: object) -> ImporterSettings:
     base = make_settings("importer", url, kafka=kafka)
     # no data service: an export that runs completes with the README only
@@ -63,13 +77,7 @@ async def test_an_export_left_running_by_a_killed_process_is_taken_up_again_and_
     settings = _settings(make_settings, url, private_kafka.bootstrap_servers, job_stale_after_s=60.0,
                          job_poll_interval_s=0.1)  # fmt: skip
     async with service_client(create_app(settings)) as http:
-
-        async def completed() -> dict[str, object] | None:
-            body = (await http.get(f"/exports/{left}", headers=admin)).json()
-            return body if body["status"] == "completed" else None
-
-        body = await eventually(completed)
-        assert isinstance(body, dict)
+        body = await _status_reached(http, left, admin, "completed")
         assert body["percent_done"] == 100
         assert (body["datasets_total"], body["datasets_done"]) == (0, 0)  # counted again from the start
         download = await http.get(f"/exports/{left}/file", headers=admin)
@@ -99,13 +107,7 @@ async def test_a_queued_export_runs_in_the_worker_not_in_the_request(
         started = await http.post("/exports", headers=admin)
         assert started.status_code == 202, started.text
         assert started.json()["status"] == "queued"
-        export_id = started.json()["id"]
-
-        async def completed() -> dict[str, object] | None:
-            body = (await http.get(f"/exports/{export_id}", headers=admin)).json()
-            return body if body["status"] == "completed" else None
-
-        assert await eventually(completed)
+        assert (await _status_reached(http, started.json()["id"], admin, "completed"))["percent_done"] == 100
 
 
 async def test_a_finished_zip_is_deleted_after_the_retention_time_and_its_download_says_so(
@@ -120,13 +122,7 @@ async def test_a_finished_zip_is_deleted_after_the_retention_time_and_its_downlo
     settings = _settings(make_settings, url, private_kafka.bootstrap_servers, export_retention_hours=48.0,
                          export_expiry_interval_s=0.1)  # fmt: skip
     async with service_client(create_app(settings)) as http:
-
-        async def expired() -> dict[str, object] | None:
-            body = (await http.get(f"/exports/{old}", headers=admin)).json()
-            return body if body["status"] == "expired" else None
-
-        body = await eventually(expired)
-        assert isinstance(body, dict)
+        body = await _status_reached(http, old, admin, "expired")
         assert body["file_url"] is None
         assert body["expired_at"] is not None
         gone = problem(await http.get(f"/exports/{old}/file", headers=admin), 410)

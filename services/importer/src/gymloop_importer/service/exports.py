@@ -21,16 +21,7 @@ UNFINISHED = ("queued", "running")
 
 def export_queue(stale_after: timedelta) -> JobQueue:
     """The export jobs as the kit's worker claims them: queued ones, and running ones whose worker went silent."""
-    return JobQueue(
-        name="exports",
-        id=ExportJob.id,
-        status=ExportJob.status,
-        heartbeat_at=ExportJob.heartbeat_at,
-        created_at=ExportJob.created_at,
-        waiting=UNFINISHED,
-        running="running",
-        stale_after=stale_after,
-    )
+    return JobQueue.of(ExportJob, "exports", waiting=UNFINISHED, running="running", stale_after=stale_after)
 
 
 async def start_export(

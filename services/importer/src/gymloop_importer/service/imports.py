@@ -112,15 +112,8 @@ class _ValidationProgress:
 
 def validation_queue(stale_after: timedelta) -> JobQueue:
     """Uploads to validate as the kit's worker claims them: new ones, and ones whose worker went silent."""
-    return JobQueue(
-        name="import_validation",
-        id=ImportJob.id,
-        status=ImportJob.status,
-        heartbeat_at=ImportJob.heartbeat_at,
-        created_at=ImportJob.created_at,
-        waiting=("validating",),
-        running="validating",
-        stale_after=stale_after,
+    return JobQueue.of(
+        ImportJob, "import_validation", waiting=("validating",), running="validating", stale_after=stale_after
     )
 
 
