@@ -109,6 +109,16 @@ class NotFound(AppError):
     default_message = "not found"
 
 
+class Gone(AppError):
+    """The resource existed but was deleted on purpose (e.g. after its retention time); the message says what to do
+    instead (410)."""
+
+    status_code = 410
+    title = "Gone"
+    default_code = "gone"
+    default_message = "this no longer exists"
+
+
 class Forbidden(AppError):
     status_code = 403
     title = "Forbidden"

@@ -8,8 +8,7 @@ from gymloop_kit.settings import ServiceSettings
 
 from gymloop_importer.api import exports, imports
 from gymloop_importer.messaging.subscriptions import subscriptions
-from gymloop_importer.service.export_recovery import export_recovery
-from gymloop_importer.service.import_recovery import import_recovery
+from gymloop_importer.service.workers import export_retention, export_worker, validation_worker
 from gymloop_importer.settings import ImporterSettings
 
 
@@ -20,6 +19,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         "dry runs, the import log and the import saga; the full studio export.",
         routers=[imports.router, exports.router],
         subscriptions=subscriptions,
-        background_jobs=[export_recovery, import_recovery],
+        background_jobs=[validation_worker, export_worker, export_retention],
     )
     return create_service_app(spec, settings or ImporterSettings())

@@ -22,3 +22,20 @@ class ImporterSettings(ServiceSettings):
         description="Base URL of each service whose datasets the studio export reads, as JSON: "
         '{"members": "http://members:8000"}',
     )
+    export_retention_hours: float = Field(
+        default=7 * 24.0,
+        gt=0,
+        description="How long a finished export's ZIP is kept; then the file is deleted and the export is expired",
+    )
+    export_expiry_interval_s: float = Field(default=600.0, gt=0, description="How often expired ZIPs are deleted")
+    job_poll_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often the export and validation workers look for a queued job when they have none",
+    )
+    job_stale_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="An export or validation whose worker gave no sign of life this long was left by a stopped "
+        "process: another worker takes it up again",
+    )

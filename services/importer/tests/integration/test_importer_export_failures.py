@@ -1,5 +1,6 @@
 """The studio export's failure paths on a real database and broker: a data service that is down fails the export
-with a message naming it, a restart fails what was left running, and only admins may start or read exports."""
+with a message naming it, and only admins may start or read exports (the job's durability and retention:
+test_importer_export_jobs.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 import pytest_asyncio
 from gymloop_devstack.testing import TokenFactory, eventually, problem, service_client
 from gymloop_importer.app import create_app
-from gymloop_importer.service.exports import RESTARTED_MESSAGE
 from gymloop_importer.settings import ImporterSettings
 from gymloop_kit.db import Database
 from sqlalchemy import text
@@ -91,29 +91,3 @@ async def test_only_admins_start_or_read_exports_and_only_of_their_studio(
     other_admin = tokens.headers(studio_id=uuid.uuid4(), role="admin")
     problem(await http.get(f"/exports/{export_id}", headers=other_admin), 404)
     assert (await http.get("/exports", headers=other_admin)).json()["total"] == 0
-
-
-async def test_an_export_left_running_by_a_restart_is_failed_with_a_message_to_start_again(
-    new_database, make_settings, private_kafka, tokens: TokenFactory
-) -> None:
-    url = await new_database(MIGRATIONS, prefix="importer")
-    studio, export_id = uuid.uuid4(), uuid.uuid4()
-    await _execute(
-        url,
-        "INSERT INTO export_job (id, studio_id, created_by, status, datasets_total, datasets_done, created_at) "
-        "VALUES (:id, :studio, :by, 'running', 4, 2, now())",
-        id=export_id,
-        studio=studio,
-        by=uuid.uuid4(),
-    )
-    async with service_client(create_app(_settings(make_settings, url, private_kafka.bootstrap_servers))) as http:
-        admin = tokens.headers(studio_id=studio, role="admin")
-
-        async def failed() -> dict[str, object] | None:
-            body = (await http.get(f"/exports/{export_id}", headers=admin)).json()
-            return body if body["status"] == "failed" else None
-
-        body = await eventually(failed)
-        assert isinstance(body, dict)
-        assert body["error"] == RESTARTED_MESSAGE
-        assert body["percent_done"] == 50

@@ -1,11 +1,13 @@
 """Validation as a job: the POST answers 202 `validating` at once, the rows are checked after the answer with their
-progress on the import, and an upload a restart left unvalidated is validated when the importer starts again."""
+progress on the import, and an upload a restart left unvalidated is validated when the importer starts again (the
+kit's job queue: the job row is the queue)."""
 
 from __future__ import annotations
 
 import io
 import uuid
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -108,6 +110,7 @@ async def test_an_upload_left_validating_by_a_restart_is_validated_when_the_impo
 
         await eventually(running, timeout_s=60)
         # decided once: a second run (another replica) finds nothing left to validate
-        await imports.validate_import(Database(url, pool_size=1), job.id)
+        queue = imports.validation_queue(timedelta(minutes=2))
+        await imports.validate_import(Database(url, pool_size=1), queue, job.id)
     assert await _scalar(url, "SELECT count(*) FROM outbox WHERE topic = 'MemberImportRequested'") == 1
     assert await _scalar(url, "SELECT count(*) FROM import_row") == 1

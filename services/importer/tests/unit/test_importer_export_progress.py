@@ -21,3 +21,7 @@ def test_a_running_export_counts_the_datasets_read_but_stops_short_of_100() -> N
 def test_only_a_completed_export_is_at_100() -> None:
     assert export_percent("completed", 4, 4) == 100
     assert export_percent("failed", 2, 4) == 50
+
+
+def test_an_expired_export_had_completed_so_it_stays_at_100() -> None:
+    assert export_percent("expired", 4, 4) == 100

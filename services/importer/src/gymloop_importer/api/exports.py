@@ -7,9 +7,9 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from gymloop_kit.app import Session, runtime_of
+from gymloop_kit.app import Session
 from gymloop_kit.auth import Admin
 from gymloop_kit.http.links import Links, PublicPaths
 from gymloop_kit.http.pagination import Page, Paging
@@ -18,20 +18,22 @@ from pydantic import BaseModel, Field
 from gymloop_importer.db.models import ExportJob
 from gymloop_importer.domain.export_progress import export_percent
 from gymloop_importer.service import exports
-from gymloop_importer.settings import DEFAULT_SERVICE_URLS, ImporterSettings
 
 router = APIRouter(tags=["exports"])
 
 
 class ExportOut(BaseModel):
     id: uuid.UUID
-    status: Literal["queued", "running", "completed", "failed"]
+    status: Literal["queued", "running", "completed", "failed", "expired"] = Field(
+        description="expired: the ZIP was deleted after the retention time (the export is listed still)"
+    )
     percent_done: int = Field(description="0 to 100; 100 once the ZIP can be downloaded")
     datasets_total: int
     datasets_done: int
     error: str | None = Field(description="Why the export failed and what to do; null unless it failed")
     created_at: datetime
     completed_at: datetime | None
+    expired_at: datetime | None = Field(description="When the ZIP was deleted; null unless expired")
     file_url: str | None = Field(description="The ZIP, its full path through the gateway; null until completed")
 
 
@@ -45,6 +47,7 @@ def _export_out(job: ExportJob, links: PublicPaths) -> ExportOut:
         error=job.error,
         created_at=job.created_at,
         completed_at=job.completed_at,
+        expired_at=job.expired_at,
         file_url=links.to(f"/exports/{job.id}/file") if job.status == "completed" else None,
     )
 
@@ -61,17 +64,13 @@ def _bearer_token(request: Request) -> str:
     response_model=ExportOut,
     responses={409: {"description": "An export of this studio is still running"}},
 )
-async def start_export(
-    principal: Admin, session: Session, links: Links, request: Request, background: BackgroundTasks
-) -> ExportOut:
-    """Admins only. Answers 202 with the queued export; it runs once this answer is stored, reading every service's
-    records of the studio. Follow it at GET /exports/{id}."""
-    job = await exports.start_export(session, studio_id=principal.studio_id, account_id=principal.account_id)
-    runtime = runtime_of(request)
-    settings = runtime.settings
-    urls = settings.service_urls if isinstance(settings, ImporterSettings) else DEFAULT_SERVICE_URLS
-    # Background tasks run after the answer was sent, so after the commit: the job finds its row.
-    background.add_task(exports.run_export, runtime.database, urls, job.id, _bearer_token(request))
+async def start_export(principal: Admin, session: Session, links: Links, request: Request) -> ExportOut:
+    """Admins only. Answers 202 with the queued export; a worker of the importer runs it (a restart of the importer
+    does not lose it), reading every service's records of the studio with the admin's sign-in. Follow it at
+    GET /exports/{id}. A finished ZIP is kept for the configured retention time, then the export is expired."""
+    job = await exports.start_export(
+        session, studio_id=principal.studio_id, account_id=principal.account_id, access_token=_bearer_token(request)
+    )
     return _export_out(job, links)
 
 
@@ -93,7 +92,11 @@ async def get_export(export_id: uuid.UUID, principal: Admin, session: Session, l
     operation_id="downloadExport",
     summary="Download a completed export (ZIP)",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}, 409: {"description": "The export has not completed"}},
+    responses={
+        200: {"content": {"application/zip": {}}},
+        409: {"description": "The export has not completed"},
+        410: {"description": "The export expired: its ZIP was deleted after the retention time; start a new one"},
+    },
 )
 async def download_export(export_id: uuid.UUID, principal: Admin, session: Session) -> Response:
     """Admins only. The ZIP: per service and dataset a CSV and a JSON file, and a README of every column."""

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
-from gymloop_kit.app import Session, runtime_of
+from gymloop_kit.app import Session
 from gymloop_kit.auth import Staff
 from gymloop_kit.http.links import Links, PublicPaths
 from gymloop_kit.http.pagination import Page, Paging, slice_page
@@ -234,9 +234,7 @@ async def dry_run(principal: Staff, session: Session, file: Upload) -> DryRunOut
         422: {"description": "The upload is not a workbook that can be read safely (empty, not .xlsx, a zip bomb)"},
     },
 )
-async def start_import(
-    principal: Staff, session: Session, file: Upload, links: Links, request: Request, background: BackgroundTasks
-) -> ImportOut:
+async def start_import(principal: Staff, session: Session, file: Upload, links: Links) -> ImportOut:
     """Staff only. Answers 202 at once with the import `validating`; every row of the file is then checked
     (`validation_percent` at GET /imports/{id}). A file with any error imports nothing: the import becomes
     `rejected`, with its errors (row, column, what to change) as `problem` at GET /imports/{id} and in its log. A
@@ -249,8 +247,7 @@ async def start_import(
         file_name=file.filename,
         data=await _read_upload(file),
     )
-    # Background tasks run after the answer was sent, so after the commit: the job finds its row and file.
-    background.add_task(imports.validate_import, runtime_of(request).database, job.id)
+    # the importer's validation worker claims it once this is committed (a restart in between loses nothing)
     return await _import_out(session, job, links)
 
 

@@ -40,8 +40,13 @@ class ImportJob(Base):
     # validation's progress: member rows found in the file, and how many of them are checked
     rows_read: Mapped[int] = mapped_column(default=0, server_default="0")
     rows_validated: Mapped[int] = mapped_column(default=0, server_default="0")
+    # the validation worker's sign of life while it validates (gymloop_kit.job_queue)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),)
+    __table_args__ = (
+        Index("ix_import_job_studio_fingerprint", "studio_id", "fingerprint"),
+        Index("ix_import_job_validating", "created_at", postgresql_where=text("status = 'validating'")),
+    )
 
 
 class ImportRowState(Base):
@@ -126,12 +131,19 @@ class ExportJob(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID]
     created_by: Mapped[uuid.UUID]
-    status: Mapped[str] = mapped_column(String(16))  # queued | running | completed | failed
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | completed | failed | expired
     datasets_total: Mapped[int] = mapped_column(default=0, server_default="0")
     datasets_done: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The admin's access token, which the job reads the services with; kept only until the job has ended.
+    access_token: Mapped[str | None] = mapped_column(Text, deferred=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_export_job_studio_created", "studio_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_export_job_studio_created", "studio_id", "created_at"),
+        Index("ix_export_job_waiting", "created_at", postgresql_where=text("status IN ('queued', 'running')")),
+    )

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from gymloop_contracts.events.importer import ImportCompleted, ImportedSubscription, MemberImportRequested
 from gymloop_kit.db import Database
 from gymloop_kit.errors import Conflict, NotFound
 from gymloop_kit.http.pagination import PageParams, fetch_page
+from gymloop_kit.job_queue import JobQueue
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging.outbox import add_event, add_events
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -33,6 +35,8 @@ from gymloop_importer.service.studio_state import active_plans, existing_members
 logger = get_logger(__name__)
 # How often a running validation writes its progress (a short transaction of its own).
 PROGRESS_INTERVAL_S = 0.25
+# A sign of life at least this often while a file is read without visible progress (the queue's stale time is longer).
+HEARTBEAT_INTERVAL_S = 10.0
 UNEXPECTED_MESSAGE = (
     "The file could not be validated because of an unexpected error: import it again; if it fails again, tell "
     "support this import's id."
@@ -106,11 +110,18 @@ class _ValidationProgress:
         self.rows_read, self.rows_validated = read, validated
 
 
-async def validate_import(database: Database, job_id: uuid.UUID) -> None:
+def validation_queue(stale_after: timedelta) -> JobQueue:
+    """Uploads to validate as the kit's worker claims them: new ones, and ones whose worker went silent."""
+    return JobQueue.of(
+        ImportJob, "import_validation", waiting=("validating",), running="validating", stale_after=stale_after
+    )
+
+
+async def validate_import(database: Database, queue: JobQueue, job_id: uuid.UUID) -> None:
     """Validate a stored upload and, in one transaction, reject it (its log kept) or start its saga: the rows
     stored and one MemberImportRequested per row. Progress is written in short transactions meanwhile; no
     transaction is open while the file is read. Decided once: the last step locks the job and does nothing when
-    another run (another replica after a restart) has decided it already."""
+    another run (a worker that took it up after this one seemed stopped) has decided it already."""
     async with database.transaction() as session:
         job = await session.scalar(
             select(ImportJob)
@@ -126,12 +137,13 @@ async def validate_import(database: Database, job_id: uuid.UUID) -> None:
     progress = _ValidationProgress()
     # Reading and validating 10,000 rows takes CPU seconds: a thread keeps the event loop free meanwhile.
     parsing = asyncio.ensure_future(asyncio.to_thread(parse_import_file, data, context, on_progress=progress.report))
-    written = (0, 0)
+    written, beaten = (0, 0), time.monotonic()
     while not parsing.done():
         await asyncio.wait({parsing}, timeout=PROGRESS_INTERVAL_S)
-        if (progress.rows_read, progress.rows_validated) != written and not parsing.done():
-            written = (progress.rows_read, progress.rows_validated)
-            await _write_progress(database, job_id, *written)
+        moved = (progress.rows_read, progress.rows_validated) != written
+        if (moved or time.monotonic() - beaten > HEARTBEAT_INTERVAL_S) and not parsing.done():
+            written, beaten = (progress.rows_read, progress.rows_validated), time.monotonic()
+            await queue.beat(database, job_id, rows_read=written[0], rows_validated=written[1])
     parsed: ParsedImport | None = None
     issues: tuple[ImportIssue, ...] = ()
     try:
@@ -153,15 +165,6 @@ async def validate_import(database: Database, job_id: uuid.UUID) -> None:
             job.status, job.errors = "rejected", [_issue_json(issue) for issue in issues]
             return
         await _decide(session, job, parsed, plan_ids)
-
-
-async def _write_progress(database: Database, job_id: uuid.UUID, rows_read: int, rows_validated: int) -> None:
-    async with database.transaction() as session:
-        await session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.status == "validating")
-            .values(rows_read=rows_read, rows_validated=rows_validated)
-        )
 
 
 async def _decide(session: AsyncSession, job: ImportJob, parsed: ParsedImport, plan_ids: dict[str, uuid.UUID]) -> None:
@@ -208,14 +211,6 @@ async def _decide(session: AsyncSession, job: ImportJob, parsed: ParsedImport, p
         ],
     )
     await add_events(session, [_requested(job.id, row, plan_ids) for row in rows], studio_id=job.studio_id)
-
-
-async def unfinished_validations(database: Database) -> list[uuid.UUID]:
-    async with database.transaction() as session:
-        ids = await session.scalars(
-            select(ImportJob.id).where(ImportJob.status == "validating").order_by(ImportJob.created_at)
-        )
-        return list(ids)
 
 
 def _requested(job_id: uuid.UUID, row: ImportRow, plan_ids: dict[str, uuid.UUID]) -> MemberImportRequested:

@@ -79,14 +79,13 @@ async def get_overview(member_id: uuid.UUID, principal: AnyUser, session: Sessio
             profile=profile, responsible_employee=names.get(membership.responsible_employee_id),
             notes=None, notes_total=None, attachments=None, checklists=None,
         )  # fmt: skip
-    written, notes_total = await notes.list_notes(
-        session, principal.studio_id, member_id, PageParams(limit=OVERVIEW_NOTES)
-    )
+    # the member is looked up once above; the parts below read by it
+    written, notes_total = await notes.notes_of(session, membership, PageParams(limit=OVERVIEW_NOTES))
     wanted = [membership.responsible_employee_id, *(note.author_member_id for note in written)]
     names = await _people(session, principal.studio_id, wanted)
     # a member has a handful of files and checklists: the overview shows them all (up to a page's maximum)
-    files, _ = await attachments.list_attachments(session, principal.studio_id, member_id, PageParams(MAX_LIMIT))
-    assigned, _ = await checklists.member_checklists(session, principal.studio_id, member_id, PageParams(MAX_LIMIT))
+    files, _ = await attachments.attachments_of(session, membership, PageParams(MAX_LIMIT))
+    assigned, _ = await checklists.checklists_of(session, membership, PageParams(MAX_LIMIT))
     return MemberOverviewOut(
         profile=profile,
         responsible_employee=names.get(membership.responsible_employee_id),

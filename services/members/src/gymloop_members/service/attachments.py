@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from gymloop_members.db.models import Attachment
+from gymloop_members.db.models import Attachment, Membership
 from gymloop_members.domain.attachments import DOCUMENT_TYPES, PHOTO_TYPES, check_attachment, clean_filename
 from gymloop_members.service.common import utcnow
 from gymloop_members.service.members import get_member
@@ -59,10 +59,16 @@ async def add_attachment(
 async def list_attachments(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Attachment], int]:
-    member = await get_member(session, studio_id, member_id)
+    return await attachments_of(session, await get_member(session, studio_id, member_id), page)
+
+
+async def attachments_of(session: AsyncSession, member: Membership, page: PageParams) -> tuple[list[Attachment], int]:
+    """The documents of a member already looked up, oldest first."""
     statement = (
         select(Attachment)
-        .where(Attachment.member_id == member.id, Attachment.studio_id == studio_id, Attachment.kind == "document")
+        .where(
+            Attachment.member_id == member.id, Attachment.studio_id == member.studio_id, Attachment.kind == "document"
+        )
         .order_by(Attachment.created_at, Attachment.id)
     )
     return await fetch_page(session, statement, page)

@@ -11,7 +11,13 @@ from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.db.models import ChecklistAction, ChecklistTemplate, MemberChecklist, MemberChecklistItem
+from gymloop_members.db.models import (
+    ChecklistAction,
+    ChecklistTemplate,
+    MemberChecklist,
+    MemberChecklistItem,
+    Membership,
+)
 from gymloop_members.domain.checklists import check_template
 from gymloop_members.service.common import utcnow
 from gymloop_members.service.members import get_member
@@ -139,14 +145,26 @@ async def _assigned(session: AsyncSession, checklist: MemberChecklist) -> Assign
 async def member_checklists(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
 ) -> tuple[list[AssignedView], int]:
-    member = await get_member(session, studio_id, member_id)
+    return await checklists_of(session, await get_member(session, studio_id, member_id), page)
+
+
+async def checklists_of(session: AsyncSession, member: Membership, page: PageParams) -> tuple[list[AssignedView], int]:
+    """The checklists assigned to a member already looked up, each with its actions (one read for all of them)."""
     statement = (
         select(MemberChecklist)
-        .where(MemberChecklist.member_id == member.id, MemberChecklist.studio_id == studio_id)
+        .where(MemberChecklist.member_id == member.id, MemberChecklist.studio_id == member.studio_id)
         .order_by(MemberChecklist.assigned_at, MemberChecklist.id)
     )
     rows, total = await fetch_page(session, statement, page)
-    return [await _assigned(session, row) for row in rows], total
+    items: dict[uuid.UUID, list[MemberChecklistItem]] = {row.id: [] for row in rows}
+    if rows:
+        for item in await session.scalars(
+            select(MemberChecklistItem)
+            .where(MemberChecklistItem.checklist_id.in_(items))
+            .order_by(MemberChecklistItem.checklist_id, MemberChecklistItem.position)
+        ):
+            items[item.checklist_id].append(item)
+    return [AssignedView(row, items[row.id]) for row in rows], total
 
 
 async def tick(

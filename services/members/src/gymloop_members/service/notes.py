@@ -8,7 +8,7 @@ from gymloop_kit.http.pagination import PageParams, fetch_page
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_members.db.models import Note
+from gymloop_members.db.models import Membership, Note
 from gymloop_members.domain.errors import DomainError
 from gymloop_members.service.common import utcnow
 from gymloop_members.service.members import get_member
@@ -48,10 +48,14 @@ async def add_note(
 async def list_notes(
     session: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Note], int]:
-    member = await get_member(session, studio_id, member_id)
+    return await notes_of(session, await get_member(session, studio_id, member_id), page)
+
+
+async def notes_of(session: AsyncSession, member: Membership, page: PageParams) -> tuple[list[Note], int]:
+    """The notes of a member already looked up, newest first."""
     statement = (
         select(Note)
-        .where(Note.member_id == member.id, Note.studio_id == studio_id)
+        .where(Note.member_id == member.id, Note.studio_id == member.studio_id)
         .order_by(Note.created_at.desc(), Note.id)
     )
     return await fetch_page(session, statement, page)
