@@ -162,7 +162,7 @@ async def start_runtime(
         relay = runtime.relay = OutboxRelay(
             database, producer, service=spec.name, batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s, max_backoff=settings.relay_max_backoff_s,
-            retention_hours=settings.outbox_retention_hours,
+            retention_hours=settings.outbox_retention_hours, tracer=tracing.tracer if tracing is not None else None,
         )  # fmt: skip
         supervisor.start("relay", relay.run, stop=relay.stop, liveness=relay.liveness)
     if spec.subscriptions and settings.consumer_enabled:

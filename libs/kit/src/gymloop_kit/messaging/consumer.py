@@ -58,15 +58,24 @@ class _Work:
     payload: EventPayload
 
 
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name and value:
+            return bytes(value).decode("ascii", errors="replace")
+    return None
+
+
 @contextlib.contextmanager
 def _event_context(envelope: Envelope, record: ConsumerRecord, consumer: str, tracer: Tracer | None) -> Iterator[None]:
     """Logs and events written by a handler carry the correlation id and trace of the event it handles; with
-    tracing on, the handler runs in a span continuing the event's trace."""
+    tracing on, the handler runs in a span continuing the event's trace (from the relay's publish span, named
+    by the record's header; an event published without one continues the span that wrote it)."""
+    arrived_in = _header(record, "traceparent") or envelope.traceparent
     correlation_token = correlation_id_var.set(envelope.correlation_id)
-    trace_token = traceparent_var.set(envelope.traceparent)
+    trace_token = traceparent_var.set(arrived_in)
     try:
-        with tracing.consuming(tracer, envelope, consumer=consumer, topic=record.topic, partition=record.partition,
-                               offset=record.offset):  # fmt: skip
+        with tracing.consuming(tracer, envelope, traceparent=arrived_in, consumer=consumer, topic=record.topic,
+                               partition=record.partition, offset=record.offset):  # fmt: skip
             yield
     finally:
         correlation_id_var.reset(correlation_token)
