@@ -13,7 +13,7 @@ Every committed event is checked against what the consumer handled: `lost` (comm
 sustained: on a loaded 2-core machine it can fall short of the offered --rate.
 
     uv run python bench/relay.py [--events 20000] [--rate 500] [--seconds 20] [--writers 2] [--compression gzip]
-                                 [--profile DIR]
+                                 [--fetch-wait-ms 50] [--profile DIR]
 
 --profile DIR runs every process (relay, consumer, writers) under cProfile, writes DIR/<role>-<pid>.prof and
 prints each role's top entries by own time before the result. The last line is one JSON object.
@@ -42,7 +42,7 @@ from gymloop_devstack import infra
 from gymloop_kit.db import Database
 from gymloop_kit.logging import configure_logging
 from gymloop_kit.messaging.consumer import EventConsumer, Subscriptions
-from gymloop_kit.messaging.kafka import create_producer, ensure_topics
+from gymloop_kit.messaging.kafka import FETCH_MAX_WAIT_MS, create_producer, ensure_topics
 from gymloop_kit.messaging.outbox import add_event, add_events
 from gymloop_kit.messaging.relay import OutboxRelay
 from gymloop_kit.messaging.tables import metadata as delivery_metadata
@@ -65,7 +65,7 @@ async def on_event(session: AsyncSession, event: MemberArchived, envelope: Envel
     await session.execute(insert(effects).values(event_id=envelope.event_id, handled_at=time.time()))
 
 
-async def run_consumer(database_url: str, bootstrap: str) -> None:
+async def run_consumer(database_url: str, bootstrap: str, fetch_max_wait_ms: str) -> None:
     configure_logging("bench-consumer", "WARNING")
     database = Database(database_url)
     producer = create_producer(bootstrap, "bench-consumer")
@@ -74,7 +74,7 @@ async def run_consumer(database_url: str, bootstrap: str) -> None:
     subscriptions.on(MemberArchived)(on_event)
     consumer = EventConsumer(
         name="bench", database=database, subscriptions=subscriptions, bootstrap_servers=bootstrap,
-        dlq_producer=producer,
+        dlq_producer=producer, fetch_max_wait_ms=int(fetch_max_wait_ms),
     )  # fmt: skip
     task = asyncio.create_task(consumer.run())
     # Stopped by the coordinator with SIGTERM: end cleanly, so a profile is written.
@@ -206,9 +206,15 @@ async def main() -> dict[str, object] | None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--writers", type=int, default=2, help="writer processes (like API workers)")
     parser.add_argument("--compression", choices=["gzip"], help="the relay producer's compression (default none)")
+    parser.add_argument(
+        "--fetch-wait-ms",
+        type=int,
+        default=FETCH_MAX_WAIT_MS,
+        help="the consumer's fetch_max_wait_ms (the kit's default)",
+    )
     parser.add_argument("--profile", metavar="DIR", help="profile every process with cProfile into DIR")
     parser.add_argument("--writer", nargs=5, help=argparse.SUPPRESS)
-    parser.add_argument("--consumer", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--consumer", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.consumer:
         await run_consumer(*args.consumer)
@@ -238,7 +244,13 @@ async def main() -> dict[str, object] | None:
     await producer.start()
     relay = OutboxRelay(database, producer, service="bench", poll_interval=1.0)
     consumer = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--consumer", url, broker.bootstrap_servers, stdout=asyncio.subprocess.PIPE
+        sys.executable,
+        __file__,
+        "--consumer",
+        url,
+        broker.bootstrap_servers,
+        str(args.fetch_wait_ms),
+        stdout=asyncio.subprocess.PIPE,
     )
     relay_task = asyncio.create_task(relay.run())
     try:
@@ -276,6 +288,7 @@ async def main() -> dict[str, object] | None:
         "events_per_s": round(events_per_s, 1),
         "steady_rate": args.rate,
         "compression": args.compression or "none",
+        "fetch_wait_ms": args.fetch_wait_ms,
         "achieved_rate": round(len(steady) / (max(steady.values()) - min(steady.values())), 1),
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),

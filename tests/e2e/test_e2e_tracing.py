@@ -1,8 +1,9 @@
 """One trace across the platform, from real processes: the stack runs with `OTEL_EXPORTER_OTLP_ENDPOINT` pointing at
 an OTLP/HTTP receiver in this test, which decodes what every service exports. A member's sign-up for a session
-enters at the gateway with the client's `traceparent`; bookings answers it under the gateway's span, writes
-SessionBooked into its outbox in that span's context, the relay publishes it to the broker, and the
-notifications consumer's span continues the same trace, with its SQL statements under it."""
+enters at the gateway with the client's `traceparent`; bookings answers it under the gateway's call (a CLIENT
+span under the gateway's SERVER span), writes SessionBooked into its outbox in that span's context, the relay
+publishes it to the broker in a PRODUCER span under it, and the notifications consumer's span continues the same
+trace from the publish span, with its SQL statements under it."""
 
 from __future__ import annotations
 
@@ -196,9 +197,14 @@ def test_a_sign_up_is_one_trace_from_the_gateway_through_bookings_and_kafka_to_n
     assert gateway.parent_span_id == CLIENT_SPAN_ID
     assert gateway.name == "POST /api/{service}/{path:path}"
 
+    (call,) = [s for s in spans if s.service == "gateway" and s.kind == Span.SPAN_KIND_CLIENT]
+    assert call.parent_span_id == gateway.span_id
+    assert call.name == "POST 127.0.0.1"  # the gateway's call to bookings: method and host, never the path
+    assert call.attributes["http.response.status_code"] == 201
+
     (bookings,) = [s for s in spans if s.service == "bookings" and s.kind == Span.SPAN_KIND_SERVER]
     assert bookings.name == "POST /sessions/{session_id}/bookings"
-    assert bookings.parent_span_id == gateway.span_id
+    assert bookings.parent_span_id == call.span_id
     bookings_sql = [s for s in spans if s.service == "bookings" and s.kind == Span.SPAN_KIND_CLIENT]
     assert bookings_sql
     assert all(s.parent_span_id == bookings.span_id for s in bookings_sql)
@@ -208,7 +214,10 @@ def test_a_sign_up_is_one_trace_from_the_gateway_through_bookings_and_kafka_to_n
     booked_event = [s for s in consumers if s.name == "process SessionBooked"]
     assert booked_event, [s.name for s in consumers]
     (consumer,) = booked_event
-    assert consumer.parent_span_id == bookings.span_id  # the span that wrote the event to the outbox
+    (publish,) = [s for s in spans if s.service == "bookings" and s.kind == Span.SPAN_KIND_PRODUCER
+                  and s.attributes["gymloop.event_type"] == "SessionBooked"]  # fmt: skip
+    assert publish.parent_span_id == bookings.span_id  # the relay continues the span that wrote the event
+    assert consumer.parent_span_id == publish.span_id  # the consumer, the relay's publish (the Kafka header)
     assert consumer.attributes["messaging.consumer.group.name"] == "notifications"
     handler_sql = [s for s in spans if s.service == "notifications" and s.kind == Span.SPAN_KIND_CLIENT]
     assert any(s.parent_span_id == consumer.span_id for s in handler_sql), "the handler's statements"

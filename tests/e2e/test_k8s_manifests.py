@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -327,9 +328,68 @@ def test_only_the_gateway_reaches_the_web_app_and_it_reaches_only_the_gateway(ov
     pods = [source["podSelector"]["matchLabels"] for source in ingress["from"] if "podSelector" in source]
     assert pods == [GATEWAY_PODS], "only the gateway's pods (and Prometheus' namespace) reach the web app"
     assert all("ipBlock" not in source for source in ingress["from"])
-    to_gateway, to_dns = policy["spec"]["egress"]
+    to_gateway, to_dns, _to_collector = policy["spec"]["egress"]  # the collector: the test below
     assert [target["podSelector"]["matchLabels"] for target in to_gateway["to"]] == [GATEWAY_PODS]
     assert to_gateway["ports"] == [{"port": "http", "protocol": "TCP"}]
     (dns,) = to_dns["to"]
     assert dns["podSelector"]["matchLabels"] == {"k8s-app": "kube-dns"}
     assert {port["port"] for port in to_dns["ports"]} == {53}
+
+
+# Where the traces go when the endpoint is empty in an overlay: the collector deploy/k8s/README.md documents.
+DOCUMENTED_COLLECTOR = "http://otel-collector.monitoring:4318"
+OTLP_ENDPOINT_SETTINGS = (
+    "GYMLOOP_TRACING_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+)
+
+
+def collector_address(endpoint: str) -> tuple[str, int]:
+    """(namespace, port) of an in-cluster collector URL such as http://otel-collector.monitoring:4318 (a bare
+    service name is in the platform's own namespace)."""
+    url = urlsplit(endpoint)
+    assert url.hostname, f"{endpoint!r}: not a URL"
+    labels = url.hostname.split(".")
+    namespace = labels[1] if len(labels) > 1 else "gymloop"
+    return namespace, url.port or {"http": 80, "https": 443}[url.scheme]
+
+
+def lets_out_to(rule: dict[str, Any], namespace: str, port: int) -> bool:
+    """Whether one egress rule admits TCP to `port` in `namespace` (any pod there, or the pods it selects)."""
+    ports = rule.get("ports")
+    if ports and not any(entry["port"] == port and entry.get("protocol", "TCP") == "TCP" for entry in ports):
+        return False
+    targets = rule.get("to")
+    if not targets:
+        return True  # no `to`: every destination
+    return any(
+        target.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") == namespace
+        for target in targets
+    )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_whose_egress_is_limited_may_reach_its_trace_collector(overlay):
+    limited = []
+    for name, deployment in objects(overlay, "Deployment").items():
+        values, _ = environment(overlay, container(deployment))
+        endpoint = next((values[key] for key in OTLP_ENDPOINT_SETTINGS if values.get(key)), DOCUMENTED_COLLECTOR)
+        namespace, port = collector_address(endpoint)
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        for policy in objects(overlay, "NetworkPolicy").values():
+            if "Egress" not in policy["spec"].get("policyTypes", []) or not selects(policy, labels):
+                continue
+            limited.append(name)
+            rules = policy["spec"].get("egress", [])
+            assert any(lets_out_to(rule, namespace, port) for rule in rules), (
+                f"{name}: {policy['metadata']['name']} lets no traffic out to {endpoint} ({namespace}, port {port})"
+            )
+    assert "web" in limited, "the web app's egress is limited: this test has something to check"
+
+
+def test_a_policy_without_the_collector_rule_is_caught():
+    policy = objects("local", "NetworkPolicy")["web-only-with-gateway"]
+    without_collector = policy["spec"]["egress"][:2]
+    assert not any(lets_out_to(rule, "monitoring", 4318) for rule in without_collector)
+    assert any(lets_out_to(rule, *collector_address(DOCUMENTED_COLLECTOR)) for rule in policy["spec"]["egress"])

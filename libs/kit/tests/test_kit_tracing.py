@@ -1,8 +1,8 @@
 """Tracing through the kit (create_service_app, real databases, a private Tansu broker, OpenTelemetry's in-memory
 exporter): a request's SERVER span continues the caller's trace, its SQL statements are CLIENT spans under it,
-the event it writes carries its context through the outbox and Kafka, and the consumer's span continues it
-there; the request's log line carries the trace and span ids. Without an endpoint nothing is traced and the
-caller's traceparent is handed on unchanged."""
+the event it writes carries its context through the outbox, the relay's publish span is its child and names
+itself in the Kafka header, and the consumer's span continues it there; the request's log line carries the trace
+and span ids. Without an endpoint nothing is traced and the caller's traceparent is handed on unchanged."""
 
 from __future__ import annotations
 
@@ -144,12 +144,20 @@ async def test_one_trace_from_a_request_through_the_outbox_and_kafka_to_the_cons
     traced = Envelope.model_validate(envelope)
     assert traced.traceparent == f"00-{CALLER_TRACE}-{hex_id(server.context.span_id, 16)}-01"
 
+    (publish,) = [s for s in finished if s.kind is SpanKind.PRODUCER]
+    assert service_of(publish) == "kitwriter"  # its relay
+    assert publish.name == f"publish {traced.topic}"
+    assert publish.context.trace_id == trace_id
+    assert publish.parent is not None
+    assert publish.parent.span_id == server.context.span_id  # the span that wrote the event to the outbox
+    assert publish.attributes["messaging.message.id"] == str(traced.event_id)
+
     (consumer,) = [s for s in finished if s.kind is SpanKind.CONSUMER]
     assert service_of(consumer) == "kitreader"
     assert consumer.name == "process MemberArchived"
     assert consumer.context.trace_id == trace_id
     assert consumer.parent is not None
-    assert consumer.parent.span_id == server.context.span_id
+    assert consumer.parent.span_id == publish.context.span_id
     assert consumer.attributes["messaging.message.id"] == str(traced.event_id)
     assert consumer.attributes["messaging.consumer.group.name"] == "kitreader"
     handler_sql = [s for s in finished if s.kind is SpanKind.CLIENT and service_of(s) == "kitreader"]

@@ -162,7 +162,7 @@ async def start_runtime(
         relay = runtime.relay = OutboxRelay(
             database, producer, service=spec.name, batch_size=settings.relay_batch_size,
             poll_interval=settings.relay_poll_interval_s, max_backoff=settings.relay_max_backoff_s,
-            retention_hours=settings.outbox_retention_hours,
+            retention_hours=settings.outbox_retention_hours, tracer=tracing.tracer if tracing is not None else None,
         )  # fmt: skip
         supervisor.start("relay", relay.run, stop=relay.stop, liveness=relay.liveness)
     if spec.subscriptions and settings.consumer_enabled:
@@ -171,6 +171,8 @@ async def start_runtime(
             bootstrap_servers=settings.kafka_bootstrap_servers, dlq_producer=producer,
             max_attempts=settings.consumer_max_attempts, retry_base_s=settings.consumer_retry_base_s,
             batch_size=settings.consumer_batch_size, max_event_age_s=max_event_age_s(settings.inbox_retention_s),
+            partition_concurrency=settings.consumer_partition_concurrency,
+            fetch_max_wait_ms=settings.consumer_fetch_max_wait_ms,
             tracer=tracing.tracer if tracing is not None else None,
         )  # fmt: skip
         supervisor.start("consumer", consumer.run, stop=consumer.stop, liveness=consumer.liveness)

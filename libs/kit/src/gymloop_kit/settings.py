@@ -8,6 +8,8 @@ from enum import StrEnum
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gymloop_kit.messaging.kafka import FETCH_MAX_WAIT_MS
+
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GYMLOOP_", env_file=None, extra="ignore")
@@ -60,6 +62,12 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=5, description="Tries per message before it goes to <topic>.DLQ")
     consumer_retry_base_s: float = 0.05
     consumer_batch_size: int = 500
+    consumer_fetch_max_wait_ms: int = Field(
+        default=FETCH_MAX_WAIT_MS, ge=1, description="How long the broker may hold a fetch that finds nothing new"
+    )
+    consumer_partition_concurrency: int = Field(
+        default=4, ge=1, description="Partitions of one fetched batch applied at once, each in its own transaction"
+    )
 
     # Supervision of the background tasks (relay, consumer, jobs): see gymloop_kit.supervision.
     task_restart_backoff_max_s: float = Field(default=30.0, description="Longest wait before restarting a failed task")

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, MutableMapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
@@ -83,16 +83,58 @@ def current_traceparent() -> str | None:
     return trace_headers().get("traceparent")
 
 
+def start_publishing(tracer: Tracer | None, topic: str, envelope: Mapping[str, Any]) -> Span | None:
+    """A PRODUCER span for the relay's publish of one event, a child of the span that wrote it to the outbox (the
+    envelope's `traceparent`); None without tracing, or when the event was written outside any trace (a
+    housekeeping job's): a publish alone would be a one-span trace that tells nobody anything."""
+    if tracer is None or not (written_in := envelope.get("traceparent")):
+        return None
+    attributes: dict[str, AttributeValue] = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": topic,
+        "messaging.message.id": str(envelope["event_id"]),
+        "gymloop.event_type": str(envelope["event_type"]),
+    }
+    parent = _propagator.extract({"traceparent": written_in})
+    return tracer.start_span(f"publish {topic}", context=parent, kind=SpanKind.PRODUCER, attributes=attributes)
+
+
+def traceparent_of(span: Span) -> str | None:
+    """The `traceparent` naming `span` (the Kafka header of a published event: the consumer's parent)."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier, context=trace.set_span_in_context(span))
+    return carrier.get("traceparent")
+
+
+def end_publishing(span: Span | None, error: BaseException | None) -> None:
+    """Ends a publish span once the broker acknowledged the event, or did not (`error`)."""
+    if span is None:
+        return
+    if error is not None:
+        span.record_exception(error)
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+    span.end()
+
+
 @contextlib.contextmanager
 def consuming(
-    tracer: Tracer | None, envelope: Envelope, *, consumer: str, topic: str, partition: int, offset: int
+    tracer: Tracer | None,
+    envelope: Envelope,
+    *,
+    traceparent: str | None,
+    consumer: str,
+    topic: str,
+    partition: int,
+    offset: int,
 ) -> Iterator[None]:
-    """A CONSUMER span around one event's handling, continuing the trace its envelope carries (the span that
-    wrote it to the outbox is its parent). The handler's statements and the events it writes are inside it."""
+    """A CONSUMER span around one event's handling, continuing the trace the event arrived in: `traceparent`
+    names the relay's publish span (the Kafka header), or the span that wrote the event to the outbox (the
+    envelope's). The handler's statements and the events it writes are inside it."""
     if tracer is None:
         yield
         return
-    parent = _propagator.extract({"traceparent": envelope.traceparent}) if envelope.traceparent else None
+    parent = _propagator.extract({"traceparent": traceparent}) if traceparent else None
     attributes: dict[str, AttributeValue] = {
         "messaging.system": "kafka",
         "messaging.operation.type": "process",

@@ -21,9 +21,11 @@ from opentelemetry.trace import SpanKind, Tracer
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gymloop_kit.http.client_spans import ClientSpanTransport
 from gymloop_kit.http.metrics import route_template
 
 if TYPE_CHECKING:
+    import httpx
     from fastapi import FastAPI
 
     from gymloop_kit.settings import ServiceSettings
@@ -85,6 +87,10 @@ class Tracing:
         tracer = self.provider.get_tracer("opentelemetry.instrumentation.sqlalchemy")
         usage = NoOpMeterProvider().get_meter("gymloop_kit").create_up_down_counter("db.client.connections.usage")
         self._engines.append(EngineTracer(tracer, engine.sync_engine, usage))
+
+    def instrument_client(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        """A CLIENT span per outgoing HTTP call of an httpx client built on `transport`."""
+        return ClientSpanTransport(transport, self.provider.get_tracer("gymloop_kit.http"))
 
     def shutdown(self) -> None:
         """Exports what is still queued, then stops the exporter."""

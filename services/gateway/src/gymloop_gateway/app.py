@@ -90,8 +90,9 @@ def create_app(
         logging.getLogger("httpx").setLevel(logging.WARNING)
         verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
         timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.upstream_connect_timeout_s)
+        upstream = transport or upstream_transport(settings.upstream_max_connections)
         async with httpx.AsyncClient(
-            transport=transport or upstream_transport(settings.upstream_max_connections),
+            transport=tracing.instrument_client(upstream) if tracing is not None else upstream,
             timeout=timeout,
             follow_redirects=False,
             trust_env=False,  # a proxy from the environment must never sit between the gateway and services

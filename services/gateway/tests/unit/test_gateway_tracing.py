@@ -1,5 +1,6 @@
-"""The gateway's span per request, and the `traceparent` it forwards: the service behind it gets the gateway's
-span as its parent, in the trace the client started (a client's own traceparent is continued, not passed on)."""
+"""The gateway's span per request, a CLIENT span per call it makes, and the `traceparent` it forwards: the service
+behind it gets the gateway's call as its parent, in the trace the client started (a client's own traceparent is
+continued, not passed on)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Request
 from gymloop_gateway.app import create_app
 from gymloop_gateway.settings import GatewaySettings
 from gymloop_kit.auth import KeyPair
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
@@ -50,25 +52,38 @@ async def forwarded_traceparent(spans: InMemorySpanExporter | None, headers: dic
             return value
 
 
-async def test_the_service_gets_the_gateways_span_as_parent_in_the_clients_trace():
+def server_and_client(spans: InMemorySpanExporter) -> tuple[ReadableSpan, ReadableSpan]:
+    """The gateway's span for the request and the one for its call to the service (the probe of /health makes
+    none)."""
+    finished = spans.get_finished_spans()
+    (server,) = [span for span in finished if span.kind is SpanKind.SERVER]
+    (client,) = [span for span in finished if span.kind is SpanKind.CLIENT]
+    assert len(finished) == 2, [span.name for span in finished]
+    return server, client
+
+
+async def test_the_service_gets_the_gateways_call_as_parent_in_the_clients_trace():
     spans = InMemorySpanExporter()
     forwarded = await forwarded_traceparent(spans, {"traceparent": CLIENT_TRACEPARENT})
-    (server,) = spans.get_finished_spans()  # the probe of /health makes none
-    assert server.kind is SpanKind.SERVER
+    server, client = server_and_client(spans)
     assert server.resource.attributes["service.name"] == "gateway"
     assert server.name == "POST /api/{service}/{path:path}"
     assert server.parent is not None
     assert format(server.parent.span_id, "016x") == "00f067aa0ba902b7"
-    assert forwarded == f"00-{CLIENT_TRACE}-{server.context.span_id:016x}-01"
+    assert client.parent is not None
+    assert client.parent.span_id == server.context.span_id
+    assert client.name == "POST members"  # method and host: never the path, which may hold a credential
+    assert client.attributes["http.response.status_code"] == 200
+    assert forwarded == f"00-{CLIENT_TRACE}-{client.context.span_id:016x}-01"
 
 
 async def test_a_request_without_a_trace_starts_one_at_the_gateway():
     spans = InMemorySpanExporter()
     forwarded = await forwarded_traceparent(spans, {})
-    (server,) = spans.get_finished_spans()
+    server, client = server_and_client(spans)
     assert server.parent is None
     assert forwarded is not None
-    assert forwarded.split("-")[1:3] == [f"{server.context.trace_id:032x}", f"{server.context.span_id:016x}"]
+    assert forwarded.split("-")[1:3] == [f"{server.context.trace_id:032x}", f"{client.context.span_id:016x}"]
 
 
 async def test_without_tracing_the_clients_traceparent_passes_through():

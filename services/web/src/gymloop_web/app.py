@@ -94,9 +94,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level, settings.log_json)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is the kit's
+        to_gateway = transport
+        if tracing is not None:
+            to_gateway = tracing.instrument_client(transport or httpx.AsyncHTTPTransport())
         async with httpx.AsyncClient(
             base_url=settings.web_gateway_url,
-            transport=transport,
+            transport=to_gateway,
             timeout=settings.web_gateway_timeout_s,
             follow_redirects=False,
             trust_env=False,

@@ -32,7 +32,7 @@ from gymloop_kit import tracing
 from gymloop_kit.db import Database
 from gymloop_kit.logging import correlation_id_var, get_logger, traceparent_var
 from gymloop_kit.messaging import inbox, kafka_compat, metrics
-from gymloop_kit.messaging.kafka import CONSUMER_OPTIONS
+from gymloop_kit.messaging.kafka import CONSUMER_OPTIONS, FETCH_MAX_WAIT_MS
 from gymloop_kit.messaging.subscriptions import Handler, Subscription, Subscriptions
 from gymloop_kit.supervision import Liveness
 
@@ -40,7 +40,7 @@ log = get_logger(__name__)
 # FastStream logs every message it hands over at its service level: DEBUG, so only its warnings and errors show.
 _faststream_log = logging.getLogger("gymloop_kit.faststream")
 # How long one poll of the fetched buffer waits (FastStream sleeps as long again after an empty poll): short,
-# so commit-to-handler latency stays low; the broker-side fetch wait is CONSUMER_OPTIONS' fetch_max_wait_ms.
+# so commit-to-handler latency stays low; the broker-side fetch wait is `fetch_max_wait_ms` (FETCH_MAX_WAIT_MS).
 BATCH_WAIT_MS = 10
 
 
@@ -58,15 +58,24 @@ class _Work:
     payload: EventPayload
 
 
+def _header(record: ConsumerRecord, name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name and value:
+            return bytes(value).decode("ascii", errors="replace")
+    return None
+
+
 @contextlib.contextmanager
 def _event_context(envelope: Envelope, record: ConsumerRecord, consumer: str, tracer: Tracer | None) -> Iterator[None]:
     """Logs and events written by a handler carry the correlation id and trace of the event it handles; with
-    tracing on, the handler runs in a span continuing the event's trace."""
+    tracing on, the handler runs in a span continuing the event's trace (from the relay's publish span, named
+    by the record's header; an event published without one continues the span that wrote it)."""
+    arrived_in = _header(record, "traceparent") or envelope.traceparent
     correlation_token = correlation_id_var.set(envelope.correlation_id)
-    trace_token = traceparent_var.set(envelope.traceparent)
+    trace_token = traceparent_var.set(arrived_in)
     try:
-        with tracing.consuming(tracer, envelope, consumer=consumer, topic=record.topic, partition=record.partition,
-                               offset=record.offset):  # fmt: skip
+        with tracing.consuming(tracer, envelope, traceparent=arrived_in, consumer=consumer, topic=record.topic,
+                               partition=record.partition, offset=record.offset):  # fmt: skip
             yield
     finally:
         correlation_id_var.reset(correlation_token)
@@ -125,6 +134,8 @@ class EventConsumer:
         group_id: str | None = None,
         max_event_age_s: float | None = None,
         probe_interval_s: float = 2.0,
+        partition_concurrency: int = 4,
+        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
         tracer: Tracer | None = None,
     ) -> None:
         self.name = name
@@ -138,6 +149,8 @@ class EventConsumer:
         self.batch_size = batch_size
         self.max_event_age_s = max_event_age_s
         self.probe_interval_s = probe_interval_s
+        self.partition_concurrency = max(1, partition_concurrency)
+        self.fetch_max_wait_ms = fetch_max_wait_ms
         self.tracer = tracer  # None: tracing is off
         self.liveness = Liveness()
         self._stopping = asyncio.Event()
@@ -164,7 +177,7 @@ class EventConsumer:
         subscriber = broker.subscriber(
             *self.subscriptions.topics, batch=True, group_id=self.group_id, max_records=self.batch_size,
             batch_timeout_ms=BATCH_WAIT_MS, ack_policy=AckPolicy.MANUAL, decoder=_records,
-            listener=_Assignment(self.assigned), **CONSUMER_OPTIONS,
+            listener=_Assignment(self.assigned), fetch_max_wait_ms=self.fetch_max_wait_ms, **CONSUMER_OPTIONS,
         )  # fmt: skip
         subscriber(self._on_batch)
         self._subscriber = subscriber
@@ -205,18 +218,37 @@ class EventConsumer:
         for record in records:
             by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(record)
         consumer = self._subscriber.consumer if self._subscriber is not None else None
-        try:
-            for partition, batch in by_partition.items():
+        # The partitions of a batch are independent (an aggregate's events share one partition): they are
+        # applied side by side, each in its own transaction, so one partition's database round trips overlap
+        # another's instead of adding up; each partition keeps its order.
+        limit = asyncio.Semaphore(self.partition_concurrency)
+
+        async def apply(batch: list[ConsumerRecord]) -> bool:
+            async with limit:
                 if self._stopping.is_set():
-                    return
+                    return False  # not committed: the group's next owner gets these again
                 await self.process_batch(batch)
-                # Only processed offsets are committed; a crash before this redelivers the batch, and the
-                # inbox turns those redeliveries into no-ops.
-                await self._commit(consumer, partition, batch[-1].offset + 1)
-        except Exception as error:
-            log.error("consumer_batch_failed", consumer=self.name, error=repr(error), exc_info=True)
+                return True
+
+        outcomes = await asyncio.gather(*(apply(batch) for batch in by_partition.values()), return_exceptions=True)
+        # Only processed offsets are committed, all of the batch's in one request; a crash before this
+        # redelivers them, and the inbox turns those redeliveries into no-ops.
+        done = {
+            partition: OffsetAndMetadata(batch[-1].offset + 1, "")
+            for (partition, batch), outcome in zip(by_partition.items(), outcomes, strict=True)
+            if outcome is True
+        }
+        if done:
+            try:
+                await self._commit(consumer, done)
+            except Exception as commit_error:
+                outcomes.append(commit_error)
+        errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+        if errors:
+            first = errors[0]
+            log.error("consumer_batch_failed", consumer=self.name, error=repr(first), exc_info=first)
             if not self._failure.done():
-                self._failure.set_result(error)
+                self._failure.set_result(first if isinstance(first, Exception) else RuntimeError(repr(first)))
 
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
         """All of a partition's fetched records in one transaction (one inbox statement, one commit).
@@ -330,12 +362,12 @@ class EventConsumer:
         log.error("message_dead_lettered", topic=record.topic, partition=record.partition, offset=record.offset,
                   dlq=target, error=repr(error))  # fmt: skip
 
-    async def _commit(self, consumer: Any, partition: TopicPartition, offset: int) -> None:
+    async def _commit(self, consumer: Any, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         try:
-            await consumer.commit({partition: OffsetAndMetadata(offset, "")})
+            await consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as error:
-            # A rebalance took the partition away: its new owner redelivers, and the inbox drops duplicates.
-            log.warning("commit_failed", partition=str(partition), offset=offset, error=repr(error))
+            # A rebalance took a partition away: its new owner redelivers, and the inbox drops duplicates.
+            log.warning("commit_failed", partitions=sorted(map(str, offsets)), error=repr(error))
 
 
 __all__ = ["EventConsumer", "EventTooOld", "Handler", "PoisonMessage", "Subscription", "Subscriptions"]

@@ -54,10 +54,12 @@ CONSUMER_OPTIONS: dict[str, Any] = {
     "max_poll_interval_ms": 300000,
     "session_timeout_ms": 10000,
     "heartbeat_interval_ms": 3000,
-    # Tansu answers a fetch only when its wait is over, not when data arrives (Kafka's long poll does):
-    # a short wait keeps commit-to-handler latency low on both, at the cost of a few more idle fetches.
-    "fetch_max_wait_ms": 50,
 }
+# How long the broker may hold a fetch that finds nothing new (the consumer's `fetch_max_wait_ms`; the setting
+# GYMLOOP_CONSUMER_FETCH_MAX_WAIT_MS). Tansu answers a fetch only when its wait is over, not when data arrives
+# (Kafka's long poll does), so on Tansu the wait is the consumer's share of commit-to-handler latency; shorter
+# means more idle fetches (an idle consumer's CPU).
+FETCH_MAX_WAIT_MS = 50
 
 
 async def ensure_topics(

@@ -22,8 +22,10 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span, Tracer
 from sqlalchemy import text
 
+from gymloop_kit import tracing
 from gymloop_kit.db import Database, asyncpg_dsn
 from gymloop_kit.logging import get_logger
 from gymloop_kit.messaging import metrics
@@ -56,9 +58,11 @@ _PURGE = text("DELETE FROM outbox WHERE published_at < now() - make_interval(sec
 _PENDING = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
 
 
-def kafka_headers(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
+def kafka_headers(envelope: Mapping[str, Any], *, traceparent: str | None = None) -> list[tuple[str, bytes]]:
     """The Kafka headers of an event, from its envelope: the one place they are written. Consumers and tools can
-    route, filter and trace on them without parsing the value."""
+    route, filter and trace on them without parsing the value. `traceparent`: the publish span's, which the
+    consumer continues (default: the envelope's, the span that wrote the event)."""
+    traceparent = traceparent or envelope.get("traceparent")
     headers = [
         ("event_id", envelope["event_id"].encode()),
         ("event_type", envelope["event_type"].encode()),
@@ -67,8 +71,8 @@ def kafka_headers(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
         ("correlation_id", envelope["correlation_id"].encode()),
         ("content-type", b"application/json"),
     ]
-    if envelope.get("traceparent"):
-        headers.append(("traceparent", envelope["traceparent"].encode()))
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
     return headers
 
 
@@ -88,8 +92,10 @@ class OutboxRelay:
         max_backoff: float = 30.0,
         retention_hours: float = 24.0,
         publish_timeout: float = 20.0,
+        tracer: Tracer | None = None,
     ) -> None:
         self.publish_timeout = publish_timeout
+        self.tracer = tracer  # None: tracing is off
         self.database = database
         self.producer = producer
         self.service = service
@@ -175,15 +181,18 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.publish_timeout
         deliveries: list[asyncio.Future[Any] | BaseException | None] = [None] * len(rows)
+        spans: list[Span | None] = [None] * len(rows)
 
         async def enqueue() -> None:
             for index, row in enumerate(rows):
+                envelope = json.loads(row.envelope)
+                span = spans[index] = tracing.start_publishing(self.tracer, row.topic, envelope)
                 try:
                     deliveries[index] = await self.producer.send(
                         row.topic,
                         value=row.envelope.encode(),
                         key=row.partition_key.encode(),
-                        headers=kafka_headers(json.loads(row.envelope)),
+                        headers=kafka_headers(envelope, traceparent=tracing.traceparent_of(span) if span else None),
                     )
                 except Exception as error:  # this record only; the others still go
                     deliveries[index] = error
@@ -203,6 +212,8 @@ class OutboxRelay:
                 results.append(timeout if delivery.cancelled() else delivery.exception())
             else:
                 results.append(delivery)
+        for span, result in zip(spans, results, strict=True):
+            tracing.end_publishing(span, result)
         return results
 
     async def _housekeeping(self) -> None:
