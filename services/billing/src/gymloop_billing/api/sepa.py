@@ -69,6 +69,8 @@ class MandateOut(BaseModel):
     account_holder: str
     signed_on: date | None
     next_sequence_type: str
+    ended_on: date | None = Field(description="The day a bank return ended the mandate (None: in force)")
+    ended_reason: str | None = Field(description="Why the bank ended it: register a new mandate to collect again")
 
 
 class RunIn(BaseModel):
@@ -166,6 +168,8 @@ def _mandate_out(row: MandateRow) -> MandateOut:
         account_holder=row.account_holder,
         signed_on=row.signed_on,
         next_sequence_type=sequence,
+        ended_on=row.ended_on,
+        ended_reason=row.ended_reason,
     )
 
 

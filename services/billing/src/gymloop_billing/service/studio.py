@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import StudioBillingRow
+from gymloop_billing.domain.bank_returns import DEFAULT_MAX_RECOLLECTIONS
 from gymloop_billing.domain.collection import AnnouncedSettings, CollectionMethod, StudioBillingSettings
 from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
 from gymloop_billing.domain.creditor import Creditor
@@ -46,6 +47,9 @@ async def get_settings(session: AsyncSession, studio_id: uuid.UUID, *, lock: boo
         currency="EUR",
         overdue_members_may_book=False,
         collection_lead_business_days=DEFAULT_LEAD_BUSINESS_DAYS,
+        return_actions={},
+        max_recollections=DEFAULT_MAX_RECOLLECTIONS,
+        return_fee_cents=0,
     )
 
 
