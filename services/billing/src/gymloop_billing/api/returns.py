@@ -19,7 +19,7 @@ from gymloop_billing.domain.bank_returns import (
     FALLBACK_ACTION,
     ReturnAction,
 )
-from gymloop_billing.service import returns, studio
+from gymloop_billing.service import returns, sepa, studio
 
 router = APIRouter(tags=["sepa"])
 
@@ -118,10 +118,11 @@ async def apply_return_file(run_id: uuid.UUID, request: Request, principal: Admi
     and amount; unmatched entries are listed and change nothing. A return does what the studio's return policy says
     for its reason code; a booked entry marks the payment collected. The same file again answers 200 with the first
     report and changes nothing."""
+    run = await sepa.get_payment_run(session, principal.studio_id, run_id)  # another studio's run: 404
     if request.headers.get("content-type", "").split(";")[0].strip() not in XML_MEDIA_TYPES:
         raise InvalidInput("send the file as application/xml", code="return_file_media_type", field="file")
     content = await request.body()
     today = await studio_clock.today(session, principal.studio_id)
-    applied = await returns.apply_return_file(session, principal.studio_id, run_id, content, today)
+    applied = await returns.apply_return_file(session, run, content, today)
     report = ReturnFileReportOut(**applied.report, already_applied=not applied.first_time)
     return JSONResponse(report.model_dump(mode="json"), status_code=201 if applied.first_time else 200)

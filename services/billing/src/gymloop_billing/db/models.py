@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gymloop_billing.domain.bank_returns import DEFAULT_MAX_RECOLLECTIONS
 from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
+from gymloop_billing.domain.sepa_file import PAIN_008_VERSION
 
 
 class Base(DeclarativeBase):
@@ -56,6 +57,10 @@ class StudioBillingRow(Base):
         Integer, default=DEFAULT_MAX_RECOLLECTIONS, server_default=text(str(DEFAULT_MAX_RECOLLECTIONS))
     )
     return_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # 0018: the pain.008 version its bank takes
+    sepa_file_version: Mapped[str] = mapped_column(
+        Text, default=PAIN_008_VERSION, server_default=text(f"'{PAIN_008_VERSION}'::text")
+    )
 
 
 class MemberRow(Base):

@@ -21,7 +21,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_billing.db.models import BankReturnFileRow, ChargeRow, MandateRow, PaymentRow, StudioBillingRow
+from gymloop_billing.db.models import (
+    BankReturnFileRow,
+    ChargeRow,
+    MandateRow,
+    PaymentRow,
+    PaymentRunRow,
+    StudioBillingRow,
+)
 from gymloop_billing.domain.bank_returns import (
     EntryOutcome,
     ReturnAction,
@@ -30,7 +37,7 @@ from gymloop_billing.domain.bank_returns import (
     parse_return_file,
     validate_return_actions,
 )
-from gymloop_billing.service import charges, payments, sepa, studio
+from gymloop_billing.service import charges, payments, studio
 
 SETTLED_BY_THE_BANK = ("returned", "failed", "refunded")  # an earlier file already said so
 
@@ -65,11 +72,9 @@ class AppliedFile:
     first_time: bool  # False: the same file was applied before and this upload changed nothing
 
 
-async def apply_return_file(
-    session: AsyncSession, studio_id: uuid.UUID, run_id: uuid.UUID, content: bytes, today: date
-) -> AppliedFile:
+async def apply_return_file(session: AsyncSession, run: PaymentRunRow, content: bytes, today: date) -> AppliedFile:
     """Apply a camt.054 or pain.002 file to the run's payments and report every entry's outcome."""
-    run = await sepa.get_payment_run(session, studio_id, run_id)
+    studio_id = run.studio_id
     digest = hashlib.sha256(content).hexdigest()
     kind, entries = parse_return_file(content)  # a bad file is refused before anything is kept
     file_id = uuid.uuid4()

@@ -217,7 +217,11 @@ async def create_payment_run(
         lead_business_days=settings.collection_lead_business_days,
     )
     message_id = f"GL{run_id.hex}"
-    xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
+    xml = (
+        build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC), version=settings.sepa_file_version)
+        if run.items
+        else None
+    )
     collected = {item.member_id for item in run.items}
     row = PaymentRunRow(
         id=run_id,
