@@ -33,8 +33,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-sys.path.insert(0, str(Path(__file__).parent))  # billing_return_files
-
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 WEBHOOK_SECRET = "whsec_gymloop_test"
 

@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from billing_return_files import Collection, camt054, collections_of, pain002
 from gymloop_billing.domain.collection_dates import earliest_collection_date
+from gymloop_devstack.bank_return_files import Collection, camt054, collections_of, pain002
 from gymloop_devstack.testing import problem
 
 pytestmark = pytest.mark.integration
