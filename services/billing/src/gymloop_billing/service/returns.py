@@ -184,55 +184,35 @@ class _Applier:
 
     async def _return(self, payment: PaymentRow, entry: ReturnEntry, action: ReturnAction) -> str:
         code = entry.reason_code
-        said = (
-            f"{'rejected' if entry.outcome is EntryOutcome.REJECTED else 'returned'} by the bank ({code or 'no code'})"
-        )
-        status = "failed" if entry.outcome is EntryOutcome.REJECTED else "returned"
+        rejected = entry.outcome is EntryOutcome.REJECTED
+        said = f"{'rejected' if rejected else 'returned'} by the bank ({code or 'no code'})"
+        status, overdue = "failed" if rejected else "returned", False
         if action is ReturnAction.DISPUTE:
-            await payments.record_bank_return(
-                self.session,
-                payment,
-                status="refunded",
-                reason_code=code,
-                reason=f"{said}: the member asked their bank for a refund; talk to them before collecting again",
-                overdue=False,
+            status, reason = (
+                "refunded",
+                "the member asked their bank for a refund; talk to them before collecting again",
             )
-            return "disputed: staff talk to the member, nothing is collected again"
-        if action is ReturnAction.END_MANDATE:
-            await self._end_mandate(payment, code)
-            await self._charge_return_fee(payment, code)
-            await charges.reopen_for_next_run(self.session, payment)
-            await payments.record_bank_return(
-                self.session,
-                payment,
-                status=status,
-                reason_code=code,
-                reason=f"{said}: the mandate is ended; ask the member for a new one",
-                overdue=False,
-            )
-            return "mandate ended: the amount waits for a new mandate"
-        current = await payments.read_payment_state(self.session, payment.studio_id, payment.member_id)
-        if current.failed_attempts >= self.settings.max_recollections:
-            await payments.record_bank_return(
-                self.session,
-                payment,
-                status=status,
-                reason_code=code,
-                reason=f"{said}: collected again {current.failed_attempts} times, the member is overdue",
-                overdue=True,
-            )
-            return "overdue: not collected again; clear the payment once the member has paid"
-        await self._charge_return_fee(payment, code)
-        await charges.reopen_for_next_run(self.session, payment)
+            outcome = "disputed: staff talk to the member, nothing is collected again"
+        else:
+            current = await payments.read_payment_state(self.session, payment.studio_id, payment.member_id)
+            if action is ReturnAction.END_MANDATE:
+                await self._end_mandate(payment, code)
+                reason, outcome = (
+                    "the mandate is ended; ask the member for a new one",
+                    "mandate ended: the amount waits",
+                )
+            elif current.failed_attempts >= self.settings.max_recollections:
+                reason = f"collected again {current.failed_attempts} times, the member is overdue"
+                outcome, overdue = "overdue: not collected again; clear the payment once the member has paid", True
+            else:
+                reason, outcome = "collected again in the next payment run", "collected again in the next payment run"
+            if not overdue:  # the amount (and a return fee) wait for the next run
+                await self._charge_return_fee(payment, code)
+                await charges.reopen_for_next_run(self.session, payment)
         await payments.record_bank_return(
-            self.session,
-            payment,
-            status=status,
-            reason_code=code,
-            reason=f"{said}: collected again in the next payment run",
-            overdue=False,
+            self.session, payment, status=status, reason_code=code, reason=f"{said}: {reason}", overdue=overdue
         )
-        return "collected again in the next payment run"
+        return outcome
 
     async def _end_mandate(self, payment: PaymentRow, code: str | None) -> None:
         mandate = await self.session.scalar(
