@@ -20,6 +20,10 @@ How the state is reached (realistic, and quick enough to seed 10,000 members):
 Then, timed: POST /payment-runs (request to file stored and answered), GET /payment-runs/{id}/file; the file
 is validated against the pain.008.001.08 XSD shipped with sepaxml, and its header/batch counts and control
 sums are checked against billing's tables (payment, charge, purchase, payment_run).
+Then, timed too: a camt.054 returning every collected member (AM04: collected again in the next run) is made from
+the downloaded file and uploaded (POST /payment-runs/{id}/return-files, request to ledger committed and answered);
+`returns_seconds` and `returns_peak_mb` (peak RSS reset before the upload) are its figures, and the ledger is
+checked to hold as many returned payments. Goal: 10,000 entries under 10 s and 300 MB.
 Memory: peak RSS (VmHWM) of this process - the app runs in it, PostgreSQL is not counted - reset just
 before the run, so `peak_mb` is the run + download; `process_peak_mb` is the whole process (seeding too).
 Prints progress on stderr and, as the LAST line, one JSON object: members, seconds (the run), peak_mb,
@@ -53,6 +57,7 @@ from gymloop_billing.service import sepa, shop, subscriptions
 from gymloop_billing.settings import BillingSettings
 from gymloop_contracts import wrap
 from gymloop_contracts.events.members import MemberRegistered
+from gymloop_devstack.bank_return_files import camt054, collections_of
 from gymloop_devstack.infra import EmbeddedPostgres, TansuBroker, create_database
 from gymloop_devstack.testing import service_client
 from gymloop_kit.auth import KeyPair, issue_access_token
@@ -319,6 +324,40 @@ async def database_figures(database: Database, studio_id: uuid.UUID, run_id: str
     }
 
 
+async def apply_returns(
+    http: httpx.AsyncClient, database: Database, admin: dict[str, str], studio_id: uuid.UUID, run_id: str, xml: bytes
+) -> dict[str, Any]:
+    """Upload a camt.054 returning every collection of the run's file; time it and count the returned payments."""
+    collections = collections_of(xml)
+    notification = camt054([], dict.fromkeys(collections, "AM04"), collections, f"CAMT{run_id.replace('-', '')[:20]}")
+    reset_peak_rss()
+    log(f"POST /payment-runs/{run_id}/return-files: {len(collections)} returns, {len(notification)} bytes")
+    clock = Stopwatch()
+    answer = await http.post(
+        f"/payment-runs/{run_id}/return-files",
+        content=notification,
+        headers={**admin, "content-type": "application/xml"},
+    )
+    returns_seconds = clock()
+    if answer.status_code != 201:
+        raise RuntimeError(f"return file failed: {answer.status_code} {answer.text[:500]}")
+    returned = await scalar(
+        database,
+        "SELECT count(*) FROM payment WHERE studio_id = :s AND payment_run_id = :r AND status = 'returned'",
+        s=studio_id,
+        r=uuid.UUID(run_id),
+    )
+    log(f"{answer.json()['applied']} returns applied in {returns_seconds:.2f}s")
+    return {
+        "returns": len(collections),
+        "returns_applied": answer.json()["applied"],
+        "returns_in_ledger": returned,
+        "returns_seconds": round(returns_seconds, 3),
+        "returns_peak_mb": round(rss_mb(), 1),
+        "return_file_bytes": len(notification),
+    }
+
+
 async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     log(f"starting PostgreSQL and Tansu in {workdir}")
     postgres = EmbeddedPostgres(workdir / "pg", delete_on_stop=True).start()
@@ -373,6 +412,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             xsd_valid = bool(pain008_schema().validate(root))
             in_file = file_figures(root)
             in_db = await database_figures(database, studio_id, result["id"])
+            returns = await apply_returns(http, database, admin, studio_id, result["id"], xml)
             await database.dispose()
         control_sum_ok = (
             in_file["count"] == in_file["transactions"] == in_db["payments"] == result["item_count"]
@@ -414,6 +454,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "batches": in_file["batches"],
             "file_bytes": len(xml),
             "open_charges_after": in_db["open_charges"],
+            **returns,
         }
     finally:
         broker.stop()
@@ -430,6 +471,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gymloop-bench-payrun-") as workdir:
         figures = asyncio.run(run(args, Path(workdir)))
     ok = figures["xsd_valid"] and figures["control_sum_ok"] and figures["collected"] == figures["expected_collected"]
+    ok = ok and figures["returns"] == figures["returns_applied"] == figures["returns_in_ledger"] == figures["collected"]
     print(json.dumps(figures))
     sys.exit(0 if ok else 1)
 

@@ -11,10 +11,12 @@ from gymloop_billing.api import (
     billing_summaries,
     export,
     imports,
+    ledger,
     member_billing,
     payments,
     plans,
     reports,
+    returns,
     self_service,
     sepa,
     shop,
@@ -29,7 +31,7 @@ from gymloop_billing.settings import BillingSettings
 DESCRIPTION = (
     "Owns plans (subscription types), subscriptions, the studio's collection method, SEPA mandates, "
     "payment runs and pain.008 export, Stripe customers/subscriptions/webhooks, shop products and "
-    "purchases, payments and the overdue state, and the revenue report."
+    "purchases, the payments ledger, bank return files (camt.054, pain.002), the overdue state, and the revenue report."
 )
 
 
@@ -44,6 +46,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             sepa.router,
             shop.router,
             payments.router,
+            ledger.router,
+            returns.router,
             member_billing.router,
             self_service.router,
             stripe_webhook.router,

@@ -81,3 +81,21 @@ async def test_the_studio_may_let_overdue_members_book_and_standing_stays_in_its
     await _deliver(lenient, on_billing_settings, settings, 1)
     booked = await lenient.sign_up(await lenient.session(timedelta(days=3)), member_id)
     assert booked.status_code == 201, booked.text
+
+
+async def test_a_freed_place_goes_to_the_next_waiting_member_in_good_standing(studio: Any) -> None:
+    booked, overdue, paid_up = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    for member_id in (booked, overdue, paid_up):
+        await studio.grant(member_id, credits=3)
+    session_id = await studio.session(timedelta(days=1), capacity=1)
+    assert (await studio.sign_up(session_id, booked)).status_code == 201
+    assert (await studio.sign_up(session_id, overdue)).status_code == 202  # waitlisted first, then overdue
+    assert (await studio.sign_up(session_id, paid_up)).status_code == 202
+    await _standing(studio, overdue, "overdue", 1)
+
+    signed_out = await studio.http.delete(f"/sessions/{session_id}/bookings/{booked}", headers=studio.member(booked))
+    assert signed_out.status_code == 200, signed_out.text
+    assert signed_out.json()["promoted_member_ids"] == [str(paid_up)]
+    assert (await studio.account(overdue))["credits_left"] == 3
+    places = await studio.http.get(f"/members/{overdue}/waitlist", headers=studio.member(overdue))
+    assert places.json() == []  # passed over: no longer waiting for this session

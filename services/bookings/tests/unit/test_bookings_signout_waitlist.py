@@ -281,3 +281,19 @@ def test_promote_with_every_account_uses_injected_ids(world):
     fixed = iter([uuid.UUID(int=42)])
     promoted = promote_waitlist(roster, world.accounts, world.policy, world.now, new_id=lambda: next(fixed))
     assert promoted[0].booking_id.int == 42
+
+
+def test_promotion_passes_over_a_member_whose_overdue_payments_block_booking(world):
+    booked, overdue, paid_up = _members(world, 3)
+    roster = world.session(capacity=1)
+    world.sign_up(roster, booked)
+    world.sign_up(roster, overdue)  # waitlisted first
+    world.sign_up(roster, paid_up)
+    world.sign_out(roster, booked)
+    promoted = promote_waitlist(
+        roster, world.accounts, world.policy, world.now, blocked_by_payments={overdue.member_id}
+    )
+    assert [b.member_id for b in promoted] == [paid_up.member_id]
+    skipped = [e for e in roster.events if isinstance(e, WaitlistSkipped)]
+    assert [(e.member_id, e.code) for e in skipped] == [(overdue.member_id, "payment_overdue")]
+    assert world.left(overdue) == 6  # nothing charged to the member passed over

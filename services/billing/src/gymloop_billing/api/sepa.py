@@ -40,6 +40,9 @@ class SettingsIn(BaseModel):
         le=MAX_LEAD_BUSINESS_DAYS,
         description="TARGET business days the bank needs the SEPA file before the collection date (at least 1)",
     )
+    sepa_file_version: Literal["pain.008.001.08", "pain.008.001.02"] = Field(
+        default="pain.008.001.08", description="The pain.008 version of the SEPA files: .02 for a bank still on it"
+    )
 
 
 class SettingsOut(BaseModel):
@@ -52,6 +55,7 @@ class SettingsOut(BaseModel):
     creditor_id: str | None
     creditor_bic: str | None
     collection_lead_business_days: int
+    sepa_file_version: str
 
 
 class MandateIn(BaseModel):
@@ -69,6 +73,8 @@ class MandateOut(BaseModel):
     account_holder: str
     signed_on: date | None
     next_sequence_type: str
+    ended_on: date | None = Field(description="The day a bank return ended the mandate (None: in force)")
+    ended_reason: str | None = Field(description="Why the bank ended it: register a new mandate to collect again")
 
 
 class RunIn(BaseModel):
@@ -166,6 +172,8 @@ def _mandate_out(row: MandateRow) -> MandateOut:
         account_holder=row.account_holder,
         signed_on=row.signed_on,
         next_sequence_type=sequence,
+        ended_on=row.ended_on,
+        ended_reason=row.ended_reason,
     )
 
 
@@ -217,7 +225,7 @@ async def get_run(run_id: uuid.UUID, principal: Staff, session: Session, links: 
 @router.get(
     "/payment-runs/{run_id}/file",
     operation_id="getPaymentRunFile",
-    summary="The pain.008.001.08 XML of a payment run (admin)",
+    summary="The pain.008 XML of a payment run (admin)",
 )
 async def get_run_file(run_id: uuid.UUID, principal: Admin, session: Session) -> Response:
     """Admins only. The SEPA direct-debit XML to upload to the bank; 404 when nobody could be collected."""

@@ -25,7 +25,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from gymloop_billing.domain.bank_returns import DEFAULT_MAX_RECOLLECTIONS
 from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
+from gymloop_billing.domain.sepa_file import PAIN_008_VERSION
 
 
 class Base(DeclarativeBase):
@@ -47,6 +49,17 @@ class StudioBillingRow(Base):
     # 0011: TARGET business days between a run's creation and its collection date (the bank's cut-off)
     collection_lead_business_days: Mapped[int] = mapped_column(
         Integer, default=DEFAULT_LEAD_BUSINESS_DAYS, server_default=text(str(DEFAULT_LEAD_BUSINESS_DAYS))
+    )
+    # 0017: the studio's return policy: an action per bank reason code over the defaults, how often a returned
+    # amount is collected again before the member is overdue, and a fee charged per return (0: none)
+    return_actions: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    max_recollections: Mapped[int] = mapped_column(
+        Integer, default=DEFAULT_MAX_RECOLLECTIONS, server_default=text(str(DEFAULT_MAX_RECOLLECTIONS))
+    )
+    return_fee_cents: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # 0018: the pain.008 version its bank takes
+    sepa_file_version: Mapped[str] = mapped_column(
+        Text, default=PAIN_008_VERSION, server_default=text(f"'{PAIN_008_VERSION}'::text")
     )
 
 
@@ -115,6 +128,9 @@ class MandateRow(Base):
     consent_ip: Mapped[str | None] = mapped_column(Text)
     consent_user_agent: Mapped[str | None] = mapped_column(Text)
     mandate_text_version: Mapped[str | None] = mapped_column(Text)
+    # 0017: ended by a bank return (account closed, no mandate, ...): not collected until staff register a new one
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    ended_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class EndedMandateRow(Base):
@@ -163,6 +179,13 @@ class ProductRow(Base):
 
 class PurchaseRow(Base):
     __tablename__ = "purchase"
+    __table_args__ = (
+        Index(
+            "ix_purchase_returned_payment",
+            "returned_payment_id",
+            postgresql_where=text("returned_payment_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
     member_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -174,6 +197,7 @@ class PurchaseRow(Base):
     purchased_on: Mapped[date] = mapped_column(Date)
     settlement: Mapped[str] = mapped_column(Text)
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
+    returned_payment_id: Mapped[uuid.UUID | None] = mapped_column()  # 0016: reopened from this returned payment
 
 
 class ChargeRow(Base):
@@ -182,7 +206,14 @@ class ChargeRow(Base):
     run collects only charges no payment has taken."""
 
     __tablename__ = "charge"
-    __table_args__ = (Index("ix_charge_open", "studio_id", "payment_run_id"),)
+    __table_args__ = (
+        Index("ix_charge_open", "studio_id", "payment_run_id"),
+        Index(
+            "ix_charge_returned_payment",
+            "returned_payment_id",
+            postgresql_where=text("returned_payment_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column()
     member_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -194,6 +225,7 @@ class ChargeRow(Base):
     due_on: Mapped[date] = mapped_column(Date)
     payment_run_id: Mapped[uuid.UUID | None] = mapped_column()
     payment_id: Mapped[uuid.UUID | None] = mapped_column()  # 0009: the payment that collects it
+    returned_payment_id: Mapped[uuid.UUID | None] = mapped_column()  # 0016: reopened from this returned payment
 
 
 class PaymentRunRow(Base):
@@ -216,6 +248,14 @@ class PaymentRow(Base):
         # named unique indexes (migration 0003)
         Index("ux_payment_purchase", "purchase_id", unique=True),
         Index("ux_payment_stripe_payment_intent", "stripe_payment_intent_id", unique=True),
+        Index(
+            "ix_payment_run_end_to_end",
+            "studio_id",
+            "payment_run_id",
+            "end_to_end_id",
+            postgresql_where=text("end_to_end_id IS NOT NULL"),
+        ),
+        Index("ix_payment_studio_status", "studio_id", "status"),
     )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     studio_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -233,6 +273,41 @@ class PaymentRow(Base):
     purchase_id: Mapped[uuid.UUID | None] = mapped_column()  # 0003: a shop purchase paid at once via Stripe
     stripe_payment_intent_id: Mapped[str | None] = mapped_column(Text)  # 0003
     pack_plan_id: Mapped[uuid.UUID | None] = mapped_column()  # 0015: a session pack granted when this succeeds
+    # 0016: the bank's reason code of the latest return or reject; the ids a SEPA collection went to the bank with
+    reason_code: Mapped[str | None] = mapped_column(Text)
+    end_to_end_id: Mapped[str | None] = mapped_column(Text)
+    mandate_reference: Mapped[str | None] = mapped_column(Text)
+    # 0016: returned, and its charges and purchases reopened for the next run (the amount is owed there, once)
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class PaymentStatusChangeRow(Base):
+    """The payments ledger's history (0016): each status a payment took, when, and the bank's reason."""
+
+    __tablename__ = "payment_status_change"
+    __table_args__ = (Index("ix_payment_status_change_payment", "payment_id", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    payment_id: Mapped[uuid.UUID] = mapped_column()
+    status: Mapped[str] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class BankReturnFileRow(Base):
+    """A camt.054 or pain.002 file applied to a run (0017), kept by its SHA-256: the same file again answers
+    the report it gave and changes nothing."""
+
+    __tablename__ = "bank_return_file"
+    __table_args__ = (UniqueConstraint("studio_id", "sha256"),)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    studio_id: Mapped[uuid.UUID] = mapped_column()
+    payment_run_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 
 class MemberPaymentStateRow(Base):

@@ -51,6 +51,7 @@ class MemberCharge:
     subscription_fees: tuple[FeeLine, ...] = ()
     shop_purchases: tuple[Purchase, ...] = ()
     mandate: Mandate | None = None
+    mandate_ended_reason: str | None = None  # the mandate was ended by a bank return (then `mandate` is None)
 
     @property
     def amount_cents(self) -> int:
@@ -181,6 +182,16 @@ def _collect_member(
 
     amount = _checked_amount(charge, creditor.currency, error)
     mandate = charge.mandate
+    if mandate is None and charge.mandate_ended_reason is not None:
+        error(
+            DomainError(
+                code="mandate_ended",
+                field="mandate",
+                message=f"the bank ended the member's mandate ({charge.mandate_ended_reason}): collect a new signed "
+                "mandate",
+            )
+        )
+        return None, problems
     if mandate is None:
         error(
             DomainError(

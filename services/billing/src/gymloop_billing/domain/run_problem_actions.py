@@ -9,6 +9,8 @@ _ACTIONS = {
     "the charges wait for the next run",
     "iban_required": MANDATE_FIX,
     "iban_checksum": MANDATE_FIX,
+    "mandate_ended": "ask the member for a new signed SEPA mandate and register it (PUT /members/{member_id}/mandate); "
+    "the returned amount waits for the next run",
     "mandate_signature_missing": "enter the date the member signed the mandate (PUT /members/{member_id}/mandate)",
     "mandate_signature_in_future": "correct the mandate's signature date (PUT /members/{member_id}/mandate)",
     "duplicate_member": "nothing to do: the member's charges are collected once, in the next run",

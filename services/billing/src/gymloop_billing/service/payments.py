@@ -29,7 +29,7 @@ from gymloop_billing.db.models import (
 from gymloop_billing.domain.ideal_payments import IDEAL_EVENT_METHOD
 from gymloop_billing.domain.retry_policy import PaymentState, RetryPolicy, may_book, state_after_success
 from gymloop_billing.domain.stripe_payment_methods import EVENT_METHOD
-from gymloop_billing.service import charges, studio, subscriptions
+from gymloop_billing.service import charges, ledger, studio, subscriptions
 from gymloop_billing.service.stripe_gateway import StripeGateway
 
 log = structlog.get_logger(__name__)
@@ -111,9 +111,10 @@ async def _change_payment_state(
     )
 
 
-async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
+async def record_success(session: AsyncSession, payment: PaymentRow, *, reason: str | None = None) -> None:
     payment.status = "succeeded"
     payment.next_retry_on = None
+    await ledger.record_status(session, payment, reason=reason)
     await subscriptions.grant_paid_pack(session, payment)  # a pack bought in the app: granted now, once
     # a paid shop purchase or pack bought in the app does not settle an overdue subscription fee
     if payment.purchase_id is None and payment.pack_plan_id is None:
@@ -135,13 +136,21 @@ async def record_success(session: AsyncSession, payment: PaymentRow) -> None:
 
 
 async def record_failure(
-    session: AsyncSession, payment: PaymentRow, reason: str, failed_on: date, *, schedule_retry: bool = True
+    session: AsyncSession,
+    payment: PaymentRow,
+    reason: str,
+    failed_on: date,
+    *,
+    schedule_retry: bool = True,
+    reason_code: str | None = None,
 ) -> None:
     """Apply the retry policy (Stripe: retry after 3, 5, 7 days, then overdue) and tell bookings.
     `schedule_retry=False` (a shop purchase charged at once): failed, no automatic retry, the member's
     ok/overdue state unchanged; staff settle it with the member."""
     payment.status = "failed"
     payment.attempts += 1
+    payment.reason_code = reason_code
+    await ledger.record_status(session, payment, reason_code=reason_code, reason=reason)
     decision = RETRY_POLICY.after_failure(payment.attempts, failed_on)
     payment.next_retry_on = decision.retry_on if schedule_retry else None
     state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
@@ -151,6 +160,31 @@ async def record_failure(
             session, state, PaymentState.OVERDUE if overdue else PaymentState.OK, payment.attempts
         )
     await _announce_failure(session, payment, reason, PaymentState(state.state), payment.method)
+
+
+async def record_bank_return(
+    session: AsyncSession,
+    payment: PaymentRow,
+    *,
+    status: str,
+    reason_code: str | None,
+    reason: str,
+    overdue: bool,
+) -> MemberPaymentState:
+    """A SEPA collection the bank returned or rejected: the payment takes `status` (returned, failed or refunded)
+    with the bank's reason, the member's count of bank returns goes up by one and, with `overdue`, the member is
+    overdue. Bookings and notifications are told (PaymentFailed, MemberPaymentStateChanged). No automatic retry:
+    a payment run collects a reopened amount again."""
+    payment.status = status
+    payment.reason_code = reason_code
+    payment.next_retry_on = None
+    await ledger.record_status(session, payment, reason_code=reason_code, reason=reason)
+    state = await _lock_payment_state(session, payment.studio_id, payment.member_id)
+    returns = state.failed_attempts + 1
+    new_state = PaymentState.OVERDUE if overdue or state.state == PaymentState.OVERDUE.value else PaymentState.OK
+    await _change_payment_state(session, state, new_state, returns)
+    await _announce_failure(session, payment, reason, new_state, payment.method)
+    return MemberPaymentState(state=new_state, failed_attempts=returns)
 
 
 async def _announce_failure(
@@ -192,12 +226,13 @@ async def mark_sepa_payment(
     if payment.status != "pending":
         raise InvalidInput(f"the payment is already {payment.status}", code="payment_settled", field="status")
     if succeeded:
-        await record_success(session, payment)
+        await record_success(session, payment, reason="paid, recorded by staff")
     else:
-        # a returned direct debit is not retried automatically: the member is overdue at once
-        payment.attempts = len(RETRY_POLICY.retry_after_days)
-        returned_on = await studio_clock.today(session, studio_id)
-        await record_failure(session, payment, reason or "returned by the bank", returned_on)
+        # one answer entered by hand is not retried automatically: the member is overdue at once, with one return
+        # counted (a return file applies the studio's reason-code policy instead: `service.returns`)
+        await record_bank_return(
+            session, payment, status="failed", reason_code=None, reason=reason or "returned by the bank", overdue=True
+        )
     return payment
 
 
@@ -330,6 +365,7 @@ async def apply_webhook(session: AsyncSession, event: dict[str, Any]) -> Webhook
             stripe_invoice_id=str(invoice["id"]),
         )
         session.add(payment)
+        await ledger.record_status(session, payment)
         await session.flush()
         await charges.take_oldest_open_charge(session, payment)
     if payment.status == "succeeded":
@@ -442,6 +478,7 @@ async def _ideal_attempt_failed(session: AsyncSession, payment: PaymentRow, reas
     scheduler's retries charge the member's default method again. PaymentFailed says so with the member's
     current state (this attempt neither counts as a retry nor makes the member overdue)."""
     payment.status = "failed"
+    await ledger.record_status(session, payment, reason=reason)
     current = await read_payment_state(session, payment.studio_id, payment.member_id)
     await _announce_failure(session, payment, reason, current.state, IDEAL_EVENT_METHOD)
     payment.method = await _customer_method(session, payment.studio_id, payment.member_id)
@@ -487,6 +524,7 @@ async def settle_by_other_means(session: AsyncSession, studio_id: uuid.UUID, pay
             code="payment_collected_by_stripe",
             field="payment_id",
         )
+    await charges.take_back_reopened(session, payment)
     payment.method = OFFLINE_METHOD
-    await record_success(session, payment)
+    await record_success(session, payment, reason="paid another way, recorded by staff")
     return payment

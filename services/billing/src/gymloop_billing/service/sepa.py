@@ -21,7 +21,7 @@ from gymloop_billing.domain.mandates import Mandate
 from gymloop_billing.domain.payment_run import FeeLine, MemberCharge, build_payment_run
 from gymloop_billing.domain.sepa_file import build_sepa_file
 from gymloop_billing.domain.shop import Purchase
-from gymloop_billing.service import members, studio
+from gymloop_billing.service import ledger, members, studio
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,9 @@ async def put_mandate(
     if row is None:
         row = MandateRow(member_id=member_id, studio_id=studio_id, last_collected_iban=None)
         session.add(row)
+    elif row.ended_on is not None or row.mandate_reference != mandate.mandate_reference:
+        row.last_collected_iban = None  # a new mandate: its first collection is FRST
+    row.ended_on, row.ended_reason = None, None
     row.mandate_reference = mandate.mandate_reference
     row.iban = mandate.iban
     row.account_holder = mandate.account_holder
@@ -176,7 +179,7 @@ async def create_payment_run(
         )
     }
     mandates = {
-        m.member_id: _mandate(m)
+        m.member_id: m
         for m in await session.execute(
             select(
                 MandateRow.member_id,
@@ -185,18 +188,21 @@ async def create_payment_run(
                 MandateRow.account_holder,
                 MandateRow.signed_on,
                 MandateRow.last_collected_iban,
+                MandateRow.ended_reason,
             )
             .where(MandateRow.studio_id == studio_id, MandateRow.member_id == any_(_uuids(member_ids)))
             .with_for_update()
         )
     }
+    ended = {member_id: m for member_id, m in mandates.items() if m.ended_reason is not None}
     member_charges = [
         MemberCharge(
             member_id=member_id,
             name=names.get(member_id, ""),
             subscription_fees=tuple(fees[member_id]),
             shop_purchases=tuple(bought[member_id]),
-            mandate=mandates.get(member_id),
+            mandate=_mandate(mandates[member_id]) if member_id in mandates and member_id not in ended else None,
+            mandate_ended_reason=ended[member_id].ended_reason if member_id in ended else None,
         )
         for member_id in member_ids
     ]
@@ -211,7 +217,11 @@ async def create_payment_run(
         lead_business_days=settings.collection_lead_business_days,
     )
     message_id = f"GL{run_id.hex}"
-    xml = build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC)) if run.items else None
+    xml = (
+        build_sepa_file(run, message_id=message_id, created_at=datetime.now(UTC), version=settings.sepa_file_version)
+        if run.items
+        else None
+    )
     collected = {item.member_id for item in run.items}
     row = PaymentRunRow(
         id=run_id,
@@ -237,11 +247,12 @@ async def create_payment_run(
     session.add(row)
     await session.flush()
     if collected:
+        payment_ids = {item.member_id: uuid.uuid4() for item in run.items}
         await session.execute(
             insert(PaymentRow),
             [
                 {
-                    "id": uuid.uuid4(),
+                    "id": payment_ids[item.member_id],
                     "studio_id": studio_id,
                     "member_id": item.member_id,
                     "amount_cents": item.amount_cents,
@@ -250,9 +261,18 @@ async def create_payment_run(
                     "status": "pending",
                     "attempts": 1,
                     "payment_run_id": run_id,
+                    "end_to_end_id": item.end_to_end_id,
+                    "mandate_reference": item.mandate_reference,
                 }
                 for item in run.items
             ],
+        )
+        await ledger.record_statuses(
+            session,
+            (
+                {"studio_id": studio_id, "payment_id": payment_id, "status": "pending"}
+                for payment_id in payment_ids.values()
+            ),
         )
         # rows locked above and never loaded as objects: nothing in the session to synchronise
         unsynchronised = {"synchronize_session": False}

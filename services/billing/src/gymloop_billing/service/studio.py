@@ -16,10 +16,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_billing.db.models import StudioBillingRow
+from gymloop_billing.domain.bank_returns import DEFAULT_MAX_RECOLLECTIONS
 from gymloop_billing.domain.collection import AnnouncedSettings, CollectionMethod, StudioBillingSettings
 from gymloop_billing.domain.collection_dates import DEFAULT_LEAD_BUSINESS_DAYS
 from gymloop_billing.domain.creditor import Creditor
 from gymloop_billing.domain.errors import DomainError
+from gymloop_billing.domain.sepa_file import PAIN_008_VERSION
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class SettingsInput:
     creditor_id: str | None = None
     creditor_bic: str | None = None
     collection_lead_business_days: int = DEFAULT_LEAD_BUSINESS_DAYS
+    sepa_file_version: str = PAIN_008_VERSION
 
 
 async def get_settings(session: AsyncSession, studio_id: uuid.UUID, *, lock: bool = False) -> StudioBillingRow:
@@ -46,6 +49,10 @@ async def get_settings(session: AsyncSession, studio_id: uuid.UUID, *, lock: boo
         currency="EUR",
         overdue_members_may_book=False,
         collection_lead_business_days=DEFAULT_LEAD_BUSINESS_DAYS,
+        return_actions={},
+        max_recollections=DEFAULT_MAX_RECOLLECTIONS,
+        return_fee_cents=0,
+        sepa_file_version=PAIN_008_VERSION,
     )
 
 
@@ -69,6 +76,12 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
             field="collection_method",
             message=f"collection method {data.collection_method!r} is unknown: use sepa_export, stripe or offline",
         ) from None
+    if data.sepa_file_version != PAIN_008_VERSION and not data.creditor_bic:
+        raise DomainError(
+            code="creditor_bic_required",
+            field="creditor_bic",
+            message=f"a {data.sepa_file_version} file names the creditor's bank by its BIC: enter the creditor BIC",
+        )
     creditor = None
     if data.creditor_name or data.creditor_iban or data.creditor_id or method is CollectionMethod.SEPA_EXPORT:
         creditor = Creditor.create(
@@ -117,6 +130,7 @@ async def put_settings(session: AsyncSession, studio_id: uuid.UUID, data: Settin
     row.creditor_id = creditor.creditor_id if creditor else None
     row.creditor_bic = creditor.bic if creditor else None
     row.collection_lead_business_days = data.collection_lead_business_days
+    row.sepa_file_version = data.sepa_file_version
     await session.flush()
     if wanted.announced.worth_announcing(before):
         await add_event(

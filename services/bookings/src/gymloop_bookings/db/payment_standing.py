@@ -24,6 +24,17 @@ async def load_payment_standing(db: AsyncSession, studio_id: uuid.UUID, *, overd
     return PaymentStanding(overdue=True, overdue_members_may_book=bool(may_book))
 
 
+async def blocked_by_payments(
+    db: AsyncSession, studio_id: uuid.UUID, overdue_member_ids: list[uuid.UUID]
+) -> frozenset[uuid.UUID]:
+    """Which of these overdue members may not book (a waitlist promotion passes them over): all of them, unless
+    the studio lets overdue members book. The rule is read only when someone is overdue."""
+    if not overdue_member_ids:
+        return frozenset()
+    standing = await load_payment_standing(db, studio_id, overdue=True)
+    return frozenset(overdue_member_ids) if standing.blocks_booking else frozenset()
+
+
 async def save_member_overdue(db: AsyncSession, studio_id: uuid.UUID, member_id: uuid.UUID, overdue: bool) -> None:
     statement = pg_insert(MemberPaymentStandingRow).values(studio_id=studio_id, member_id=member_id, overdue=overdue)
     await db.execute(

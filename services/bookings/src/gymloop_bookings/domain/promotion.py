@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from gymloop_kit.errors import AppError, Conflict
@@ -17,6 +17,8 @@ from gymloop_bookings.domain.roster import SessionRoster
 from gymloop_bookings.domain.signup import IdFactory, book, check_can_take_place
 from gymloop_bookings.domain.user_log import LogReason
 from gymloop_bookings.domain.waitlist import WaitlistStatus
+
+OVERDUE_SKIP_REASON = "your payments are overdue, so the free place went to the next member: pay the open amount"
 
 
 def promotion_open(roster: SessionRoster, policy: BookingPolicy, now: datetime) -> bool:
@@ -32,11 +34,14 @@ def promote_waitlist(
     policy: BookingPolicy,
     now: datetime,
     new_id: IdFactory = uuid.uuid4,
+    blocked_by_payments: Collection[uuid.UUID] = frozenset(),
 ) -> list[Booking]:
     """Fill free places from the waitlist, charging each promoted member at promotion.
 
     `accounts` must hold the account of every waiting member. Members who can no longer pay (or now
-    overlap another booking) are skipped and stay on the list with the reason.
+    overlap another booking) are skipped and stay on the list with the reason, and so are those in
+    `blocked_by_payments` (overdue in a studio that does not let overdue members book): the place goes to the
+    next member in good standing.
     """
     if not promotion_open(roster, policy, now):
         return []
@@ -46,6 +51,8 @@ def promote_waitlist(
             break
         account = accounts[entry.member_id]
         try:
+            if entry.member_id in blocked_by_payments:
+                raise Conflict(OVERDUE_SKIP_REASON, code="payment_overdue", field="member_id")
             payer = check_can_take_place(roster, account, policy, now)
         except AppError as refusal:
             entry.status = WaitlistStatus.SKIPPED

@@ -9,7 +9,7 @@ from datetime import datetime
 from gymloop_kit.errors import InvalidInput
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gymloop_bookings.db.payment_standing import load_payment_standing
+from gymloop_bookings.db.payment_standing import blocked_by_payments, load_payment_standing
 from gymloop_bookings.db.repository import BookingStore
 from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.attendance import check_in, end_session, toggle_present
@@ -77,9 +77,18 @@ async def sign_out_member(
         # Every member this may touch is locked up front, in member_id order (see db/repository.py).
         accounts = await store.accounts_for(studio_id, [member_id, *roster.waiting_member_ids()], now)
         booking = sign_out(roster, accounts[member_id], policy, actor, now)
-        promoted = promote_waitlist(roster, accounts, policy, now)
+        blocked = await _blocked(db, store, studio_id, roster)
+        promoted = promote_waitlist(roster, accounts, policy, now, blocked_by_payments=blocked)
         await _finish(store, studio_id, roster)
         return SignOutOutcome(booking, promoted)
+
+
+async def _blocked(
+    db: AsyncSession, store: BookingStore, studio_id: uuid.UUID, roster: SessionRoster
+) -> frozenset[uuid.UUID]:
+    """The waiting members (locked through `store`) whose overdue payments keep them from a free place."""
+    overdue = [member_id for member_id in roster.waiting_member_ids() if store.is_overdue(member_id)]
+    return await blocked_by_payments(db, studio_id, overdue)
 
 
 async def leave_session_waitlist(
@@ -113,7 +122,8 @@ async def change_capacity(
     policy = await store.policy(studio_id)
     accounts = await store.accounts_for(studio_id, roster.waiting_member_ids(), now)
     roster.change_capacity(capacity)
-    promoted = promote_waitlist(roster, accounts, policy, now)
+    blocked = await _blocked(db, store, studio_id, roster)
+    promoted = promote_waitlist(roster, accounts, policy, now, blocked_by_payments=blocked)
     await _finish(store, studio_id, roster)
     return promoted
 
