@@ -4,7 +4,7 @@ when it ended, as the authority for what it collected. IF NOT EXISTS: 0001 build
 from alembic import op
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
