@@ -14,10 +14,11 @@ import httpx
 import pytest
 import pytest_asyncio
 from gymloop_bookings.app import create_app
-from gymloop_bookings.messaging.subscriptions import apply_billing_event
+from gymloop_bookings.messaging.subscriptions import apply_billing_event, on_member_profile
 from gymloop_bookings.settings import BookingsSettings
 from gymloop_contracts import wrap
 from gymloop_contracts.events.billing import SubscriptionActivated
+from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import TokenFactory, service_client
 from gymloop_kit.db import Database
 
@@ -142,6 +143,23 @@ class Studio:
         async with self.database.transaction() as db:
             await apply_billing_event(db, event, envelope)
         return subscription_id
+
+    async def person(
+        self, member_id: uuid.UUID | None = None, first: str = "Carla", last: str = "Coach", role: str = "employee"
+    ) -> uuid.UUID:
+        """Members' MemberRegistered as the consumer applies it (without the broker, for speed); by default a
+        coach (an employee)."""
+        member_id = member_id or uuid.uuid4()
+        event = MemberRegistered(
+            member_id=member_id, account_id=uuid.uuid4(), first_name=first, last_name=last,
+            email=f"{member_id}@example.test", start_date=date(2026, 1, 1), role=role,  # type: ignore[arg-type]
+        )  # fmt: skip
+        envelope = wrap(event, studio_id=self.studio_id, producer="members", correlation_id="test", sequence=1)
+        if self.database is None:
+            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
+        async with self.database.transaction() as db:
+            await on_member_profile(db, event, envelope)
+        return member_id
 
     async def close(self) -> None:
         if self.database is not None:

@@ -136,6 +136,8 @@ class MemberRow(Base):
     last_name: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # member, employee or admin (members' events); None for people projected before 0018 kept it
+    role: Mapped[str | None] = mapped_column(Text)
     # Groups benchmark leaderboards; None until the member's profile says it (members does not carry it yet).
     gender: Mapped[str | None] = mapped_column(Text)
 

@@ -81,12 +81,13 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
         "last_name": event.last_name,
         "tags": list(event.tags),
         "archived": event.status == "archived",
+        "role": event.role,
     }
     statement = pg_insert(MemberRow).values(**values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[MemberRow.studio_id, MemberRow.member_id],
-            set_={k: statement.excluded[k] for k in ("first_name", "last_name", "tags", "archived")},
+            set_={k: statement.excluded[k] for k in ("first_name", "last_name", "tags", "archived", "role")},
         )
     )
 
