@@ -40,17 +40,17 @@ async def test_only_the_studios_own_staff_can_be_a_coach(make_studio, client) ->
                 "day": tomorrow.date().isoformat(), "start_time": "07:00", "duration_minutes": 45,
                 "capacity": 4, "coach_id": str(coach)}  # fmt: skip
 
+    def schedule_with(coach: uuid.UUID) -> dict[str, object]:
+        early = {**slot, "start_time": "06:00", "coach_id": str(coach)}  # clear of the slot edited below
+        return {"location_id": str(studio.location_id), "slots": [early]}
+
     def setting_a_coach(coach: uuid.UUID) -> list[Any]:
         return [
             client.post("/sessions", json=one_off(coach), headers=studio.staff),
-            client.post(
-                "/schedules",
-                json={"location_id": str(studio.location_id), "slots": [{**slot, "start_time": "06:00", "coach_id": str(coach)}]},
-                headers=studio.staff,
-            ),
+            client.post("/schedules", json=schedule_with(coach), headers=studio.staff),
             client.patch(
                 f"/schedules/{schedule_id}/slots/{slot_id}", json={"coach_id": str(coach)}, headers=studio.staff
-            ),  # fmt: skip
+            ),
             client.post(f"/sessions/{session_id}/move", json={"coach_id": str(coach)}, headers=studio.staff),
         ]
 
