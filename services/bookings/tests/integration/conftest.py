@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from gymloop_contracts.events.billing import SubscriptionActivated
 from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import TokenFactory, service_client
 from gymloop_kit.db import Database
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -138,9 +140,7 @@ class Studio:
             collection_method="offline",
         )
         envelope = wrap(event, studio_id=self.studio_id, producer="billing", correlation_id="test", sequence=1)
-        if self.database is None:
-            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
-        async with self.database.transaction() as db:
+        async with self.direct_transaction() as db:
             await apply_billing_event(db, event, envelope)
         return subscription_id
 
@@ -155,11 +155,15 @@ class Studio:
             email=f"{member_id}@example.test", start_date=date(2026, 1, 1), role=role,  # type: ignore[arg-type]
         )  # fmt: skip
         envelope = wrap(event, studio_id=self.studio_id, producer="members", correlation_id="test", sequence=1)
-        if self.database is None:
-            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
-        async with self.database.transaction() as db:
+        async with self.direct_transaction() as db:
             await on_member_profile(db, event, envelope)
         return member_id
+
+    def direct_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A transaction on the service's database, past its API (events applied as the consumer does)."""
+        if self.database is None:
+            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
+        return self.database.transaction()
 
     async def close(self) -> None:
         if self.database is not None:

@@ -56,8 +56,7 @@ async def test_only_the_studios_own_staff_can_be_a_coach(make_studio, client) ->
 
     async def stored() -> list[Any]:
         """The studio's schedules, slots and sessions with their coaches."""
-        assert studio.database is not None
-        async with studio.database.transaction() as db:
+        async with studio.direct_transaction() as db:
             rows = await db.execute(
                 text(
                     "SELECT 'schedule', id, NULL FROM weekly_schedule WHERE studio_id = :s"
