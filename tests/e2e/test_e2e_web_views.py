@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from gymloop_devstack.testing import answered, wait_until
+from gymloop_devstack.testing import answered, answered_once_known, wait_until
 from playwright.sync_api import Browser, Page, expect
 
 from .conftest import Stack
@@ -96,15 +96,15 @@ def studio(stack: Stack) -> dict[str, Any]:
         # later today in the studio's zone (a minute before midnight at the latest), coached by the admin
         now = datetime.now(UTC).astimezone(AMSTERDAM)
         start = min(now + timedelta(minutes=30), now.replace(hour=23, minute=0, second=0, microsecond=0))
-        session = answered(
-            client.post(
+        session = answered_once_known(
+            lambda: client.post(
                 "/api/bookings/sessions",
                 json={"location_id": location, "session_type_id": kind, "day": start.date().isoformat(),
                       "start_time": start.time().replace(second=0, microsecond=0).isoformat(),
                       "duration_minutes": 60, "capacity": 10, "coach_id": me},
                 headers=admin,
             ),
-            201,
+            "coach_not_in_studio", "bookings to know the admin as a coach", 201,
         )  # fmt: skip
         # the dashboard names the member once notifications and the view know him as mine
         wait_until(

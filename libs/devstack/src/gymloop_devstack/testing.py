@@ -198,6 +198,19 @@ def answered(answer: httpx.Response, *codes: int) -> Any:
     return answer.json() if answer.content else None
 
 
+def answered_once_known(send: Callable[[], httpx.Response], refused_code: str, what: str, *codes: int) -> Any:
+    """Like `answered`, for a request that needs a service to have heard of something by an event first (a
+    coach that bookings learns of from members): sent again while it is refused with `refused_code`, which
+    writes nothing, until it is not (or the wait times out)."""
+
+    def sent() -> httpx.Response | None:
+        answer = send()
+        refused = answer.status_code == 422 and answer.json().get("code") == refused_code
+        return None if refused else answer
+
+    return answered(wait_until(sent, what), *codes)
+
+
 def wait_until(check: Callable[[], Any], what: str, timeout_s: float = 60.0) -> Any:
     """For tests against running processes: the services learn from each other's events, so wait until `check`
     gives something truthy, and return it."""

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import MetaData, Select, Table, text
+from sqlalchemy import MetaData, Select, Table, func, select, text
 from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -56,6 +56,12 @@ def table_of(model: type[Any]) -> Table:
 def rows_affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched: a DML statement's result is a cursor result, typed as any Result."""
     return cast("CursorResult[Any]", result).rowcount
+
+
+async def lock_key(session: AsyncSession, key: str) -> None:
+    """A transaction-scoped advisory lock on a name: serialises the writers of something that has no row to lock
+    yet (an e-mail address at sign-up, the counts of a throttle)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def asyncpg_dsn(database_url: str) -> str:

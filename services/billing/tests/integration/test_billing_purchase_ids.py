@@ -1,5 +1,6 @@
-"""A caller-chosen purchase_id already used by another studio is not found for this studio (404, as any id the
-studio does not know), never a conflict that would tell it the id exists elsewhere; nothing is written."""
+"""A caller-chosen purchase_id is a key within the caller's studio: one another studio already used is as new
+here as any other (201, a purchase of this studio), so no answer tells that it exists elsewhere; the other
+studio's purchase is untouched. The same purchase_id again in the same studio is still one purchase."""
 
 from __future__ import annotations
 
@@ -7,31 +8,37 @@ import uuid
 from typing import Any
 
 import pytest
-from gymloop_devstack.testing import error_fields, problem
 
 pytestmark = pytest.mark.integration
 
 
-async def test_another_studios_purchase_id_is_not_found(client: Any, tokens: Any, add_member: Any, sql: Any) -> None:
+async def test_a_purchase_id_another_studio_used_answers_like_a_new_one(
+    client: Any, tokens: Any, add_member: Any, sql: Any
+) -> None:
     studio_a, studio_b = uuid.uuid4(), uuid.uuid4()
     admin_a = tokens.headers(studio_id=studio_a, role="admin")
     admin_b = tokens.headers(studio_id=studio_b, role="admin")
-    purchase_id = uuid.uuid4()
+    used_by_a, never_used = uuid.uuid4(), uuid.uuid4()
+    product_b = await client.post("/products", json={"name": "Shake", "price_cents": 350}, headers=admin_b)
+    member_b = str(await add_member(studio_b))
 
-    async def purchase(admin: dict[str, str], studio: uuid.UUID) -> Any:
-        product = await client.post("/products", json={"name": "Shake", "price_cents": 350}, headers=admin)
-        assert product.status_code == 201, product.text
-        body = {"purchase_id": str(purchase_id), "member_id": str(await add_member(studio))}
-        return await client.post("/purchases", json={**body, "product_id": product.json()["id"]}, headers=admin)
+    async def purchase(admin: dict[str, str], purchase_id: uuid.UUID, member: str, product: str) -> Any:
+        body = {"purchase_id": str(purchase_id), "member_id": member, "product_id": product}
+        return await client.post("/purchases", json=body, headers=admin)
 
-    own = await purchase(admin_a, studio_a)
+    product_a = await client.post("/products", json={"name": "Bar", "price_cents": 250}, headers=admin_a)
+    own = await purchase(admin_a, used_by_a, str(await add_member(studio_a)), product_a.json()["id"])
     assert own.status_code == 201, own.text
-    before = await sql("SELECT count(*) FROM purchase")
+    a_before = await sql("SELECT id, member_id, product_id FROM purchase WHERE studio_id = :s", s=studio_a)
 
-    other = await purchase(admin_b, studio_b)
+    reused = await purchase(admin_b, used_by_a, member_b, product_b.json()["id"])
+    fresh = await purchase(admin_b, never_used, member_b, product_b.json()["id"])
 
-    body = problem(other, 404)
-    assert body["code"] == "purchase_not_found"
-    assert error_fields(other)[0]["loc"] == ["body", "purchase_id"]
-    assert await sql("SELECT count(*) FROM purchase") == before
-    assert await sql("SELECT count(*) FROM purchase WHERE studio_id = :s", s=studio_b) == [(0,)]
+    assert (reused.status_code, fresh.status_code) == (201, 201), reused.text
+    assert reused.json().keys() == fresh.json().keys()
+    assert reused.json()["id"] != own.json()["id"]
+    assert await sql("SELECT count(*) FROM purchase WHERE studio_id = :s", s=studio_b) == [(2,)]
+    assert await sql("SELECT id, member_id, product_id FROM purchase WHERE studio_id = :s", s=studio_a) == a_before
+    again = await purchase(admin_b, used_by_a, member_b, product_b.json()["id"])
+    assert (again.status_code, again.json()["id"]) == (201, reused.json()["id"])  # a retry: the same purchase
+    assert await sql("SELECT count(*) FROM purchase WHERE studio_id = :s", s=studio_b) == [(2,)]

@@ -64,7 +64,7 @@ async def test_purchase_paid_by_ideal_at_the_bank_and_the_webhook_twice_has_one_
         9900,
         "EUR",
     )
-    assert paid.payload["purchase_id"] == body["purchase_id"]
+    assert paid.payload["purchase_id"] == bought.json()["id"]
     assert (after.json()["payment_status"], after.json()["redirect_url"]) == ("succeeded", None)
     assert await sql("SELECT status, method FROM payment WHERE member_id = :m", m=member_id) == [
         ("succeeded", "stripe_ideal")

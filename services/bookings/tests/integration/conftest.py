@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,39 +23,10 @@ from gymloop_contracts.events.common import Gender, Role
 from gymloop_contracts.events.members import MemberRegistered
 from gymloop_devstack.testing import TokenFactory, service_client
 from gymloop_kit.db import Database
+from sqlalchemy.ext.asyncio import AsyncSession
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-
-async def register_member(
-    studio: Studio,
-    member_id: uuid.UUID,
-    first: str,
-    last: str,
-    *,
-    role: Role = "member",
-    gender: Gender | None = None,
-    account_id: uuid.UUID | None = None,
-) -> None:
-    """Members' MemberRegistered as the consumer applies it (without the broker, for speed)."""
-    event = MemberRegistered(
-        member_id=member_id,
-        account_id=account_id or uuid.uuid4(),
-        first_name=first,
-        last_name=last,
-        email=f"{member_id}@example.test",
-        start_date=date(2026, 1, 1),
-        role=role,
-        gender=gender,
-    )
-    envelope = wrap(event, studio_id=studio.studio_id, producer="members", correlation_id="test", sequence=1)
-    database = Database(studio.http.database_url, pool_size=1)
-    try:
-        async with database.transaction() as db:
-            await on_member_profile(db, event, envelope)
-    finally:
-        await database.dispose()
 
 
 async def later_today(wanted: timedelta) -> timedelta:
@@ -169,11 +141,37 @@ class Studio:
             collection_method="offline",
         )
         envelope = wrap(event, studio_id=self.studio_id, producer="billing", correlation_id="test", sequence=1)
-        if self.database is None:
-            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
-        async with self.database.transaction() as db:
+        async with self.direct_transaction() as db:
             await apply_billing_event(db, event, envelope)
         return subscription_id
+
+    async def person(
+        self,
+        member_id: uuid.UUID | None = None,
+        first: str = "Carla",
+        last: str = "Coach",
+        role: Role = "employee",
+        *,
+        gender: Gender | None = None,
+        account_id: uuid.UUID | None = None,
+    ) -> uuid.UUID:
+        """Members' MemberRegistered as the consumer applies it (without the broker, for speed); by default a
+        coach (an employee)."""
+        member_id = member_id or uuid.uuid4()
+        event = MemberRegistered(
+            member_id=member_id, account_id=account_id or uuid.uuid4(), first_name=first, last_name=last,
+            email=f"{member_id}@example.test", start_date=date(2026, 1, 1), role=role, gender=gender,
+        )  # fmt: skip
+        envelope = wrap(event, studio_id=self.studio_id, producer="members", correlation_id="test", sequence=1)
+        async with self.direct_transaction() as db:
+            await on_member_profile(db, event, envelope)
+        return member_id
+
+    def direct_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A transaction on the service's database, past its API (events applied as the consumer does)."""
+        if self.database is None:
+            self.database = Database(self.http.database_url, pool_size=1)  # type: ignore[attr-defined]
+        return self.database.transaction()
 
     async def close(self) -> None:
         if self.database is not None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from gymloop_devstack.testing import error_fields
 
-from .conftest import AMSTERDAM, register_member
+from .conftest import AMSTERDAM
 from .test_bookings_benchmark_results import attended_session, fran
 
 pytestmark = pytest.mark.integration
@@ -28,9 +28,9 @@ async def _record(studio, workout: str, session_id: str, member: uuid.UUID, seco
 async def test_the_leaderboard_names_the_members_and_ranks_per_gender(studio):
     workout = await fran(studio)
     anna, ben, cleo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await register_member(studio, anna, "Anna", "de Vries", gender="female")
-    await register_member(studio, ben, "Ben", "Bakker", gender="male")
-    await register_member(studio, cleo, "Cleo", "Claes", gender="female")
+    await studio.person(anna, "Anna", "de Vries", gender="female", role="member")
+    await studio.person(ben, "Ben", "Bakker", gender="male", role="member")
+    await studio.person(cleo, "Cleo", "Claes", gender="female", role="member")
     session_id = await attended_session(studio, [anna, ben, cleo], workout)
     for member, seconds in ((anna, "280"), (ben, "240"), (cleo, "300")):
         await _record(studio, workout, session_id, member, seconds)
@@ -51,8 +51,8 @@ async def test_the_leaderboard_names_the_members_and_ranks_per_gender(studio):
 async def test_the_dashboard_sums_up_the_months_results_with_personal_bests_and_the_best_per_scaling(studio):
     workout = await fran(studio)
     anna, ben, cleo = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await register_member(studio, anna, "Anna", "de Vries")
-    await register_member(studio, ben, "Ben", "Bakker")
+    await studio.person(anna, "Anna", "de Vries", role="member")
+    await studio.person(ben, "Ben", "Bakker", role="member")
     first = await attended_session(studio, [anna, ben, cleo], workout)
     await _record(studio, workout, first, anna, "300")
     await _record(studio, workout, first, ben, "250")

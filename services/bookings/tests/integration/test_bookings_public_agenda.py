@@ -19,7 +19,7 @@ async def test_the_public_agenda_shows_a_week_of_sessions_with_free_places_and_n
     body = {
         "location_id": str(studio.location_id), "session_type_id": str(studio.session_type_id),
         "day": start.date().isoformat(), "start_time": "09:00:00", "duration_minutes": 45, "capacity": 3,
-        "coach_id": str(uuid.uuid4()),
+        "coach_id": str(await studio.person()),
     }  # fmt: skip
     created = await client.post("/sessions", json=body, headers=studio.staff)
     assert created.status_code == 201, created.text

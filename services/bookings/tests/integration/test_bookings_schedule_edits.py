@@ -114,7 +114,7 @@ async def test_schedules_are_listed_a_page_at_a_time_and_read_one_by_one(make_st
 async def test_an_edit_carries_the_unbooked_future_sessions_with_it(make_studio, client):
     studio = await make_studio()
     schedule_id, slot_id, sessions = await _schedule(studio)
-    coach = uuid.uuid4()
+    coach = await studio.person()
     edit = {"start_time": "19:30", "coach_id": str(coach), "capacity": 12}
     answer = await client.patch(f"/schedules/{schedule_id}/slots/{slot_id}", json=edit, headers=studio.staff)
     assert answer.status_code == 200, answer.text
@@ -269,7 +269,7 @@ async def test_a_shorter_validity_takes_the_later_sessions_away(make_studio, cli
 
 async def test_an_edit_into_another_slot_of_the_same_coach_is_a_conflict_naming_both(make_studio, client):
     studio = await make_studio()
-    coach = uuid.uuid4()
+    coach = await studio.person()
     evening, evening_slot, _ = await _schedule(studio, coach=coach, at="18:00")
     _, morning_slot, _ = await _schedule(studio, coach=coach, at="09:00")
     answer = await client.patch(

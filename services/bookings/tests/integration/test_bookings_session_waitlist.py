@@ -9,8 +9,6 @@ from datetime import timedelta
 import pytest
 from gymloop_devstack.testing import problem
 
-from .conftest import register_member
-
 pytestmark = pytest.mark.integration
 
 
@@ -20,7 +18,7 @@ async def test_staff_read_a_sessions_waitlist_in_line_order_a_page_at_a_time(mak
     booker, first, second, third = (uuid.uuid4() for _ in range(4))
     for member in (booker, first, second, third):
         await studio.grant(member, credits=3)
-    await register_member(studio, first, "Fenna", "Bos")
+    await studio.person(first, "Fenna", "Bos", role="member")
     assert (await studio.sign_up(session_id, booker)).status_code == 201
     for member in (first, second, third):
         assert (await studio.sign_up(session_id, member)).status_code == 202

@@ -65,7 +65,7 @@ async def test_a_session_in_the_past_on_the_studios_clock_is_refused_on_its_star
 
 async def test_the_agenda_filters_by_coach(make_studio, client):
     studio = await make_studio()
-    anna, bram = uuid.uuid4(), uuid.uuid4()
+    anna, bram = await studio.person(first="Anna"), await studio.person(first="Bram")
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).astimezone(AMSTERDAM).replace(hour=9, minute=0)
     made = {}
     for coach, hour in ((anna, 9), (bram, 10), (None, 11), (anna, 12)):

@@ -9,16 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from gymloop_bookings.service.housekeeping import run_once
 
-from .conftest import register_member
-
 pytestmark = pytest.mark.integration
 
 
 async def test_each_log_entry_names_its_actor_and_a_no_show_is_its_own_status(make_studio):
     studio = await make_studio(uses_check_in=True)
     anna, coach, coach_account = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await register_member(studio, anna, "Anna", "de Vries")
-    await register_member(studio, coach, "Cas", "Coach", role="employee", account_id=coach_account)
+    await studio.person(anna, "Anna", "de Vries", role="member")
+    await studio.person(coach, "Cas", "Coach", role="employee", account_id=coach_account)
     as_coach = studio.tokens.headers(
         studio_id=studio.studio_id, role="employee", member_id=coach, account_id=coach_account
     )

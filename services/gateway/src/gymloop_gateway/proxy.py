@@ -56,7 +56,9 @@ def upstream_transport(max_connections: int) -> httpx.AsyncBaseTransport:
     """The real HTTP under the gateway's httpx client: aiohttp's pool and C parser (httpcore's pool bookkeeping
     and per-request async-library probing took most of the gateway's time under load). Tests put their own
     httpx transports in its place. No cookie jar (see `cookieless_jar`), no proxy from the environment; the
-    answer's body is left encoded, as httpx decodes it."""
+    answer's body is left encoded, as httpx decodes it. A pooled connection the service closed while idle is not
+    used again; one dropped under a request is retried once on a new connection for an idempotent method only
+    (aiohttp's rule, RFC 9112 9.3.1): a POST may have reached the service, so its caller gets the 503 and decides."""
 
     def session() -> aiohttp.ClientSession:
         # An idle connection is dropped well before uvicorn's keep-alive ends it (see KEEPALIVE_S).

@@ -142,7 +142,7 @@ async def test_reset_and_first_login_mails_are_limited_per_account_and_per_addre
     assert await _mails_to(client.database_url, people[3]) == 1
 
     # once the window has passed, the account may get mails again
-    await db_execute(client.database_url, "UPDATE password_mail SET at = at - interval '61 minutes'")
+    await db_execute(client.database_url, "UPDATE mail_limit SET at = at - interval '61 minutes'")
     await client.post("/auth/password-reset", json={"email": studio.admin_email})
     assert await _mails_to(client.database_url, studio.admin_email) == 3
 

@@ -49,7 +49,11 @@ class ProductOut(BaseModel):
 
 class PurchaseIn(BaseModel):
     purchase_id: uuid.UUID | None = Field(
-        default=None, description="Chosen by the caller to make a retried request safe: the same id is one purchase"
+        default=None,
+        description=(
+            "Chosen by the caller to make a retried request safe: the same purchase_id in a studio is one purchase. "
+            "The purchase's id (the answer's id) is derived from it and the studio"
+        ),
     )
     member_id: uuid.UUID
     product_id: uuid.UUID

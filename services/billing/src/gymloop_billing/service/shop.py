@@ -163,10 +163,8 @@ async def record(
     Stripe studio the purchase is paid at once: its payment is recorded pending here, and what Stripe is to
     do is returned (charge the member's default method, or start an iDEAL payment) for after the commit."""
     if purchase_id is not None:
+        purchase_id = studio_purchase_id(studio_id, purchase_id)
         existing = await _existing_purchase(session, purchase_id)
-        if existing is not None and existing.studio_id != studio_id:
-            # the id of another studio's purchase is not one of ours: not found, like any id we do not know
-            raise NotFound(f"purchase {purchase_id} not found", code="purchase_not_found", field="purchase_id")
         if existing is not None:
             same = _same_purchase(
                 existing, studio_id=studio_id, member_id=member_id, product_id=product_id, quantity=quantity
@@ -229,8 +227,6 @@ async def record(
         twin = await _existing_purchase(session, row.id)
         if twin is None:
             raise
-        if twin.studio_id != studio_id:  # another studio's twin took the id meanwhile
-            raise NotFound(f"purchase {row.id} not found", code="purchase_not_found", field="purchase_id") from None
         same = _same_purchase(twin, studio_id=studio_id, member_id=member_id, product_id=product_id, quantity=quantity)
         return RecordedPurchase(same, charge=await _charge_left(session, same))
     await add_event(
@@ -462,8 +458,13 @@ def _same_purchase(
     return existing
 
 
+def studio_purchase_id(studio_id: uuid.UUID, purchase_id: uuid.UUID) -> uuid.UUID:
+    """The id of the purchase a caller's `purchase_id` stands for in their studio. Each studio has its own, so a
+    purchase_id another studio used is as new here as any other: no answer can tell that it exists elsewhere."""
+    return uuid.uuid5(studio_id, str(purchase_id))
+
+
 async def _existing_purchase(session: AsyncSession, purchase_id: uuid.UUID) -> PurchaseRow | None:
-    """By id alone (the primary key); the caller answers an id used in another studio as not found."""
     return (await session.execute(select(PurchaseRow).where(PurchaseRow.id == purchase_id))).scalar_one_or_none()
 
 

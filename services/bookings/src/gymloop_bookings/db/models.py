@@ -136,6 +136,8 @@ class MemberRow(Base):
     last_name: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSONB, default=list)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # member, employee or admin (members' events); None for people projected before 0018 kept it
+    role: Mapped[str | None] = mapped_column(Text)
     # Groups benchmark leaderboards; None while the member's profile does not say it.
     gender: Mapped[str | None] = mapped_column(Text)
     # Staff act under their account id: the user log names them through it (0015).

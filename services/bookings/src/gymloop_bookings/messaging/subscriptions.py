@@ -83,6 +83,7 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
         "archived": event.status == "archived",
         "gender": event.gender,
         "account_id": event.account_id,
+        "role": event.role,
     }
     statement = pg_insert(MemberRow).values(**values)
     await session.execute(
@@ -90,7 +91,7 @@ async def on_member_profile(session: AsyncSession, event: MemberRegistered | Mem
             index_elements=[MemberRow.studio_id, MemberRow.member_id],
             set_={
                 k: statement.excluded[k]
-                for k in ("first_name", "last_name", "tags", "archived", "gender", "account_id")
+                for k in ("first_name", "last_name", "tags", "archived", "gender", "account_id", "role")
             },
         )
     )

@@ -31,6 +31,7 @@ from gymloop_bookings.domain.schedules import (
     one_off_session,
 )
 from gymloop_bookings.domain.sessions import Session
+from gymloop_bookings.service.coaches import require_coach
 from gymloop_bookings.service.outcomes import not_found, publish
 
 
@@ -132,6 +133,7 @@ async def create_schedule(
     for slot in domain_slots:
         if slot.session_type_id not in types:
             raise not_found("session type", "session_type_id")
+        await require_coach(db, studio_id, slot.coach_id)
     schedule = WeeklySchedule(uuid.uuid4(), studio_id, location_id, domain_slots, validity)
     db.add(
         WeeklyScheduleRow(
@@ -209,6 +211,7 @@ async def add_one_off(
 ) -> Session:
     await _owned(db, LocationRow, location_id, studio_id, "location", "location_id")
     await _owned(db, SessionTypeRow, session_type_id, studio_id, "session type", "session_type_id")
+    await require_coach(db, studio_id, coach_id)
     policy = await load_policy(db, studio_id)
     session = one_off_session(
         uuid.uuid4(),

@@ -39,6 +39,7 @@ from gymloop_bookings.domain.schedule_edits import (
 )
 from gymloop_bookings.domain.schedules import Validity, WeeklySchedule, WeeklySlot, local_to_utc
 from gymloop_bookings.domain.session_moves import change_session
+from gymloop_bookings.service.coaches import require_coach
 from gymloop_bookings.service.outcomes import names, not_found, publish
 from gymloop_bookings.service.schedule_cases import scheduled_event
 
@@ -186,6 +187,8 @@ async def edit_slot(
         type_row = await db.get(SessionTypeRow, slot.session_type_id)
         if type_row is None or type_row.studio_id != studio_id:
             raise not_found("session type", "session_type_id")
+    if slot.coach_id != slot_row.coach_id:
+        await require_coach(db, studio_id, slot.coach_id)
     if slot.coach_id is not None:
         validity = Validity(schedule.valid_from, schedule.valid_until)
         require_coach_free(slot, validity, await _coach_slots(db, studio_id, slot.coach_id))

@@ -13,6 +13,7 @@ from gymloop_bookings.domain.actors import Actor
 from gymloop_bookings.domain.schedules import local_to_utc
 from gymloop_bookings.domain.session_moves import KEEP, Keep, SessionChange, change_session
 from gymloop_bookings.domain.sessions import Session
+from gymloop_bookings.service.coaches import require_coach
 from gymloop_bookings.service.gates import session_gate
 from gymloop_bookings.service.outcomes import names, not_found, publish
 
@@ -41,6 +42,8 @@ async def move_session(
             place = await db.get(LocationRow, location_id)
             if place is None or place.studio_id != studio_id:
                 raise not_found("location", "location_id")
+        if not isinstance(coach_id, Keep) and coach_id != roster.session.coach_id:
+            await require_coach(db, studio_id, coach_id)
         policy = await store.policy(studio_id)
         current = roster.session.starts_at.astimezone(policy.zone)
         starts_at = local_to_utc(day or current.date(), start_time or current.time().replace(tzinfo=None), policy.zone)

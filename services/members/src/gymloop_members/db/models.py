@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime
 
 from gymloop_kit.db import make_metadata
+from gymloop_kit.mail.limits import define_mail_limit
 from gymloop_kit.mail.table import define_mail_outbox
 from sqlalchemy import (
     BigInteger,
@@ -144,17 +145,6 @@ class VerificationFailure(Base):
     at: Mapped[datetime] = mapped_column(TZ)
 
 
-class PasswordMail(Base):
-    """A reset or first-login mail that went out, so their number per account and per address can be limited."""
-
-    __tablename__ = "password_mail"
-    __table_args__ = (Index("ix_password_mail_email_at", "email", "at"), Index("ix_password_mail_ip_at", "ip", "at"))
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    email: Mapped[str] = mapped_column(String(320))
-    ip: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(TZ)
-
-
 class Registration(Base):
     """A person's self-registration at a studio, waiting for the e-mailed link: nothing of it exists as a login or a
     member until the link is followed, so an unverified address can neither log in nor book. Only the token's
@@ -181,6 +171,7 @@ class Registration(Base):
 
 # Account e-mails wait here for the kit's mail sender (the shape is the kit's: gymloop_kit.mail).
 mail_outbox = define_mail_outbox(Base.metadata)
+mail_limit = define_mail_limit(Base.metadata)
 
 
 class Tag(Base):

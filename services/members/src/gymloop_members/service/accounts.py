@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 from gymloop_kit.auth import issue_access_token
 from gymloop_kit.errors import AppError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from gymloop_kit.mail.limits import MailLimits, allow_mail
 from gymloop_kit.studio_clock import UnknownTimeZone, parse_time_zone
+from gymloop_kit.throttle import WindowThrottle
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,13 +23,11 @@ from gymloop_members.db.models import (
     Account,
     LoginFailure,
     Membership,
-    PasswordMail,
     PasswordToken,
     RefreshToken,
     Studio,
 )
 from gymloop_members.domain.errors import DomainConflict, DomainError
-from gymloop_members.domain.login_throttle import LoginThrottle
 from gymloop_members.domain.passwords import check_password_strength
 from gymloop_members.domain.profile import check_name, normalize_email
 from gymloop_members.domain.tokens import check_one_time_token, hash_token, new_token, refresh_verdict
@@ -251,7 +251,7 @@ async def login(
 ) -> LoginOutcome:
     now = now or utcnow()
     email = normalize_email(email)
-    throttle = LoginThrottle(
+    throttle = WindowThrottle(
         window=timedelta(seconds=settings.login_window_s),
         max_per_account=settings.login_max_failures_per_account,
         max_per_ip=settings.login_max_failures_per_ip,
@@ -319,32 +319,25 @@ async def _first_login_mail(
             PasswordToken.created_at > now - timedelta(seconds=FIRST_LOGIN_RESEND_S),
         )
     )
-    if recent is not None or not await _password_mail_allowed(session, settings, account.email, ip, now):
+    if recent is not None or not await allow_mail(
+        session, _password_mail_limits(settings), recipient=account.email, address=ip, now=now
+    ):
         return
     membership, studio = memberships[0]
     await _send_password_token(
         session, settings, account, purpose="set_password", studio_id=membership.studio_id, studio_name=studio.name,
-        ip=ip, now=now,
+        now=now,
     )  # fmt: skip
 
 
-async def _password_mail_allowed(
-    session: AsyncSession, settings: MembersSettings, email: str, ip: str, now: datetime
-) -> bool:
-    """Whether one more reset or first-login mail may go out for this e-mail and this client address. The
-    caller holds the e-mail's lock; the address's lock is taken here so concurrent requests count each other."""
-    throttle = LoginThrottle(
+def _password_mail_limits(settings: MembersSettings) -> MailLimits:
+    """Reset and first-login links share one limit per e-mail and per client address."""
+    return MailLimits(
+        kind="password",
         window=timedelta(seconds=settings.password_mail_window_s),
-        max_per_account=settings.password_mail_max_per_account,
-        max_per_ip=settings.password_mail_max_per_ip,
+        max_per_recipient=settings.password_mail_max_per_account,
+        max_per_address=settings.password_mail_max_per_ip,
     )
-    await lock_key(session, f"password-mail-ip:{ip}")
-    since = now - throttle.window
-    to_account = list(
-        await session.scalars(select(PasswordMail.at).where(PasswordMail.email == email, PasswordMail.at > since))
-    )
-    from_ip = list(await session.scalars(select(PasswordMail.at).where(PasswordMail.ip == ip, PasswordMail.at > since)))
-    return throttle.retry_after(account_failures=to_account, ip_failures=from_ip, now=now) is None
 
 
 async def _send_password_token(
@@ -355,11 +348,9 @@ async def _send_password_token(
     purpose: str,
     studio_id: uuid.UUID | None,
     studio_name: str | None,
-    ip: str,
     now: datetime,
 ) -> None:
     token, token_hash = new_token()
-    session.add(PasswordMail(email=account.email, ip=ip, at=now))
     ttl = settings.set_password_token_ttl_s if purpose == "set_password" else settings.reset_token_ttl_s
     session.add(
         PasswordToken(
@@ -467,12 +458,14 @@ async def request_password_reset(session: AsyncSession, settings: MembersSetting
         return
     memberships = await _active_memberships(session, account.id)
     now = utcnow()
-    if not memberships or not await _password_mail_allowed(session, settings, email, ip, now):
+    if not memberships or not await allow_mail(
+        session, _password_mail_limits(settings), recipient=email, address=ip, now=now
+    ):
         return
     purpose = "reset" if account.password_hash else "set_password"
     _, studio = memberships[0]
     await _send_password_token(
-        session, settings, account, purpose=purpose, studio_id=studio.studio_id, studio_name=studio.name, ip=ip,
+        session, settings, account, purpose=purpose, studio_id=studio.studio_id, studio_name=studio.name,
         now=now,
     )  # fmt: skip
 

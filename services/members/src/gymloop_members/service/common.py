@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from gymloop_kit.db import lock_key as lock_key  # the use cases' one import for it
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-async def lock_key(session: AsyncSession, key: str) -> None:
-    """A transaction-scoped advisory lock: serialises writers of one e-mail address (sign-up, upsert, login
-    throttling) without a row to lock yet."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))

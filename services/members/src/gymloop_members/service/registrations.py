@@ -13,13 +13,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from gymloop_kit.errors import NotFound, TooManyRequests
+from gymloop_kit.throttle import WindowThrottle
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gymloop_members.db.models import Account, Membership, Registration, Studio, VerificationFailure
 from gymloop_members.domain.errors import DomainError
-from gymloop_members.domain.login_throttle import LoginThrottle
 from gymloop_members.domain.passwords import check_password_strength
 from gymloop_members.domain.profile import check_name, normalize_email
 from gymloop_members.domain.tokens import hash_token, new_token
@@ -38,8 +38,8 @@ async def studio_by_slug(session: AsyncSession, slug: str) -> Studio:
     return studio
 
 
-def _throttle(settings: MembersSettings) -> LoginThrottle:
-    return LoginThrottle(
+def _throttle(settings: MembersSettings) -> WindowThrottle:
+    return WindowThrottle(
         window=timedelta(seconds=settings.registration_window_s),
         max_per_account=settings.registration_max_per_email,
         max_per_ip=settings.registration_max_per_ip,
@@ -118,7 +118,7 @@ async def verify(
     is not valid is counted for the client address (the refusal is returned so that the count is committed), and
     too many from one address answer 429 before any token is looked at."""
     now = now or utcnow()
-    throttle = LoginThrottle(
+    throttle = WindowThrottle(
         window=timedelta(seconds=settings.verification_window_s),
         max_per_account=settings.verification_max_failures_per_ip,  # no account to count by: the address only
         max_per_ip=settings.verification_max_failures_per_ip,

@@ -1,5 +1,6 @@
-"""Login throttling: too many recent failures for one account or from one address pause further tries. The same
-rule, fed with the password mails sent instead of failures, limits reset and first-login mails."""
+"""A sliding-window throttle: too many recent events for one account or from one client address pause further
+ones. Fed with failed logins it throttles logins; fed with the mails sent it limits mails
+(`gymloop_kit.mail.limits`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
-class LoginThrottle:
+class WindowThrottle:
     window: timedelta = timedelta(minutes=15)
     max_per_account: int = 5
     max_per_ip: int = 20
