@@ -78,10 +78,13 @@ async def consuming_client(billing_url: str, make_settings: Any, private_kafka: 
 AddMember = Callable[..., Awaitable[uuid.UUID]]
 
 
+TEST_SQL = "billing-tests-sql"  # the application_name of the `sql` fixture's connections
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def sql(billing_url: str) -> AsyncIterator[Callable[..., Awaitable[list[Any]]]]:
     """Run SQL against the service's database (to seed the members read model and check what was written)."""
-    engine = create_async_engine(billing_url)
+    engine = create_async_engine(billing_url, connect_args={"server_settings": {"application_name": TEST_SQL}})
 
     async def run(statement: str, **params: Any) -> list[Any]:
         async with engine.begin() as connection:
@@ -223,10 +226,12 @@ def signed(payload: bytes, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
 # --- Stripe behind a watching proxy: was a billing transaction open while Stripe was called? ---
 
 # Billing's connections inside a transaction, but not the relay's claim of outbox rows (it holds its claim while
-# publishing to the broker, by design), not this query's own connection, and not asyncpg's type introspection: a
-# connection caught between that lookup and the statement it serves (a consumer's, say) is waiting on no one.
+# publishing to the broker, by design), not this query's own connection, not the test's own `sql` checks (a poll
+# caught between its SELECT and its commit), and not asyncpg's type introspection: a connection caught between
+# that lookup and the statement it serves (a consumer's, say) is waiting on no one.
 OPEN_TRANSACTIONS = text(
     "SELECT query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+    "AND application_name <> 'billing-tests-sql' "  # TEST_SQL
     "AND state LIKE 'idle in transaction%' AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%typeinfo_tree%' "
     "AND query NOT ILIKE '%typbasetype%'"
 )
