@@ -51,7 +51,17 @@ async def _publish_unconsumed(dev: DevStack) -> uuid.UUID:
                 query = text("SELECT published_at IS NOT NULL FROM outbox WHERE event_id = :id")
                 return bool((await session.execute(query, {"id": envelope.event_id})).scalar_one())
 
-        await eventually(published, timeout_s=60)
+        try:
+            # The relay's first send to a topic new to the broker waits for its metadata; on a loaded machine a
+            # timed-out attempt and its backoff can take a while, so the bound is generous.
+            await eventually(published, timeout_s=120)
+        except AssertionError as error:
+            async with database.transaction() as session:
+                query = text("SELECT attempts, last_error, available_at FROM outbox WHERE event_id = :id")
+                row = (await session.execute(query, {"id": envelope.event_id})).one()
+            process = dev.running["members"].process
+            log = process.log_tail(40) if process else "(no process)"
+            raise AssertionError(f"not published: {row._asdict()}\nmembers' log:\n{log}") from error
         return envelope.event_id
     finally:
         await database.dispose()
