@@ -135,13 +135,8 @@ async def _booking(session: AsyncSession, envelope: Envelope, event: SessionBook
     )
 
 
-@subscriptions.on(SessionBooked, newest_only=True)
-async def on_session_booked(session: AsyncSession, event: SessionBooked, envelope: Envelope) -> None:
-    await _booking(session, envelope, event)
-
-
-@subscriptions.on(WaitlistPromoted, newest_only=True)
-async def on_waitlist_promoted(session: AsyncSession, event: WaitlistPromoted, envelope: Envelope) -> None:
+@subscriptions.on(SessionBooked, WaitlistPromoted, newest_only=True)
+async def on_booked(session: AsyncSession, event: SessionBooked | WaitlistPromoted, envelope: Envelope) -> None:
     await _booking(session, envelope, event)
 
 
@@ -205,23 +200,12 @@ async def _subscription_end(
     )
 
 
-@subscriptions.on(SubscriptionActivated, newest_only=True)
-async def on_subscription_activated(session: AsyncSession, event: SubscriptionActivated, envelope: Envelope) -> None:
-    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
-
-
-@subscriptions.on(SubscriptionRenewed, newest_only=True)
-async def on_subscription_renewed(session: AsyncSession, event: SubscriptionRenewed, envelope: Envelope) -> None:
-    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
-
-
-@subscriptions.on(SubscriptionPaused, newest_only=True)
-async def on_subscription_paused(session: AsyncSession, event: SubscriptionPaused, envelope: Envelope) -> None:
-    await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
-
-
-@subscriptions.on(SubscriptionResumed, newest_only=True)
-async def on_subscription_resumed(session: AsyncSession, event: SubscriptionResumed, envelope: Envelope) -> None:
+@subscriptions.on(SubscriptionActivated, SubscriptionRenewed, SubscriptionPaused, SubscriptionResumed, newest_only=True)
+async def on_subscription_valid_until(
+    session: AsyncSession,
+    event: SubscriptionActivated | SubscriptionRenewed | SubscriptionPaused | SubscriptionResumed,
+    envelope: Envelope,
+) -> None:
     await _subscription_end(session, envelope, event.subscription_id, event.member_id, event.valid_until)
 
 
