@@ -40,12 +40,12 @@ from pathlib import Path
 
 import httpx
 import psutil
-from cpu_use import CpuMeter, per_request_ms, postmaster
 from gymloop_devstack.infra import EmbeddedPostgres, TansuBroker, create_database, free_port, wait_for_port
 from gymloop_kit.auth import KeyPair, issue_access_token
 from gymloop_kit.migrations import upgrade_async
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from support.cpu_use import CpuMeter, per_request_ms, postmaster
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("members", "billing", "bookings", "notifications")
