@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from gymloop_kit.db import Database
-from gymloop_notifications.service import attendance_summary
+from gymloop_notifications.service import attendance_summary, refresh_jobs
 from gymloop_notifications.service.refresh import record_attendance, refresh_studio
+from gymloop_notifications.service.refresh_jobs import REFRESH_JOBS
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -153,3 +154,26 @@ async def test_a_refresh_asked_for_answers_202_and_its_job_shows_the_outcome(ser
     assert (hidden.status_code, hidden.json()["code"]) == (404, "refresh_job_not_found")
     member = tokens.headers(studio_id=studio, role="member", member_id=uuid.uuid4())
     assert (await service.post("/refresh", headers=member)).status_code == 403
+
+
+async def test_a_refresh_job_left_running_by_a_dead_worker_is_taken_up_again_and_finishes(new_database) -> None:
+    database = Database(await new_database(MIGRATIONS, prefix="notifications"))
+    studio, member = uuid.uuid4(), uuid.uuid4()
+    try:
+        await _member(database, studio, member, date(2025, 1, 1))
+        async with database.transaction() as session:
+            job = await refresh_jobs.request_refresh(session, studio, uuid.uuid4())
+            job_id = job.job_id
+        assert await REFRESH_JOBS.claim(database) == job_id  # a worker claims it, then dies before it ends
+        assert await REFRESH_JOBS.claim(database) is None, "a running job with a fresh heartbeat is left alone"
+        later = datetime.now(UTC) + refresh_jobs.STALE_AFTER + timedelta(seconds=1)
+        assert await REFRESH_JOBS.claim(database, now=later) == job_id, "its heartbeat stopped: taken up again"
+        await refresh_jobs.run_refresh_job(database, REFRESH_JOBS, job_id)
+        async with database.transaction() as session:
+            done = await refresh_jobs.get_job(session, studio, job_id)
+            assert (done.status, done.members_evaluated, done.members_total) == ("succeeded", 1, 1)
+            assert done.started_at is not None
+            assert done.finished_at is not None
+        assert await REFRESH_JOBS.claim(database, now=later + timedelta(hours=1)) is None, "a finished job stays done"
+    finally:
+        await database.dispose()

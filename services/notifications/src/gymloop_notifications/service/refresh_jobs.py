@@ -1,9 +1,10 @@
 """On-demand refreshes as jobs: staff ask (202 with the job), the refresh worker runs it, staff read its progress.
 
 A refresh of a large studio takes longer than a request should; the job row says where it is. Asking again while
-the studio's job is still queued answers that job (it will use the latest settings anyway). The refresh and the
-job's outcome commit together; progress is written in transactions of its own so it can be read meanwhile. A job
-whose worker died (no progress for `STALE_AFTER`) is taken up again by the next worker.
+the studio's job is still queued answers that job (it will use the latest settings anyway). The job table is the
+kit's `JobQueue` (claim with SKIP LOCKED, progress as the heartbeat): the refresh and the job's outcome commit
+together; progress is written in transactions of its own so it can be read meanwhile; a job whose worker died (no
+progress for `STALE_AFTER`) is taken up again by the next worker.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from enum import StrEnum
 import uuid_utils.compat as uuid_compat
 from gymloop_kit.db import Database
 from gymloop_kit.errors import NotFound
+from gymloop_kit.job_queue import JobQueue
 from gymloop_kit.logging import get_logger
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gymloop_notifications.db.models import RefreshJob
@@ -32,6 +34,14 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+# The kit's durable queue on the job table: a queued job, or a running one whose progress stopped (its worker died).
+REFRESH_JOBS = JobQueue(
+    name="refresh_jobs", id=RefreshJob.job_id, status=RefreshJob.status, heartbeat_at=RefreshJob.progress_at,
+    created_at=RefreshJob.requested_at, waiting=(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+    running=JobStatus.RUNNING.value, stale_after=STALE_AFTER,
+)  # fmt: skip
 
 
 async def request_refresh(
@@ -70,36 +80,16 @@ async def get_job(session: AsyncSession, studio_id: uuid.UUID, job_id: uuid.UUID
     return job
 
 
-async def run_next_job(database: Database, now: datetime | None = None) -> int:
-    """Run the oldest queued job (or one whose worker stopped); returns 1 if one ran, else 0."""
-    now = now or datetime.now(UTC)
+async def run_refresh_job(database: Database, queue: JobQueue, job_id: uuid.UUID) -> None:
+    """Run one claimed job: the refresh and the job's outcome commit together; a failure is recorded for staff."""
     async with database.transaction() as session:
-        job = (
-            await session.execute(
-                select(RefreshJob)
-                .where(
-                    or_(
-                        RefreshJob.status == JobStatus.QUEUED.value,
-                        (RefreshJob.status == JobStatus.RUNNING.value) & (RefreshJob.progress_at < now - STALE_AFTER),
-                    )
-                )
-                .order_by(RefreshJob.requested_at)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalar_one_or_none()
-        if job is None:
-            return 0
-        job.status, job.started_at, job.progress_at = JobStatus.RUNNING.value, now, now
-        job_id, studio_id = job.job_id, job.studio_id
+        studio_id = await session.scalar(select(RefreshJob.studio_id).where(RefreshJob.job_id == job_id))
+    if studio_id is None:
+        return
+    await queue.beat(database, job_id, started_at=datetime.now(UTC))
 
     async def report(evaluated: int, total: int) -> None:
-        async with database.transaction() as progress_session:
-            await progress_session.execute(
-                update(RefreshJob)
-                .where(RefreshJob.job_id == job_id)
-                .values(members_evaluated=evaluated, members_total=total, progress_at=datetime.now(UTC))
-            )
+        await queue.beat(database, job_id, members_evaluated=evaluated, members_total=total)
 
     try:
         async with database.transaction() as session:
@@ -129,7 +119,6 @@ async def run_next_job(database: Database, now: datetime | None = None) -> int:
                     finished_at=datetime.now(UTC),
                 )
             )
-        return 1
+        return
     log.info("refresh_job_done", job_id=str(job_id), studio_id=str(studio_id), created=result.created,
              members=result.members_evaluated)  # fmt: skip
-    return 1

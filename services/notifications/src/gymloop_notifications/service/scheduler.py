@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from gymloop_kit.app import ServiceRuntime
+from gymloop_kit.job_queue import run_job_worker
 from gymloop_kit.logging import get_logger
 from gymloop_kit.periodic import idle_forever, run_periodically
 
 from gymloop_notifications.service.refresh import claim_due_studio, refresh_studio
-from gymloop_notifications.service.refresh_jobs import run_next_job
+from gymloop_notifications.service.refresh_jobs import REFRESH_JOBS, run_refresh_job
 from gymloop_notifications.settings import NotificationsSettings
 
 log = get_logger(__name__)
@@ -51,7 +53,7 @@ async def refresh_job_worker(runtime: ServiceRuntime) -> None:
     """Background job: run the refreshes staff asked for (POST /refresh), one after another."""
     settings = _settings(runtime)
 
-    async def one_pass() -> int:
-        return await run_next_job(runtime.database)
+    async def run(job_id: uuid.UUID) -> None:
+        await run_refresh_job(runtime.database, REFRESH_JOBS, job_id)
 
-    await run_periodically("refresh_jobs", one_pass, interval_s=settings.refresh_job_poll_interval_s, drain=True)
+    await run_job_worker(REFRESH_JOBS, runtime.database, run, interval_s=settings.refresh_job_poll_interval_s)
